@@ -1,0 +1,37 @@
+// The Sink API: a writer per subtask plus a committer, for two-phase-commit (exactly-once) sinks.
+
+export interface SinkWriterContext {
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  /** Name of the sink operator, for error messages. */
+  readonly operatorName: string;
+  /** Whether checkpointing is enabled: without it, a writer commits at end of input. */
+  readonly checkpointing: boolean;
+}
+
+/**
+ * Writes records for one sink subtask. `write` is synchronous and called per record
+ * (buffer inside, do I/O at buffer boundaries). Lifecycle per checkpoint n:
+ * `prepareCommit()` (pre-commit: make data durable, return what the committer must
+ * publish) then `snapshotState(n)`; the committables are committed only once
+ * checkpoint n completed. Never called concurrently.
+ */
+export interface SinkWriter<T, C, S> {
+  write(record: T): void;
+  /** Called at end of input, before the final prepareCommit. */
+  finish(): Promise<void> | void;
+  prepareCommit(): Promise<C[]> | C[];
+  snapshotState(checkpointId: number): S[];
+  close(): Promise<void> | void;
+}
+
+/** Publishes committables. Must be idempotent: after a restore the same committable may come again. */
+export interface Committer<C> {
+  commit(committables: readonly C[]): Promise<void> | void;
+}
+
+export interface Sink<T, C = unknown, S = unknown> {
+  /** `restored` is the writer state of the restored checkpoint assigned to this subtask (empty at a fresh start). */
+  createWriter(context: SinkWriterContext, restored: readonly S[]): SinkWriter<T, C, S>;
+  createCommitter(): Committer<C>;
+}
