@@ -1,0 +1,259 @@
+// Tests of the batch codec: round trips per shape, fallback, unicode, key groups, scratch reuse, properties.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { WeirError } from '../core/errors.ts';
+import { FORMAT_TYPED, FORMAT_V8, OFFSET_FORMAT, OFFSET_USED } from './batch-format.ts';
+import { decodeBatch, encodeBatch } from './index.ts';
+
+function formatOf(buffer: ArrayBuffer): number {
+  return new DataView(buffer).getUint8(OFFSET_FORMAT);
+}
+
+function roundTrip(records: readonly unknown[], keyGroups: Int32Array | null = null): { records: unknown[]; format: number } {
+  const buffer = encodeBatch(records, records.length, keyGroups, undefined);
+  const decoded = decodeBatch(buffer);
+  return { records: decoded.records, format: formatOf(buffer) };
+}
+
+/** deepStrictEqual uses Object.is for primitives, so -0 vs 0 and NaN are compared exactly. */
+function assertTyped(records: readonly unknown[]): void {
+  const out = roundTrip(records);
+  assert.equal(out.format, FORMAT_TYPED, 'expected the typed codec');
+  assert.deepStrictEqual(out.records, records);
+}
+
+test('primitive batches round-trip through the typed codec', () => {
+  assertTyped(['a', '', 'hello world', 'x'.repeat(300)]);
+  assertTyped([0, -0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, -(2 ** 53), 1.5, NaN, Infinity, -Infinity, Number.MIN_VALUE, Number.MAX_VALUE]);
+  assertTyped([true, false, true]);
+  assertTyped([null, null]);
+});
+
+test('a field that changes primitive type is widened, not sent to the fallback', () => {
+  assertTyped([1, 'two', true, null, 3.5]);
+  assertTyped([['a', 1], ['b', null], [3, 'c'], [false, true]]);
+  assertTyped([{ k: 'a', v: 1 }, { k: null, v: 'x' }]);
+});
+
+test('tuples round-trip, including null elements and an empty tuple', () => {
+  assertTyped([['word', 1], ['other', -0], ['', NaN]]);
+  assertTyped([[null, 'a', true, 1e300], [null, 'b', false, -1e-300]]);
+  assertTyped([[], []]);
+});
+
+test('plain objects round-trip with key order and prototype kept', () => {
+  assertTyped([{ word: 'a', count: 1 }, { word: 'b', count: 2.5 }]);
+  const nullProto = [Object.assign(Object.create(null) as object, { a: 1, b: 'x' }), Object.assign(Object.create(null) as object, { a: 2, b: 'y' })];
+  const out = roundTrip(nullProto);
+  assert.equal(out.format, FORMAT_TYPED);
+  assert.equal(Object.getPrototypeOf(out.records[0]), null);
+  assert.deepStrictEqual(out.records, nullProto);
+  const decoded = roundTrip([{ b: 1, a: 2, 1: 'x' }]).records[0] as object;
+  assert.deepStrictEqual(Object.keys(decoded), ['1', 'b', 'a']);
+});
+
+test('decode gives fresh arrays and objects per record and per call', () => {
+  const buffer = encodeBatch([['a', 1], ['a', 1]], 2, null);
+  const first = decodeBatch(buffer).records;
+  const second = decodeBatch(buffer).records;
+  assert.notEqual(first[0], first[1]);
+  assert.notEqual(first[0], second[0]);
+  const objects = decodeBatch(encodeBatch([{ a: 1 }, { a: 1 }], 2, null)).records;
+  assert.notEqual(objects[0], objects[1]);
+});
+
+test('batches with records of another shape fall back to v8 as a whole', () => {
+  const cases: unknown[][] = [
+    [['a', 1], ['b', 2, 3]], // tuple of another length
+    [['a', 1], { a: 1 }],
+    [{ a: 1, b: 2 }, { b: 2, a: 1 }], // same keys, other order
+    [{ a: 1, b: 2 }, { a: 1 }],
+    [{ a: 1 }, { a: 1, b: 2 }],
+    [{ a: 1 }, { a: { nested: true } }],
+    [1, [1]],
+    [['a', undefined]],
+    [{ a: undefined }],
+    [new Date(5), new Date(6)],
+    [new Map([['k', 1]])],
+    [10n, 20n],
+    [undefined, 1],
+    [[[1, 2], [3]]],
+    [new Uint8Array([1, 2, 3])],
+  ];
+  for (const records of cases) {
+    const out = roundTrip(records);
+    assert.equal(out.format, FORMAT_V8, `expected fallback for ${String(records.length)} records starting with ${typeof records[0]}`);
+    assert.deepStrictEqual(out.records, records);
+  }
+});
+
+test('class instances fall back and come back as plain objects (structured clone)', () => {
+  class Point {
+    constructor(readonly x: number, readonly y: number) {}
+  }
+  const out = roundTrip([new Point(1, 2)]);
+  assert.equal(out.format, FORMAT_V8);
+  assert.deepStrictEqual({ ...(out.records[0] as object) }, { x: 1, y: 2 });
+});
+
+test('an own __proto__ key falls back instead of setting the prototype', () => {
+  const record = JSON.parse('{"__proto__": 5, "a": 1}') as object;
+  const out = roundTrip([record]);
+  assert.equal(out.format, FORMAT_V8);
+  assert.equal(Object.getPrototypeOf(out.records[0]), Object.prototype);
+  assert.deepStrictEqual(Object.keys(out.records[0] as object), ['__proto__', 'a']);
+});
+
+test('records that cannot be cloned raise a WeirError naming the record', () => {
+  assert.throws(
+    () => encodeBatch([{ a: 1 }, { a: () => 1 }], 2, null),
+    (error: unknown) => error instanceof WeirError && error.code === 'WEIR_SERDE_UNSUPPORTED' && error.message.includes('record 1'),
+  );
+});
+
+test('unicode strings round-trip, short (JS loops) and long (Buffer)', () => {
+  const samples = ['é', 'naïve café', '日本語のテキスト', '😀', 'a😀b👨‍👩‍👧c', '\u0000\u007f\u0080\u07ff\u0800\uffff', '𝄞'.repeat(30), '中'.repeat(43), 'ü'.repeat(500), '😀'.repeat(1000)];
+  assertTyped(samples);
+  assertTyped(samples.map((s, i) => [s, i]));
+});
+
+test('lone surrogates become U+FFFD (UTF-8 cannot carry them), short and long alike', () => {
+  const lone = ['\ud800', 'a\udc00b', 'x\ud83d', '\udfff\ud800'];
+  const { records } = roundTrip([...lone, 'y'.repeat(100) + '\ud800']);
+  assert.deepStrictEqual(records, ['\ufffd', 'a\ufffdb', 'x\ufffd', '\ufffd\ufffd', 'y'.repeat(100) + '\ufffd']);
+});
+
+test('an empty batch round-trips, with and without key groups', () => {
+  assert.deepStrictEqual(decodeBatch(encodeBatch([], 0, null)), { records: [], keyGroups: null });
+  assert.deepStrictEqual(decodeBatch(encodeBatch([1, 2], 0, new Int32Array(0))), { records: [], keyGroups: new Int32Array(0) });
+});
+
+test('only records[0..count) are encoded', () => {
+  const records = [['a', 1], ['b', 2], ['c', 3], { not: 'a tuple' }];
+  const buffer = encodeBatch(records, 2, new Int32Array([7, 8, 9, 10]));
+  assert.equal(formatOf(buffer), FORMAT_TYPED, 'records past count do not force the fallback');
+  assert.deepStrictEqual(decodeBatch(buffer), { records: [['a', 1], ['b', 2]], keyGroups: new Int32Array([7, 8]) });
+  const fallback = encodeBatch([new Date(1), new Date(2), new Date(3)], 1, null);
+  assert.deepStrictEqual(decodeBatch(fallback).records, [new Date(1)]);
+});
+
+test('key groups travel with both formats and come back as a fresh Int32Array', () => {
+  const groups = new Int32Array([0, 32767, 127, 5]);
+  for (const records of [['a', 'b', 'c', 'd'], [new Date(0), new Date(1), new Date(2), new Date(3)]]) {
+    const buffer = encodeBatch(records, 4, groups);
+    const decoded = decodeBatch(buffer);
+    assert.deepStrictEqual(decoded.keyGroups, groups);
+    assert.notEqual(decoded.keyGroups, groups);
+    assert.deepStrictEqual(decoded.records, records);
+  }
+  assert.equal(decodeBatch(encodeBatch(['a'], 1, null)).keyGroups, null);
+});
+
+test('bad arguments are rejected with a WeirError', () => {
+  const isArgumentError = (error: unknown): boolean => error instanceof WeirError && error.code === 'WEIR_SERDE_ARGUMENT';
+  assert.throws(() => encodeBatch(['a'], 2, null), isArgumentError);
+  assert.throws(() => encodeBatch(['a'], -1, null), isArgumentError);
+  assert.throws(() => encodeBatch(['a', 'b'], 2, new Int32Array(1)), isArgumentError);
+  assert.throws(() => encodeBatch(['a'], 1, new Int32Array([32768])), isArgumentError);
+  assert.throws(() => encodeBatch(['a'], 1, new Int32Array([-1])), isArgumentError);
+});
+
+test('scratch is reused when large enough, and the used length is in the header', () => {
+  const first = encodeBatch(['a', 'b'], 2, null);
+  const scratch = new ArrayBuffer(4096);
+  const reused = encodeBatch([['x', 1], ['y', 2]], 2, null, scratch);
+  assert.equal(reused, scratch);
+  const used = new DataView(reused).getUint32(OFFSET_USED, true);
+  assert.ok(used > 0 && used < 4096);
+  assert.deepStrictEqual(decodeBatch(reused).records, [['x', 1], ['y', 2]]);
+  // Reusing a scratch that held a larger batch leaves no trace of it.
+  const again = encodeBatch(['z'], 1, null, reused);
+  assert.equal(again, scratch);
+  assert.deepStrictEqual(decodeBatch(again).records, ['z']);
+  // The fallback reuses it too.
+  assert.equal(encodeBatch([new Date(0)], 1, null, scratch), scratch);
+  assert.deepStrictEqual(decodeBatch(scratch).records, [new Date(0)]);
+  assert.ok(first.byteLength > 0);
+});
+
+test('a too-small or detached scratch is not a problem: the buffer grows by doubling', () => {
+  const small = new ArrayBuffer(32);
+  const records = Array.from({ length: 2000 }, (_, i) => [`word${i}`, i * 1.5]);
+  const grown = encodeBatch(records, records.length, null, small);
+  assert.notEqual(grown, small);
+  assert.deepStrictEqual(decodeBatch(grown).records, records);
+  const detached = new ArrayBuffer(1024);
+  structuredClone(detached, { transfer: [detached] });
+  assert.equal(detached.byteLength, 0);
+  assert.deepStrictEqual(decodeBatch(encodeBatch(['a'], 1, null, detached)).records, ['a']);
+});
+
+test('decode rejects buffers that are not batches', () => {
+  const isCorrupt = (error: unknown): boolean => error instanceof WeirError && error.code === 'WEIR_SERDE_CORRUPT';
+  assert.throws(() => decodeBatch(new ArrayBuffer(4)), isCorrupt);
+  assert.throws(() => decodeBatch(new ArrayBuffer(64)), isCorrupt);
+  const buffer = encodeBatch(['hello', 'world'], 2, null);
+  new DataView(buffer).setUint32(OFFSET_USED, buffer.byteLength + 1, true);
+  assert.throws(() => decodeBatch(buffer), isCorrupt);
+  const truncated = encodeBatch(['hello', 'world'], 2, null);
+  const used = new DataView(truncated).getUint32(OFFSET_USED, true);
+  new DataView(truncated).setUint32(OFFSET_USED, used - 3, true);
+  assert.throws(() => decodeBatch(truncated), isCorrupt);
+  const numbers = encodeBatch([1.5, 2.5], 2, null);
+  new DataView(numbers).setUint32(OFFSET_USED, new DataView(numbers).getUint32(OFFSET_USED, true) - 4, true);
+  assert.throws(() => decodeBatch(numbers), isCorrupt);
+});
+
+// fc.string() with the full-unicode unit set may produce lone surrogates, which UTF-8 turns into
+// U+FFFD by design (tested above); the properties use well-formed strings only.
+const text = fc.string({ unit: 'grapheme', maxLength: 60 });
+const anyDouble = fc.oneof(fc.double(), fc.constantFrom(-0, 0, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 2 ** 31, -(2 ** 31)), fc.integer());
+
+test('property: [string, number] tuples round-trip exactly (Object.is on numbers)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(text, anyDouble), { maxLength: 80 }), (records) => {
+      const buffer = encodeBatch(records, records.length, null);
+      if (records.length > 0) assert.equal(formatOf(buffer), FORMAT_TYPED);
+      assert.deepStrictEqual(decodeBatch(buffer).records, records);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('property: {word, count} objects round-trip exactly, with key groups', () => {
+  const record = fc.record({ word: text, count: anyDouble });
+  fc.assert(
+    fc.property(fc.array(record, { maxLength: 80 }), (records) => {
+      const keyGroups = Int32Array.from(records, (_, i) => (i * 7919) % 32768);
+      const buffer = encodeBatch(records, records.length, keyGroups);
+      if (records.length > 0) assert.equal(formatOf(buffer), FORMAT_TYPED);
+      assert.deepStrictEqual(decodeBatch(buffer), { records, keyGroups });
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('property: arbitrary JSON values round-trip, whichever codec is chosen', () => {
+  const json = fc.jsonValue({ maxDepth: 3 });
+  fc.assert(
+    fc.property(fc.array(json, { maxLength: 30 }), (records) => {
+      assert.deepStrictEqual(decodeBatch(encodeBatch(records, records.length, null)).records, records);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: scratch reuse never leaks a previous batch into the next', () => {
+  fc.assert(
+    fc.property(fc.array(fc.array(fc.tuple(text, anyDouble), { maxLength: 40 }), { minLength: 2, maxLength: 5 }), (batches) => {
+      let scratch: ArrayBuffer | undefined;
+      for (const records of batches) {
+        scratch = encodeBatch(records, records.length, null, scratch);
+        assert.deepStrictEqual(decodeBatch(scratch).records, records);
+      }
+    }),
+    { numRuns: 100 },
+  );
+});

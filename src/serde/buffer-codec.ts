@@ -1,0 +1,365 @@
+// Encodes a batch of records into one transferable ArrayBuffer and back: a typed codec for known shapes, v8 otherwise.
+
+import { deserialize, serialize } from 'node:v8';
+import { WeirError, describeValue } from '../core/errors.ts';
+import {
+  FLAG_KEY_GROUPS,
+  FORMAT_TYPED,
+  FORMAT_V8,
+  HEADER_BYTES,
+  KIND_ANY,
+  KIND_BOOLEAN,
+  KIND_NUMBER,
+  KIND_STRING,
+  LAYOUT_VERSION,
+  MAGIC,
+  MAX_KEY_GROUP,
+  OFFSET_COUNT,
+  OFFSET_FLAGS,
+  OFFSET_FORMAT,
+  OFFSET_MAGIC,
+  OFFSET_USED,
+  OFFSET_VERSION,
+  SHAPE_NULL_PROTO_OBJECT,
+  SHAPE_OBJECT,
+  SHAPE_PRIMITIVE,
+  SHAPE_TUPLE,
+  TAG_FALSE,
+  TAG_FLOAT64,
+  TAG_INT32,
+  TAG_NULL,
+  TAG_STRING,
+  TAG_TRUE,
+} from './batch-format.ts';
+import { type BatchSchema, inferSchema, kindOf } from './batch-schema.ts';
+import { ByteReader, corrupt } from './byte-reader.ts';
+import { ByteWriter } from './byte-writer.ts';
+
+/** A decoded batch: fresh records (never shared with another batch) and their key groups, if sent. */
+export interface DecodedBatch {
+  records: unknown[];
+  keyGroups: Int32Array | null;
+}
+
+/** What encoding one record told the batch loop. */
+const OK = -1;
+/** The record does not have the batch's shape: the whole batch goes to the fallback codec. */
+const MISMATCH = -2;
+// Any value ≥ 0 is the index of a field that must widen to KIND_ANY before encoding again.
+
+/**
+ * Encodes records[0..count) (and keyGroups[0..count) when given) into one ArrayBuffer whose header
+ * holds the used byte length. `scratch`, a buffer this function returned earlier and the consumer
+ * gave back, is written over when it is not detached; the result may still be a new, larger buffer.
+ *
+ * The typed codec is tried first, with the schema of records[0]; a record of another shape sends
+ * the whole batch to `v8.serialize` (structured clone semantics). Encoding never keeps a reference
+ * to `records` or to the returned buffer.
+ */
+export function encodeBatch(records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch?: ArrayBuffer): ArrayBuffer {
+  if (!Number.isInteger(count) || count < 0 || count > records.length) {
+    throw new WeirError(`encodeBatch: count ${count} is not an integer in 0..${records.length} (the number of records given)`, {
+      code: 'WEIR_SERDE_ARGUMENT',
+      fault: 'internal',
+    });
+  }
+  if (keyGroups !== null && keyGroups.length < count) {
+    throw new WeirError(`encodeBatch: ${keyGroups.length} key groups for ${count} records`, { code: 'WEIR_SERDE_ARGUMENT', fault: 'internal' });
+  }
+  const usable = scratch !== undefined && scratch.byteLength >= HEADER_BYTES ? scratch : undefined;
+
+  const schema = count === 0 ? { shape: SHAPE_PRIMITIVE, kinds: [KIND_ANY], keys: [] } : inferSchema(records[0]);
+  if (schema !== null) {
+    const writer = new ByteWriter(usable ?? new ArrayBuffer(initialCapacity(count, keyGroups)));
+    // Each failed pass widens one field for good, so this loop runs at most fields + 1 times.
+    for (;;) {
+      writer.pos = 0;
+      writeHeader(writer, FORMAT_TYPED, count, keyGroups);
+      writeSchema(writer, schema);
+      const result = writeRecords(writer, schema, records, count);
+      if (result === OK) {
+        writer.view.setUint32(OFFSET_USED, writer.pos, true);
+        return writer.buffer;
+      }
+      if (result === MISMATCH) break;
+      schema.kinds[result] = KIND_ANY;
+    }
+  }
+  return encodeFallback(records, count, keyGroups, usable);
+}
+
+/** Decodes a buffer made by encodeBatch. Throws WeirError WEIR_SERDE_CORRUPT when its header is invalid. */
+export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
+  if (buffer.byteLength < HEADER_BYTES) throw corrupt(`${buffer.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header (a detached buffer?)`);
+  const header = new DataView(buffer, 0, HEADER_BYTES);
+  const used = header.getUint32(OFFSET_USED, true);
+  const format = header.getUint8(OFFSET_FORMAT);
+  const flags = header.getUint8(OFFSET_FLAGS);
+  const count = header.getUint32(OFFSET_COUNT, true);
+  if (header.getUint8(OFFSET_MAGIC) !== MAGIC || header.getUint8(OFFSET_VERSION) !== LAYOUT_VERSION) {
+    throw corrupt('bad magic or layout version: not a buffer from encodeBatch');
+  }
+  if (used < HEADER_BYTES || used > buffer.byteLength) throw corrupt(`used length ${used} outside ${HEADER_BYTES}..${buffer.byteLength}`);
+
+  const reader = new ByteReader(buffer, HEADER_BYTES, used);
+  let keyGroups: Int32Array | null = null;
+  if ((flags & FLAG_KEY_GROUPS) !== 0) {
+    if (HEADER_BYTES + count * 2 > used) throw corrupt(`${count} key groups do not fit in ${used} bytes`);
+    keyGroups = new Int32Array(count);
+    const view = reader.view;
+    for (let i = 0, pos = HEADER_BYTES; i < count; i++, pos += 2) keyGroups[i] = view.getUint16(pos, true);
+    reader.pos = HEADER_BYTES + count * 2;
+  }
+
+  let records: unknown[];
+  if (format === FORMAT_TYPED) {
+    try {
+      records = readRecords(reader, readSchema(reader), count);
+    } catch (error) {
+      // A DataView read past the end is the only RangeError decoding can raise.
+      if (error instanceof RangeError) throw corrupt(`truncated: ${error.message}`);
+      throw error;
+    }
+    if (reader.pos !== used) throw corrupt(`decoding ended at byte ${reader.pos}, the batch says ${used}`);
+  } else if (format === FORMAT_V8) {
+    const value: unknown = deserialize(new Uint8Array(buffer, reader.pos, used - reader.pos));
+    if (!Array.isArray(value) || value.length !== count) throw corrupt(`v8 payload is not an array of ${count} records`);
+    records = value;
+  } else {
+    throw corrupt(`unknown format ${format}`);
+  }
+  return { records, keyGroups };
+}
+
+/** Room for the header, key groups and ~16 bytes a record: enough for small tuples without growing. */
+function initialCapacity(count: number, keyGroups: Int32Array | null): number {
+  return HEADER_BYTES + (keyGroups === null ? 0 : count * 2) + 64 + count * 16;
+}
+
+function writeHeader(writer: ByteWriter, format: number, count: number, keyGroups: Int32Array | null): void {
+  const keyGroupBytes = keyGroups === null ? 0 : count * 2;
+  writer.ensure(HEADER_BYTES + keyGroupBytes);
+  const view = writer.view;
+  view.setUint32(OFFSET_USED, 0, true);
+  view.setUint8(OFFSET_MAGIC, MAGIC);
+  view.setUint8(OFFSET_FORMAT, format);
+  view.setUint8(OFFSET_FLAGS, keyGroups === null ? 0 : FLAG_KEY_GROUPS);
+  view.setUint8(OFFSET_VERSION, LAYOUT_VERSION);
+  view.setUint32(OFFSET_COUNT, count, true);
+  view.setUint32(OFFSET_COUNT + 4, 0, true);
+  let pos = HEADER_BYTES;
+  if (keyGroups !== null) {
+    for (let i = 0; i < count; i++, pos += 2) {
+      const group = keyGroups[i]!;
+      if (!(group >= 0 && group <= MAX_KEY_GROUP)) {
+        throw new WeirError(`encodeBatch: key group ${group} of record ${i} is outside 0..${MAX_KEY_GROUP}`, { code: 'WEIR_SERDE_ARGUMENT', fault: 'internal' });
+      }
+      view.setUint16(pos, group, true);
+    }
+  }
+  writer.pos = pos;
+}
+
+function writeSchema(writer: ByteWriter, schema: BatchSchema): void {
+  writer.u8(schema.shape);
+  writer.u32(schema.kinds.length);
+  for (const kind of schema.kinds) writer.u8(kind);
+  for (const key of schema.keys) writer.string(key);
+}
+
+function readSchema(reader: ByteReader): BatchSchema {
+  const shape = reader.u8();
+  const fields = reader.u32();
+  if (shape < SHAPE_PRIMITIVE || shape > SHAPE_NULL_PROTO_OBJECT || fields > reader.end - reader.pos) throw corrupt(`bad schema (shape ${shape}, ${fields} fields)`);
+  const kinds: number[] = [];
+  for (let i = 0; i < fields; i++) {
+    const kind = reader.u8();
+    if (kind < KIND_STRING || kind > KIND_ANY) throw corrupt(`unknown field kind ${kind}`);
+    kinds.push(kind);
+  }
+  const keys: string[] = [];
+  if (shape === SHAPE_OBJECT || shape === SHAPE_NULL_PROTO_OBJECT) {
+    for (let i = 0; i < fields; i++) keys.push(reader.string());
+  }
+  return { shape, kinds, keys };
+}
+
+/** Writes every record; returns OK, MISMATCH, or the index of a field to widen. */
+function writeRecords(writer: ByteWriter, schema: BatchSchema, records: readonly unknown[], count: number): number {
+  const { shape, kinds, keys } = schema;
+  const fields = kinds.length;
+  if (shape === SHAPE_PRIMITIVE) {
+    const kind = kinds[0]!;
+    for (let i = 0; i < count; i++) {
+      const result = writeField(writer, kind, records[i], 0);
+      if (result !== OK) return result;
+    }
+    return OK;
+  }
+  if (shape === SHAPE_TUPLE) {
+    for (let i = 0; i < count; i++) {
+      const record = records[i];
+      if (!Array.isArray(record) || record.length !== fields) return MISMATCH;
+      for (let f = 0; f < fields; f++) {
+        const result = writeField(writer, kinds[f]!, record[f], f);
+        if (result !== OK) return result;
+      }
+    }
+    return OK;
+  }
+  const proto = shape === SHAPE_OBJECT ? Object.prototype : null;
+  for (let i = 0; i < count; i++) {
+    const record = records[i];
+    if (typeof record !== 'object' || record === null || Object.getPrototypeOf(record) !== proto) return MISMATCH;
+    // for...in checks that the record has exactly the schema's keys, in order, without allocating.
+    let f = 0;
+    for (const key in record) {
+      if (f === fields || key !== keys[f]) return MISMATCH;
+      const result = writeField(writer, kinds[f]!, (record as Record<string, unknown>)[key], f);
+      if (result !== OK) return result;
+      f++;
+    }
+    if (f !== fields) return MISMATCH;
+  }
+  return OK;
+}
+
+function writeField(writer: ByteWriter, kind: number, value: unknown, field: number): number {
+  switch (kind) {
+    case KIND_STRING:
+      if (typeof value !== 'string') break;
+      writer.string(value);
+      return OK;
+    case KIND_NUMBER:
+      if (typeof value !== 'number') break;
+      writer.number(value);
+      return OK;
+    case KIND_BOOLEAN:
+      if (typeof value !== 'boolean') break;
+      writer.u8(value ? 1 : 0);
+      return OK;
+    default:
+      return writeAny(writer, value) ? OK : MISMATCH;
+  }
+  // Another primitive in a typed field widens the field; anything else is not a typed record.
+  return kindOf(value) === 0 ? MISMATCH : field;
+}
+
+function writeAny(writer: ByteWriter, value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+      writer.u8(TAG_STRING);
+      writer.string(value);
+      return true;
+    case 'number':
+      writer.number(value);
+      return true;
+    case 'boolean':
+      writer.u8(value ? TAG_TRUE : TAG_FALSE);
+      return true;
+    case 'object':
+      if (value !== null) return false;
+      writer.u8(TAG_NULL);
+      return true;
+    default:
+      return false;
+  }
+}
+
+function readRecords(reader: ByteReader, schema: BatchSchema, count: number): unknown[] {
+  const { shape, kinds, keys } = schema;
+  const fields = kinds.length;
+  const records = new Array<unknown>(count);
+  if (shape === SHAPE_PRIMITIVE) {
+    const kind = kinds[0]!;
+    if (kind === KIND_STRING) for (let i = 0; i < count; i++) records[i] = reader.string();
+    else if (kind === KIND_NUMBER) for (let i = 0; i < count; i++) records[i] = reader.number();
+    else for (let i = 0; i < count; i++) records[i] = readField(reader, kind);
+  } else if (shape === SHAPE_TUPLE) {
+    for (let i = 0; i < count; i++) {
+      const tuple = new Array<unknown>(fields);
+      for (let f = 0; f < fields; f++) tuple[f] = readField(reader, kinds[f]!);
+      records[i] = tuple;
+    }
+  } else {
+    const nullProto = shape === SHAPE_NULL_PROTO_OBJECT;
+    for (let i = 0; i < count; i++) {
+      const record: Record<string, unknown> = nullProto ? Object.create(null) : {};
+      for (let f = 0; f < fields; f++) record[keys[f]!] = readField(reader, kinds[f]!);
+      records[i] = record;
+    }
+  }
+  return records;
+}
+
+function readField(reader: ByteReader, kind: number): unknown {
+  switch (kind) {
+    case KIND_STRING:
+      return reader.string();
+    case KIND_NUMBER:
+      return reader.number();
+    case KIND_BOOLEAN:
+      return reader.u8() !== 0;
+    default:
+      return readAny(reader);
+  }
+}
+
+function readAny(reader: ByteReader): unknown {
+  const tag = reader.bytes[reader.pos]!;
+  switch (tag) {
+    case TAG_NULL:
+      reader.pos++;
+      return null;
+    case TAG_FALSE:
+      reader.pos++;
+      return false;
+    case TAG_TRUE:
+      reader.pos++;
+      return true;
+    case TAG_INT32:
+    case TAG_FLOAT64:
+      return reader.number();
+    case TAG_STRING:
+      reader.pos++;
+      return reader.string();
+    default:
+      throw corrupt(`unknown value tag ${tag} at byte ${reader.pos}`);
+  }
+}
+
+/** The whole batch through v8.serialize (structured clone), copied after our header into a buffer we own. */
+function encodeFallback(records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch: ArrayBuffer | undefined): ArrayBuffer {
+  const batch = count === records.length ? records : records.slice(0, count);
+  let payload: Uint8Array;
+  try {
+    payload = serialize(batch);
+  } catch (cause) {
+    throw unserializable(batch, cause);
+  }
+  const prefix = HEADER_BYTES + (keyGroups === null ? 0 : count * 2);
+  const total = prefix + payload.length;
+  const writer = new ByteWriter(scratch !== undefined && scratch.byteLength >= total ? scratch : new ArrayBuffer(total));
+  writeHeader(writer, FORMAT_V8, count, keyGroups);
+  writer.bytes.set(payload, prefix);
+  writer.view.setUint32(OFFSET_USED, total, true);
+  return writer.buffer;
+}
+
+/** Names the first record v8 cannot clone (a function, a symbol...): found only on this error path. */
+function unserializable(batch: readonly unknown[], cause: unknown): WeirError {
+  let index = -1;
+  for (let i = 0; i < batch.length && index < 0; i++) {
+    try {
+      serialize(batch[i]);
+    } catch {
+      index = i;
+    }
+  }
+  const which = index < 0 ? 'a record' : `record ${index} (${describeValue(batch[index])})`;
+  return new WeirError(`cannot send ${which} to another worker: it is not structured-cloneable (functions, symbols, class instances with private state are not)`, {
+    code: 'WEIR_SERDE_UNSUPPORTED',
+    fault: 'user',
+    cause,
+  });
+}

@@ -1,0 +1,89 @@
+// A growable little-endian writer over one ArrayBuffer that is handed over whole (transferred) when done.
+
+import { Buffer } from 'node:buffer';
+import { SHORT_STRING_UNITS, TAG_FLOAT64, TAG_INT32 } from './batch-format.ts';
+import { writeUtf8 } from './utf8.ts';
+
+/**
+ * Owns its ArrayBuffer: never a view into a shared slab (Buffer's pool, msgpackr's buffer), because
+ * the result is transferred to another thread. Grows by doubling, copying what was written.
+ * Fields are plain (not #private) and the class is not exported from the package: it is the hot path.
+ */
+export class ByteWriter {
+  buffer: ArrayBuffer;
+  bytes: Uint8Array;
+  view: DataView;
+  pos = 0;
+  /** A Buffer view of `buffer` for long strings; made on first use. */
+  #nodeBuffer: Buffer | null = null;
+
+  constructor(buffer: ArrayBuffer) {
+    this.buffer = buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.view = new DataView(buffer);
+  }
+
+  /** Makes room for `n` more bytes after `pos`. */
+  ensure(n: number): void {
+    if (this.pos + n > this.bytes.length) this.#grow(this.pos + n);
+  }
+
+  #grow(needed: number): void {
+    let capacity = Math.max(this.bytes.length * 2, 64);
+    while (capacity < needed) capacity *= 2;
+    const next = new ArrayBuffer(capacity);
+    const bytes = new Uint8Array(next);
+    bytes.set(this.bytes.subarray(0, this.pos));
+    this.buffer = next;
+    this.bytes = bytes;
+    this.view = new DataView(next);
+    this.#nodeBuffer = null;
+  }
+
+  u8(value: number): void {
+    this.ensure(1);
+    this.bytes[this.pos++] = value;
+  }
+
+  u32(value: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, value, true);
+    this.pos += 4;
+  }
+
+  /** A number as TAG_INT32 + 4 bytes when it is an int32 other than -0, else TAG_FLOAT64 + 8 bytes. */
+  number(value: number): void {
+    this.ensure(9);
+    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+      this.bytes[this.pos] = TAG_INT32;
+      this.view.setInt32(this.pos + 1, value, true);
+      this.pos += 5;
+    } else {
+      this.bytes[this.pos] = TAG_FLOAT64;
+      this.view.setFloat64(this.pos + 1, value, true);
+      this.pos += 9;
+    }
+  }
+
+  /** A length-prefixed UTF-8 string (prefix format: see batch-format.ts). */
+  string(text: string): void {
+    const units = text.length;
+    if (units <= SHORT_STRING_UNITS) {
+      // 3 × 42 = 126 < 0x80: the byte length fits the one-byte prefix.
+      this.ensure(1 + units * 3);
+      const end = writeUtf8(this.bytes, this.pos + 1, text);
+      this.bytes[this.pos] = end - this.pos - 1;
+      this.pos = end;
+      return;
+    }
+    this.ensure(4 + units * 3);
+    const node = (this.#nodeBuffer ??= Buffer.from(this.buffer));
+    const written = node.write(text, this.pos + 4, 'utf8');
+    const bytes = this.bytes;
+    bytes[this.pos] = 0x80 | (written & 0x7f);
+    bytes[this.pos + 1] = (written >>> 7) & 0xff;
+    bytes[this.pos + 2] = (written >>> 15) & 0xff;
+    bytes[this.pos + 3] = (written >>> 23) & 0xff;
+    this.pos += 4 + written;
+  }
+}

@@ -1,0 +1,98 @@
+// UTF-8 for short strings in plain JS loops: cheaper than a native call (Buffer, TextEncoder) per string.
+
+/**
+ * Writes `text` as UTF-8 at `pos` and returns the position after it. The caller guarantees
+ * `3 * text.length` bytes of room (a surrogate pair is 2 units and 4 bytes, every other unit ≤ 3).
+ * A lone surrogate becomes U+FFFD, as Buffer and TextEncoder do.
+ */
+export function writeUtf8(bytes: Uint8Array, pos: number, text: string): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    let unit = text.charCodeAt(i);
+    if (unit < 0x80) {
+      bytes[pos++] = unit;
+    } else if (unit < 0x800) {
+      bytes[pos++] = 0xc0 | (unit >> 6);
+      bytes[pos++] = 0x80 | (unit & 0x3f);
+    } else {
+      if (unit >= 0xd800 && unit <= 0xdfff) {
+        const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
+        if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          const point = 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00);
+          bytes[pos++] = 0xf0 | (point >> 18);
+          bytes[pos++] = 0x80 | ((point >> 12) & 0x3f);
+          bytes[pos++] = 0x80 | ((point >> 6) & 0x3f);
+          bytes[pos++] = 0x80 | (point & 0x3f);
+          i++;
+          continue;
+        }
+        unit = 0xfffd;
+      }
+      bytes[pos++] = 0xe0 | (unit >> 12);
+      bytes[pos++] = 0x80 | ((unit >> 6) & 0x3f);
+      bytes[pos++] = 0x80 | (unit & 0x3f);
+    }
+  }
+  return pos;
+}
+
+/**
+ * Reads the UTF-8 bytes [start, end) written by `writeUtf8` (or Buffer). Input is trusted to be
+ * well-formed: it comes from our own encoder. Pure ASCII up to 12 bytes is built with one
+ * fromCharCode call and no array (the common case of words and ids).
+ */
+export function readUtf8(bytes: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  if (length <= 12) {
+    const ascii = readShortAscii(bytes, start, length);
+    if (ascii !== undefined) return ascii;
+  }
+  const units: number[] = [];
+  let pos = start;
+  while (pos < end) {
+    const b0 = bytes[pos++]!;
+    if (b0 < 0x80) {
+      units.push(b0);
+    } else if (b0 < 0xe0) {
+      units.push(((b0 & 0x1f) << 6) | (bytes[pos++]! & 0x3f));
+    } else if (b0 < 0xf0) {
+      units.push(((b0 & 0x0f) << 12) | ((bytes[pos++]! & 0x3f) << 6) | (bytes[pos++]! & 0x3f));
+    } else {
+      const point =
+        (((b0 & 0x07) << 18) | ((bytes[pos++]! & 0x3f) << 12) | ((bytes[pos++]! & 0x3f) << 6) | (bytes[pos++]! & 0x3f)) - 0x10000;
+      units.push(0xd800 + (point >> 10), 0xdc00 + (point & 0x3ff));
+    }
+  }
+  return String.fromCharCode.apply(null, units);
+}
+
+function readShortAscii(bytes: Uint8Array, start: number, length: number): string | undefined {
+  const a = length > 0 ? bytes[start]! : 0;
+  const b = length > 1 ? bytes[start + 1]! : 0;
+  const c = length > 2 ? bytes[start + 2]! : 0;
+  const d = length > 3 ? bytes[start + 3]! : 0;
+  const e = length > 4 ? bytes[start + 4]! : 0;
+  const f = length > 5 ? bytes[start + 5]! : 0;
+  const g = length > 6 ? bytes[start + 6]! : 0;
+  const h = length > 7 ? bytes[start + 7]! : 0;
+  const i = length > 8 ? bytes[start + 8]! : 0;
+  const j = length > 9 ? bytes[start + 9]! : 0;
+  const k = length > 10 ? bytes[start + 10]! : 0;
+  const l = length > 11 ? bytes[start + 11]! : 0;
+  if ((a | b | c | d | e | f | g | h | i | j | k | l) & 0x80) return undefined;
+  switch (length) {
+    case 0: return '';
+    case 1: return String.fromCharCode(a);
+    case 2: return String.fromCharCode(a, b);
+    case 3: return String.fromCharCode(a, b, c);
+    case 4: return String.fromCharCode(a, b, c, d);
+    case 5: return String.fromCharCode(a, b, c, d, e);
+    case 6: return String.fromCharCode(a, b, c, d, e, f);
+    case 7: return String.fromCharCode(a, b, c, d, e, f, g);
+    case 8: return String.fromCharCode(a, b, c, d, e, f, g, h);
+    case 9: return String.fromCharCode(a, b, c, d, e, f, g, h, i);
+    case 10: return String.fromCharCode(a, b, c, d, e, f, g, h, i, j);
+    case 11: return String.fromCharCode(a, b, c, d, e, f, g, h, i, j, k);
+    default: return String.fromCharCode(a, b, c, d, e, f, g, h, i, j, k, l);
+  }
+}
