@@ -1,0 +1,334 @@
+// Tests of the heap keyed backend: every state kind, key isolation, copy-on-write snapshots, restore at other parallelisms.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { CheckpointCorruptError, ConfigError, WeirError } from '../core/errors.ts';
+import type { Key } from '../core/types.ts';
+import {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './descriptors.ts';
+import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
+import { KeyGroupRange, keyGroupFor } from './key-groups.ts';
+
+const MAXP = 128;
+const countD = new ValueStateDescriptor<number>('count', { defaultValue: 0 });
+const listD = new ListStateDescriptor<string>('list');
+const mapD = new MapStateDescriptor<string, number>('map');
+const sumD = new ReducingStateDescriptor<number>('sum', (a, b) => a + b);
+// A mutating accumulator, the idiomatic style the backend must survive across snapshots.
+const avgD = new AggregatingStateDescriptor<number, { n: number; total: number }, number>('avg', {
+  createAccumulator: () => ({ n: 0, total: 0 }),
+  add: (v, acc) => {
+    acc.n++;
+    acc.total += v;
+    return acc;
+  },
+  getResult: (acc) => acc.total / acc.n,
+});
+
+function backend(parallelism = 1, index = 0): HeapKeyedStateBackend {
+  return new HeapKeyedStateBackend({ maxParallelism: MAXP, keyGroupRange: KeyGroupRange.forOperator(MAXP, parallelism, index) });
+}
+
+function at(b: HeapKeyedStateBackend, key: Key): void {
+  b.setCurrentKey(key, keyGroupFor(key, MAXP));
+}
+
+/** Two keys in different key groups. */
+function twoKeys(): [string, string] {
+  for (let i = 1; ; i++) if (keyGroupFor(`k${i}`, MAXP) !== keyGroupFor('k0', MAXP)) return ['k0', `k${i}`];
+}
+
+test('value state: default, update, clear, isolation between keys in different key groups', () => {
+  const b = backend();
+  const [k1, k2] = twoKeys();
+  const s = b.getState(countD);
+  at(b, k1);
+  assert.equal(s.value(), 0, 'default value');
+  s.update(5);
+  at(b, k2);
+  assert.equal(s.value(), 0);
+  s.update(7);
+  at(b, k1);
+  assert.equal(s.value(), 5);
+  s.clear();
+  assert.equal(s.value(), 0);
+  at(b, k2);
+  assert.equal(s.value(), 7);
+  assert.equal(b.numKeys('count'), 1);
+  const noDefault = b.getState(new ValueStateDescriptor<string>('plain'));
+  assert.equal(noDefault.value(), undefined);
+  noDefault.update('x');
+  noDefault.update(undefined as unknown as string);
+  assert.equal(noDefault.value(), undefined, 'update(undefined) clears');
+  assert.equal(b.getCurrentKey(), k2);
+  assert.equal(b.getCurrentKeyGroup(), keyGroupFor(k2, MAXP));
+});
+
+test('list state: add, addAll, update, clear, get is a view', () => {
+  const b = backend();
+  const s = b.getListState(listD);
+  at(b, 'a');
+  assert.deepEqual(s.get(), []);
+  s.add('x');
+  s.addAll(['y', 'z']);
+  assert.deepEqual(s.get(), ['x', 'y', 'z']);
+  s.update(['q']);
+  assert.deepEqual(s.get(), ['q']);
+  s.update([]);
+  assert.deepEqual(s.get(), []);
+  assert.equal(b.numKeys('list'), 0, 'an empty list is no state');
+  s.add('w');
+  at(b, 'b');
+  assert.deepEqual(s.get(), []);
+  at(b, 'a');
+  s.clear();
+  assert.deepEqual(s.get(), []);
+});
+
+test('map state: put, get, contains, remove, iterate, array and tricky keys', () => {
+  const b = backend();
+  const s = b.getMapState(mapD);
+  at(b, ['user', 42]);
+  assert.equal(s.isEmpty(), true);
+  s.put('a', 1);
+  s.putAll([
+    ['b', 2],
+    ['\u0000weird', 3],
+  ]);
+  assert.equal(s.get('a'), 1);
+  assert.equal(s.contains('b'), true);
+  assert.equal(s.contains('zz'), false);
+  assert.deepEqual([...s.keys()].sort(), ['\u0000weird', 'a', 'b']);
+  assert.deepEqual([...s.values()].sort(), [1, 2, 3]);
+  assert.deepEqual(new Map(s.entries()), new Map([['a', 1], ['b', 2], ['\u0000weird', 3]]));
+  s.remove('a');
+  s.remove('nope');
+  assert.equal(s.get('a'), undefined);
+  at(b, ['user', '42']);
+  assert.equal(s.isEmpty(), true, 'array keys [user, 42] and [user, "42"] differ');
+  at(b, ['user', 42]);
+  s.remove('b');
+  s.remove('\u0000weird');
+  assert.equal(s.isEmpty(), true);
+  assert.equal(b.numKeys('map'), 0);
+  const inner = b.getMapState(new MapStateDescriptor<Key, string>('inner'));
+  inner.put([1, 'x', 2n, true], 'v');
+  assert.deepEqual([...inner.keys()], [[1, 'x', 2n, true]]);
+  inner.clear();
+  assert.equal(inner.isEmpty(), true);
+});
+
+test('reducing and aggregating state', () => {
+  const b = backend();
+  const sum = b.getReducingState(sumD);
+  const avg = b.getAggregatingState(avgD);
+  at(b, 1);
+  assert.equal(sum.get(), undefined);
+  assert.equal(avg.get(), undefined);
+  for (const v of [1, 2, 3, 6]) {
+    sum.add(v);
+    avg.add(v);
+  }
+  assert.equal(sum.get(), 12);
+  assert.equal(avg.get(), 3);
+  at(b, 2);
+  assert.equal(sum.get(), undefined);
+  at(b, 1);
+  sum.clear();
+  avg.clear();
+  assert.equal(sum.get(), undefined);
+  assert.equal(avg.get(), undefined);
+});
+
+test('registration: same name + kind gives the same object, other kind is a ConfigError; no key is an error', () => {
+  const b = backend();
+  assert.equal(b.getState(countD), b.getState(new ValueStateDescriptor<number>('count')));
+  assert.throws(() => b.getListState(new ListStateDescriptor<number>('count')), (e: unknown) => e instanceof ConfigError && /"count"/.test(e.message));
+  assert.throws(() => new ValueStateDescriptor(''), ConfigError);
+  const s = b.getState(countD);
+  assert.throws(() => s.update(1), (e: unknown) => e instanceof WeirError && e.code === 'WEIR_STATE_NO_KEY');
+  const half = backend(2, 0);
+  let outside = 0;
+  while (half.keyGroupRange.contains(keyGroupFor(outside, MAXP))) outside++;
+  assert.throws(() => half.setCurrentKey(outside, keyGroupFor(outside, MAXP)), /outside/);
+});
+
+/** Reads every state of every key of the given backends into plain data. */
+function dump(backends: HeapKeyedStateBackend[]): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const b of backends) {
+    const keys = new Map<string, [Key, number]>();
+    for (const name of b.stateNames()) b.forEachKey(name, (k, kg) => keys.set(JSON.stringify(k), [k, kg]));
+    for (const [id, [k, kg]] of keys) {
+      assert.ok(!out.has(id), `key ${id} appears in two backends`);
+      b.setCurrentKey(k, kg);
+      out.set(id, {
+        count: b.getState(countD).value(),
+        list: [...b.getListState(listD).get()],
+        map: Object.fromEntries(b.getMapState(mapD).entries()),
+        sum: b.getReducingState(sumD).get(),
+        avg: b.getAggregatingState(avgD).get(),
+      });
+    }
+  }
+  return out;
+}
+
+function restored(blobs: Uint8Array[], parallelism: number): HeapKeyedStateBackend[] {
+  return Array.from({ length: parallelism }, (_, i) => {
+    const b = backend(parallelism, i);
+    b.restore(blobs);
+    return b;
+  });
+}
+
+function fill(b: HeapKeyedStateBackend, key: Key, i: number): void {
+  at(b, key);
+  b.getState(countD).update(i);
+  b.getListState(listD).addAll([`a${i}`, `b${i}`]);
+  b.getMapState(mapD).put(`m${i}`, i);
+  b.getReducingState(sumD).add(i);
+  b.getAggregatingState(avgD).add(i);
+}
+
+test('copy-on-write snapshot: write() later shows exactly the state at snapshot time', () => {
+  const b = backend();
+  for (let i = 0; i < 50; i++) fill(b, `key${i}`, i);
+  const before = dump([b]);
+  const snap = b.snapshot();
+  // Keep changing every kind of state, including in-place containers and mutating accumulators.
+  for (let i = 0; i < 50; i += 2) {
+    at(b, `key${i}`);
+    b.getState(countD).update(1000 + i);
+    b.getListState(listD).add('new');
+    b.getMapState(mapD).put(`m${i}`, -1);
+    b.getMapState(mapD).put('extra', 1);
+    b.getReducingState(sumD).add(100);
+    b.getAggregatingState(avgD).add(1000);
+  }
+  for (let i = 1; i < 50; i += 4) {
+    at(b, `key${i}`);
+    b.getState(countD).clear();
+    b.getListState(listD).clear();
+    b.getMapState(mapD).clear();
+    b.getReducingState(sumD).clear();
+    b.getAggregatingState(avgD).clear();
+  }
+  fill(b, 'late', 99);
+  const liveAfter = dump([b]);
+  const blob = snap.write();
+  assert.deepEqual(dump(restored([blob], 1)), before, 'snapshot shows the old state');
+  // The live state has the new values.
+  assert.deepEqual(liveAfter.get(JSON.stringify('key0')), { count: 1000, list: ['a0', 'b0', 'new'], map: { m0: -1, extra: 1 }, sum: 100, avg: 500 });
+  assert.equal(liveAfter.has(JSON.stringify('key1')), false);
+  assert.equal(liveAfter.has(JSON.stringify('late')), true);
+  // A second snapshot sees the new state; the first is unaffected by it.
+  const blob2 = b.snapshot().write();
+  assert.deepEqual(dump(restored([blob2], 1)), liveAfter);
+  assert.deepEqual(dump(restored([snap.write()], 1)), before);
+  snap.release();
+  assert.throws(() => snap.write(), /released/);
+});
+
+test('restore from 2 old subtasks into 1, 2 and 3 new ones: every key exactly once, with its value', () => {
+  const old = [backend(2, 0), backend(2, 1)];
+  const expected = new Map<string, number>();
+  for (let i = 0; i < 300; i++) {
+    const key: Key = i % 3 === 0 ? [`u${i}`, i] : `user-${i}`;
+    const kg = keyGroupFor(key, MAXP);
+    const b = old.find((o) => o.keyGroupRange.contains(kg))!;
+    fill(b, key, i);
+    expected.set(JSON.stringify(key), i);
+  }
+  const all = dump(old);
+  const blobs = old.map((b) => b.snapshot().write());
+  assert.deepEqual(HeapKeyedStateBackend.keyGroupRangeOf(blobs[1]!), old[1]!.keyGroupRange);
+  for (const p of [1, 2, 3]) {
+    const fresh = restored(blobs, p);
+    const got = dump(fresh); // dump asserts that no key is in two backends
+    assert.deepEqual(got, all, `parallelism ${p}`);
+    for (const b of fresh) {
+      b.forEachKey('count', (k, kg) => {
+        assert.ok(b.keyGroupRange.contains(kg));
+        assert.equal(kg, keyGroupFor(k, MAXP));
+      });
+    }
+    assert.equal(fresh.reduce((n, b) => n + b.numKeys(), 0), expected.size);
+    // Restored state keeps working, and snapshotting it again round-trips (rescale back down).
+    const again = restored(fresh.map((b) => b.snapshot().write()), 2);
+    assert.deepEqual(dump(again), all);
+  }
+});
+
+test('restore rejects another maxParallelism and corrupt blobs', () => {
+  const b = backend();
+  fill(b, 'x', 1);
+  const blob = b.snapshot().write();
+  const other = new HeapKeyedStateBackend({ maxParallelism: 64, keyGroupRange: KeyGroupRange.forOperator(64, 1, 0) });
+  assert.throws(() => other.restore([blob]), (e: unknown) => e instanceof ConfigError && /maxParallelism/.test(e.message));
+  assert.throws(() => backend().restore([blob.subarray(0, blob.length - 1)]), CheckpointCorruptError);
+  const bad = blob.slice();
+  bad[0] = 0;
+  assert.throws(() => backend().restore([bad]), CheckpointCorruptError);
+});
+
+test('property: after random writes and snapshots, each snapshot restores to its model', () => {
+  type Op = { key: number; kind: 'put' | 'add' | 'clear' | 'snap'; v: number };
+  const opArb: fc.Arbitrary<Op> = fc.record({ key: fc.integer({ min: 0, max: 20 }), kind: fc.constantFrom('put', 'add', 'clear', 'snap'), v: fc.integer() });
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
+      const b = backend();
+      const model = new Map<number, { count?: number; list: number[] }>();
+      const snaps: [ReturnType<HeapKeyedStateBackend['snapshot']>, string][] = [];
+      const val = b.getState(new ValueStateDescriptor<number>('v'));
+      const list = b.getListState(new ListStateDescriptor<number>('l'));
+      const show = () => JSON.stringify([...model].filter(([, m]) => m.count !== undefined || m.list.length > 0).sort((x, y) => x[0] - y[0]));
+      for (const op of ops) {
+        if (op.kind === 'snap') {
+          snaps.push([b.snapshot(), show()]);
+          continue;
+        }
+        at(b, op.key);
+        const m = model.get(op.key) ?? { list: [] };
+        model.set(op.key, m);
+        if (op.kind === 'put') {
+          val.update(op.v);
+          m.count = op.v;
+        } else if (op.kind === 'add') {
+          list.add(op.v);
+          m.list = [...m.list, op.v];
+        } else {
+          val.clear();
+          list.clear();
+          delete m.count;
+          m.list = [];
+        }
+      }
+      snaps.push([b.snapshot(), show()]);
+      for (const [snap, expected] of snaps) {
+        const r = backend();
+        r.restore([snap.write()]);
+        const got = new Map<number, { count?: number; list: number[] }>();
+        const rv = r.getState(new ValueStateDescriptor<number>('v'));
+        const rl = r.getListState(new ListStateDescriptor<number>('l'));
+        for (const name of ['v', 'l']) {
+          r.forEachKey(name, (k, kg) => {
+            r.setCurrentKey(k, kg);
+            const e: { count?: number; list: number[] } = { list: [...rl.get()] };
+            const c = rv.value();
+            if (c !== undefined) e.count = c;
+            got.set(k as number, e);
+          });
+        }
+        assert.equal(JSON.stringify([...got].sort((x, y) => x[0] - y[0])), expected);
+      }
+    }),
+    { numRuns: 200 },
+  );
+});

@@ -1,0 +1,266 @@
+// Keyed state on the JS heap: per-key-group maps, cheap copy-on-write snapshots, restore of any key-group subset (rescaling).
+
+import { serialize } from 'node:v8';
+import { ConfigError, WeirError } from '../core/errors.ts';
+import type { Key } from '../core/types.ts';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateKind,
+  ValueStateDescriptor,
+} from './descriptors.ts';
+import { deserializeSection, readKeyGroupBlob, writeKeyGroupBlob } from './key-group-blob.ts';
+import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding.ts';
+import { KeyGroupRange, validateParallelism } from './key-groups.ts';
+import {
+  type Cell,
+  HeapAggregatingState,
+  HeapListState,
+  HeapMapState,
+  HeapReducingState,
+  HeapValueState,
+  KeyContext,
+  StateTable,
+} from './heap-states.ts';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
+
+const MAGIC = 'WKS1';
+const KINDS: readonly StateKind[] = ['value', 'list', 'map', 'reducing', 'aggregating'];
+
+export interface HeapKeyedStateBackendOptions {
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+}
+
+/** A state's data as the snapshot captured it: the per-key-group maps (shared, never mutated after capture). */
+interface CapturedState {
+  readonly name: string;
+  readonly kind: StateKind;
+  readonly tables: readonly (Map<NormalizedKey, unknown> | undefined)[];
+}
+
+/** Stored values are bare for 'value' state and cells for the others; blobs hold bare values. */
+function unwrap(kind: StateKind, stored: unknown): unknown {
+  return kind === 'value' ? stored : (stored as Cell<unknown>).v;
+}
+
+/**
+ * A point-in-time view of a keyed backend. Taking it is O(states x key groups); write()
+ * may run later (after awaits) while the backend keeps changing, and still renders the
+ * state at snapshot time.
+ */
+export class KeyedStateSnapshot {
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+  #states: readonly CapturedState[] | undefined;
+
+  /** @internal Made by HeapKeyedStateBackend.snapshot(). */
+  constructor(maxParallelism: number, keyGroupRange: KeyGroupRange, states: readonly CapturedState[]) {
+    this.maxParallelism = maxParallelism;
+    this.keyGroupRange = keyGroupRange;
+    this.#states = states;
+  }
+
+  /** Serializes the captured state, one section per key group (see key-group-blob.ts). */
+  write(): Uint8Array {
+    const states = this.#states;
+    if (states === undefined) {
+      throw new WeirError('keyed state snapshot was already released', { code: 'WEIR_SNAPSHOT_RELEASED', fault: 'internal' });
+    }
+    const size = this.keyGroupRange.size;
+    const sections: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(size).fill(undefined);
+    for (let i = 0; i < size; i++) {
+      // [stateIndex, [k1, v1, k2, v2, ...], stateIndex, [...], ...]
+      const payload: unknown[] = [];
+      for (let s = 0; s < states.length; s++) {
+        const st = states[s]!;
+        const t = st.tables[i];
+        if (t === undefined || t.size === 0) continue;
+        const flat: unknown[] = [];
+        for (const [k, v] of t) flat.push(k, unwrap(st.kind, v));
+        payload.push(s, flat);
+      }
+      if (payload.length > 0) sections[i] = serialize(payload);
+    }
+    const meta = states.map((s) => [s.name, s.kind]);
+    return writeKeyGroupBlob(MAGIC, this.maxParallelism, this.keyGroupRange, meta, sections);
+  }
+
+  /** Drops the references to the captured maps; write() fails afterwards. */
+  release(): void {
+    this.#states = undefined;
+  }
+}
+
+export class HeapKeyedStateBackend {
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+  readonly #ctx = new KeyContext();
+  readonly #states = new Map<string, StateTable>();
+  readonly #start: number;
+  readonly #size: number;
+
+  constructor(options: HeapKeyedStateBackendOptions) {
+    validateParallelism(1, options.maxParallelism);
+    const range = options.keyGroupRange;
+    if (range.end >= options.maxParallelism) {
+      throw new ConfigError(`key group range ${range.toString()} exceeds maxParallelism ${options.maxParallelism}`);
+    }
+    this.maxParallelism = options.maxParallelism;
+    this.keyGroupRange = range;
+    this.#start = range.start;
+    this.#size = range.size;
+  }
+
+  /** Sets the key that state accesses act on; `keyGroup` is the one the router computed for it. */
+  setCurrentKey(key: Key, keyGroup: number): void {
+    const i = keyGroup - this.#start;
+    if (!(i >= 0 && i < this.#size)) {
+      throw new WeirError(`key group ${keyGroup} of key ${String(key)} is outside this backend's ${this.keyGroupRange.toString()}`, {
+        code: 'WEIR_STATE_KEY_GROUP',
+        fault: 'internal',
+      });
+    }
+    const ctx = this.#ctx;
+    ctx.key = key;
+    ctx.norm = normalizeKey(key);
+    ctx.kgIndex = i;
+    ctx.keyGroup = keyGroup;
+  }
+
+  getCurrentKey(): Key | undefined {
+    return this.#ctx.key;
+  }
+
+  getCurrentKeyGroup(): number {
+    return this.#ctx.keyGroup;
+  }
+
+  getState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
+    const t = this.#table(d.name, d.kind);
+    t.handle ??= new HeapValueState<T>(t, this.#ctx, d.defaultValue);
+    return t.handle as ValueState<T>;
+  }
+
+  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
+    const t = this.#table(d.name, d.kind);
+    t.handle ??= new HeapListState<T>(t, this.#ctx);
+    return t.handle as ListState<T>;
+  }
+
+  getMapState<K extends Key, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
+    const t = this.#table(d.name, d.kind);
+    t.handle ??= new HeapMapState<K, V>(t, this.#ctx);
+    return t.handle as MapState<K, V>;
+  }
+
+  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
+    const t = this.#table(d.name, d.kind);
+    t.handle ??= new HeapReducingState<T>(t, this.#ctx, d.reduce);
+    return t.handle as ReducingState<T>;
+  }
+
+  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    const t = this.#table(d.name, d.kind);
+    t.handle ??= new HeapAggregatingState<IN, ACC, OUT>(t, this.#ctx, d.agg);
+    return t.handle as AggregatingState<IN, OUT>;
+  }
+
+  #table(name: string, kind: StateKind): StateTable {
+    let t = this.#states.get(name);
+    if (t === undefined) {
+      t = new StateTable(name, kind, this.#size);
+      this.#states.set(name, t);
+    } else if (t.kind !== kind) {
+      throw new ConfigError(`state "${name}" is already registered as ${t.kind} state and cannot be used as ${kind} state`);
+    }
+    return t;
+  }
+
+  /** Captures the current state (cheap, synchronous); serialize it later with write(). */
+  snapshot(): KeyedStateSnapshot {
+    const captured: CapturedState[] = [];
+    for (const t of this.#states.values()) captured.push({ name: t.name, kind: t.kind, tables: t.tables.slice() });
+    // From now on every map and container stamped with an older epoch is shared.
+    this.#ctx.epoch++;
+    return new KeyedStateSnapshot(this.maxParallelism, this.keyGroupRange, captured);
+  }
+
+  /** The key-group range a blob written by KeyedStateSnapshot.write() covers. */
+  static keyGroupRangeOf(blob: Uint8Array): KeyGroupRange {
+    return readKeyGroupBlob(blob, MAGIC, 'keyed state blob').keyGroupRange;
+  }
+
+  /**
+   * Loads, from blobs written by any subtasks with any ranges, exactly the key groups in
+   * this backend's range (the others are skipped without being decoded).
+   */
+  restore(blobs: readonly Uint8Array[]): void {
+    const epoch = this.#ctx.epoch;
+    blobs.forEach((blob, b) => {
+      const source = `keyed state blob #${b}`;
+      const r = readKeyGroupBlob(blob, MAGIC, source);
+      if (r.maxParallelism !== this.maxParallelism) {
+        throw new ConfigError(
+          `${source} was written with maxParallelism ${r.maxParallelism} but this backend has ${this.maxParallelism}: maxParallelism cannot change across a restore`,
+        );
+      }
+      const meta = r.meta;
+      const valid = Array.isArray(meta) && meta.every((m) => Array.isArray(m) && typeof m[0] === 'string' && KINDS.includes(m[1] as StateKind));
+      if (!valid) throw new WeirError(`${source}: malformed state metadata`, { code: 'WEIR_CHECKPOINT_CORRUPT', fault: 'external' });
+      const names = meta as [string, StateKind][];
+      const from = Math.max(r.keyGroupRange.start, this.#start);
+      const to = Math.min(r.keyGroupRange.end, this.keyGroupRange.end);
+      for (let kg = from; kg <= to; kg++) {
+        const bytes = r.section(kg);
+        if (bytes === undefined) continue;
+        const payload = deserializeSection(bytes, source, kg) as unknown[];
+        for (let p = 0; p + 1 < payload.length; p += 2) {
+          const entry = names[payload[p] as number];
+          if (entry === undefined) throw new WeirError(`${source}: key group ${kg} names an unknown state`, { code: 'WEIR_CHECKPOINT_CORRUPT', fault: 'external' });
+          const [name, kind] = entry;
+          const table = this.#table(name, kind).own(kg - this.#start, epoch);
+          const flat = payload[p + 1] as unknown[];
+          for (let j = 0; j + 1 < flat.length; j += 2) {
+            const v = flat[j + 1];
+            table.set(flat[j] as NormalizedKey, kind === 'value' ? v : ({ v, ver: epoch } satisfies Cell<unknown>));
+          }
+        }
+      }
+    });
+  }
+
+  /** Calls fn for every key with state under `stateName` (keys of a key group are listed before the calls, so fn may write state). */
+  forEachKey(stateName: string, fn: (key: Key, keyGroup: number) => void): void {
+    const t = this.#states.get(stateName);
+    if (t === undefined) return;
+    for (let i = 0; i < this.#size; i++) {
+      const m = t.tables[i];
+      if (m === undefined || m.size === 0) continue;
+      for (const k of Array.from(m.keys())) fn(denormalizeKey(k), this.#start + i);
+    }
+  }
+
+  /** The number of keys with state under `stateName`, or with any state when omitted. */
+  numKeys(stateName?: string): number {
+    if (stateName !== undefined) {
+      let n = 0;
+      for (const m of this.#states.get(stateName)?.tables ?? []) n += m?.size ?? 0;
+      return n;
+    }
+    let n = 0;
+    for (let i = 0; i < this.#size; i++) {
+      const seen = new Set<NormalizedKey>();
+      for (const t of this.#states.values()) for (const k of t.tables[i]?.keys() ?? []) seen.add(k);
+      n += seen.size;
+    }
+    return n;
+  }
+
+  /** The names of the registered or restored states. */
+  stateNames(): string[] {
+    return Array.from(this.#states.keys());
+  }
+}

@@ -1,0 +1,272 @@
+// The heap backend's storage (one Map per key group per state, copy-on-write) and the state objects bound to it.
+//
+// Copy-on-write by epochs. The backend keeps an epoch number; a snapshot keeps references
+// to the per-key-group maps and then increments the epoch. Everything stamped with an
+// older epoch (a key group's map, and the mutable containers inside it: list arrays,
+// MapState maps, reducing/aggregating cells) may be referenced by a snapshot, so the first
+// write to it in the new epoch copies it and stamps the copy. Plain ValueState values are
+// stored bare (no cell): update() replaces them and never mutates, so they need no copy.
+// Rejected: a "shared" flag per map, cleared on copy, cannot tell the containers inside
+// a copied map apart from the snapshot's; a version per entry is what Flink's
+// CopyOnWriteStateMap does too, here coarsened to containers.
+
+import { WeirError } from '../core/errors.ts';
+import type { Key } from '../core/types.ts';
+import type { AggregateFunction, StateKind } from './descriptors.ts';
+import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding.ts';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
+
+/** The current key, shared by the backend and every state object it made. */
+export class KeyContext {
+  key: Key | undefined = undefined;
+  norm: NormalizedKey = '';
+  /** keyGroup - range.start; -1 until a key is set. */
+  kgIndex = -1;
+  keyGroup = -1;
+  epoch = 0;
+}
+
+/** A mutable container stamped with the epoch it was created in. */
+export interface Cell<V> {
+  v: V;
+  ver: number;
+}
+
+function noKey(name: string): never {
+  throw new WeirError(`state "${name}" was accessed with no current key: keyed state needs setCurrentKey() first (is the stream keyed?)`, {
+    code: 'WEIR_STATE_NO_KEY',
+    fault: 'internal',
+  });
+}
+
+/** One named state: its kind and one Map per key group of the backend's range. */
+export class StateTable {
+  readonly name: string;
+  readonly kind: StateKind;
+  /** Index = keyGroup - range.start; undefined until first written. */
+  readonly tables: (Map<NormalizedKey, unknown> | undefined)[];
+  /** Epoch each table was created or copied in; writable iff equal to the current epoch. */
+  readonly vers: number[];
+  handle: unknown = undefined;
+
+  constructor(name: string, kind: StateKind, size: number) {
+    this.name = name;
+    this.kind = kind;
+    this.tables = new Array<Map<NormalizedKey, unknown> | undefined>(size).fill(undefined);
+    this.vers = new Array<number>(size).fill(-1);
+  }
+
+  /** The writable map of key-group index i: created, or copied if a snapshot may hold it. */
+  own(i: number, epoch: number): Map<NormalizedKey, unknown> {
+    let t = this.tables[i];
+    if (t !== undefined && this.vers[i] === epoch) return t;
+    if (i < 0) noKey(this.name);
+    t = t === undefined ? new Map() : new Map(t);
+    this.tables[i] = t;
+    this.vers[i] = epoch;
+    return t;
+  }
+
+  /** The current key's stored entry, for reading. */
+  read(ctx: KeyContext): unknown {
+    const t = this.tables[ctx.kgIndex];
+    if (t === undefined) {
+      if (ctx.kgIndex < 0) noKey(this.name);
+      return undefined;
+    }
+    return t.get(ctx.norm);
+  }
+
+  /** Removes the current key's entry, copying the table only when there is something to remove. */
+  remove(ctx: KeyContext): void {
+    const t = this.tables[ctx.kgIndex];
+    if (t === undefined) {
+      if (ctx.kgIndex < 0) noKey(this.name);
+      return;
+    }
+    if (t.has(ctx.norm)) this.own(ctx.kgIndex, ctx.epoch).delete(ctx.norm);
+  }
+
+  /** The current key's cell, writable in this epoch, or a new one from `init`. */
+  ownCell<V>(ctx: KeyContext, init: () => V, copy: (v: V) => V): Cell<V> {
+    const t = this.own(ctx.kgIndex, ctx.epoch);
+    const c = t.get(ctx.norm) as Cell<V> | undefined;
+    if (c !== undefined && c.ver === ctx.epoch) return c;
+    const fresh: Cell<V> = { v: c === undefined ? init() : copy(c.v), ver: ctx.epoch };
+    t.set(ctx.norm, fresh);
+    return fresh;
+  }
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+const newArray = (): unknown[] => [];
+const copyArray = (a: unknown[]): unknown[] => a.slice();
+const newMap = (): Map<NormalizedKey, unknown> => new Map();
+const copyMap = (m: Map<NormalizedKey, unknown>): Map<NormalizedKey, unknown> => new Map(m);
+
+/** Deep copy for accumulators a snapshot may still reference (user functions may mutate them). */
+function cloneValue<V>(v: V): V {
+  return typeof v === 'object' && v !== null ? structuredClone(v) : v;
+}
+
+export class HeapValueState<T> implements ValueState<T> {
+  readonly #t: StateTable;
+  readonly #ctx: KeyContext;
+  readonly #default: T | undefined;
+  constructor(table: StateTable, ctx: KeyContext, defaultValue: T | undefined) {
+    this.#t = table;
+    this.#ctx = ctx;
+    this.#default = defaultValue;
+  }
+  value(): T | undefined {
+    const v = this.#t.read(this.#ctx) as T | undefined;
+    return v === undefined ? this.#default : v;
+  }
+  update(value: T): void {
+    if (value === undefined) return this.clear();
+    const ctx = this.#ctx;
+    this.#t.own(ctx.kgIndex, ctx.epoch).set(ctx.norm, value);
+  }
+  clear(): void {
+    this.#t.remove(this.#ctx);
+  }
+}
+
+export class HeapListState<T> implements ListState<T> {
+  readonly #t: StateTable;
+  readonly #ctx: KeyContext;
+  constructor(table: StateTable, ctx: KeyContext) {
+    this.#t = table;
+    this.#ctx = ctx;
+  }
+  get(): readonly T[] {
+    const c = this.#t.read(this.#ctx) as Cell<T[]> | undefined;
+    return c === undefined ? EMPTY : c.v;
+  }
+  add(value: T): void {
+    (this.#t.ownCell(this.#ctx, newArray, copyArray) as Cell<T[]>).v.push(value);
+  }
+  addAll(values: Iterable<T>): void {
+    const items = Array.from(values);
+    if (items.length === 0) return;
+    const list = (this.#t.ownCell(this.#ctx, newArray, copyArray) as Cell<T[]>).v;
+    for (const item of items) list.push(item);
+  }
+  update(values: Iterable<T>): void {
+    const items = Array.from(values);
+    if (items.length === 0) return this.clear();
+    const ctx = this.#ctx;
+    this.#t.own(ctx.kgIndex, ctx.epoch).set(ctx.norm, { v: items, ver: ctx.epoch } satisfies Cell<T[]>);
+  }
+  clear(): void {
+    this.#t.remove(this.#ctx);
+  }
+}
+
+export class HeapMapState<K extends Key, V> implements MapState<K, V> {
+  readonly #t: StateTable;
+  readonly #ctx: KeyContext;
+  constructor(table: StateTable, ctx: KeyContext) {
+    this.#t = table;
+    this.#ctx = ctx;
+  }
+  #map(): Map<NormalizedKey, V> | undefined {
+    return (this.#t.read(this.#ctx) as Cell<Map<NormalizedKey, V>> | undefined)?.v;
+  }
+  #own(): Map<NormalizedKey, V> {
+    return (this.#t.ownCell(this.#ctx, newMap, copyMap) as Cell<Map<NormalizedKey, V>>).v;
+  }
+  get(key: K): V | undefined {
+    return this.#map()?.get(normalizeKey(key));
+  }
+  put(key: K, value: V): void {
+    this.#own().set(normalizeKey(key), value);
+  }
+  putAll(entries: Iterable<readonly [K, V]>): void {
+    const m = this.#own();
+    for (const [k, v] of entries) m.set(normalizeKey(k), v);
+    if (m.size === 0) this.clear();
+  }
+  contains(key: K): boolean {
+    return this.#map()?.has(normalizeKey(key)) ?? false;
+  }
+  remove(key: K): void {
+    const nk = normalizeKey(key);
+    if (!(this.#map()?.has(nk) ?? false)) return;
+    const m = this.#own();
+    m.delete(nk);
+    if (m.size === 0) this.clear();
+  }
+  *entries(): IterableIterator<[K, V]> {
+    const m = this.#map();
+    if (m !== undefined) for (const [k, v] of m) yield [denormalizeKey(k) as K, v];
+  }
+  *keys(): IterableIterator<K> {
+    const m = this.#map();
+    if (m !== undefined) for (const k of m.keys()) yield denormalizeKey(k) as K;
+  }
+  *values(): IterableIterator<V> {
+    const m = this.#map();
+    if (m !== undefined) yield* m.values();
+  }
+  isEmpty(): boolean {
+    return (this.#map()?.size ?? 0) === 0;
+  }
+  clear(): void {
+    this.#t.remove(this.#ctx);
+  }
+}
+
+export class HeapReducingState<T> implements ReducingState<T> {
+  readonly #t: StateTable;
+  readonly #ctx: KeyContext;
+  readonly #reduce: (a: T, b: T) => T;
+  constructor(table: StateTable, ctx: KeyContext, reduce: (a: T, b: T) => T) {
+    this.#t = table;
+    this.#ctx = ctx;
+    this.#reduce = reduce;
+  }
+  get(): T | undefined {
+    return (this.#t.read(this.#ctx) as Cell<T> | undefined)?.v;
+  }
+  add(value: T): void {
+    const ctx = this.#ctx;
+    const t = this.#t.own(ctx.kgIndex, ctx.epoch);
+    const c = t.get(ctx.norm) as Cell<T> | undefined;
+    if (c === undefined) t.set(ctx.norm, { v: value, ver: ctx.epoch } satisfies Cell<T>);
+    else if (c.ver === ctx.epoch) c.v = this.#reduce(c.v, value);
+    else t.set(ctx.norm, { v: this.#reduce(cloneValue(c.v), value), ver: ctx.epoch } satisfies Cell<T>);
+  }
+  clear(): void {
+    this.#t.remove(this.#ctx);
+  }
+}
+
+export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, OUT> {
+  readonly #t: StateTable;
+  readonly #ctx: KeyContext;
+  readonly #agg: AggregateFunction<IN, ACC, OUT>;
+  constructor(table: StateTable, ctx: KeyContext, agg: AggregateFunction<IN, ACC, OUT>) {
+    this.#t = table;
+    this.#ctx = ctx;
+    this.#agg = agg;
+  }
+  get(): OUT | undefined {
+    const c = this.#t.read(this.#ctx) as Cell<ACC> | undefined;
+    return c === undefined ? undefined : this.#agg.getResult(c.v);
+  }
+  add(value: IN): void {
+    const ctx = this.#ctx;
+    const t = this.#t.own(ctx.kgIndex, ctx.epoch);
+    const c = t.get(ctx.norm) as Cell<ACC> | undefined;
+    if (c !== undefined && c.ver === ctx.epoch) {
+      c.v = this.#agg.add(value, c.v);
+      return;
+    }
+    const acc = c === undefined ? this.#agg.createAccumulator() : cloneValue(c.v);
+    t.set(ctx.norm, { v: this.#agg.add(value, acc), ver: ctx.epoch } satisfies Cell<ACC>);
+  }
+  clear(): void {
+    this.#t.remove(this.#ctx);
+  }
+}

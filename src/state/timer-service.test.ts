@@ -1,0 +1,153 @@
+// Tests of the timer service: time order, dedup, deletion, processing time, snapshot/restore across rescaling.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Key } from '../core/types.ts';
+import { KeyGroupRange, keyGroupFor } from './key-groups.ts';
+import { InternalTimerService } from './timer-service.ts';
+
+const MAXP = 128;
+const service = (p = 1, i = 0) => new InternalTimerService({ maxParallelism: MAXP, keyGroupRange: KeyGroupRange.forOperator(MAXP, p, i) });
+const kg = (k: Key) => keyGroupFor(k, MAXP);
+
+function collect(): { fired: [Key, number][]; onTimer: (k: Key, g: number, t: number) => void } {
+  const fired: [Key, number][] = [];
+  return {
+    fired,
+    onTimer: (k, g, t) => {
+      assert.equal(g, kg(k));
+      fired.push([k, t]);
+    },
+  };
+}
+
+test('event-time timers fire in time order, once per (key, time), up to the watermark', () => {
+  const s = service();
+  s.registerEventTimeTimer('a', kg('a'), 30);
+  s.registerEventTimeTimer('b', kg('b'), 10);
+  s.registerEventTimeTimer('a', kg('a'), 10);
+  s.registerEventTimeTimer('a', kg('a'), 30); // duplicate
+  s.registerEventTimeTimer(['x', 1], kg(['x', 1]), 20);
+  s.registerEventTimeTimer('c', kg('c'), 40);
+  assert.equal(s.numEventTimeTimers(), 5);
+  const c = collect();
+  s.advanceWatermark(30, c.onTimer);
+  assert.deepEqual(c.fired.map(([, t]) => t), [10, 10, 20, 30]);
+  assert.deepEqual(c.fired.map(([k]) => k), ['b', 'a', ['x', 1], 'a']);
+  assert.equal(s.currentWatermark, 30);
+  s.advanceWatermark(20, c.onTimer);
+  assert.equal(s.currentWatermark, 30, 'watermark never goes back');
+  assert.equal(c.fired.length, 4);
+  s.advanceWatermark(100, c.onTimer);
+  assert.deepEqual(c.fired.at(-1), ['c', 40]);
+  assert.equal(s.numEventTimeTimers(), 0);
+});
+
+test('deleted timers do not fire; re-registered ones fire once; timers set while firing fire too', () => {
+  const s = service();
+  s.registerEventTimeTimer('a', kg('a'), 5);
+  s.deleteEventTimeTimer('a', kg('a'), 5);
+  s.registerEventTimeTimer('b', kg('b'), 6);
+  s.deleteEventTimeTimer('b', kg('b'), 6);
+  s.registerEventTimeTimer('b', kg('b'), 6);
+  s.deleteEventTimeTimer('zz', kg('zz'), 1); // unknown: no-op
+  const fired: number[] = [];
+  s.advanceWatermark(10, (k, g, t) => {
+    fired.push(t);
+    if (t === 6) s.registerEventTimeTimer(k, g, 8);
+  });
+  assert.deepEqual(fired, [6, 8]);
+  // Many deletions trigger the heap rebuild; the survivors still fire in order.
+  for (let i = 0; i < 500; i++) s.registerEventTimeTimer(i, kg(i), 1000 + (i % 50));
+  for (let i = 0; i < 500; i++) if (i % 5 !== 0) s.deleteEventTimeTimer(i, kg(i), 1000 + (i % 50));
+  const c = collect();
+  s.advanceWatermark(2000, c.onTimer);
+  assert.equal(c.fired.length, 100);
+  const times = c.fired.map(([, t]) => t);
+  assert.deepEqual(times, [...times].sort((a, b) => a - b));
+});
+
+test('processing-time timers: next time and firing', () => {
+  const s = service();
+  assert.equal(s.nextProcessingTime(), undefined);
+  s.registerProcessingTimeTimer('a', kg('a'), 200);
+  s.registerProcessingTimeTimer('b', kg('b'), 100);
+  s.registerProcessingTimeTimer('b', kg('b'), 100);
+  assert.equal(s.nextProcessingTime(), 100);
+  s.deleteProcessingTimeTimer('b', kg('b'), 100);
+  assert.equal(s.nextProcessingTime(), 200);
+  const c = collect();
+  s.fireProcessingTimers(150, c.onTimer);
+  assert.deepEqual(c.fired, []);
+  s.fireProcessingTimers(250, c.onTimer);
+  assert.deepEqual(c.fired, [['a', 200]]);
+  assert.equal(s.nextProcessingTime(), undefined);
+});
+
+test('property: timers fire sorted by time, exactly the registered-minus-deleted set', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ key: fc.integer({ min: 0, max: 30 }), time: fc.integer({ min: 0, max: 50 }), del: fc.boolean() }), { maxLength: 200 }),
+      (ops) => {
+        const s = service();
+        const model = new Set<string>();
+        for (const { key, time, del } of ops) {
+          if (del) {
+            s.deleteEventTimeTimer(key, kg(key), time);
+            model.delete(`${key}@${time}`);
+          } else {
+            s.registerEventTimeTimer(key, kg(key), time);
+            model.add(`${key}@${time}`);
+          }
+        }
+        const fired: string[] = [];
+        let last = -Infinity;
+        s.advanceWatermark(50, (k, _g, t) => {
+          assert.ok(t >= last);
+          last = t;
+          fired.push(`${String(k)}@${t}`);
+        });
+        assert.deepEqual(fired.slice().sort(), [...model].sort());
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('snapshot is copy-on-write, and restore picks only the key groups in range (rescale 2 -> 1, 2, 3)', () => {
+  const old = [service(2, 0), service(2, 1)];
+  const expected: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const key = `k${i}`;
+    const o = old.find((s) => s.keyGroupRange.contains(kg(key)))!;
+    o.registerEventTimeTimer(key, kg(key), i);
+    o.registerProcessingTimeTimer(key, kg(key), 1000 + i);
+    expected.push(`${key}@${i}`);
+  }
+  const snaps = old.map((s) => s.snapshot());
+  // Changes after the snapshot must not show in it.
+  for (const s of old) {
+    s.advanceWatermark(49, () => {});
+    if (s.keyGroupRange.contains(kg('k0'))) s.registerEventTimeTimer('k0', kg('k0'), 5000);
+  }
+  assert.ok(old.every((s) => s.numEventTimeTimers() < 200));
+  const blobs = snaps.map((s) => s.write());
+  for (const p of [1, 2, 3]) {
+    const fresh = Array.from({ length: p }, (_, i) => service(p, i));
+    const fired: string[] = [];
+    let procCount = 0;
+    for (const s of fresh) {
+      s.restore(blobs);
+      s.advanceWatermark(10_000, (k, g, t) => {
+        assert.ok(s.keyGroupRange.contains(g));
+        fired.push(`${String(k)}@${t}`);
+      });
+      s.fireProcessingTimers(10_000, () => procCount++);
+    }
+    assert.deepEqual(fired.sort(), [...expected].sort(), `parallelism ${p}`);
+    assert.equal(procCount, 200);
+  }
+  snaps[0]!.release();
+  assert.throws(() => snaps[0]!.write(), /released/);
+});

@@ -1,0 +1,313 @@
+// Event-time and processing-time timers of one keyed operator: deduplicated per (key, time), fired in time order, snapshotted per key group.
+//
+// Each queue is a binary min-heap of entries (time, then registration order) plus, per
+// key group, a Map from key to its set of timer times: the set is the truth, the heap
+// only the order. Deletion is lazy: it removes the time from the set, and the heap entry
+// is skipped when it surfaces (the heap is rebuilt from the sets once it holds more than
+// twice the live timers). The sets are copy-on-write by epochs, like the keyed heap
+// backend (see heap-states.ts), so snapshot() is O(key groups).
+
+import { serialize } from 'node:v8';
+import { ConfigError, WeirError } from '../core/errors.ts';
+import type { Key } from '../core/types.ts';
+import type { Cell } from './heap-states.ts';
+import { deserializeSection, readKeyGroupBlob, writeKeyGroupBlob } from './key-group-blob.ts';
+import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding.ts';
+import { KeyGroupRange, validateParallelism } from './key-groups.ts';
+
+const MAGIC = 'WTS1';
+
+export type OnTimer = (key: Key, keyGroup: number, time: number) => void;
+
+interface TimerEntry {
+  readonly time: number;
+  readonly seq: number;
+  readonly key: Key;
+  readonly norm: NormalizedKey;
+  readonly kgIndex: number;
+}
+
+type Table = Map<NormalizedKey, Cell<Set<number>>>;
+
+function before(a: TimerEntry, b: TimerEntry): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+class TimerQueue {
+  readonly tables: (Table | undefined)[];
+  readonly vers: number[];
+  heap: TimerEntry[] = [];
+  live = 0;
+  #seq = 0;
+
+  constructor(size: number) {
+    this.tables = new Array<Table | undefined>(size).fill(undefined);
+    this.vers = new Array<number>(size).fill(-1);
+  }
+
+  #ownTable(i: number, epoch: number): Table {
+    let t = this.tables[i];
+    if (t !== undefined && this.vers[i] === epoch) return t;
+    t = t === undefined ? new Map() : new Map(t);
+    this.tables[i] = t;
+    this.vers[i] = epoch;
+    return t;
+  }
+
+  #ownSet(i: number, norm: NormalizedKey, epoch: number): Set<number> {
+    const t = this.#ownTable(i, epoch);
+    const c = t.get(norm);
+    if (c !== undefined && c.ver === epoch) return c.v;
+    const fresh = { v: c === undefined ? new Set<number>() : new Set(c.v), ver: epoch };
+    t.set(norm, fresh);
+    return fresh.v;
+  }
+
+  has(i: number, norm: NormalizedKey, time: number): boolean {
+    return this.tables[i]?.get(norm)?.v.has(time) ?? false;
+  }
+
+  add(key: Key, norm: NormalizedKey, i: number, time: number, epoch: number): void {
+    if (this.has(i, norm, time)) return;
+    this.#ownSet(i, norm, epoch).add(time);
+    this.live++;
+    this.#push({ time, seq: this.#seq++, key, norm, kgIndex: i });
+  }
+
+  remove(i: number, norm: NormalizedKey, time: number, epoch: number): boolean {
+    if (!this.has(i, norm, time)) return false;
+    const set = this.#ownSet(i, norm, epoch);
+    set.delete(time);
+    if (set.size === 0) this.tables[i]!.delete(norm);
+    this.live--;
+    if (this.heap.length > 64 && this.heap.length > 2 * this.live) this.#rebuild();
+    return true;
+  }
+
+  /** The earliest live timer, dropping dead heap entries on the way. */
+  peek(): TimerEntry | undefined {
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      if (this.has(top.kgIndex, top.norm, top.time)) return top;
+      this.#pop();
+    }
+    return undefined;
+  }
+
+  /** Removes and returns the earliest live timer at or before `time`. */
+  pollUntil(time: number, epoch: number): TimerEntry | undefined {
+    const top = this.peek();
+    if (top === undefined || top.time > time) return undefined;
+    this.#pop();
+    this.remove(top.kgIndex, top.norm, top.time, epoch);
+    return top;
+  }
+
+  #push(e: TimerEntry): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(e);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (!before(e, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = e;
+  }
+
+  #pop(): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    const n = heap.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
+      if (!before(heap[c]!, last)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = last;
+  }
+
+  /** Rebuilds the heap from the sets (the truth): drops dead and duplicate entries. */
+  #rebuild(): void {
+    const old = this.heap;
+    this.heap = [];
+    const keys = new Map<NormalizedKey, Key>();
+    for (const e of old) keys.set(e.norm, e.key);
+    this.tables.forEach((t, i) => {
+      if (t === undefined) return;
+      for (const [norm, cell] of t) {
+        const key = keys.get(norm) ?? denormalizeKey(norm);
+        for (const time of cell.v) this.#push({ time, seq: this.#seq++, key, norm, kgIndex: i });
+      }
+    });
+  }
+
+  /** [norm, times[], norm, times[], ...] of key-group index i, from captured tables. */
+  static flatten(t: Table | undefined): unknown[] | undefined {
+    if (t === undefined || t.size === 0) return undefined;
+    const flat: unknown[] = [];
+    for (const [norm, cell] of t) flat.push(norm, Array.from(cell.v));
+    return flat;
+  }
+}
+
+/** The timers at snapshot time; write() may run later while timers keep changing. */
+export class TimerSnapshot {
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+  #captured: { event: readonly (Table | undefined)[]; processing: readonly (Table | undefined)[] } | undefined;
+
+  /** @internal Made by InternalTimerService.snapshot(). */
+  constructor(maxParallelism: number, range: KeyGroupRange, event: readonly (Table | undefined)[], processing: readonly (Table | undefined)[]) {
+    this.maxParallelism = maxParallelism;
+    this.keyGroupRange = range;
+    this.#captured = { event, processing };
+  }
+
+  write(): Uint8Array {
+    const c = this.#captured;
+    if (c === undefined) throw new WeirError('timer snapshot was already released', { code: 'WEIR_SNAPSHOT_RELEASED', fault: 'internal' });
+    const size = this.keyGroupRange.size;
+    const sections: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(size).fill(undefined);
+    for (let i = 0; i < size; i++) {
+      const ev = TimerQueue.flatten(c.event[i]);
+      const pr = TimerQueue.flatten(c.processing[i]);
+      if (ev !== undefined || pr !== undefined) sections[i] = serialize([ev ?? [], pr ?? []]);
+    }
+    return writeKeyGroupBlob(MAGIC, this.maxParallelism, this.keyGroupRange, null, sections);
+  }
+
+  release(): void {
+    this.#captured = undefined;
+  }
+}
+
+export interface InternalTimerServiceOptions {
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+}
+
+export class InternalTimerService {
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+  readonly #event: TimerQueue;
+  readonly #processing: TimerQueue;
+  #watermark = Number.NEGATIVE_INFINITY;
+  #epoch = 0;
+
+  constructor(options: InternalTimerServiceOptions) {
+    validateParallelism(1, options.maxParallelism);
+    if (options.keyGroupRange.end >= options.maxParallelism) {
+      throw new ConfigError(`key group range ${options.keyGroupRange.toString()} exceeds maxParallelism ${options.maxParallelism}`);
+    }
+    this.maxParallelism = options.maxParallelism;
+    this.keyGroupRange = options.keyGroupRange;
+    this.#event = new TimerQueue(this.keyGroupRange.size);
+    this.#processing = new TimerQueue(this.keyGroupRange.size);
+  }
+
+  /** The last watermark passed to advanceWatermark (-Infinity before any). */
+  get currentWatermark(): number {
+    return this.#watermark;
+  }
+
+  #index(keyGroup: number): number {
+    const i = keyGroup - this.keyGroupRange.start;
+    if (!(i >= 0 && i < this.keyGroupRange.size)) {
+      throw new WeirError(`timer key group ${keyGroup} is outside ${this.keyGroupRange.toString()}`, { code: 'WEIR_STATE_KEY_GROUP', fault: 'internal' });
+    }
+    return i;
+  }
+
+  /** Registers a timer; a (key, time) pair already registered is not added twice. */
+  registerEventTimeTimer(key: Key, keyGroup: number, time: number): void {
+    this.#event.add(key, normalizeKey(key), this.#index(keyGroup), time, this.#epoch);
+  }
+
+  deleteEventTimeTimer(key: Key, keyGroup: number, time: number): void {
+    this.#event.remove(this.#index(keyGroup), normalizeKey(key), time, this.#epoch);
+  }
+
+  registerProcessingTimeTimer(key: Key, keyGroup: number, time: number): void {
+    this.#processing.add(key, normalizeKey(key), this.#index(keyGroup), time, this.#epoch);
+  }
+
+  deleteProcessingTimeTimer(key: Key, keyGroup: number, time: number): void {
+    this.#processing.remove(this.#index(keyGroup), normalizeKey(key), time, this.#epoch);
+  }
+
+  /**
+   * Moves event time to `watermark` (never backwards) and fires, in time order, every
+   * event-time timer at or before it, including timers that onTimer registers meanwhile.
+   */
+  advanceWatermark(watermark: number, onTimer: OnTimer): void {
+    if (watermark > this.#watermark) this.#watermark = watermark;
+    const start = this.keyGroupRange.start;
+    for (let e = this.#event.pollUntil(this.#watermark, this.#epoch); e !== undefined; e = this.#event.pollUntil(this.#watermark, this.#epoch)) {
+      onTimer(e.key, start + e.kgIndex, e.time);
+    }
+  }
+
+  /** When the earliest processing-time timer is due, for scheduling a wake-up. */
+  nextProcessingTime(): number | undefined {
+    return this.#processing.peek()?.time;
+  }
+
+  /** Fires, in time order, every processing-time timer at or before `now`. */
+  fireProcessingTimers(now: number, onTimer: OnTimer): void {
+    const start = this.keyGroupRange.start;
+    for (let e = this.#processing.pollUntil(now, this.#epoch); e !== undefined; e = this.#processing.pollUntil(now, this.#epoch)) {
+      onTimer(e.key, start + e.kgIndex, e.time);
+    }
+  }
+
+  numEventTimeTimers(): number {
+    return this.#event.live;
+  }
+
+  numProcessingTimeTimers(): number {
+    return this.#processing.live;
+  }
+
+  /** Captures all timers (O(key groups)); write() serializes them per key group. */
+  snapshot(): TimerSnapshot {
+    const s = new TimerSnapshot(this.maxParallelism, this.keyGroupRange, this.#event.tables.slice(), this.#processing.tables.slice());
+    this.#epoch++;
+    return s;
+  }
+
+  /** Adds the timers of the key groups in this service's range from blobs of any old subtasks. */
+  restore(blobs: readonly Uint8Array[]): void {
+    blobs.forEach((blob, b) => {
+      const source = `timer blob #${b}`;
+      const r = readKeyGroupBlob(blob, MAGIC, source);
+      if (r.maxParallelism !== this.maxParallelism) {
+        throw new ConfigError(`${source} was written with maxParallelism ${r.maxParallelism} but this timer service has ${this.maxParallelism}: maxParallelism cannot change across a restore`);
+      }
+      const from = Math.max(r.keyGroupRange.start, this.keyGroupRange.start);
+      const to = Math.min(r.keyGroupRange.end, this.keyGroupRange.end);
+      for (let kg = from; kg <= to; kg++) {
+        const bytes = r.section(kg);
+        if (bytes === undefined) continue;
+        const [ev, pr] = deserializeSection(bytes, source, kg) as [unknown[], unknown[]];
+        const i = kg - this.keyGroupRange.start;
+        for (const [queue, flat] of [[this.#event, ev], [this.#processing, pr]] as const) {
+          for (let j = 0; j + 1 < flat.length; j += 2) {
+            const norm = flat[j] as NormalizedKey;
+            const key = denormalizeKey(norm);
+            for (const time of flat[j + 1] as number[]) queue.add(key, norm, i, time, this.#epoch);
+          }
+        }
+      }
+    });
+  }
+}
