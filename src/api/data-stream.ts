@@ -1,0 +1,223 @@
+// DataStream and KeyedStream: the typed, fluent surface that builds transformations.
+
+import { ConfigError } from '../core/errors.ts';
+import type { Collector, FieldRef, Key } from '../core/types.ts';
+import type { Sink } from '../connectors/sink.ts';
+import { checkPositiveInt } from './config.ts';
+import type {
+  FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction, ReduceFunction,
+} from './functions.ts';
+import { Transformation, readField, type AggregationKind, type OperatorSpec, type PartitionSpec } from './transformation.ts';
+import type { StreamExecutionEnvironment } from './environment.ts';
+
+/** A stream of records of type T: each method adds a transformation and returns the resulting stream. */
+export class DataStream<T> {
+  readonly environment: StreamExecutionEnvironment;
+  readonly transformation: Transformation;
+
+  constructor(environment: StreamExecutionEnvironment, transformation: Transformation) {
+    this.environment = environment;
+    this.transformation = transformation;
+  }
+
+  // ---- operators ----
+  map<O>(fn: MapFunction<T, O>, name = 'Map'): DataStream<O> {
+    return this.#operator<O>(name, { kind: 'map', fn: fn as MapFunction<unknown, unknown> });
+  }
+
+  flatMap<O>(fn: FlatMapFunction<T, O>, name = 'FlatMap'): DataStream<O> {
+    return this.#operator<O>(name, { kind: 'flatMap', fn: fn as FlatMapFunction<unknown, unknown> });
+  }
+
+  filter(fn: FilterFunction<T>, name = 'Filter'): DataStream<T> {
+    return this.#operator<T>(name, { kind: 'filter', fn: fn as FilterFunction<unknown> });
+  }
+
+  process<O>(fn: ProcessFunction<T, O>, name = 'Process'): DataStream<O> {
+    if (typeof fn?.processElement !== 'function') throw new ConfigError(`${name}: process() needs an object with a processElement(value, out) method`);
+    return this.#operator<O>(name, { kind: 'process', fn: fn as ProcessFunction<unknown, unknown> });
+  }
+
+  /** Partitions by key: records with equal keys go to the same subtask (by key group, DESIGN invariant 3). */
+  keyBy<K extends Key>(key: KeySelector<T, K> | FieldRef): KeyedStream<T, K> {
+    const selector = toKeySelector<T, K>(key, this.transformation.name);
+    const t = this.environment.addTransformation({
+      type: 'partition', name: 'Hash', inputs: [this.transformation],
+      partition: { kind: 'hash', key: selector as KeySelector<unknown, Key> },
+    });
+    return new KeyedStream<T, K>(this.environment, t, selector);
+  }
+
+  union(...others: DataStream<T>[]): DataStream<T> {
+    for (const o of others) {
+      if (o.environment !== this.environment) throw new ConfigError('union: all streams must come from the same environment');
+    }
+    const t = this.environment.addTransformation({
+      type: 'union', name: 'Union', inputs: [this.transformation, ...others.map((o) => o.transformation)],
+    });
+    return new DataStream<T>(this.environment, t);
+  }
+
+  // ---- partitioning ----
+  rebalance(): DataStream<T> { return this.#partition({ kind: 'rebalance' }); }
+  rescale(): DataStream<T> { return this.#partition({ kind: 'rescale' }); }
+  shuffle(): DataStream<T> { return this.#partition({ kind: 'shuffle' }); }
+  broadcast(): DataStream<T> { return this.#partition({ kind: 'broadcast' }); }
+  global(): DataStream<T> { return this.#partition({ kind: 'global' }); }
+  forward(): DataStream<T> { return this.#partition({ kind: 'forward' }); }
+  partitionCustom<K extends Key>(partition: (key: K, numPartitions: number) => number, key: KeySelector<T, K> | FieldRef): DataStream<T> {
+    const selector = toKeySelector<T, K>(key, this.transformation.name);
+    return this.#partition({
+      kind: 'custom', key: selector as KeySelector<unknown, Key>,
+      partition: partition as (key: Key, n: number) => number,
+    });
+  }
+
+  // ---- sinks ----
+  /** Prints each record on stdout; with parallelism > 1 each line starts with `<subtask+1>> ` as Flink does. */
+  print(prefix?: string): DataStreamSink<T> {
+    return this.#sink('Print to Std. Out', { kind: 'print', prefix, stream: 'stdout' });
+  }
+
+  printToErr(prefix?: string): DataStreamSink<T> {
+    return this.#sink('Print to Std. Err', { kind: 'print', prefix, stream: 'stderr' });
+  }
+
+  sinkTo(sink: Sink<T>, name = 'Sink'): DataStreamSink<T> {
+    if (typeof sink?.createWriter !== 'function') throw new ConfigError(`${name}: sinkTo() needs a Sink (with createWriter and createCommitter)`);
+    return this.#sink(name, { kind: 'sink', sink: sink as Sink<unknown> });
+  }
+
+  /** Discards every record: measures the engine without a sink's cost. */
+  discard(): DataStreamSink<T> {
+    return this.#sink('Discard', { kind: 'discard' });
+  }
+
+  /** Runs the job and returns every record of this stream (for tests and scripts; keep it small). */
+  async executeAndCollect(jobName = 'collect'): Promise<T[]> {
+    const sink = this.#sink('Collect', { kind: 'collect' });
+    const result = await this.environment.execute(jobName);
+    return (result.collected.get(sink.transformation.id) ?? []) as T[];
+  }
+
+  // ---- settings of this operator ----
+  name(name: string): this {
+    if (typeof name !== 'string' || name.length === 0) throw new ConfigError('name() needs a non-empty string');
+    this.transformation.name = name;
+    return this;
+  }
+
+  uid(uid: string): this {
+    if (typeof uid !== 'string' || uid.length === 0) throw new ConfigError(`${this.transformation.name}: uid() needs a non-empty string`);
+    this.transformation.uid = uid;
+    return this;
+  }
+
+  setParallelism(parallelism: number): this {
+    this.transformation.parallelism = checkPositiveInt(`parallelism of operator "${this.transformation.name}"`, parallelism);
+    return this;
+  }
+
+  disableChaining(): this { this.transformation.chaining = 'never'; return this; }
+  startNewChain(): this { this.transformation.chaining = 'head'; return this; }
+
+  #operator<O>(name: string, spec: OperatorSpec): DataStream<O> {
+    const t = this.environment.addTransformation({
+      type: 'operator', name, inputs: [this.transformation], spec, keySelector: this.keySelectorForOperators(),
+    });
+    return new DataStream<O>(this.environment, t);
+  }
+
+  #partition(partition: PartitionSpec): DataStream<T> {
+    const t = this.environment.addTransformation({ type: 'partition', name: partition.kind, inputs: [this.transformation], partition });
+    return new DataStream<T>(this.environment, t);
+  }
+
+  #sink(name: string, spec: OperatorSpec): DataStreamSink<T> {
+    const t = this.environment.addTransformation({
+      type: 'operator', name, inputs: [this.transformation], spec, keySelector: this.keySelectorForOperators(),
+    });
+    this.environment.registerSink(t);
+    return new DataStreamSink<T>(this.environment, t);
+  }
+
+  /** Operators applied directly to a keyed stream run with keyed state; overridden by KeyedStream. */
+  protected keySelectorForOperators(): KeySelector<unknown, Key> | undefined {
+    return undefined;
+  }
+}
+
+/** The end of a stream: settings only. */
+export class DataStreamSink<T> {
+  readonly environment: StreamExecutionEnvironment;
+  readonly transformation: Transformation;
+  constructor(environment: StreamExecutionEnvironment, transformation: Transformation) {
+    this.environment = environment;
+    this.transformation = transformation;
+  }
+  name(name: string): this { this.transformation.name = name; return this; }
+  uid(uid: string): this { this.transformation.uid = uid; return this; }
+  setParallelism(parallelism: number): this {
+    this.transformation.parallelism = checkPositiveInt(`parallelism of operator "${this.transformation.name}"`, parallelism);
+    return this;
+  }
+  disableChaining(): this { this.transformation.chaining = 'never'; return this; }
+  /** Marker so DataStreamSink<T> is not structurally any object. */
+  declare readonly __recordType?: T;
+}
+
+/** A stream partitioned by key: operators on it see keyed state scoped to the current key. */
+export class KeyedStream<T, K extends Key> extends DataStream<T> {
+  readonly keySelector: KeySelector<T, K>;
+
+  constructor(environment: StreamExecutionEnvironment, transformation: Transformation, keySelector: KeySelector<T, K>) {
+    super(environment, transformation);
+    this.keySelector = keySelector;
+  }
+
+  protected override keySelectorForOperators(): KeySelector<unknown, Key> {
+    return this.keySelector as KeySelector<unknown, Key>;
+  }
+
+  /** Emits the running reduction of each key for every record. */
+  reduce(fn: ReduceFunction<T>, name = 'Keyed Reduce'): DataStream<T> {
+    if (typeof fn !== 'function') throw new ConfigError(`${name}: reduce() needs a function (a, b) => value`);
+    return this.#keyed<T>(name, { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
+  }
+
+  sum(field: FieldRef): DataStream<T> { return this.#aggregate('sum', field); }
+  min(field: FieldRef): DataStream<T> { return this.#aggregate('min', field); }
+  max(field: FieldRef): DataStream<T> { return this.#aggregate('max', field); }
+  minBy(field: FieldRef): DataStream<T> { return this.#aggregate('minBy', field); }
+  maxBy(field: FieldRef): DataStream<T> { return this.#aggregate('maxBy', field); }
+
+  override process<O>(fn: KeyedProcessFunction<K, T, O> | ProcessFunction<T, O>, name = 'KeyedProcess'): DataStream<O> {
+    if (typeof fn?.processElement !== 'function') throw new ConfigError(`${name}: process() needs an object with a processElement method`);
+    return this.#keyed<O>(name, { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> });
+  }
+
+  #aggregate(aggregation: AggregationKind, field: FieldRef): DataStream<T> {
+    if (typeof field !== 'string' && !(typeof field === 'number' && Number.isInteger(field) && field >= 0)) {
+      throw new ConfigError(`${aggregation}(): field must be a property name or a tuple index, got ${String(field)}`);
+    }
+    return this.#keyed<T>(`Keyed Aggregation (${aggregation} ${field})`, { kind: 'aggregate', aggregation, field });
+  }
+
+  #keyed<O>(name: string, spec: OperatorSpec): DataStream<O> {
+    const t = this.environment.addTransformation({
+      type: 'operator', name, inputs: [this.transformation], spec, keySelector: this.keySelector as KeySelector<unknown, Key>,
+    });
+    return new DataStream<O>(this.environment, t);
+  }
+}
+
+function toKeySelector<T, K extends Key>(key: KeySelector<T, K> | FieldRef, upstream: string): KeySelector<T, K> {
+  if (typeof key === 'function') return key;
+  if (typeof key === 'string' || (typeof key === 'number' && Number.isInteger(key) && key >= 0)) {
+    return (record: T) => readField(record, key) as K;
+  }
+  throw new ConfigError(`keyBy after "${upstream}": the key must be a function, a property name or a tuple index, got ${typeof key}`);
+}
+
+/** Collector type re-exported for user functions. */
+export type { Collector };

@@ -1,0 +1,48 @@
+// How a job file learns how it was launched: by `weir run` (client or worker role) or by plain node (inline).
+
+import type { ExecutionConfig } from './config.ts';
+import type { StreamExecutionEnvironment } from './environment.ts';
+
+/** What `execute()` returns. */
+export interface JobResult {
+  readonly jobName: string;
+  readonly wallTimeMs: number;
+  /** Records gathered by collect sinks, by their transformation id. */
+  readonly collected: Map<number, unknown[]>;
+  /** Records that entered each operator chain (vertex name → count). */
+  readonly recordsIn: Record<string, number>;
+  readonly recordsOut: Record<string, number>;
+  readonly restarts: number;
+  readonly completedCheckpoints: number;
+  readonly savepointPath?: string | undefined;
+}
+
+/** Runs a built environment. Installed by `src/index.ts` (inline) and by the launcher (`weir run`). */
+export type JobExecutor = (env: StreamExecutionEnvironment, jobName: string) => Promise<JobResult>;
+
+export interface LaunchContext {
+  /** Overrides of the defaults coming from the command line (e.g. --parallelism). */
+  readonly defaults: Partial<ExecutionConfig> & { checkpoint?: Partial<ExecutionConfig['checkpoint']> };
+  readonly jobArgs: readonly string[];
+  readonly execute: JobExecutor;
+}
+
+const LAUNCH_KEY = Symbol.for('weir.launch');
+let inlineExecutor: JobExecutor | undefined;
+
+/** The launcher sets this before it imports the job module. */
+export function setLaunchContext(context: LaunchContext | undefined): void {
+  (globalThis as Record<symbol, unknown>)[LAUNCH_KEY] = context;
+}
+
+export function getLaunchContext(): LaunchContext | undefined {
+  return (globalThis as Record<symbol, unknown>)[LAUNCH_KEY] as LaunchContext | undefined;
+}
+
+export function setInlineExecutor(executor: JobExecutor): void {
+  inlineExecutor = executor;
+}
+
+export function getInlineExecutor(): JobExecutor | undefined {
+  return inlineExecutor;
+}

@@ -1,0 +1,93 @@
+// The logical graph the API builds: transformations, partitioning and the operator specs the runtime instantiates.
+
+import type { Collector, FieldRef, Key } from '../core/types.ts';
+import type { Source } from '../connectors/source.ts';
+import type { Sink } from '../connectors/sink.ts';
+import type {
+  FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction, ReduceFunction,
+} from './functions.ts';
+
+/** How records travel from one operator to the next (DESIGN §4). */
+export type PartitionSpec =
+  | { readonly kind: 'forward' }
+  | { readonly kind: 'rebalance' }
+  | { readonly kind: 'rescale' }
+  | { readonly kind: 'shuffle' }
+  | { readonly kind: 'broadcast' }
+  | { readonly kind: 'global' }
+  | { readonly kind: 'hash'; readonly key: KeySelector<unknown, Key> }
+  | { readonly kind: 'custom'; readonly key: KeySelector<unknown, Key>; readonly partition: (key: Key, numPartitions: number) => number };
+
+export type AggregationKind = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
+
+/**
+ * What an operator does, as data: the API produces these, the runtime maps each kind to an
+ * operator implementation (so `api/` never imports `runtime/`). User functions ride along.
+ */
+export type OperatorSpec =
+  | { readonly kind: 'source'; readonly source: Source<unknown> }
+  | { readonly kind: 'map'; readonly fn: MapFunction<unknown, unknown> }
+  | { readonly kind: 'flatMap'; readonly fn: FlatMapFunction<unknown, unknown> }
+  | { readonly kind: 'filter'; readonly fn: FilterFunction<unknown> }
+  | { readonly kind: 'process'; readonly fn: ProcessFunction<unknown, unknown> }
+  | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
+  | { readonly kind: 'aggregate'; readonly aggregation: AggregationKind; readonly field: FieldRef }
+  | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<Key, unknown, unknown> }
+  | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
+  | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stream: 'stdout' | 'stderr' }
+  | { readonly kind: 'collect' }
+  | { readonly kind: 'discard' };
+
+export type ChainingStrategy = 'always' | 'never' | 'head';
+
+/** One node of the logical graph. Built by the API, read by `graph/`. */
+export class Transformation {
+  readonly id: number;
+  readonly type: 'operator' | 'partition' | 'union';
+  name: string;
+  uid: string | undefined;
+  parallelism: number | undefined;
+  chaining: ChainingStrategy = 'always';
+  readonly inputs: readonly Transformation[];
+  readonly spec: OperatorSpec | undefined;
+  readonly partition: PartitionSpec | undefined;
+  /** Set on operators that consume a keyed stream: they run with keyed state. */
+  readonly keySelector: KeySelector<unknown, Key> | undefined;
+
+  constructor(init: {
+    id: number;
+    type: 'operator' | 'partition' | 'union';
+    name: string;
+    inputs: readonly Transformation[];
+    spec?: OperatorSpec;
+    partition?: PartitionSpec;
+    keySelector?: KeySelector<unknown, Key>;
+    parallelism?: number;
+  }) {
+    this.id = init.id;
+    this.type = init.type;
+    this.name = init.name;
+    this.uid = undefined;
+    this.inputs = init.inputs;
+    this.spec = init.spec;
+    this.partition = init.partition;
+    this.keySelector = init.keySelector;
+    this.parallelism = init.parallelism;
+  }
+}
+
+/** Field access for aggregations by name or tuple index. */
+export function readField(record: unknown, field: FieldRef): unknown {
+  return (record as Record<string | number, unknown>)[field];
+}
+
+/** Adapts the accepted function shapes to a plain call, once at operator setup (not per record). */
+export function asMapper<I, O>(fn: MapFunction<I, O>): (value: I) => O {
+  return typeof fn === 'function' ? fn : (v: I) => fn.map(v);
+}
+export function asFlatMapper<I, O>(fn: FlatMapFunction<I, O>): (value: I, out: Collector<O>) => void {
+  return typeof fn === 'function' ? fn : (v: I, out: Collector<O>) => fn.flatMap(v, out);
+}
+export function asFilter<I>(fn: FilterFunction<I>): (value: I) => boolean {
+  return typeof fn === 'function' ? fn : (v: I) => fn.filter(v);
+}

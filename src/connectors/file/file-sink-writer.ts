@@ -1,0 +1,278 @@
+// One subtask's writer of the file sink: buffers lines, writes part files, rolls them, pre-commits at checkpoints.
+
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { CheckpointCorruptError, WeirError } from '../../core/errors.ts';
+import type { SinkWriter } from '../sink.ts';
+import { highestPartCounter, partNames } from './part-files.ts';
+import type { RollingPolicy } from './rolling-policy.ts';
+
+/** A rolled part file waiting to be published by renaming it. */
+export interface FileCommittable {
+  readonly pendingPath: string;
+  readonly finalPath: string;
+}
+
+/** The writer's checkpointed state: the open part and how many of its bytes belong to the checkpoint. */
+export interface FileWriterState {
+  readonly subtaskIndex: number;
+  /** Next part counter of that subtask when the snapshot was taken. */
+  readonly counter: number;
+  readonly inProgress: { readonly path: string; readonly finalPath: string; readonly length: number } | null;
+}
+
+/**
+ * A writer that wants a periodic processing-time callback. The Sink API has no timer hook
+ * yet, so the runtime is expected to look for this shape and call `onProcessingTime(Date.now())`
+ * every `checkInterval` ms, between records, from the task's thread.
+ */
+export interface ProcessingTimeAware {
+  readonly checkInterval: number;
+  onProcessingTime(now: number): void;
+}
+
+export interface FileSinkWriterConfig<T> {
+  readonly dir: string;
+  readonly subtaskIndex: number;
+  readonly operatorName: string;
+  readonly format: (record: T) => string;
+  readonly policy: RollingPolicy;
+  readonly partPrefix: string;
+  readonly partSuffix: string;
+}
+
+/** Lines are gathered here and written once this many bytes are buffered. */
+const FLUSH_THRESHOLD = 64 * 1024;
+const CHUNK_CAPACITY = 2 * FLUSH_THRESHOLD;
+/** Upper bound of UTF-8 bytes per UTF-16 code unit, for the no-overflow check before `Buffer.write`. */
+const MAX_BYTES_PER_UNIT = 3;
+
+interface OpenPart {
+  readonly path: string;
+  readonly finalPath: string;
+  readonly fd: number;
+  /** Bytes on disk (the in-memory chunk not included). */
+  size: number;
+  readonly openedAt: number;
+  lastWriteAt: number;
+}
+
+/**
+ * Part lifecycle: in-progress (hidden name, open fd) → pending (closed, fsynced, listed
+ * for the next prepareCommit) → finished (renamed by the committer once the checkpoint
+ * completed). A part is opened by the first record after a roll, so no part is ever empty.
+ * Sync fs calls happen only per chunk (≥ 64 KiB), per roll and per checkpoint.
+ */
+export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWriterState>, ProcessingTimeAware {
+  readonly checkInterval: number;
+  readonly #cfg: FileSinkWriterConfig<T>;
+  readonly #chunk: Buffer = Buffer.allocUnsafe(CHUNK_CAPACITY);
+  #chunkLen = 0;
+  #part: OpenPart | null = null;
+  /** Set per record, folded into `lastWriteAt` by onProcessingTime: no clock read per record. */
+  #dirty = false;
+  #counter: number;
+  #pending: FileCommittable[] = [];
+
+  constructor(cfg: FileSinkWriterConfig<T>, restored: readonly FileWriterState[]) {
+    this.#cfg = cfg;
+    this.checkInterval = cfg.policy.checkInterval;
+    let counter = highestPartCounter(cfg.dir, cfg.partPrefix, cfg.partSuffix, cfg.subtaskIndex) + 1;
+    for (const state of restored) {
+      validateState(state);
+      if (state.subtaskIndex === cfg.subtaskIndex) counter = Math.max(counter, state.counter);
+    }
+    this.#counter = counter;
+    // Continue one restored part (our own subtask's if there is one); the others become pending.
+    const withPart = restored.filter((s) => s.inProgress !== null);
+    withPart.sort((a, b) => Number(b.subtaskIndex === cfg.subtaskIndex) - Number(a.subtaskIndex === cfg.subtaskIndex));
+    for (const state of withPart) {
+      const { path, finalPath, length } = state.inProgress!;
+      const fd = this.#reopenTruncated(path, length);
+      const now = Date.now();
+      const part: OpenPart = { path, finalPath, fd, size: length, openedAt: now, lastWriteAt: now };
+      if (this.#part === null) this.#part = part;
+      else this.#closePart(part);
+    }
+  }
+
+  write(record: T): void {
+    const text = this.#cfg.format(record);
+    const part = this.#part ?? this.#openPart();
+    const worstCase = text.length * MAX_BYTES_PER_UNIT + 1;
+    if (worstCase > CHUNK_CAPACITY - this.#chunkLen) {
+      this.#flushChunk(part);
+      if (worstCase > CHUNK_CAPACITY) {
+        this.#writeBytes(part, Buffer.from(`${text}\n`, 'utf8'));
+        this.#afterWrite(part);
+        return;
+      }
+    }
+    const chunk = this.#chunk;
+    this.#chunkLen += chunk.write(text, this.#chunkLen);
+    chunk[this.#chunkLen++] = 10;
+    if (this.#chunkLen >= FLUSH_THRESHOLD) this.#flushChunk(part);
+    this.#afterWrite(part);
+  }
+
+  finish(): void {
+    if (this.#part !== null) this.#roll(this.#part);
+  }
+
+  prepareCommit(): FileCommittable[] {
+    const part = this.#part;
+    if (part !== null) {
+      this.#flushChunk(part);
+      if (this.#cfg.policy.shouldRollOnCheckpoint(part.size)) this.#roll(part);
+      else this.#sync(part);
+    }
+    const committables = this.#pending;
+    this.#pending = [];
+    return committables;
+  }
+
+  snapshotState(_checkpointId: number): FileWriterState[] {
+    const part = this.#part;
+    if (part !== null && this.#chunkLen > 0) {
+      // The runtime always calls prepareCommit first; stay correct if it did not.
+      this.#flushChunk(part);
+      this.#sync(part);
+    }
+    return [
+      {
+        subtaskIndex: this.#cfg.subtaskIndex,
+        counter: this.#counter,
+        inProgress: part === null ? null : { path: part.path, finalPath: part.finalPath, length: part.size },
+      },
+    ];
+  }
+
+  onProcessingTime(now: number): void {
+    const part = this.#part;
+    if (part === null) return;
+    if (this.#dirty) {
+      part.lastWriteAt = now;
+      this.#dirty = false;
+    }
+    if (this.#cfg.policy.shouldRollOnProcessingTime(now, part.openedAt, part.lastWriteAt)) this.#roll(part);
+  }
+
+  /** Releases the open file without flushing: bytes after the last checkpoint are dropped anyway on restore. */
+  close(): void {
+    const part = this.#part;
+    this.#part = null;
+    this.#chunkLen = 0;
+    if (part !== null) closeSync(part.fd);
+  }
+
+  #afterWrite(part: OpenPart): void {
+    this.#dirty = true;
+    if (this.#cfg.policy.shouldRollOnWrite(part.size + this.#chunkLen)) this.#roll(part);
+  }
+
+  #openPart(): OpenPart {
+    const { dir, partPrefix, partSuffix, subtaskIndex } = this.#cfg;
+    for (;;) {
+      const names = partNames(dir, partPrefix, partSuffix, subtaskIndex, this.#counter++);
+      let fd: number;
+      try {
+        fd = openSync(names.inProgressPath, 'wx');
+      } catch (cause) {
+        // Someone created that name since the scan: take the next counter rather than overwrite it.
+        if ((cause as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw this.#ioError(`cannot create part file '${names.inProgressPath}'`, cause);
+      }
+      const now = Date.now();
+      this.#dirty = false;
+      this.#part = { path: names.inProgressPath, finalPath: names.finalPath, fd, size: 0, openedAt: now, lastWriteAt: now };
+      return this.#part;
+    }
+  }
+
+  #flushChunk(part: OpenPart): void {
+    if (this.#chunkLen === 0) return;
+    this.#writeBytes(part, this.#chunk.subarray(0, this.#chunkLen));
+    this.#chunkLen = 0;
+  }
+
+  #writeBytes(part: OpenPart, bytes: Buffer): void {
+    let done = 0;
+    try {
+      while (done < bytes.length) {
+        done += writeSync(part.fd, bytes, done, bytes.length - done, part.size + done);
+      }
+    } catch (cause) {
+      throw this.#ioError(`cannot write part file '${part.path}'`, cause);
+    } finally {
+      part.size += done;
+    }
+  }
+
+  #sync(part: OpenPart): void {
+    try {
+      fsyncSync(part.fd);
+    } catch (cause) {
+      throw this.#ioError(`cannot fsync part file '${part.path}'`, cause);
+    }
+  }
+
+  #roll(part: OpenPart): void {
+    this.#flushChunk(part);
+    this.#part = null;
+    this.#closePart(part);
+  }
+
+  /** Makes a part pending: durable, closed, and returned by the next prepareCommit (an empty part is dropped). */
+  #closePart(part: OpenPart): void {
+    this.#sync(part);
+    closeSync(part.fd);
+    if (part.size === 0) unlinkSync(part.path);
+    else this.#pending.push({ pendingPath: part.path, finalPath: part.finalPath });
+  }
+
+  #reopenTruncated(path: string, length: number): number {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r+');
+    } catch (cause) {
+      throw new WeirError(
+        `${this.#cfg.operatorName}: the in-progress part file '${path}' of the restored checkpoint cannot be opened (` +
+          `${(cause as Error).message}); its ${length} checkpointed bytes are lost`,
+        { code: 'WEIR_FILE_SINK_RESTORE', fault: 'external', cause },
+      );
+    }
+    const size = fstatSync(fd).size;
+    if (size < length) {
+      closeSync(fd);
+      throw new WeirError(
+        `${this.#cfg.operatorName}: the in-progress part file '${path}' has ${size} bytes but the restored checkpoint ` +
+          `needs ${length}: data was lost`,
+        { code: 'WEIR_FILE_SINK_RESTORE', fault: 'external' },
+      );
+    }
+    if (size > length) ftruncateSync(fd, length);
+    return fd;
+  }
+
+  #ioError(what: string, cause: unknown): WeirError {
+    return new WeirError(`${this.#cfg.operatorName}: ${what}: ${(cause as Error).message}`, {
+      code: 'WEIR_FILE_SINK_IO',
+      fault: 'external',
+      retryable: true,
+      cause,
+    });
+  }
+}
+
+function validateState(state: FileWriterState): void {
+  const p = state?.inProgress;
+  const ok =
+    typeof state === 'object' &&
+    state !== null &&
+    Number.isSafeInteger(state.subtaskIndex) &&
+    Number.isSafeInteger(state.counter) &&
+    (p === null ||
+      (typeof p === 'object' && typeof p.path === 'string' && typeof p.finalPath === 'string' && Number.isSafeInteger(p.length) && p.length >= 0));
+  if (!ok) {
+    throw new CheckpointCorruptError(`FileSink: malformed restored writer state ${JSON.stringify(state)}`, '');
+  }
+}

@@ -1,0 +1,229 @@
+// Tests of TextFileSource: every line read exactly once across splits, readers and snapshot/restore.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { ConfigError, WeirError } from '../../core/errors.ts';
+import type { SourceReader } from '../source.ts';
+import { TextFileSource } from './text-file-source.ts';
+import type { FileSplit } from './text-file-source.ts';
+
+const CTX = { parallelism: 1 };
+const readerCtx = (i = 0) => ({ subtaskIndex: i, parallelism: 1, operatorName: 'src' });
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'weir-file-src-'));
+}
+
+/** The lines of a file as a reader must emit them: split on \n, a final \n ends the last line, \r before \n dropped. */
+function expectedLines(content: string): string[] {
+  const parts = content.split('\n');
+  const last = parts.pop()!;
+  const lines = parts.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  if (last !== '') lines.push(last);
+  return lines;
+}
+
+function sampleContent(): string {
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    switch (i % 7) {
+      case 0: lines.push(`ascii line ${i}\n`); break;
+      case 1: lines.push(`unicode é ü 日本語 😀 ${i}\n`); break;
+      case 2: lines.push(`windows ${i}\r\n`); break;
+      case 3: lines.push('\n'); break;
+      case 4: lines.push(`${'x'.repeat(i % 50)}\n`); break;
+      case 5: lines.push('\r\n'); break;
+      default: lines.push(`ß${i}€\n`);
+    }
+  }
+  lines.splice(200, 0, `${'long😀é'.repeat(3000)}\n`);
+  lines.push('last line without newline 😀');
+  return lines.join('');
+}
+
+async function drain(reader: SourceReader<string, FileSplit>, max: number, out: string[] = []): Promise<string[]> {
+  const collector = { collect: (line: string) => void out.push(line) };
+  for (;;) {
+    const status = reader.pollNext(collector, max);
+    if (status === 'end') return out;
+    if (status === 'wait') await reader.available();
+  }
+}
+
+test('every line is read exactly once across splits and readers', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'data.txt');
+    const content = sampleContent();
+    writeFileSync(file, content);
+    const expected = expectedLines(content);
+    for (const splitSize of [7, 64, 1000, 1 << 20]) {
+      for (const readChunkSize of [16, 100, 1 << 20]) {
+        const source = new TextFileSource(file, { splitSize, readChunkSize });
+        const splits = await source.enumerateSplits();
+        assert.equal(splits.length, Math.ceil(Buffer.byteLength(content) / splitSize));
+        for (const k of [1, 3]) {
+          const all: string[] = [];
+          for (let r = 0; r < k; r++) {
+            const reader = source.createReader(readerCtx(r));
+            reader.addSplits(splits.filter((_s, i) => i % k === r));
+            await drain(reader, 1000, all);
+            await reader.close();
+          }
+          if (k === 1) assert.deepEqual(all, expected, `order, splitSize=${splitSize} chunk=${readChunkSize}`);
+          else assert.deepEqual([...all].sort(), [...expected].sort(), `multiset, splitSize=${splitSize} chunk=${readChunkSize}`);
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('snapshot at random points and restore: no line lost, none repeated (property)', async () => {
+  const dir = tempDir();
+  try {
+    const fragment = fc.constantFrom('a', 'bc', 'é', '😀', '日本', '\r', 'xyz0123456789');
+    const line = fc.array(fragment, { maxLength: 12 }).map((f) => f.join(''));
+    const ending = fc.constantFrom('\n', '\r\n');
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(line, ending), { maxLength: 40 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 1, max: 48 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }),
+        async (lines, dropLastEnding, splitSize, readChunkSize, max, snapshotPlan) => {
+          let content = lines.map(([l, e]) => l + e).join('');
+          if (dropLastEnding && content.endsWith('\n')) content = content.slice(0, -1);
+          const file = join(dir, `p${n++}.txt`);
+          writeFileSync(file, content);
+          const source = new TextFileSource(file, { splitSize, readChunkSize });
+          let reader = source.createReader(readerCtx());
+          reader.addSplits(await source.enumerateSplits());
+          const out: string[] = [];
+          const collector = { collect: (l: string) => void out.push(l) };
+          for (let step = 0; ; step++) {
+            const status = reader.pollNext(collector, max);
+            if (status === 'end') break;
+            if (snapshotPlan[step % snapshotPlan.length]!) {
+              // A snapshot is taken between polls, possibly while a read is in flight: drop that reader.
+              const state = structuredClone(reader.snapshotState(step));
+              for (const s of state) assert.ok(s.offset >= s.start && s.offset < s.end);
+              await reader.close();
+              reader = source.createReader(readerCtx());
+              reader.addSplits(state);
+              continue;
+            }
+            if (status === 'wait') await reader.available();
+          }
+          await reader.close();
+          unlinkSync(file);
+          assert.deepEqual(out, expectedLines(content));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('restoring a checkpointed offset at a line start does not skip that line', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'f.txt');
+    writeFileSync(file, 'aaa\nbbb\nccc\n');
+    const source = new TextFileSource(file);
+    const reader = source.createReader(readerCtx());
+    // Offset 4 > start 0 of a split that starts mid-file: 4 is a line start and must be read.
+    reader.addSplits([{ splitId: 's', path: file, start: 2, end: 12, offset: 4 }]);
+    assert.deepEqual(await drain(reader, 10), ['bbb', 'ccc']);
+    // A fresh split starting right after a newline owns the line starting there.
+    const fresh = source.createReader(readerCtx());
+    fresh.addSplits([{ splitId: 't', path: file, start: 4, end: 5, offset: 4 }]);
+    assert.deepEqual(await drain(fresh, 10), ['bbb']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pollNext emits at most max lines per call and the snapshot lists the splits not yet started', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'f.txt');
+    writeFileSync(file, Array.from({ length: 100 }, (_, i) => `line${i}\n`).join(''));
+    const source = new TextFileSource(file, { splitSize: 100 });
+    const splits = await source.enumerateSplits();
+    const reader = source.createReader(readerCtx());
+    reader.addSplits(splits);
+    const out: string[] = [];
+    const collector = { collect: (l: string) => void out.push(l) };
+    let status = reader.pollNext(collector, 3);
+    assert.equal(status, 'wait');
+    await reader.available();
+    status = reader.pollNext(collector, 3);
+    assert.equal(status, 'more');
+    assert.deepEqual(out, ['line0', 'line1', 'line2']);
+    const snap = reader.snapshotState(1);
+    assert.equal(snap.length, splits.length);
+    assert.equal(snap[0]!.offset, 18);
+    assert.deepEqual(snap.slice(1), splits.slice(1));
+    await reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a directory: files read recursively in path order, hidden and _ files skipped, empty files give no split', async () => {
+  const dir = tempDir();
+  try {
+    mkdirSync(join(dir, 'sub'));
+    mkdirSync(join(dir, '_tmp'));
+    writeFileSync(join(dir, 'b.txt'), 'b1\nb2\n');
+    writeFileSync(join(dir, 'a.txt'), 'a1\na2');
+    writeFileSync(join(dir, 'sub', 'c.txt'), 'c1\n');
+    writeFileSync(join(dir, 'empty.txt'), '');
+    writeFileSync(join(dir, '.hidden'), 'no\n');
+    writeFileSync(join(dir, '_x'), 'no\n');
+    writeFileSync(join(dir, 'sub', '.part-0-1.inprogress'), 'no\n');
+    writeFileSync(join(dir, '_tmp', 'y.txt'), 'no\n');
+    const source = new TextFileSource(dir, { splitSize: 2 });
+    const splits = await source.enumerateSplits(CTX);
+    assert.deepEqual([...new Set(splits.map((s) => s.path))], [join(dir, 'a.txt'), join(dir, 'b.txt'), join(dir, 'sub', 'c.txt')]);
+    const reader = source.createReader(readerCtx());
+    reader.addSplits(splits);
+    assert.deepEqual(await drain(reader, 7), ['a1', 'a2', 'b1', 'b2', 'c1']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('configuration and I/O errors name the option or the path', async () => {
+  const dir = tempDir();
+  try {
+    assert.throws(() => new TextFileSource(dir, { splitSzie: 5 } as never), (e: unknown) => e instanceof ConfigError && /splitSzie/.test(e.message));
+    assert.throws(() => new TextFileSource(dir, { splitSize: 0 }), (e: unknown) => e instanceof ConfigError && /splitSize/.test(e.message));
+    const missing = join(dir, 'nope.txt');
+    await assert.rejects(Promise.resolve(new TextFileSource(missing).enumerateSplits()), (e: unknown) => e instanceof WeirError && e.message.includes(missing));
+    const file = join(dir, 'gone.txt');
+    writeFileSync(file, 'x\n');
+    const source = new TextFileSource(file);
+    const splits = await source.enumerateSplits();
+    unlinkSync(file);
+    const reader = source.createReader(readerCtx());
+    reader.addSplits(splits);
+    const collector = { collect: () => {} };
+    assert.equal(reader.pollNext(collector, 10), 'wait');
+    await reader.available();
+    assert.throws(() => reader.pollNext(collector, 10), (e: unknown) => e instanceof WeirError && e.code === 'WEIR_FILE_READ' && e.message.includes(file));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

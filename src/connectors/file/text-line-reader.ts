@@ -1,0 +1,204 @@
+// Reads the lines of byte-range file splits: synchronous emission from an in-memory chunk, asynchronous chunk reads.
+
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import type { Collector } from '../../core/types.ts';
+import { WeirError } from '../../core/errors.ts';
+import type { PollStatus, SourceReader } from '../source.ts';
+import type { FileSplit } from './text-file-source.ts';
+
+const NEWLINE = 10;
+const CARRIAGE_RETURN = 13;
+/** How far past a split's end the first read reaches to finish its last line; doubles on each further read. */
+const TAIL_READ = 4096;
+const RESOLVED: Promise<void> = Promise.resolve();
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Line ownership: a line belongs to the split that holds its first byte. A fresh split with
+ * start > 0 therefore skips everything up to and including the first `\n` at or after
+ * `start - 1` (if byte start-1 is `\n`, start itself is a line start and nothing is skipped);
+ * a split then emits lines while the next line start is before `end`, reading past `end`
+ * to finish its last line. The skip is idempotent: a checkpointed offset equal to `start`
+ * realigns to the same line, and an offset > start is always a line start.
+ *
+ * Buffering: one reused Buffer holds file bytes [#bufPos, #bufPos + #bufLen). Lines are
+ * decoded only once complete, so a UTF-8 character cut by a read boundary is never seen
+ * cut. On refill the unfinished line is moved to the front; a line longer than the buffer
+ * doubles it. No read-ahead: the refill happens when the chunk is exhausted (rejected for
+ * now: a second buffer prefetched during emission, which saves one read latency per chunk
+ * but costs a copy of every straddling line and more state).
+ */
+export class TextLineReader implements SourceReader<string, FileSplit> {
+  readonly #operatorName: string;
+  readonly #queue: FileSplit[] = [];
+  #queueHead = 0;
+
+  #split: FileSplit | null = null;
+  /** Next line start of the current split (while #skipping: where the search for `\n` goes on). */
+  #pos = 0;
+  #skipping = false;
+  /** Bytes of the current unfinished line already searched for `\n` (so long lines are scanned once). */
+  #scanned = 0;
+
+  #buf: Buffer;
+  #view: Buffer = EMPTY;
+  #bufPos = 0;
+  #bufLen = 0;
+  #eof = false;
+
+  #fh: FileHandle | null = null;
+  #fhPath: string | null = null;
+  #pending: Promise<void> | null = null;
+  #error: WeirError | null = null;
+
+  constructor(readChunkSize: number, operatorName: string) {
+    this.#buf = Buffer.allocUnsafe(readChunkSize);
+    this.#operatorName = operatorName;
+  }
+
+  addSplits(splits: readonly FileSplit[]): void {
+    for (const split of splits) this.#queue.push({ ...split });
+  }
+
+  pollNext(output: Collector<string>, max: number): PollStatus {
+    if (this.#error !== null) throw this.#error;
+    if (this.#pending !== null) return 'wait';
+    let emitted = 0;
+    for (;;) {
+      const split = this.#split;
+      if (split === null) {
+        if (!this.#nextSplit()) return 'end';
+        continue;
+      }
+      const view = this.#view;
+      const lineStart = this.#pos - this.#bufPos;
+      if (this.#skipping) {
+        const idx = lineStart < this.#bufLen ? view.indexOf(NEWLINE, lineStart) : -1;
+        if (idx >= 0) {
+          this.#pos = this.#bufPos + idx + 1;
+          this.#skipping = false;
+        } else if (this.#eof) {
+          this.#split = null;
+        } else {
+          this.#pos = this.#bufPos + this.#bufLen;
+          this.#startLoad(split);
+          return 'wait';
+        }
+        continue;
+      }
+      if (this.#pos >= split.end) {
+        this.#split = null;
+        continue;
+      }
+      if (emitted >= max) return 'more';
+      const idx = view.indexOf(NEWLINE, lineStart + this.#scanned);
+      if (idx >= 0) {
+        const lineEnd = idx > lineStart && view[idx - 1] === CARRIAGE_RETURN ? idx - 1 : idx;
+        this.#pos = this.#bufPos + idx + 1;
+        this.#scanned = 0;
+        emitted++;
+        output.collect(view.toString('utf8', lineStart, lineEnd));
+      } else if (this.#eof) {
+        // Last line of the file without a trailing newline (or the file shrank: stop either way).
+        this.#pos = this.#bufPos + this.#bufLen;
+        this.#split = null;
+        if (lineStart < this.#bufLen) {
+          emitted++;
+          output.collect(view.toString('utf8', lineStart, this.#bufLen));
+        }
+      } else {
+        this.#scanned = this.#bufLen - lineStart;
+        this.#startLoad(split);
+        return 'wait';
+      }
+    }
+  }
+
+  available(): Promise<void> {
+    return this.#pending ?? RESOLVED;
+  }
+
+  snapshotState(_checkpointId: number): FileSplit[] {
+    const out: FileSplit[] = [];
+    const split = this.#split;
+    if (split !== null) {
+      // While skipping, nothing of this split was emitted: restart it from `start` (realigns identically).
+      const offset = this.#skipping ? split.offset : this.#pos;
+      if (offset < split.end) out.push({ ...split, offset });
+    }
+    for (let i = this.#queueHead; i < this.#queue.length; i++) out.push({ ...this.#queue[i]! });
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.#pending !== null) await this.#pending;
+    const fh = this.#fh;
+    this.#fh = null;
+    this.#fhPath = null;
+    if (fh !== null) await fh.close();
+  }
+
+  #nextSplit(): boolean {
+    if (this.#queueHead >= this.#queue.length) {
+      this.#queue.length = 0;
+      this.#queueHead = 0;
+      return false;
+    }
+    const split = this.#queue[this.#queueHead++]!;
+    this.#split = split;
+    this.#skipping = split.offset <= split.start && split.start > 0;
+    this.#pos = this.#skipping ? split.start - 1 : split.offset;
+    this.#scanned = 0;
+    this.#bufPos = this.#pos;
+    this.#bufLen = 0;
+    this.#view = EMPTY;
+    this.#eof = false;
+    return true;
+  }
+
+  /** Keeps the unfinished bytes from #pos, then starts reading the next chunk after them. */
+  #startLoad(split: FileSplit): void {
+    const keepFrom = Math.min(Math.max(this.#pos - this.#bufPos, 0), this.#bufLen);
+    const keep = this.#bufLen - keepFrom;
+    let buf = this.#buf;
+    if (keep === buf.length) {
+      const grown = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(grown, 0, keepFrom, this.#bufLen);
+      this.#buf = buf = grown;
+    } else if (keep > 0 && keepFrom > 0) {
+      buf.copy(buf, 0, keepFrom, this.#bufLen);
+    }
+    this.#bufPos += keepFrom;
+    this.#bufLen = keep;
+    this.#view = EMPTY;
+    const readPos = this.#bufPos + keep;
+    const free = buf.length - keep;
+    const wanted = readPos < split.end ? split.end - readPos + TAIL_READ : Math.max(TAIL_READ, readPos - split.end);
+    this.#pending = this.#load(split.path, readPos, Math.min(free, wanted));
+  }
+
+  async #load(path: string, position: number, length: number): Promise<void> {
+    try {
+      if (this.#fhPath !== path) {
+        const old = this.#fh;
+        this.#fh = null;
+        this.#fhPath = null;
+        if (old !== null) await old.close();
+        this.#fh = await open(path, 'r');
+        this.#fhPath = path;
+      }
+      const { bytesRead } = await this.#fh!.read(this.#buf, this.#bufLen, length, position);
+      this.#bufLen += bytesRead;
+      if (bytesRead === 0) this.#eof = true;
+      this.#view = this.#buf.subarray(0, this.#bufLen);
+    } catch (cause) {
+      this.#error = new WeirError(
+        `${this.#operatorName}: failed to read '${path}' at byte ${position}: ${(cause as Error).message}`,
+        { code: 'WEIR_FILE_READ', fault: 'external', retryable: true, cause },
+      );
+    } finally {
+      this.#pending = null;
+    }
+  }
+}

@@ -1,0 +1,259 @@
+// The JobManager role: deploys a job graph on a TaskManager, watches it, checkpoints it, restarts it.
+
+
+import { ConfigError } from '../core/errors.ts';
+import { effectiveRestartStrategy } from '../api/config.ts';
+import type { StreamExecutionEnvironment } from '../api/environment.ts';
+import type { JobResult } from '../api/launch.ts';
+import type { SourceSplit } from '../connectors/source.ts';
+import { buildJobGraph, type JobGraph } from '../graph/job-graph.ts';
+import { buildStreamGraph } from '../graph/stream-graph.ts';
+import { JobFailedError } from '../runtime/operator-error.ts';
+import type { Deployment, OperatorRestore, SlotToManager, TaskDeployment, TaskMetrics } from '../runtime/protocol.ts';
+import { taskKey } from '../runtime/protocol.ts';
+import { graphFingerprint } from '../runtime/slot.ts';
+import type { TaskManagerGateway } from '../runtime/task-manager.ts';
+import { CheckpointCoordinator, type RestoreSource } from './checkpoint-coordinator.ts';
+import type { JobListener, VertexProgress } from './job-listener.ts';
+import { RestartBackoff } from './restart-strategy.ts';
+import { buildRestoreAssignments } from './state-assignment.ts';
+
+export interface JobManagerOptions {
+  readonly env: StreamExecutionEnvironment;
+  readonly jobName: string;
+  /** Creates the TaskManager of one attempt (local: inline or worker threads). */
+  readonly createTaskManager: (graph: JobGraph) => TaskManagerGateway;
+  readonly listener?: JobListener;
+  /** A stable id lets `--restore latest` find this job's checkpoints: derived from the job name by default. */
+  readonly jobId?: string;
+}
+
+type AttemptOutcome = { readonly kind: 'finished'; readonly savepointPath?: string } | { readonly kind: 'failed'; readonly error: Error };
+
+/** Handle that lets the client stop the job with a savepoint (first SIGTERM/SIGINT). */
+export interface JobControl {
+  stopWithSavepoint(): void;
+}
+
+export class JobManager implements JobControl {
+  readonly graph: JobGraph;
+  readonly #options: JobManagerOptions;
+  readonly #jobId: string;
+  readonly #collected = new Map<number, unknown[]>();
+  readonly #metrics = new Map<string, TaskMetrics>();
+  #restarts = 0;
+  #stopRequested: (() => void) | undefined;
+  #stopWanted = false;
+  #checkpoints: CheckpointCoordinator | undefined;
+
+  constructor(options: JobManagerOptions) {
+    this.#options = options;
+    const env = options.env;
+    // Every mistake in the graph or the settings surfaces here, before anything runs.
+    this.graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
+    this.#jobId = options.jobId ?? jobIdFor(options.jobName);
+    const cp = env.config.checkpoint;
+    if (cp.interval > 0 && !cp.dir) {
+      throw new ConfigError('checkpointing is enabled but no checkpoint directory is set: pass --checkpoint-dir or configureCheckpointing({ dir })');
+    }
+  }
+
+  get jobId(): string {
+    return this.#jobId;
+  }
+
+  stopWithSavepoint(): void {
+    this.#stopWanted = true;
+    this.#stopRequested?.();
+  }
+
+  async run(): Promise<JobResult> {
+    const started = performance.now();
+    const config = this.#options.env.config;
+    const backoff = new RestartBackoff(effectiveRestartStrategy(config));
+    if (config.checkpoint.dir) {
+      this.#checkpoints = new CheckpointCoordinator({
+        config, jobId: this.#jobId, jobName: this.#options.jobName, graph: this.graph, listener: this.#options.listener,
+      });
+    }
+    let restore: RestoreSource | undefined = this.#checkpoints ? await this.#checkpoints.initialRestore(config.restorePath) : undefined;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#runAttempt(attempt, restore);
+      if (outcome.kind === 'finished') {
+        return {
+          jobName: this.#options.jobName,
+          wallTimeMs: performance.now() - started,
+          collected: this.#collected,
+          recordsIn: this.#perVertex('recordsIn'),
+          recordsOut: this.#perVertex('recordsOut'),
+          restarts: this.#restarts,
+          completedCheckpoints: this.#checkpoints?.completedCount ?? 0,
+          savepointPath: outcome.savepointPath,
+        };
+      }
+      const delay = outcome.error instanceof ConfigError || this.#stopWanted ? undefined : backoff.next();
+      if (delay === undefined) throw outcome.error;
+      this.#restarts++;
+      this.#options.listener?.onRestart?.(attempt + 1, outcome.error.message, delay);
+      await new Promise((r) => setTimeout(r, delay));
+      restore = this.#checkpoints ? await this.#checkpoints.latestForRecovery() : undefined;
+    }
+  }
+
+  async #runAttempt(attempt: number, restore: RestoreSource | undefined): Promise<AttemptOutcome> {
+    const config = this.#options.env.config;
+    const graph = this.graph;
+    const tm = this.#options.createTaskManager(graph);
+    const tasks = await this.#taskDeployments(restore);
+    const deployment: Deployment = {
+      jobId: this.#jobId, jobName: this.#options.jobName, attempt, config, fingerprint: graphFingerprint(graph), tasks,
+    };
+    const totalTasks = tasks.length;
+    const deployed = new Set<number>();
+    const finished = new Set<number>();
+    const endOfData = new Set<string>();
+    const progressStarted = performance.now();
+    let progressTimer: NodeJS.Timeout | undefined;
+    const checkpoints = this.#checkpoints;
+
+    return new Promise<AttemptOutcome>((resolve) => {
+      let done = false;
+      let savepointPath: string | undefined;
+      const end = (outcome: AttemptOutcome): void => {
+        if (done) return;
+        done = true;
+        if (progressTimer) clearInterval(progressTimer);
+        checkpoints?.stop(outcome.kind === 'failed' ? outcome.error.message : undefined);
+        this.#stopRequested = undefined;
+        void tm.shutdown().then(() => resolve(outcome), () => resolve(outcome));
+      };
+      const fail = (error: Error): void => end({ kind: 'failed', error });
+      if (checkpoints) checkpoints.onFatal = fail;
+      const allEnded = (): void => {
+        if (!checkpoints || config.checkpoint.interval === 0 && !this.#stopWanted) {
+          tm.broadcast({ type: 'finish' });
+          return;
+        }
+        // The final checkpoint (or the stop-with-savepoint) commits what the sinks pre-committed last.
+        checkpoints.triggerFinal(this.#stopWanted ? 'savepoint' : 'checkpoint').then(
+          (path) => {
+            if (this.#stopWanted) savepointPath = path;
+            tm.broadcast({ type: 'finish' });
+          },
+          (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+        );
+      };
+      const onEvent = (event: SlotToManager): void => {
+        if (done) return;
+        switch (event.type) {
+          case 'deployed':
+            deployed.add(event.slot);
+            if (deployed.size === tm.numSlots) {
+              tm.broadcast({ type: 'start' });
+              checkpoints?.start((m) => tm.broadcast(m));
+              this.#stopRequested = () => {
+                checkpoints?.pausePeriodic();
+                tm.broadcast({ type: 'stop-sources' });
+              };
+              if (this.#stopWanted) this.#stopRequested();
+            }
+            return;
+          case 'end-of-data':
+            endOfData.add(taskKey(event.task));
+            if (endOfData.size === totalTasks) allEnded();
+            return;
+          case 'ack':
+            checkpoints?.onAck(event);
+            return;
+          case 'decline':
+            checkpoints?.onDecline(event);
+            return;
+          case 'metrics':
+            for (const m of event.metrics) this.#metrics.set(taskKey(m), m);
+            return;
+          case 'collected': {
+            const list = this.#collected.get(event.sinkId);
+            if (list) for (const r of event.records) list.push(r);
+            else this.#collected.set(event.sinkId, [...event.records]);
+            return;
+          }
+          case 'finished':
+            for (const m of event.metrics) this.#metrics.set(taskKey(m), m);
+            finished.add(event.slot);
+            if (finished.size === tm.numSlots) {
+              this.#report(progressStarted);
+              end({ kind: 'finished', savepointPath });
+            }
+            return;
+          case 'failed':
+            fail(new JobFailedError(event.error));
+            return;
+        }
+      };
+      if (this.#options.listener?.onProgress) {
+        progressTimer = setInterval(() => this.#report(progressStarted), 1000);
+        progressTimer.unref();
+      }
+      tm.start(onEvent).then(
+        () => tm.broadcast({ type: 'deploy', deployment }),
+        (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+      );
+    });
+  }
+
+  async #taskDeployments(restore: RestoreSource | undefined): Promise<TaskDeployment[]> {
+    const graph = this.graph;
+    const restored = restore ? await buildRestoreAssignments(graph, restore, this.#options.env.config.allowNonRestoredState) : undefined;
+    const tasks: TaskDeployment[] = [];
+    for (const vertex of graph.vertices) {
+      let splitsBySubtask: SourceSplit[][] | undefined;
+      const head = vertex.operators[0]!.node;
+      if (head.spec.kind === 'source' && !(restored && restored.has(`${head.uid}`))) {
+        const all = await head.spec.source.enumerateSplits({ parallelism: vertex.parallelism });
+        splitsBySubtask = Array.from({ length: vertex.parallelism }, () => []);
+        all.forEach((split, i) => splitsBySubtask![i % vertex.parallelism]!.push(split));
+      }
+      for (let subtask = 0; subtask < vertex.parallelism; subtask++) {
+        let taskRestore: Record<string, OperatorRestore> | undefined;
+        if (restored) {
+          taskRestore = {};
+          for (const op of vertex.operators) {
+            const r = restored.get(op.node.uid)?.[subtask];
+            if (r) taskRestore[op.node.uid] = r;
+          }
+        }
+        tasks.push({ vertex: vertex.index, subtask, splits: splitsBySubtask?.[subtask], restore: taskRestore });
+      }
+    }
+    return tasks;
+  }
+
+  #perVertex(field: 'recordsIn' | 'recordsOut'): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const v of this.#progress()) out[v.name] = v[field];
+    return out;
+  }
+
+  #progress(): VertexProgress[] {
+    return this.graph.vertices.map((v) => {
+      let recordsIn = 0;
+      let recordsOut = 0;
+      for (let s = 0; s < v.parallelism; s++) {
+        const m = this.#metrics.get(`${v.index}.${s}`);
+        if (m) { recordsIn += m.recordsIn; recordsOut += m.recordsOut; }
+      }
+      return { name: v.name, parallelism: v.parallelism, recordsIn, recordsOut };
+    });
+  }
+
+  #report(started: number): void {
+    this.#options.listener?.onProgress?.(this.#progress(), performance.now() - started);
+  }
+}
+
+/** Job ids are derived from the job name so that a rerun finds its own checkpoints (`--restore latest`). */
+export function jobIdFor(jobName: string): string {
+  const slug = jobName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'job';
+  return slug.slice(0, 64);
+}
+

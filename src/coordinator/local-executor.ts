@@ -1,0 +1,32 @@
+// Local mode: a JobManager and a TaskManager in this process; slots inline or on worker threads.
+
+import type { StreamExecutionEnvironment } from '../api/environment.ts';
+import type { JobResult } from '../api/launch.ts';
+import { buildChannelPlan } from '../runtime/network/channel-plan.ts';
+import { InlineTaskManager, ThreadTaskManager } from '../runtime/task-manager.ts';
+import { JobManager } from './job-manager.ts';
+import type { JobListener } from './job-listener.ts';
+
+export interface LocalExecutionOptions {
+  /** 'threads' needs the job bundle's worker script (weir run builds it); 'inline' runs every slot in this thread. */
+  readonly mode: 'inline' | 'threads';
+  readonly workerScript?: string;
+  readonly listener?: JobListener;
+  /** Launch defaults handed to workers so they rebuild the same graph. */
+  readonly defaults?: unknown;
+  /** Called once the JobManager exists (the CLI uses it for stop-with-savepoint). */
+  readonly onJobManager?: (jm: JobManager) => void;
+}
+
+export async function executeLocally(env: StreamExecutionEnvironment, jobName: string, options: LocalExecutionOptions): Promise<JobResult> {
+  const jm = new JobManager({
+    env,
+    jobName,
+    listener: options.listener,
+    createTaskManager: (graph) => options.mode === 'threads'
+      ? new ThreadTaskManager({ numSlots: buildChannelPlan(graph).numSlots, workerScript: options.workerScript!, jobArgs: env.jobArgs, defaults: options.defaults ?? {} })
+      : new InlineTaskManager(graph, env.jobArgs),
+  });
+  options.onJobManager?.(jm);
+  return jm.run();
+}

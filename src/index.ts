@@ -1,0 +1,26 @@
+// Public API of Weir: what a job file imports.
+
+import { setInlineExecutor } from './api/launch.ts';
+import { executeLocally } from './coordinator/local-executor.ts';
+
+export { StreamExecutionEnvironment, type EnvironmentOptions } from './api/environment.ts';
+export { DataStream, DataStreamSink, KeyedStream } from './api/data-stream.ts';
+export { ParameterTool } from './api/params.ts';
+export type { JobResult } from './api/launch.ts';
+export type { CheckpointingMode, RestartStrategy } from './api/config.ts';
+export type {
+  FilterFunction, FlatMapFunction, KeyedProcessContext, KeyedProcessFunction, KeySelector, MapFunction, OnTimerContext,
+  ProcessFunction, ReduceFunction, RichFunction, RuntimeContext, TimerService,
+} from './api/functions.ts';
+export type { Collector, Key, FieldRef } from './core/types.ts';
+export { WeirError, ConfigError, CheckpointCorruptError, type Fault } from './core/errors.ts';
+export {
+  ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor,
+  type ValueState, type ListState, type MapState, type ReducingState, type AggregatingState,
+} from './state/index.ts';
+export type { Source, SourceReader, SourceSplit, PollStatus } from './connectors/source.ts';
+export type { Sink, SinkWriter, Committer } from './connectors/sink.ts';
+export { TextFileSource, FileSink } from './connectors/file/index.ts';
+
+// Plain `node job.ts` (or a test) runs the job inline in this thread; `weir run` installs its own executor.
+setInlineExecutor((env, jobName) => executeLocally(env, jobName, { mode: 'inline' }));

@@ -1,0 +1,87 @@
+// The sending end of one channel: credit-based flow control, ordered backlog, local or cross-thread delivery.
+
+import { encodeBatch } from '../../serde/index.ts';
+import type { ChannelItem, RecordBuffer, StreamEvent } from '../events.ts';
+
+/** Delivers to the consumer: into an InputChannel of this thread, or as a message to another thread. */
+export interface ChannelTransport {
+  /** True when the consumer lives in this thread (buffers are handed over without serialization). */
+  readonly local: boolean;
+  deliver(channelId: number, item: ChannelItem, transfer: ArrayBuffer | null): void;
+}
+
+/**
+ * A channel has `capacity` credits: one per data buffer in flight. With no credit left, buffers
+ * (and the events behind them, to keep order) wait in a backlog and the producing task is not
+ * scheduled until the backlog drained: a slow consumer backpressures its producers and memory
+ * stays bounded by capacity × buffer size (+ one step's output).
+ */
+export class OutputChannel {
+  readonly id: number;
+  #credits: number;
+  readonly #transport: ChannelTransport;
+  readonly #backlog: (RecordBuffer | StreamEvent)[] = [];
+  /** Buffers returned by the consumer, reused for encoding. */
+  readonly #spare: ArrayBuffer[] = [];
+  /** Data buffers sent, for metrics. */
+  buffersSent = 0;
+
+  constructor(id: number, capacity: number, transport: ChannelTransport) {
+    this.id = id;
+    this.#credits = capacity;
+    this.#transport = transport;
+  }
+
+  get hasBacklog(): boolean {
+    return this.#backlog.length > 0;
+  }
+
+  get credits(): number {
+    return this.#credits;
+  }
+
+  sendBuffer(buffer: RecordBuffer): void {
+    if (this.#backlog.length > 0 || this.#credits <= 0) {
+      this.#backlog.push(buffer);
+      return;
+    }
+    this.#sendNow(buffer);
+  }
+
+  sendEvent(event: StreamEvent): void {
+    if (this.#backlog.length > 0) {
+      this.#backlog.push(event);
+      return;
+    }
+    this.#transport.deliver(this.id, event, null);
+  }
+
+  /** A credit came back (the consumer finished a buffer); drains the backlog as far as credits allow. */
+  addCredit(returned: ArrayBuffer | null): void {
+    this.#credits++;
+    if (returned && this.#spare.length < 4) this.#spare.push(returned);
+    while (this.#backlog.length > 0) {
+      const head = this.#backlog[0]!;
+      if ('type' in head) {
+        this.#backlog.shift();
+        this.#transport.deliver(this.id, head, null);
+      } else if (this.#credits > 0) {
+        this.#backlog.shift();
+        this.#sendNow(head);
+      } else {
+        break;
+      }
+    }
+  }
+
+  #sendNow(buffer: RecordBuffer): void {
+    this.#credits--;
+    this.buffersSent++;
+    if (this.#transport.local) {
+      this.#transport.deliver(this.id, buffer, null);
+    } else {
+      const encoded = encodeBatch(buffer.records, buffer.records.length, buffer.keyGroups, this.#spare.pop());
+      this.#transport.deliver(this.id, encoded, encoded);
+    }
+  }
+}

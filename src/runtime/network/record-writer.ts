@@ -1,0 +1,146 @@
+// Routes the records of one job edge to its channels (the partitioner) and batches them into buffers.
+
+import { WeirError, describeValue } from '../../core/errors.ts';
+import type { Key } from '../../core/types.ts';
+import type { PartitionSpec } from '../../api/transformation.ts';
+import { keyGroupFor } from '../../state/index.ts';
+import type { StreamEvent } from '../events.ts';
+import type { OutputChannel } from './output-channel.ts';
+
+/**
+ * One writer per (job edge, producer subtask). `emit` is the per-record hot path: a channel
+ * choice and an array push; serialization happens per buffer in the OutputChannel.
+ * Channels are ordered by consumer subtask, so for all-to-all edges channel j = consumer j.
+ */
+export class RecordWriter {
+  readonly #channels: OutputChannel[];
+  readonly #n: number;
+  readonly #bufferSize: number;
+  readonly #partition: PartitionSpec;
+  readonly #maxParallelism: number;
+  readonly #operatorName: string;
+  readonly #keyed: boolean;
+  #pending: unknown[][];
+  #pendingKeyGroups: (Int32Array | null)[];
+  #roundRobin: number;
+  recordsOut = 0;
+
+  constructor(options: {
+    channels: OutputChannel[];
+    partition: PartitionSpec;
+    bufferSize: number;
+    maxParallelism: number;
+    producerSubtask: number;
+    operatorName: string;
+  }) {
+    this.#channels = options.channels;
+    this.#n = options.channels.length;
+    this.#bufferSize = options.bufferSize;
+    this.#partition = options.partition;
+    this.#maxParallelism = options.maxParallelism;
+    this.#operatorName = options.operatorName;
+    this.#keyed = options.partition.kind === 'hash';
+    this.#pending = this.#channels.map(() => []);
+    this.#pendingKeyGroups = this.#channels.map(() => (this.#keyed ? new Int32Array(this.#bufferSize) : null));
+    // Start round robin at a subtask-dependent channel, so producers do not all hit consumer 0 first.
+    this.#roundRobin = this.#n > 0 ? options.producerSubtask % this.#n : 0;
+  }
+
+  emit(record: unknown): void {
+    this.recordsOut++;
+    const p = this.#partition;
+    switch (p.kind) {
+      case 'hash': {
+        const key = p.key(record);
+        const kg = keyGroupFor(checkKey(key, record, this.#operatorName), this.#maxParallelism);
+        const ch = ((kg * this.#n) / this.#maxParallelism) | 0;
+        const pending = this.#pending[ch]!;
+        this.#pendingKeyGroups[ch]![pending.length] = kg;
+        pending.push(record);
+        if (pending.length >= this.#bufferSize) this.#flushChannel(ch);
+        return;
+      }
+      case 'broadcast':
+        for (let ch = 0; ch < this.#n; ch++) this.#append(ch, record);
+        return;
+      case 'global':
+        this.#append(0, record);
+        return;
+      case 'shuffle':
+        this.#append((Math.random() * this.#n) | 0, record);
+        return;
+      case 'custom': {
+        const key = checkKey(p.key(record), record, this.#operatorName);
+        const ch = p.partition(key, this.#n);
+        if (!Number.isInteger(ch) || ch < 0 || ch >= this.#n) {
+          throw new WeirError(`custom partitioner after "${this.#operatorName}" returned ${String(ch)} for key ${describeValue(key)}; it must be an integer in [0, ${this.#n})`, { code: 'WEIR_PARTITIONER', fault: 'user' });
+        }
+        this.#append(ch, record);
+        return;
+      }
+      default: {
+        // forward, rebalance, rescale: round robin over this writer's channels (one for forward).
+        let ch = this.#roundRobin;
+        if (++this.#roundRobin >= this.#n) this.#roundRobin = 0;
+        if (this.#n === 1) ch = 0;
+        this.#append(ch, record);
+      }
+    }
+  }
+
+  #append(ch: number, record: unknown): void {
+    const pending = this.#pending[ch]!;
+    pending.push(record);
+    if (pending.length >= this.#bufferSize) this.#flushChannel(ch);
+  }
+
+  #flushChannel(ch: number): void {
+    const records = this.#pending[ch]!;
+    if (records.length === 0) return;
+    let keyGroups = this.#pendingKeyGroups[ch]!;
+    if (keyGroups) {
+      const full = keyGroups;
+      keyGroups = records.length === full.length ? full : full.slice(0, records.length);
+      this.#pendingKeyGroups[ch] = new Int32Array(this.#bufferSize);
+    }
+    this.#pending[ch] = [];
+    this.#channels[ch]!.sendBuffer({ records, keyGroups });
+  }
+
+  /** Sends every partial buffer (on idle, before events, at end of input). */
+  flush(): void {
+    for (let ch = 0; ch < this.#n; ch++) this.#flushChannel(ch);
+  }
+
+  /** Events go to every channel, after the records emitted before them. */
+  broadcastEvent(event: StreamEvent): void {
+    this.flush();
+    for (const c of this.#channels) c.sendEvent(event);
+  }
+
+  get hasBacklog(): boolean {
+    for (const c of this.#channels) if (c.hasBacklog) return true;
+    return false;
+  }
+
+  get hasPending(): boolean {
+    for (const p of this.#pending) if (p.length > 0) return true;
+    return false;
+  }
+}
+
+/** Keys must be hashable values; anything else is the user's mistake, reported with the record. */
+function checkKey(key: unknown, record: unknown, operatorName: string): Key {
+  const t = typeof key;
+  if (t === 'string' || t === 'number') return key as Key;
+  if (t === 'boolean' || t === 'bigint' || (Array.isArray(key) && key.every((k) => checkNested(k)))) return key as Key;
+  throw new WeirError(
+    `keyBy after "${operatorName}": the key selector returned ${key === null ? 'null' : t} for record ${describeValue(record)}; keys must be strings, numbers, booleans, bigints or arrays of them`,
+    { code: 'WEIR_BAD_KEY', fault: 'user' },
+  );
+}
+
+function checkNested(k: unknown): boolean {
+  const t = typeof k;
+  return t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint' || (Array.isArray(k) && k.every(checkNested));
+}

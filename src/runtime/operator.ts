@@ -1,0 +1,65 @@
+// The one operator contract: open → initializeState → process* → snapshotState → notifyCheckpointComplete → finish → close.
+
+import type { Key } from '../core/types.ts';
+import type { HeapKeyedStateBackend, InternalTimerService, OperatorStateBackend } from '../state/index.ts';
+
+/** Where an operator's results go: the next chained operator, or the task's record writers. */
+export interface Output<T = unknown> {
+  collect(record: T): void;
+  emitWatermark(timestamp: number): void;
+}
+
+/** What the task gives each operator. Never shared between operators. */
+export interface OperatorContext {
+  readonly operatorName: string;
+  readonly uid: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly jobArgs: readonly string[];
+  readonly checkpointing: boolean;
+  /** Present for operators on a keyed stream. */
+  readonly keyedBackend: HeapKeyedStateBackend | undefined;
+  /** Present for operators on a keyed stream. */
+  readonly timers: InternalTimerService | undefined;
+  readonly operatorState: OperatorStateBackend;
+  /** Asks the task to call `onProcessingTime(now)` at (or soon after) `time`. */
+  scheduleProcessingTime(time: number): void;
+  /** Sends records gathered by a collect sink to the client. */
+  reportCollected(records: unknown[]): void;
+  /** Writes text to the process's stdout/stderr (print sinks). */
+  writeText(stream: 'stdout' | 'stderr', text: string): void;
+}
+
+/**
+ * Base of every operator. Calls come from one task thread, never concurrently. `processElement`
+ * is synchronous (DESIGN invariant 4); the hooks that may do I/O may return a promise and are
+ * awaited at buffer/checkpoint boundaries only.
+ */
+export abstract class StreamOperator<IN = unknown, OUT = unknown> {
+  output!: Output<OUT>;
+  context!: OperatorContext;
+
+  /** Called once before any record, after the state was restored. */
+  open(): void | Promise<void> {}
+  abstract processElement(record: IN): void;
+  processWatermark(timestamp: number): void {
+    this.output.emitWatermark(timestamp);
+  }
+  /** Processing-time callback requested through `context.scheduleProcessingTime`. */
+  onProcessingTime(_now: number): void {}
+  /** The task is going idle or a barrier comes: hand over anything buffered inside the operator. */
+  flush(): void {}
+  /**
+   * Synchronous part of a checkpoint: put operator state into `context.operatorState`
+   * (keyed state is snapshotted by the task). May return a promise for pre-commit I/O.
+   */
+  snapshotState(_checkpointId: number): void | Promise<void> {}
+  notifyCheckpointComplete(_checkpointId: number): void | Promise<void> {}
+  /** End of input: emit what is left. Records emitted here still flow downstream. */
+  finish(): void | Promise<void> {}
+  close(): void | Promise<void> {}
+}
+
+/** The operators of a keyed stream also get the current key (set by the task before processElement). */
+export type KeyContext = { setCurrentKey(key: Key, keyGroup: number): void };

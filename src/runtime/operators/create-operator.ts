@@ -1,0 +1,31 @@
+// Maps an OperatorSpec from the API to its operator implementation.
+
+import type { OperatorSpec } from '../../api/transformation.ts';
+import type { StreamOperator } from '../operator.ts';
+import { CollectOperator, DiscardOperator } from './collect.ts';
+import { FilterOperator } from './filter.ts';
+import { FlatMapOperator } from './flat-map.ts';
+import { KeyedProcessOperator } from './keyed-process.ts';
+import { KeyedAggregateOperator, KeyedReduceOperator } from './keyed-reduce.ts';
+import { MapOperator } from './map.ts';
+import { PrintOperator } from './print.ts';
+import { ProcessOperator } from './process.ts';
+import { SinkWriterOperator } from './sink-writer.ts';
+import { SourceOperator } from './source.ts';
+
+export function createOperator(spec: OperatorSpec, operatorName: string): StreamOperator {
+  switch (spec.kind) {
+    case 'source': return new SourceOperator(spec.source);
+    case 'map': return new MapOperator(spec.fn);
+    case 'flatMap': return new FlatMapOperator(spec.fn);
+    case 'filter': return new FilterOperator(spec.fn);
+    case 'process': return new ProcessOperator(spec.fn);
+    case 'reduce': return new KeyedReduceOperator(spec.fn);
+    case 'aggregate': return new KeyedAggregateOperator(spec.aggregation, spec.field, operatorName);
+    case 'keyedProcess': return new KeyedProcessOperator(spec.fn);
+    case 'sink': return new SinkWriterOperator(spec.sink);
+    case 'print': return new PrintOperator(spec.prefix, spec.stream);
+    case 'collect': return new CollectOperator();
+    case 'discard': return new DiscardOperator();
+  }
+}

@@ -1,0 +1,80 @@
+// keyed process: a KeyedProcessFunction with keyed state and event/processing-time timers.
+
+import type { Collector, Key } from '../../core/types.ts';
+import type { KeyedProcessFunction, OnTimerContext, TimerService } from '../../api/functions.ts';
+import type { HeapKeyedStateBackend, InternalTimerService } from '../../state/index.ts';
+import { StreamOperator } from '../operator.ts';
+import { closeFunction, openFunction } from './runtime-context.ts';
+
+export class KeyedProcessOperator extends StreamOperator {
+  readonly #fn: KeyedProcessFunction<Key, unknown, unknown>;
+  #backend!: HeapKeyedStateBackend;
+  #timers!: InternalTimerService;
+  #context!: OnTimerContext<Key> & { timeDomain: 'event-time' | 'processing-time'; timestamp: number };
+
+  constructor(fn: KeyedProcessFunction<Key, unknown, unknown>) {
+    super();
+    this.#fn = fn;
+  }
+
+  override open(): void | Promise<void> {
+    this.#backend = this.context.keyedBackend!;
+    this.#timers = this.context.timers!;
+    const backend = this.#backend;
+    const timers = this.#timers;
+    const ctx = this.context;
+    const timerService: TimerService = {
+      currentProcessingTime: () => Date.now(),
+      currentWatermark: () => timers.currentWatermark,
+      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
+      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
+      registerProcessingTimeTimer: (t) => {
+        timers.registerProcessingTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t);
+        ctx.scheduleProcessingTime(t);
+      },
+      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
+    };
+    // One context object for the operator's life: no allocation per record.
+    this.#context = {
+      getCurrentKey: () => backend.getCurrentKey() as Key,
+      timerService: () => timerService,
+      timeDomain: 'event-time',
+      timestamp: 0,
+    };
+    return openFunction(this.#fn, this.context);
+  }
+
+  processElement(record: unknown): void {
+    this.#fn.processElement(record, this.#context, this.output);
+  }
+
+  override processWatermark(timestamp: number): void {
+    this.#fire('event-time', (cb) => this.#timers.advanceWatermark(timestamp, cb));
+    this.output.emitWatermark(timestamp);
+  }
+
+  override onProcessingTime(now: number): void {
+    this.#fire('processing-time', (cb) => this.#timers.fireProcessingTimers(now, cb));
+    const next = this.#timers.nextProcessingTime();
+    if (next !== undefined) this.context.scheduleProcessingTime(next);
+  }
+
+  #fire(domain: 'event-time' | 'processing-time', run: (cb: (key: Key, keyGroup: number, time: number) => void) => void): void {
+    const onTimer = this.#fn.onTimer;
+    if (!onTimer) {
+      run(() => {});
+      return;
+    }
+    const out: Collector<unknown> = this.output;
+    run((key, keyGroup, time) => {
+      this.#backend.setCurrentKey(key, keyGroup);
+      this.#context.timeDomain = domain;
+      this.#context.timestamp = time;
+      onTimer.call(this.#fn, time, this.#context, out);
+    });
+  }
+
+  override close(): void | Promise<void> {
+    return closeFunction(this.#fn);
+  }
+}

@@ -1,0 +1,76 @@
+// The messages between the JobManager role and the TaskManager role: plain data, so any transport carries them.
+
+import type { ExecutionConfig } from '../api/config.ts';
+import type { SourceSplit } from '../connectors/source.ts';
+import type { OperatorStateSnapshot } from '../state/index.ts';
+import type { SerializedError } from './operator-error.ts';
+
+/** Identifies a subtask: vertex index and subtask index. */
+export interface TaskId {
+  readonly vertex: number;
+  readonly subtask: number;
+}
+
+export function taskKey(t: TaskId): string {
+  return `${t.vertex}.${t.subtask}`;
+}
+
+/** State of one operator of one subtask, as shipped to a task at restore. */
+export interface OperatorRestore {
+  /** Keyed state blobs (from any old subtasks); the backend keeps only its key groups. */
+  readonly keyed: Uint8Array[];
+  readonly operator: OperatorStateSnapshot | undefined;
+}
+
+export interface TaskDeployment extends TaskId {
+  /** Splits for a source subtask at a fresh start. */
+  readonly splits: SourceSplit[] | undefined;
+  /** operator uid → state, when restoring. */
+  readonly restore: Record<string, OperatorRestore> | undefined;
+}
+
+export interface Deployment {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly attempt: number;
+  readonly config: ExecutionConfig;
+  /** Fingerprint of the graph (vertex names and uids) so a worker detects a job file that builds differently. */
+  readonly fingerprint: string;
+  readonly tasks: TaskDeployment[];
+}
+
+/** State of one operator of one subtask in a checkpoint ack. */
+export interface OperatorSnapshotData {
+  readonly uid: string;
+  readonly keyed: Uint8Array | undefined;
+  readonly operator: OperatorStateSnapshot | undefined;
+}
+
+export type ManagerToSlot =
+  | { readonly type: 'deploy'; readonly deployment: Deployment }
+  /** Every slot deployed its tasks (so every channel exists): start running. */
+  | { readonly type: 'start' }
+  | { readonly type: 'trigger-checkpoint'; readonly checkpointId: number; readonly timestamp: number; readonly kind: 'checkpoint' | 'savepoint'; readonly tasks: TaskId[] }
+  | { readonly type: 'checkpoint-complete'; readonly checkpointId: number }
+  | { readonly type: 'checkpoint-aborted'; readonly checkpointId: number }
+  /** Every task reached end of data (and the final checkpoint completed): close and stop. */
+  | { readonly type: 'finish' }
+  /** Stop sources early (stop-with-savepoint): they end their input as if bounded. */
+  | { readonly type: 'stop-sources' };
+
+export interface TaskMetrics {
+  readonly vertex: number;
+  readonly subtask: number;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+}
+
+export type SlotToManager =
+  | { readonly type: 'deployed'; readonly slot: number }
+  | { readonly type: 'end-of-data'; readonly task: TaskId }
+  | { readonly type: 'ack'; readonly task: TaskId; readonly checkpointId: number; readonly operators: OperatorSnapshotData[]; readonly syncMs: number; readonly asyncMs: number; readonly alignmentMs: number }
+  | { readonly type: 'decline'; readonly task: TaskId; readonly checkpointId: number; readonly reason: string }
+  | { readonly type: 'finished'; readonly slot: number; readonly metrics: TaskMetrics[] }
+  | { readonly type: 'failed'; readonly slot: number; readonly error: SerializedError }
+  | { readonly type: 'metrics'; readonly metrics: TaskMetrics[] }
+  | { readonly type: 'collected'; readonly sinkId: number; readonly records: unknown[] };

@@ -1,0 +1,260 @@
+// A slot: one thread's scheduler for the tasks it hosts (slot k runs subtask k of each vertex), and its channels.
+
+import { createHash } from 'node:crypto';
+import { WeirError } from '../core/errors.ts';
+import type { JobGraph } from '../graph/job-graph.ts';
+import { buildChannelPlan, type ChannelInfo, type ChannelPlan } from './network/channel-plan.ts';
+import { InputChannel } from './network/input-channel.ts';
+import { OutputChannel, type ChannelTransport } from './network/output-channel.ts';
+import { RecordWriter } from './network/record-writer.ts';
+import type { ChannelItem } from './events.ts';
+import { serializeError } from './operator-error.ts';
+import type { Deployment, ManagerToSlot, SlotToManager, TaskMetrics } from './protocol.ts';
+import { Task, type TaskServices } from './task.ts';
+
+/** How a slot talks to other slots' threads: one link per remote slot, messages carry a channel id. */
+export interface SlotLink {
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+}
+
+/** How a slot talks to its TaskManager (postMessage to the main thread, or a direct call inline). */
+export interface SlotHost {
+  send(message: SlotToManager, transfer?: ArrayBuffer[]): void;
+  writeText(stream: 'stdout' | 'stderr', text: string): void;
+}
+
+/** Messages between slots over a link. */
+export type LinkMessage =
+  | { readonly c: number; readonly b: ArrayBuffer }
+  | { readonly c: number; readonly e: ChannelItem }
+  | { readonly k: number; readonly b: ArrayBuffer | null };
+
+const SLICE_MS = 5;
+const FLUSH_INTERVAL_MS = 50;
+const METRICS_INTERVAL_MS = 500;
+
+export function graphFingerprint(graph: JobGraph): string {
+  const text = graph.vertices.map((v) => `${v.index}:${v.parallelism}:${v.operators.map((o) => o.node.uid).join(',')}`).join('|');
+  return createHash('sha1').update(text).digest('hex').slice(0, 16);
+}
+
+export class SlotRuntime {
+  /** Slots this runtime hosts (all of them in inline mode). */
+  readonly #slots: ReadonlySet<number>;
+  readonly #graph: JobGraph;
+  readonly #plan: ChannelPlan;
+  readonly #host: SlotHost;
+  readonly #links: Map<number, SlotLink>;
+  readonly #jobArgs: readonly string[];
+  readonly #tasks: Task[] = [];
+  readonly #inputChannels = new Map<number, InputChannel>();
+  readonly #outputChannels = new Map<number, OutputChannel>();
+  readonly #timers = new Map<Task, { time: number; handle: NodeJS.Timeout }>();
+  #scheduled = false;
+  #lastFlush = 0;
+  #metricsTimer: NodeJS.Timeout | undefined;
+  #failed = false;
+  #closed = false;
+  #started = false;
+
+  constructor(options: { slots: Iterable<number>; graph: JobGraph; host: SlotHost; links: Map<number, SlotLink>; jobArgs: readonly string[] }) {
+    this.#slots = new Set(options.slots);
+    this.#graph = options.graph;
+    this.#plan = buildChannelPlan(options.graph);
+    this.#host = options.host;
+    this.#links = options.links;
+    this.#jobArgs = options.jobArgs;
+  }
+
+  /** Handles a message from another slot's thread. */
+  onLinkMessage(message: LinkMessage): void {
+    if ('k' in message) {
+      this.#outputChannels.get(message.k)?.addCredit(message.b);
+    } else if ('b' in message) {
+      this.#inputChannels.get(message.c)?.push(message.b);
+    } else {
+      this.#inputChannels.get(message.c)?.push(message.e);
+    }
+    this.wake();
+  }
+
+  /** Handles a command of the TaskManager. */
+  onCommand(command: ManagerToSlot): void {
+    switch (command.type) {
+      case 'deploy':
+        void this.#deploy(command.deployment);
+        return;
+      case 'trigger-checkpoint':
+        for (const task of this.#tasks) {
+          if (command.tasks.some((t) => t.vertex === task.vertex && t.subtask === task.subtask)) {
+            task.triggerCheckpoint({ type: 'barrier', checkpointId: command.checkpointId, timestamp: command.timestamp, kind: command.kind });
+          }
+        }
+        return;
+      case 'checkpoint-complete':
+        for (const task of this.#tasks) task.notifyCheckpointComplete(command.checkpointId);
+        return;
+      case 'checkpoint-aborted':
+        return;
+      case 'start':
+        this.#started = true;
+        this.wake();
+        return;
+      case 'stop-sources':
+        for (const task of this.#tasks) task.stopSource();
+        return;
+      case 'finish':
+        void this.#finish();
+        return;
+    }
+  }
+
+  async #deploy(deployment: Deployment): Promise<void> {
+    try {
+      const fingerprint = graphFingerprint(this.#graph);
+      if (fingerprint !== deployment.fingerprint) {
+        throw new WeirError(
+          'the job graph built in this worker differs from the one built by the client: building the graph must be deterministic (no randomness, time or I/O before execute())',
+          { code: 'WEIR_NONDETERMINISTIC_GRAPH', fault: 'user' },
+        );
+      }
+      const services: TaskServices = {
+        wake: () => this.wake(),
+        report: (m, transfer) => this.#host.send(m, transfer),
+        writeText: (stream, text) => this.#host.writeText(stream, text),
+        scheduleProcessingTime: (task, time) => this.#scheduleTimer(task, time),
+        fail: (task, error) => this.#fail(error, task),
+        jobArgs: this.#jobArgs,
+      };
+      const config = deployment.config;
+      for (const td of deployment.tasks) {
+        if (!this.#slots.has(td.subtask)) continue;
+        const vertex = this.#graph.vertices[td.vertex]!;
+        const inputs = this.#plan.inputsOf(td.vertex, td.subtask).map((info, index) => this.#inputChannel(info, index));
+        const writers = new Map<number, RecordWriter>();
+        for (const edge of vertex.outputs) {
+          const channels = this.#plan.outputsOf(edge.index, td.subtask).map((info) => this.#outputChannel(info, config.buffersPerChannel));
+          writers.set(edge.index, new RecordWriter({
+            channels, partition: edge.partition, bufferSize: config.bufferSize, maxParallelism: config.maxParallelism,
+            producerSubtask: td.subtask, operatorName: vertex.operators[edge.sourceOperator]!.node.name,
+          }));
+        }
+        this.#tasks.push(new Task({ vertex, deployment: td, config, inputs, writers, services }));
+      }
+      for (const task of this.#tasks) await task.open();
+      this.#metricsTimer = setInterval(() => this.#host.send({ type: 'metrics', metrics: this.#metrics() }), METRICS_INTERVAL_MS);
+      this.#metricsTimer.unref?.();
+      for (const slot of this.#slots) this.#host.send({ type: 'deployed', slot });
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  #inputChannel(info: ChannelInfo, index: number): InputChannel {
+    const producerSlot = info.producerSubtask;
+    const local = this.#slots.has(producerSlot);
+    const channel = new InputChannel(info.id, index, local
+      ? (id, buffer) => { this.#outputChannels.get(id)!.addCredit(buffer); this.wake(); }
+      : (id, buffer) => this.#links.get(producerSlot)!.postMessage({ k: id, b: buffer } satisfies LinkMessage, buffer ? [buffer] : undefined));
+    this.#inputChannels.set(info.id, channel);
+    return channel;
+  }
+
+  #outputChannel(info: ChannelInfo, capacity: number): OutputChannel {
+    const consumerSlot = info.consumerSubtask;
+    let transport: ChannelTransport;
+    if (this.#slots.has(consumerSlot)) {
+      transport = {
+        local: true,
+        deliver: (id, item) => {
+          // The consumer task may be deployed after this one: look it up at delivery.
+          this.#inputChannels.get(id)!.push(item);
+        },
+      };
+    } else {
+      const link = this.#links.get(consumerSlot);
+      if (!link) throw new WeirError(`internal: no link from this slot to slot ${consumerSlot}`, { code: 'WEIR_INTERNAL', fault: 'internal' });
+      transport = {
+        local: false,
+        deliver: (id, item, transfer) => {
+          if (item instanceof ArrayBuffer) link.postMessage({ c: id, b: item } satisfies LinkMessage, transfer ? [transfer] : undefined);
+          else link.postMessage({ c: id, e: item } satisfies LinkMessage);
+        },
+      };
+    }
+    const channel = new OutputChannel(info.id, capacity, transport);
+    this.#outputChannels.set(info.id, channel);
+    return channel;
+  }
+
+  wake(): void {
+    if (this.#scheduled || this.#failed || this.#closed || !this.#started) return;
+    this.#scheduled = true;
+    setImmediate(this.#run);
+  }
+
+  readonly #run = (): void => {
+    this.#scheduled = false;
+    if (this.#failed || this.#closed) return;
+    const deadline = performance.now() + SLICE_MS;
+    let did = false;
+    let round: boolean;
+    do {
+      round = false;
+      for (const task of this.#tasks) {
+        if (task.runnable && task.step()) round = did = true;
+        if (this.#failed) return;
+      }
+    } while (round && performance.now() < deadline);
+    const now = performance.now();
+    if (!did || now - this.#lastFlush > FLUSH_INTERVAL_MS) {
+      // Idle (or a while since the last flush): partial buffers go out now, for latency.
+      this.#lastFlush = now;
+      let sent = false;
+      for (const task of this.#tasks) if (task.flushOutputs()) sent = true;
+      if (sent) did = true;
+    }
+    if (did || this.#tasks.some((t) => t.runnable)) this.wake();
+  };
+
+  #scheduleTimer(task: Task, time: number): void {
+    const existing = this.#timers.get(task);
+    if (existing && existing.time <= time) return;
+    if (existing) clearTimeout(existing.handle);
+    const handle = setTimeout(() => {
+      this.#timers.delete(task);
+      task.onProcessingTime(Date.now());
+    }, Math.max(0, time - Date.now()));
+    this.#timers.set(task, { time, handle });
+  }
+
+  #metrics(): TaskMetrics[] {
+    return this.#tasks.map((t) => ({ vertex: t.vertex, subtask: t.subtask, recordsIn: t.recordsIn, recordsOut: t.recordsOut }));
+  }
+
+  async #finish(): Promise<void> {
+    try {
+      for (const task of this.#tasks) await task.close();
+      this.#shutdown();
+      for (const slot of this.#slots) this.#host.send({ type: 'finished', slot, metrics: this.#metrics().filter((m) => m.subtask === slot) });
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  #fail(error: unknown, _task?: Task): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#shutdown();
+    for (const task of this.#tasks) void task.abort();
+    const slot = this.#slots.values().next().value as number;
+    this.#host.send({ type: 'failed', slot, error: serializeError(error) });
+  }
+
+  #shutdown(): void {
+    this.#closed = true;
+    if (this.#metricsTimer) clearInterval(this.#metricsTimer);
+    for (const t of this.#timers.values()) clearTimeout(t.handle);
+    this.#timers.clear();
+  }
+}

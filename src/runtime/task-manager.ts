@@ -1,0 +1,143 @@
+// The TaskManager role in local mode: slots inline in this thread, or one worker thread per slot.
+
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { JobGraph } from '../graph/job-graph.ts';
+import { buildChannelPlan } from './network/channel-plan.ts';
+import type { ManagerToSlot, SlotToManager } from './protocol.ts';
+import { SlotRuntime, type LinkMessage, type SlotLink } from './slot.ts';
+
+/**
+ * What the JobManager role sees of a TaskManager. Commands and events are plain data
+ * (runtime/protocol.ts): in-process calls here, messages over TCP in a cluster.
+ */
+export interface TaskManagerGateway {
+  readonly numSlots: number;
+  /** Starts the slots; events from them arrive through `onEvent`. */
+  start(onEvent: (event: SlotToManager) => void): Promise<void>;
+  /** Sends a command to every slot. */
+  broadcast(command: ManagerToSlot): void;
+  /** Stops every slot and thread, whatever their state. */
+  shutdown(): Promise<void>;
+}
+
+/** All slots in the calling thread: no bundling, no threads. For tests and plain `node job.ts` runs. */
+export class InlineTaskManager implements TaskManagerGateway {
+  readonly numSlots: number;
+  readonly #graph: JobGraph;
+  readonly #jobArgs: readonly string[];
+  #runtime: SlotRuntime | undefined;
+  #stopped = false;
+
+  constructor(graph: JobGraph, jobArgs: readonly string[]) {
+    this.#graph = graph;
+    this.#jobArgs = jobArgs;
+    this.numSlots = buildChannelPlan(graph).numSlots;
+  }
+
+  async start(onEvent: (event: SlotToManager) => void): Promise<void> {
+    const slots = Array.from({ length: this.numSlots }, (_, i) => i);
+    this.#runtime = new SlotRuntime({
+      slots, graph: this.#graph, links: new Map(), jobArgs: this.#jobArgs,
+      host: {
+        // Asynchronous like a real transport, so the JobManager never re-enters itself.
+        send: (m) => queueMicrotask(() => { if (!this.#stopped) onEvent(m); }),
+        writeText: (stream, text) => { process[stream].write(text); },
+      },
+    });
+  }
+
+  broadcast(command: ManagerToSlot): void {
+    const runtime = this.#runtime;
+    if (runtime && !this.#stopped) queueMicrotask(() => runtime.onCommand(command));
+  }
+
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    this.#runtime?.onCommand({ type: 'checkpoint-aborted', checkpointId: -1 });
+  }
+}
+
+/** Worker-thread messages besides SlotToManager. */
+export type WorkerToManager = SlotToManager | { readonly type: 'text'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
+
+export interface WorkerData {
+  readonly slot: number;
+  readonly numSlots: number;
+  readonly links: Record<number, MessagePort>;
+  readonly jobArgs: readonly string[];
+  readonly defaults: unknown;
+}
+
+/** One worker thread per slot; each imports the job bundle and rebuilds the graph (DESIGN §2). */
+export class ThreadTaskManager implements TaskManagerGateway {
+  readonly numSlots: number;
+  readonly #workerScript: string;
+  readonly #jobArgs: readonly string[];
+  readonly #defaults: unknown;
+  readonly #workers: Worker[] = [];
+  #stopping = false;
+
+  constructor(options: { numSlots: number; workerScript: string; jobArgs: readonly string[]; defaults: unknown }) {
+    this.numSlots = options.numSlots;
+    this.#workerScript = options.workerScript;
+    this.#jobArgs = options.jobArgs;
+    this.#defaults = options.defaults;
+  }
+
+  async start(onEvent: (event: SlotToManager) => void): Promise<void> {
+    const n = this.numSlots;
+    const links: Record<number, MessagePort>[] = Array.from({ length: n }, () => ({}));
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const { port1, port2 } = new MessageChannel();
+        links[i]![j] = port1;
+        links[j]![i] = port2;
+      }
+    }
+    for (let slot = 0; slot < n; slot++) {
+      const data: WorkerData = { slot, numSlots: n, links: links[slot]!, jobArgs: this.#jobArgs, defaults: this.#defaults };
+      const worker = new Worker(this.#workerScript, {
+        workerData: data,
+        transferList: Object.values(links[slot]!),
+        stdout: false,
+        stderr: false,
+      });
+      worker.on('message', (m: WorkerToManager) => {
+        if (m.type === 'text') process[m.stream].write(m.text);
+        else onEvent(m);
+      });
+      worker.on('error', (e) => {
+        if (this.#stopping) return;
+        onEvent({ type: 'failed', slot, error: { name: e.name, message: `worker thread of slot ${slot} crashed: ${e.message}`, code: 'WEIR_WORKER_CRASHED', fault: 'internal', stack: e.stack } });
+      });
+      worker.on('exit', (code) => {
+        if (this.#stopping) return;
+        onEvent({ type: 'failed', slot, error: { name: 'WorkerExit', message: `worker thread of slot ${slot} exited unexpectedly (exit code ${code})`, code: 'WEIR_WORKER_EXITED', fault: 'internal', stack: undefined } });
+      });
+      this.#workers.push(worker);
+    }
+  }
+
+  broadcast(command: ManagerToSlot): void {
+    for (const w of this.#workers) w.postMessage(command);
+  }
+
+  async shutdown(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+    this.#workers.length = 0;
+  }
+
+  /** For failure-injection tests: the worker threads' ids. */
+  get threadIds(): number[] {
+    return this.#workers.map((w) => w.threadId);
+  }
+}
+
+/** Wires a slot runtime to its worker's links (used by worker-main). */
+export function connectLinks(runtime: SlotRuntime, ports: Record<number, MessagePort>, links: Map<number, SlotLink>): void {
+  for (const [slot, port] of Object.entries(ports)) {
+    port.on('message', (m: LinkMessage) => runtime.onLinkMessage(m));
+    links.set(Number(slot), { postMessage: (m, transfer) => port.postMessage(m, transfer ?? []) });
+  }
+}

@@ -1,0 +1,478 @@
+// A Task runs one subtask of a vertex: a chain of operators fed by input channels or a source reader.
+
+import type { Key } from '../core/types.ts';
+import type { KeySelector } from '../api/functions.ts';
+import type { ExecutionConfig } from '../api/config.ts';
+import type { JobVertex } from '../graph/job-graph.ts';
+import {
+  HeapKeyedStateBackend, InternalTimerService, KeyGroupRange, OperatorStateBackend, keyGroupFor,
+} from '../state/index.ts';
+import { BarrierAligner } from './barrier-aligner.ts';
+import { END_OF_DATA, MAX_WATERMARK, isEvent, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
+import { decodeBatch } from '../serde/index.ts';
+import type { InputChannel } from './network/input-channel.ts';
+import type { RecordWriter } from './network/record-writer.ts';
+import type { Output, OperatorContext, StreamOperator } from './operator.ts';
+import { attribute, type OperatorInfo } from './operator-error.ts';
+import { ChainedOutput, WriterOutput, combineOutputs } from './output.ts';
+import { createOperator } from './operators/create-operator.ts';
+import { SourceOperator } from './operators/source.ts';
+import type { OperatorSnapshotData, SlotToManager, TaskDeployment, TaskId } from './protocol.ts';
+
+/** What a task needs from the slot that hosts it. */
+export interface TaskServices {
+  wake(): void;
+  report(message: SlotToManager, transfer?: ArrayBuffer[]): void;
+  writeText(stream: 'stdout' | 'stderr', text: string): void;
+  scheduleProcessingTime(task: Task, time: number): void;
+  fail(task: Task, error: unknown): void;
+  readonly jobArgs: readonly string[];
+}
+
+type TaskState = 'created' | 'running' | 'finishing' | 'ended' | 'closing' | 'finished' | 'failed';
+
+interface KeyedHead {
+  readonly selector: KeySelector<unknown, Key>;
+  readonly backend: HeapKeyedStateBackend;
+}
+
+/** Most buffers a task handles per scheduling step before letting its slot-mates run. */
+const BUFFERS_PER_STEP = 8;
+
+export class Task implements TaskId {
+  readonly vertex: number;
+  readonly subtask: number;
+  readonly name: string;
+  readonly #services: TaskServices;
+  readonly #config: ExecutionConfig;
+  readonly #operators: StreamOperator[] = [];
+  readonly #infos: OperatorInfo[] = [];
+  readonly #contexts: OperatorContext[] = [];
+  readonly #inputs: InputChannel[];
+  readonly #writers: RecordWriter[];
+  readonly #aligner: BarrierAligner | undefined;
+  readonly #keyedHead: KeyedHead | undefined;
+  readonly #source: SourceOperator | undefined;
+  readonly #mailbox: (() => void)[] = [];
+  #state: TaskState = 'created';
+  #busy = false;
+  #sourceWaiting = false;
+  #rr = 0;
+  #watermarks: Float64Array;
+  #watermark = Number.NEGATIVE_INFINITY;
+  #ended: boolean[];
+  #endedCount = 0;
+  recordsIn = 0;
+  #sinkRecords = 0;
+
+  constructor(options: {
+    vertex: JobVertex;
+    deployment: TaskDeployment;
+    config: ExecutionConfig;
+    inputs: InputChannel[];
+    /** One writer per outgoing job edge, by edge index. */
+    writers: Map<number, RecordWriter>;
+    services: TaskServices;
+  }) {
+    const { vertex, deployment, config } = options;
+    this.vertex = vertex.index;
+    this.subtask = deployment.subtask;
+    this.name = `${vertex.name} (${deployment.subtask + 1}/${vertex.parallelism})`;
+    this.#services = options.services;
+    this.#config = config;
+    this.#inputs = options.inputs;
+    this.#writers = [...options.writers.values()];
+    this.#watermarks = new Float64Array(this.#inputs.length).fill(Number.NEGATIVE_INFINITY);
+    this.#ended = new Array<boolean>(this.#inputs.length).fill(false);
+    this.#aligner = this.#inputs.length > 0 ? new BarrierAligner(this.#inputs.length, config.checkpoint.mode) : undefined;
+
+    const range = KeyGroupRange.forOperator(config.maxParallelism, vertex.parallelism, deployment.subtask);
+    for (const chained of vertex.operators) {
+      const node = chained.node;
+      const operator = createOperator(node.spec, node.name);
+      const info: OperatorInfo = { name: node.name, uid: node.uid, subtaskIndex: deployment.subtask, parallelism: vertex.parallelism };
+      const keyedBackend = node.keySelector ? new HeapKeyedStateBackend({ maxParallelism: config.maxParallelism, keyGroupRange: range }) : undefined;
+      const timers = node.keySelector ? new InternalTimerService({ maxParallelism: config.maxParallelism, keyGroupRange: range }) : undefined;
+      const operatorState = new OperatorStateBackend();
+      const restored = deployment.restore?.[node.uid];
+      if (restored) {
+        if (keyedBackend && restored.keyed.length > 0) keyedBackend.restore(restored.keyed);
+        if (restored.operator) operatorState.restore(restored.operator);
+      }
+      const context: OperatorContext = {
+        operatorName: node.name, uid: node.uid, subtaskIndex: deployment.subtask, parallelism: vertex.parallelism,
+        maxParallelism: config.maxParallelism, jobArgs: options.services.jobArgs, checkpointing: config.checkpoint.interval > 0,
+        keyedBackend, timers, operatorState,
+        scheduleProcessingTime: (time) => this.#services.scheduleProcessingTime(this, time),
+        reportCollected: (records) => this.#services.report({ type: 'collected', sinkId: node.transformationId, records }),
+        writeText: (stream, text) => this.#services.writeText(stream, text),
+      };
+      operator.context = context;
+      if (operator instanceof SourceOperator) {
+        operator.initialSplits = deployment.splits ?? [];
+        operator.restored = restored !== undefined;
+      }
+      this.#operators.push(operator);
+      this.#infos.push(info);
+      this.#contexts.push(context);
+    }
+    // Wire outputs: chained operators are called directly, edges go through record writers.
+    vertex.operators.forEach((chained, i) => {
+      const outputs: Output[] = chained.chainedOutputs.map((j) => new ChainedOutput(this.#operators[j]!, this.#infos[j]!));
+      for (const edge of chained.edgeOutputs) outputs.push(new WriterOutput(options.writers.get(edge.index)!));
+      this.#operators[i]!.output = combineOutputs(outputs);
+    });
+    const head = vertex.operators[0]!.node;
+    this.#keyedHead = head.keySelector ? { selector: head.keySelector, backend: this.#contexts[0]!.keyedBackend! } : undefined;
+    this.#source = this.#operators[0] instanceof SourceOperator ? this.#operators[0] : undefined;
+  }
+
+  get state(): TaskState {
+    return this.#state;
+  }
+
+  get recordsOut(): number {
+    let n = 0;
+    for (const w of this.#writers) n += w.recordsOut;
+    return this.#writers.length > 0 ? n : this.#sinkRecords;
+  }
+
+  /** Opens operators from the tail to the head, so a downstream operator is ready before records reach it. */
+  async open(): Promise<void> {
+    for (let i = this.#operators.length - 1; i >= 0; i--) {
+      try {
+        await this.#operators[i]!.open();
+      } catch (e) {
+        throw attribute(e, this.#infos[i]!, undefined, 'open()');
+      }
+    }
+    this.#state = 'running';
+  }
+
+  /** Queues an action to run between buffers (checkpoint triggers, timers, commands). */
+  enqueue(action: () => void): void {
+    this.#mailbox.push(action);
+    this.#services.wake();
+  }
+
+  /** Runs a bounded amount of work; returns whether anything happened. */
+  step(): boolean {
+    if (this.#busy || this.#state === 'finished' || this.#state === 'failed' || this.#state === 'created') return false;
+    try {
+      let did = false;
+      while (this.#mailbox.length > 0 && !this.#busy) {
+        this.#mailbox.shift()!();
+        did = true;
+      }
+      if (this.#busy) return true;
+      if (this.#state !== 'running' && this.#state !== 'ended') return did;
+      if (this.#outputsBlocked()) return did;
+      if (this.#source) return this.#stepSource() || did;
+      return this.#stepInputs() || did;
+    } catch (e) {
+      this.#services.fail(this, e);
+      this.#state = 'failed';
+      return false;
+    }
+  }
+
+  /** Whether a step could do something now (the slot parks when no task can). */
+  get runnable(): boolean {
+    if (this.#busy || this.#state === 'finished' || this.#state === 'failed' || this.#state === 'created') return false;
+    if (this.#mailbox.length > 0) return true;
+    if (this.#state !== 'running' && this.#state !== 'ended') return false;
+    if (this.#outputsBlocked()) return false;
+    if (this.#source) return this.#state === 'running' && !this.#sourceWaiting;
+    for (let i = 0; i < this.#inputs.length; i++) {
+      const ch = this.#inputs[i]!;
+      if (!ch.isEmpty && !this.#aligner!.isBlocked(i)) return true;
+    }
+    return false;
+  }
+
+  /** Sends partial buffers and operator-internal buffers (the slot calls this when it goes idle). */
+  flushOutputs(): boolean {
+    if (this.#state === 'finished' || this.#state === 'failed' || this.#state === 'created' || this.#busy) return false;
+    let sent = false;
+    try {
+      for (const op of this.#operators) op.flush();
+    } catch (e) {
+      this.#services.fail(this, e);
+      this.#state = 'failed';
+      return false;
+    }
+    for (const w of this.#writers) {
+      if (w.hasPending) { w.flush(); sent = true; }
+    }
+    return sent;
+  }
+
+  #outputsBlocked(): boolean {
+    for (const w of this.#writers) if (w.hasBacklog) return true;
+    return false;
+  }
+
+  #stepSource(): boolean {
+    if (this.#state !== 'running' || this.#sourceWaiting) return false;
+    const source = this.#source!;
+    const max = this.#config.bufferSize;
+    for (let i = 0; i < BUFFERS_PER_STEP; i++) {
+      let status;
+      try {
+        status = source.poll(max);
+      } catch (e) {
+        throw attribute(e, this.#infos[0]!, undefined, 'the source reader');
+      }
+      if (status === 'end') {
+        this.#endInput();
+        return true;
+      }
+      if (status === 'wait') {
+        this.#sourceWaiting = true;
+        source.available().then(
+          () => { this.#sourceWaiting = false; this.#services.wake(); },
+          (e: unknown) => { this.#services.fail(this, attribute(e, this.#infos[0]!, undefined, 'the source reader')); this.#state = 'failed'; },
+        );
+        return true;
+      }
+      if (this.#outputsBlocked() || this.#mailbox.length > 0) break;
+    }
+    return true;
+  }
+
+  #stepInputs(): boolean {
+    const inputs = this.#inputs;
+    const n = inputs.length;
+    let buffers = 0;
+    let did = false;
+    let idleRounds = 0;
+    while (buffers < BUFFERS_PER_STEP && idleRounds < n && !this.#busy) {
+      const index = this.#rr;
+      this.#rr = index + 1 === n ? 0 : index + 1;
+      const channel = inputs[index]!;
+      if (channel.isEmpty || this.#aligner!.isBlocked(index)) { idleRounds++; continue; }
+      idleRounds = 0;
+      did = true;
+      const item = channel.take()!;
+      if (isEvent(item)) {
+        this.#onEvent(index, item);
+        if (this.#state !== 'running' && this.#state !== 'ended') break;
+      } else {
+        this.#processBuffer(channel, item);
+        buffers++;
+        if (this.#outputsBlocked() || this.#mailbox.length > 0) break;
+      }
+    }
+    return did;
+  }
+
+  #processBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): void {
+    let buffer: RecordBuffer;
+    let returned: ArrayBuffer | null = null;
+    if (item instanceof ArrayBuffer) {
+      buffer = decodeBatch(item);
+      returned = item;
+    } else {
+      buffer = item;
+    }
+    const records = buffer.records;
+    const count = records.length;
+    this.recordsIn += count;
+    const head = this.#operators[0]!;
+    let i = 0;
+    try {
+      const keyed = this.#keyedHead;
+      if (keyed) {
+        const keyGroups = buffer.keyGroups;
+        const selector = keyed.selector;
+        const backend = keyed.backend;
+        const maxParallelism = this.#config.maxParallelism;
+        for (; i < count; i++) {
+          const record = records[i];
+          const key = selector(record);
+          backend.setCurrentKey(key, keyGroups ? keyGroups[i]! : keyGroupFor(key, maxParallelism));
+          head.processElement(record);
+        }
+      } else {
+        for (; i < count; i++) head.processElement(records[i]);
+      }
+    } catch (e) {
+      throw attribute(e, this.#infos[0]!, { value: records[i] });
+    }
+    if (this.#writers.length === 0) this.#sinkRecords += count;
+    channel.releaseBuffer(returned);
+  }
+
+  #onEvent(index: number, event: StreamEvent): void {
+    switch (event.type) {
+      case 'watermark': {
+        if (event.timestamp <= this.#watermarks[index]!) return;
+        this.#watermarks[index] = event.timestamp;
+        let min = Number.POSITIVE_INFINITY;
+        for (const w of this.#watermarks) if (w < min) min = w;
+        if (min > this.#watermark) {
+          this.#watermark = min;
+          this.#operators[0]!.processWatermark(min);
+        }
+        return;
+      }
+      case 'end-of-data':
+        if (this.#ended[index]) return;
+        this.#ended[index] = true;
+        if (++this.#endedCount === this.#inputs.length) this.#endInput();
+        return;
+      case 'barrier':
+        if (this.#aligner!.onBarrier(index, event)) this.#performCheckpoint(event, performance.now() - this.#aligner!.alignmentStartedAt);
+        return;
+    }
+  }
+
+  /** End of input: finish operators head first (their last records still flow), then signal end of data. */
+  #endInput(): void {
+    this.#state = 'finishing';
+    if (this.#source) this.#source.processWatermark(MAX_WATERMARK);
+    let i = 0;
+    const next = (): void => {
+      while (i < this.#operators.length) {
+        const index = i++;
+        let result: void | Promise<void>;
+        try {
+          result = this.#operators[index]!.finish();
+        } catch (e) {
+          throw attribute(e, this.#infos[index]!, undefined, 'finish()');
+        }
+        if (result instanceof Promise) {
+          this.#await(result.catch((e: unknown) => { throw attribute(e, this.#infos[index]!, undefined, 'finish()'); }), next);
+          return;
+        }
+      }
+      for (const op of this.#operators) op.flush();
+      for (const w of this.#writers) w.broadcastEvent(END_OF_DATA);
+      this.#state = 'ended';
+      this.#services.report({ type: 'end-of-data', task: { vertex: this.vertex, subtask: this.subtask } });
+    };
+    next();
+  }
+
+  /** Source tasks: the coordinator asks for checkpoint n; the barrier starts here. */
+  triggerCheckpoint(barrier: CheckpointBarrier): void {
+    this.enqueue(() => this.#performCheckpoint(barrier, 0));
+  }
+
+  #performCheckpoint(barrier: CheckpointBarrier, alignmentMs: number): void {
+    const started = performance.now();
+    const id = barrier.checkpointId;
+    let i = 0;
+    const next = (): void => {
+      while (i < this.#operators.length) {
+        const index = i++;
+        const op = this.#operators[index]!;
+        let result: void | Promise<void>;
+        try {
+          op.flush();
+          result = op.snapshotState(id);
+        } catch (e) {
+          throw attribute(e, this.#infos[index]!, undefined, `snapshotState(${id})`);
+        }
+        if (result instanceof Promise) {
+          this.#await(result.catch((e: unknown) => { throw attribute(e, this.#infos[index]!, undefined, `snapshotState(${id})`); }), next);
+          return;
+        }
+      }
+      // Synchronous part: copy-on-write views of keyed state, copies of operator state.
+      const views = this.#contexts.map((c) => ({
+        uid: c.uid,
+        keyed: c.keyedBackend?.snapshot(),
+        timers: c.timers,
+        operator: c.operatorState.snapshot(),
+      }));
+      for (const w of this.#writers) w.broadcastEvent(barrier);
+      const syncMs = performance.now() - started;
+      // Asynchronous part: serialize the views while records keep flowing.
+      setImmediate(() => {
+        if (this.#state === 'failed') return;
+        const asyncStarted = performance.now();
+        const operators: OperatorSnapshotData[] = views.map((v) => {
+          const keyed = v.keyed?.write();
+          v.keyed?.release();
+          return { uid: v.uid, keyed, operator: v.operator };
+        });
+        const transfer = operators.flatMap((o) => (o.keyed ? [o.keyed.buffer as ArrayBuffer] : []));
+        this.#services.report({
+          type: 'ack', task: { vertex: this.vertex, subtask: this.subtask }, checkpointId: id, operators,
+          syncMs, asyncMs: performance.now() - asyncStarted, alignmentMs,
+        }, transfer);
+      });
+    };
+    next();
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.enqueue(() => {
+      let i = 0;
+      const next = (): void => {
+        while (i < this.#operators.length) {
+          const index = i++;
+          let result: void | Promise<void>;
+          try {
+            result = this.#operators[index]!.notifyCheckpointComplete(checkpointId);
+          } catch (e) {
+            throw attribute(e, this.#infos[index]!, undefined, `notifyCheckpointComplete(${checkpointId})`);
+          }
+          if (result instanceof Promise) { this.#await(result, next); return; }
+        }
+      };
+      next();
+    });
+  }
+
+  onProcessingTime(now: number): void {
+    this.enqueue(() => {
+      for (let i = 0; i < this.#operators.length; i++) {
+        try {
+          this.#operators[i]!.onProcessingTime(now);
+        } catch (e) {
+          throw attribute(e, this.#infos[i]!, undefined, 'a processing-time timer');
+        }
+      }
+    });
+  }
+
+  /** Stop-with-savepoint: a source ends its input early, as if it were bounded. */
+  stopSource(): void {
+    if (this.#source && this.#state === 'running') this.enqueue(() => { if (this.#state === 'running') this.#endInput(); });
+  }
+
+  /** Closes every operator (after the job reached its end). */
+  async close(): Promise<void> {
+    this.#state = 'closing';
+    for (let i = 0; i < this.#operators.length; i++) {
+      try {
+        await this.#operators[i]!.close();
+      } catch (e) {
+        throw attribute(e, this.#infos[i]!, undefined, 'close()');
+      }
+    }
+    this.#state = 'finished';
+  }
+
+  /** Best-effort close after a failure: errors here are secondary and ignored. */
+  async abort(): Promise<void> {
+    this.#state = 'failed';
+    for (const op of this.#operators) {
+      try { await op.close(); } catch { /* the first failure is the one reported */ }
+    }
+  }
+
+  #await(promise: Promise<unknown>, then: () => void): void {
+    this.#busy = true;
+    promise.then(
+      () => {
+        this.#busy = false;
+        try { then(); } catch (e) { this.#services.fail(this, e); this.#state = 'failed'; return; }
+        this.#services.wake();
+      },
+      (e: unknown) => { this.#busy = false; this.#services.fail(this, e); this.#state = 'failed'; },
+    );
+  }
+}

@@ -1,0 +1,57 @@
+// Entry of a slot's worker thread: import the job bundle, capture its graph at execute(), run the slot.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { setLaunchContext } from '../api/launch.ts';
+import type { StreamExecutionEnvironment } from '../api/environment.ts';
+import { buildJobGraph } from '../graph/job-graph.ts';
+import { buildStreamGraph } from '../graph/stream-graph.ts';
+import { serializeError } from './operator-error.ts';
+import type { ManagerToSlot, SlotToManager } from './protocol.ts';
+import { SlotRuntime, type SlotLink } from './slot.ts';
+import { connectLinks, type WorkerData, type WorkerToManager } from './task-manager.ts';
+
+export async function workerMain(loadJob: () => Promise<unknown>): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('workerMain must run in a worker thread');
+  const data = workerData as WorkerData;
+  process.setSourceMapsEnabled(true);
+  const post = (m: WorkerToManager, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer ?? []);
+  const fail = (e: unknown): void => post({ type: 'failed', slot: data.slot, error: serializeError(e) });
+
+  // Commands may arrive before the graph is built: queue them.
+  const pending: ManagerToSlot[] = [];
+  let runtime: SlotRuntime | undefined;
+  port.on('message', (m: ManagerToSlot) => {
+    if (runtime) runtime.onCommand(m);
+    else pending.push(m);
+  });
+
+  const captured = new Promise<{ env: StreamExecutionEnvironment; name: string }>((resolve) => {
+    setLaunchContext({
+      defaults: data.defaults as never,
+      jobArgs: data.jobArgs,
+      // In a worker, execute() hands the graph over and never returns: the job's code after it must not run here.
+      execute: (env, name) => {
+        resolve({ env, name });
+        return new Promise(() => {});
+      },
+    });
+  });
+  loadJob().catch(fail);
+  try {
+    const { env } = await captured;
+    const graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
+    const links = new Map<number, SlotLink>();
+    runtime = new SlotRuntime({
+      slots: [data.slot], graph, links, jobArgs: data.jobArgs,
+      host: {
+        send: (m: SlotToManager, transfer) => post(m, transfer),
+        writeText: (stream, text) => post({ type: 'text', stream, text }),
+      },
+    });
+    connectLinks(runtime, data.links, links);
+    for (const m of pending.splice(0)) runtime.onCommand(m);
+  } catch (e) {
+    fail(e);
+  }
+}
