@@ -1,0 +1,120 @@
+// The `weir` command line: run a job file, list checkpoints, help.
+
+import { setLaunchContext } from '../api/launch.ts';
+import { formatCheckpointList } from '../checkpoint/index.ts';
+import { executeLocally } from '../coordinator/local-executor.ts';
+import type { JobManager } from '../coordinator/job-manager.ts';
+import { parseRunArgs, runHelp } from './options.ts';
+import { ProgressReporter } from './progress.ts';
+
+const HELP = `Usage: weir <command> [options]
+
+Commands:
+  run <job.ts|job.js> [options] [job args...]   run a job (weir run --help)
+  checkpoints <dir>                             list the checkpoints and savepoints under dir
+  help                                          this text
+`;
+
+export interface CliEnvironment {
+  /** Imports the job module (bundled with the engine), or undefined when no job file was given. */
+  readonly loadJob: (() => Promise<unknown>) | undefined;
+  /** The worker script next to the bundle, for worker threads. */
+  readonly workerScript: string;
+}
+
+/** Returns the process exit code. */
+export async function cliMain(argv: readonly string[], cli: CliEnvironment): Promise<number> {
+  process.setSourceMapsEnabled(true);
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return command === undefined ? 1 : 0;
+      case 'checkpoints':
+        if (rest.includes('--help') || rest.length !== 1) {
+          process.stdout.write('Usage: weir checkpoints <dir>\n\nLists id, time, size, duration and state per operator of every checkpoint and savepoint under dir.\n');
+          return rest.includes('--help') ? 0 : 1;
+        }
+        process.stdout.write(await formatCheckpointList(rest[0]!));
+        return 0;
+      case 'run':
+        if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h') {
+          process.stdout.write(`${runHelp()}\n`);
+          return rest.length === 0 ? 1 : 0;
+        }
+        return await run(rest, cli);
+      default:
+        process.stderr.write(`weir: unknown command "${command}"\n\n${HELP}`);
+        return 1;
+    }
+  } catch (e) {
+    printError(e);
+    return 1;
+  }
+}
+
+async function run(args: readonly string[], cli: CliEnvironment): Promise<number> {
+  const options = parseRunArgs(args);
+  if (!cli.loadJob) throw new Error(`internal: the job file ${options.jobFile} was not bundled`);
+  const reporter = new ProgressReporter(process.stderr, options.progress);
+  let executed = false;
+  let jobManager: JobManager | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1 && jobManager && options.defaults.checkpoint?.dir) {
+      process.stderr.write(`weir: ${signal}: stopping with a savepoint (send again to abort)\n`);
+      jobManager.stopWithSavepoint();
+      return;
+    }
+    process.stderr.write(`weir: ${signal}: aborting\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  setLaunchContext({
+    defaults: options.defaults,
+    jobArgs: options.jobArgs,
+    execute: async (env, jobName) => {
+      executed = true;
+      const result = await executeLocally(env, jobName, {
+        mode: options.inline ? 'inline' : 'threads',
+        workerScript: cli.workerScript,
+        listener: reporter,
+        defaults: options.defaults,
+        onJobManager: (jm) => { jobManager = jm; },
+      });
+      if (result.savepointPath) process.stderr.write(`savepoint: ${result.savepointPath}\n`);
+      process.stderr.write(reporter.summary(result));
+      return result;
+    },
+  });
+  await cli.loadJob();
+  if (!executed) {
+    process.stderr.write(`weir: ${options.jobFile} finished without calling env.execute() (or executeAndCollect()): nothing ran\n`);
+    return 1;
+  }
+  return 0;
+}
+
+export function printError(e: unknown): void {
+  if (e instanceof Error) {
+    const remote = (e as { remoteStack?: string }).remoteStack;
+    const code = (e as { code?: string }).code;
+    process.stderr.write(`weir: error${code ? ` [${code}]` : ''}: ${e.message}\n`);
+    const stack = remote ?? (code === 'WEIR_CONFIG' ? undefined : e.stack);
+    if (stack) process.stderr.write(`${indent(stack)}\n`);
+  } else {
+    process.stderr.write(`weir: error: ${String(e)}\n`);
+  }
+}
+
+function indent(s: string): string {
+  return s.split('\n').map((l) => `    ${l}`).join('\n');
+}
+

@@ -1,0 +1,112 @@
+// `weir run` options: Weir's own flags are taken out wherever they appear; everything else goes to the job.
+
+import { ConfigError } from '../core/errors.ts';
+import type { LaunchContext } from '../api/launch.ts';
+
+export interface RunOptions {
+  readonly jobFile: string;
+  readonly jobArgs: string[];
+  readonly defaults: LaunchContext['defaults'];
+  readonly progress: boolean;
+  readonly inline: boolean;
+}
+
+interface FlagSpec {
+  readonly name: string;
+  readonly value: 'int' | 'string' | 'mode' | 'none';
+  readonly help: string;
+}
+
+export const RUN_FLAGS: readonly FlagSpec[] = [
+  { name: 'parallelism', value: 'int', help: 'default parallelism of every operator (also -p)' },
+  { name: 'max-parallelism', value: 'int', help: 'number of key groups (default 128)' },
+  { name: 'checkpoint-dir', value: 'string', help: 'directory for checkpoints (and savepoints by default)' },
+  { name: 'checkpoint-interval', value: 'int', help: 'checkpoint every N ms (off by default)' },
+  { name: 'checkpoint-mode', value: 'mode', help: 'exactly-once (default) or at-least-once' },
+  { name: 'retained-checkpoints', value: 'int', help: 'completed checkpoints to keep (default 1)' },
+  { name: 'restore', value: 'string', help: '"latest" (newest checkpoint of this job under --checkpoint-dir) or a checkpoint/savepoint directory' },
+  { name: 'savepoint-dir', value: 'string', help: 'where stop-with-savepoint writes (default <checkpoint-dir>/savepoints)' },
+  { name: 'allow-non-restored-state', value: 'none', help: 'skip restored state whose operator no longer exists' },
+  { name: 'no-progress', value: 'none', help: 'no live progress on stderr' },
+  { name: 'inline', value: 'none', help: 'run every slot in the main thread (debugging)' },
+];
+
+export function parseRunArgs(args: readonly string[]): RunOptions {
+  let jobFile: string | undefined;
+  const jobArgs: string[] = [];
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [rawName, inlineValue] = arg.startsWith('--') ? splitEq(arg.slice(2)) : arg === '-p' ? ['parallelism', undefined] : [undefined, undefined];
+    const spec = rawName === undefined ? undefined : RUN_FLAGS.find((f) => f.name === rawName);
+    if (!spec) {
+      if (jobFile === undefined && !arg.startsWith('-')) jobFile = arg;
+      else jobArgs.push(arg);
+      continue;
+    }
+    if (spec.value === 'none') { values.set(spec.name, 'true'); continue; }
+    const value = inlineValue ?? args[++i];
+    if (value === undefined) throw new ConfigError(`weir run: --${spec.name} needs a value`);
+    values.set(spec.name, value);
+  }
+  if (jobFile === undefined) throw new ConfigError('weir run: missing the job file (weir run <job.ts> [options] [job args])');
+
+  const int = (name: string): number | undefined => {
+    const v = values.get(name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`weir run: --${name} must be an integer ≥ 1, got "${v}"`);
+    return n;
+  };
+  const mode = values.get('checkpoint-mode');
+  if (mode !== undefined && mode !== 'exactly-once' && mode !== 'at-least-once') {
+    throw new ConfigError(`weir run: --checkpoint-mode must be exactly-once or at-least-once, got "${mode}"`);
+  }
+  const checkpointDir = values.get('checkpoint-dir');
+  const interval = int('checkpoint-interval');
+  if (interval !== undefined && checkpointDir === undefined) throw new ConfigError('weir run: --checkpoint-interval needs --checkpoint-dir');
+  const restore = values.get('restore');
+  if (restore === 'latest' && checkpointDir === undefined) throw new ConfigError('weir run: --restore latest needs --checkpoint-dir');
+
+  const checkpoint: Record<string, unknown> = {};
+  if (checkpointDir !== undefined) checkpoint['dir'] = checkpointDir;
+  if (interval !== undefined) checkpoint['interval'] = interval;
+  if (mode !== undefined) checkpoint['mode'] = mode;
+  const retained = int('retained-checkpoints');
+  if (retained !== undefined) checkpoint['retainedCheckpoints'] = retained;
+
+  const defaults: Record<string, unknown> = { checkpoint };
+  const parallelism = int('parallelism');
+  if (parallelism !== undefined) defaults['parallelism'] = parallelism;
+  const maxParallelism = int('max-parallelism');
+  if (maxParallelism !== undefined) defaults['maxParallelism'] = maxParallelism;
+  if (restore !== undefined) defaults['restorePath'] = restore;
+  const savepointDir = values.get('savepoint-dir');
+  if (savepointDir !== undefined) defaults['savepointDir'] = savepointDir;
+  if (values.has('allow-non-restored-state')) defaults['allowNonRestoredState'] = true;
+  return {
+    jobFile, jobArgs, defaults: defaults as LaunchContext['defaults'],
+    progress: !values.has('no-progress'), inline: values.has('inline'),
+  };
+}
+
+function splitEq(s: string): [string, string | undefined] {
+  const eq = s.indexOf('=');
+  return eq < 0 ? [s, undefined] : [s.slice(0, eq), s.slice(eq + 1)];
+}
+
+export function runHelp(): string {
+  const lines = RUN_FLAGS.map((f) => `  --${f.name}${f.value === 'none' ? '' : ' <value>'}`.padEnd(34) + f.help);
+  return [
+    'Usage: weir run <job.ts|job.js> [options] [job args...]',
+    '',
+    'Runs a job file in local mode: a JobManager and one worker thread per slot.',
+    'Options are recognised anywhere on the line; every other argument reaches the job',
+    '(env.getParameters()).',
+    '',
+    ...lines,
+    '',
+    'The first SIGINT/SIGTERM stops the job with a savepoint (when --checkpoint-dir is set);',
+    'a second one aborts at once.',
+  ].join('\n');
+}

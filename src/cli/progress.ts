@@ -1,0 +1,85 @@
+// Live progress on a terminal (records in/out per second per stage) and the closing summary.
+
+import type { JobListener, VertexProgress } from '../coordinator/job-listener.ts';
+import type { JobResult } from '../api/launch.ts';
+
+export class ProgressReporter implements JobListener {
+  readonly #live: boolean;
+  readonly #out: NodeJS.WriteStream;
+  #last: { at: number; vertices: readonly VertexProgress[] } | undefined;
+  #lines = 0;
+  checkpoints = 0;
+  restarts = 0;
+
+  constructor(out: NodeJS.WriteStream, live: boolean) {
+    this.#out = out;
+    this.#live = live && out.isTTY === true;
+  }
+
+  onProgress(vertices: readonly VertexProgress[], elapsedMs: number): void {
+    if (!this.#live) return;
+    const last = this.#last;
+    this.#last = { at: elapsedMs, vertices };
+    const dt = last ? (elapsedMs - last.at) / 1000 : elapsedMs / 1000;
+    const rows = vertices.map((v, i) => {
+      const prev = last?.vertices[i];
+      const inRate = dt > 0 ? (v.recordsIn - (prev?.recordsIn ?? 0)) / dt : 0;
+      const outRate = dt > 0 ? (v.recordsOut - (prev?.recordsOut ?? 0)) / dt : 0;
+      return `  ${truncate(v.name, 48).padEnd(48)} x${String(v.parallelism).padEnd(3)} in ${fmt(inRate).padStart(7)}/s  out ${fmt(outRate).padStart(7)}/s`;
+    });
+    const header = `weir: ${(elapsedMs / 1000).toFixed(1)} s  checkpoints ${this.checkpoints}  restarts ${this.restarts}`;
+    this.#clear();
+    this.#out.write(`${header}\n${rows.join('\n')}\n`);
+    this.#lines = rows.length + 1;
+  }
+
+  onRestart(attempt: number, reason: string, delayMs: number): void {
+    this.restarts++;
+    this.#clear();
+    this.#out.write(`weir: restarting (attempt ${attempt}) in ${delayMs} ms after: ${firstLine(reason)}\n`);
+  }
+
+  onCheckpoint(info: { id: number; kind: string; path: string; durationMs: number; sizeBytes: number; final: boolean }): void {
+    this.checkpoints++;
+    if (this.#live) return;
+    if (process.env['WEIR_LOG_CHECKPOINTS']) this.#out.write(`weir: ${info.kind} ${info.id} completed in ${info.durationMs} ms (${info.sizeBytes} bytes)\n`);
+  }
+
+  onCheckpointFailed(id: number, reason: string): void {
+    this.#clear();
+    this.#out.write(`weir: checkpoint ${id} failed: ${firstLine(reason)}\n`);
+  }
+
+  summary(result: JobResult): string {
+    this.#clear();
+    const secs = result.wallTimeMs / 1000;
+    const names = Object.keys(result.recordsIn);
+    const sourceOut = names.length > 0 ? result.recordsOut[names[0]!] ?? 0 : 0;
+    const lines = [`weir: job "${result.jobName}" finished in ${secs.toFixed(2)} s (restarts ${result.restarts}, checkpoints ${result.completedCheckpoints})`];
+    for (const name of names) {
+      lines.push(`  ${truncate(name, 60).padEnd(60)} in ${String(result.recordsIn[name]).padStart(11)}  out ${String(result.recordsOut[name]).padStart(11)}`);
+    }
+    lines.push(`  throughput: ${fmt(sourceOut / Math.max(secs, 1e-9))} records/s from the first source`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  #clear(): void {
+    if (!this.#live || this.#lines === 0) return;
+    this.#out.write(`\x1b[${this.#lines}A\x1b[0J`);
+    this.#lines = 0;
+  }
+}
+
+function fmt(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toFixed(0);
+}
+
+function truncate(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!;
+}
