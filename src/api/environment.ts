@@ -15,6 +15,8 @@ import type { KeySelector } from './functions.ts';
 import { getInlineExecutor, getLaunchContext, type JobResult } from './launch.ts';
 import { ParameterTool } from './params.ts';
 import { Transformation, type OperatorSpec, type PartitionSpec } from './transformation.ts';
+import { buildJobGraph, describeJobGraph } from '../graph/job-graph.ts';
+import { buildStreamGraph } from '../graph/stream-graph.ts';
 
 export interface EnvironmentOptions {
   parallelism?: number;
@@ -155,6 +157,12 @@ export class StreamExecutionEnvironment {
     }
     const t = this.addTransformation({ type: 'operator', name, inputs: [], spec: { kind: 'source', source: source as Source<unknown> } });
     return new DataStream<T>(this, t);
+  }
+
+  /** The job graph as JSON: operators, how they chain into tasks, parallelism, partitioners, uids. */
+  getExecutionPlan(jobName = 'Weir Job'): string {
+    const graph = buildJobGraph(buildStreamGraph(this.#transformations, this.#sinks, this.config));
+    return JSON.stringify(describeJobGraph(graph, jobName), null, 2);
   }
 
   // ---- running ----
