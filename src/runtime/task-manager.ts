@@ -99,6 +99,8 @@ export class ThreadTaskManager implements TaskManagerGateway {
       const worker = new Worker(this.#workerScript, {
         workerData: data,
         transferList: Object.values(links[slot]!),
+        // Stacks of user code point at the job file, not at the bundle.
+        execArgv: [...process.execArgv, '--enable-source-maps'],
         stdout: false,
         stderr: false,
       });

@@ -1,0 +1,62 @@
+// Shared helpers of the integration tests: run bin/weir as a real child process, read output files.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const WEIR = join(ROOT, 'bin', 'weir');
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `weir <args>`; kills it and fails after `timeoutMs` so a hang is a failure, not a stuck suite. */
+export function runWeir(args: readonly string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
+  const child = startWeir(args, options.env);
+  return waitFor(child, options.timeoutMs ?? 60_000);
+}
+
+export function startWeir(args: readonly string[], env?: Record<string, string>): ChildProcess & { out: { stdout: string; stderr: string } } {
+  const child = spawn(process.execPath, [WEIR, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: { stdout: string; stderr: string } };
+  child.out = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { child.out.stdout += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { child.out.stderr += d; });
+  return child;
+}
+
+export function waitFor(child: ChildProcess & { out: { stdout: string; stderr: string } }, timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`weir did not finish within ${timeoutMs} ms\nstdout: ${child.out.stdout.slice(-2000)}\nstderr: ${child.out.stderr.slice(-2000)}`));
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // Let the pipes drain.
+      setImmediate(() => resolvePromise({ code, signal, stdout: child.out.stdout, stderr: child.out.stderr }));
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `weir-${prefix}-`));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Lines of every visible (finished) file in a directory; names starting with . or _ are not output. */
+export function readOutputLines(dir: string): string[] {
+  const lines: string[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    if (f.startsWith('.') || f.startsWith('_')) continue;
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) if (line !== '') lines.push(line);
+  }
+  return lines;
+}

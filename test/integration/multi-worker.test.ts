@@ -1,0 +1,29 @@
+// Multi-worker jobs with union, shuffle, keyed reduce and rebalance: exact results across threads.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runWeir } from './helpers.ts';
+
+for (const parallelism of [1, 3]) {
+  test(`union + shuffle + keyed reduce is exact at parallelism ${parallelism}`, async () => {
+    const n = 30_000;
+    const r = await runWeir(['run', 'test/fixtures/union-shuffle-job.ts', '--parallelism', String(parallelism), '--n', String(n)]);
+    assert.equal(r.code, 0, r.stderr);
+    const final = new Map<string, number>();
+    for (const line of r.stdout.split('\n')) {
+      if (!line) continue;
+      const json = line.replace(/^\d+> /, '');
+      const { key, value } = JSON.parse(json) as { key: string; value: number };
+      final.set(key, Math.max(final.get(key) ?? 0, value));
+    }
+    const expected = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const k = `k${i % 17}`;
+      expected.set(k, (expected.get(k) ?? 0) + 2 * i + (2 * i + 1));
+    }
+    assert.deepEqual(new Map([...final].sort()), new Map([...expected].sort()));
+    // Every update of every key was printed once: 2n records.
+    assert.equal(r.stdout.split('\n').filter((l) => l).length, 2 * n);
+    if (parallelism > 1) assert.match(r.stdout, /^3> /m);
+  });
+}
