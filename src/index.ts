@@ -10,7 +10,7 @@ export type { JobResult } from './api/launch.ts';
 export type { CheckpointingMode, RestartStrategy } from './api/config.ts';
 export type {
   FilterFunction, FlatMapFunction, KeyedProcessContext, KeyedProcessFunction, KeySelector, MapFunction, OnTimerContext,
-  ProcessFunction, ReduceFunction, RichFunction, RuntimeContext, TimerService,
+  ProcessContext, ProcessFunction, ReduceFunction, RichFunction, RuntimeContext, TimerService,
 } from './api/functions.ts';
 export type { Collector, Key, FieldRef } from './core/types.ts';
 export { WeirError, ConfigError, CheckpointCorruptError, type Fault } from './core/errors.ts';

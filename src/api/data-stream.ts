@@ -191,7 +191,7 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   minBy(field: FieldRef): DataStream<T> { return this.#aggregate('minBy', field); }
   maxBy(field: FieldRef): DataStream<T> { return this.#aggregate('maxBy', field); }
 
-  override process<O>(fn: KeyedProcessFunction<K, T, O> | ProcessFunction<T, O>, name = 'KeyedProcess'): DataStream<O> {
+  override process<O>(fn: KeyedProcessFunction<K, T, O>, name = 'KeyedProcess'): DataStream<O> {
     if (typeof fn?.processElement !== 'function') throw new ConfigError(`${name}: process() needs an object with a processElement method`);
     return this.#keyed<O>(name, { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> });
   }

@@ -46,9 +46,13 @@ export interface TimerService {
   deleteEventTimeTimer(time: number): void;
 }
 
-export interface KeyedProcessContext<K extends Key> {
-  getCurrentKey(): K;
+/** What a process function sees besides the record. */
+export interface ProcessContext {
   timerService(): TimerService;
+}
+
+export interface KeyedProcessContext<K extends Key> extends ProcessContext {
+  getCurrentKey(): K;
 }
 
 export interface OnTimerContext<K extends Key> extends KeyedProcessContext<K> {
@@ -63,7 +67,7 @@ export interface KeyedProcessFunction<K extends Key, I, O> extends RichFunction 
   onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>): void;
 }
 
-/** A (non-keyed) process function. */
+/** A (non-keyed) process function; its timer service has processing time only (timers need a keyed stream). */
 export interface ProcessFunction<I, O> extends RichFunction {
-  processElement(value: I, out: Collector<O>): void;
+  processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
 }

@@ -29,7 +29,7 @@ function expectedLines(content: string): string[] {
 
 function sampleContent(): string {
   const lines: string[] = [];
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 300; i++) {
     switch (i % 7) {
       case 0: lines.push(`ascii line ${i}\n`); break;
       case 1: lines.push(`unicode é ü 日本語 😀 ${i}\n`); break;
@@ -40,7 +40,7 @@ function sampleContent(): string {
       default: lines.push(`ß${i}€\n`);
     }
   }
-  lines.splice(200, 0, `${'long😀é'.repeat(3000)}\n`);
+  lines.splice(200, 0, `${'long😀é'.repeat(500)}\n`);
   lines.push('last line without newline 😀');
   return lines.join('');
 }
@@ -63,6 +63,7 @@ test('every line is read exactly once across splits and readers', async () => {
     const expected = expectedLines(content);
     for (const splitSize of [7, 64, 1000, 1 << 20]) {
       for (const readChunkSize of [16, 100, 1 << 20]) {
+
         const source = new TextFileSource(file, { splitSize, readChunkSize });
         const splits = await source.enumerateSplits();
         assert.equal(splits.length, Math.ceil(Buffer.byteLength(content) / splitSize));
@@ -98,7 +99,7 @@ test('snapshot at random points and restore: no line lost, none repeated (proper
         fc.integer({ min: 1, max: 120 }),
         fc.integer({ min: 1, max: 48 }),
         fc.integer({ min: 1, max: 4 }),
-        fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.boolean(), { maxLength: 60 }),
         async (lines, dropLastEnding, splitSize, readChunkSize, max, snapshotPlan) => {
           let content = lines.map(([l, e]) => l + e).join('');
           if (dropLastEnding && content.endsWith('\n')) content = content.slice(0, -1);
@@ -112,8 +113,9 @@ test('snapshot at random points and restore: no line lost, none repeated (proper
           for (let step = 0; ; step++) {
             const status = reader.pollNext(collector, max);
             if (status === 'end') break;
-            if (snapshotPlan[step % snapshotPlan.length]!) {
+            if (snapshotPlan[step] === true) {
               // A snapshot is taken between polls, possibly while a read is in flight: drop that reader.
+              // (The plan is finite: restarting forever could starve a line longer than one read.)
               const state = structuredClone(reader.snapshotState(step));
               for (const s of state) assert.ok(s.offset >= s.start && s.offset < s.end);
               await reader.close();
@@ -142,9 +144,9 @@ test('restoring a checkpointed offset at a line start does not skip that line', 
     writeFileSync(file, 'aaa\nbbb\nccc\n');
     const source = new TextFileSource(file);
     const reader = source.createReader(readerCtx());
-    // Offset 4 > start 0 of a split that starts mid-file: 4 is a line start and must be read.
-    reader.addSplits([{ splitId: 's', path: file, start: 2, end: 12, offset: 4 }]);
-    assert.deepEqual(await drain(reader, 10), ['bbb', 'ccc']);
+    // Offset 8 > start 2: 8 is the checkpointed line start, read from there (not realigned from start).
+    reader.addSplits([{ splitId: 's', path: file, start: 2, end: 12, offset: 8 }]);
+    assert.deepEqual(await drain(reader, 10), ['ccc']);
     // A fresh split starting right after a newline owns the line starting there.
     const fresh = source.createReader(readerCtx());
     fresh.addSplits([{ splitId: 't', path: file, start: 4, end: 5, offset: 4 }]);

@@ -143,6 +143,7 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
     if (this.#queueHead >= this.#queue.length) {
       this.#queue.length = 0;
       this.#queueHead = 0;
+      this.#releaseFile();
       return false;
     }
     const split = this.#queue[this.#queueHead++]!;
@@ -150,11 +151,24 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
     this.#skipping = split.offset <= split.start && split.start > 0;
     this.#pos = this.#skipping ? split.start - 1 : split.offset;
     this.#scanned = 0;
-    this.#bufPos = this.#pos;
-    this.#bufLen = 0;
-    this.#view = EMPTY;
-    this.#eof = false;
+    // Consecutive splits of one file (a single reader, small splits): reuse the bytes in memory.
+    const reuse = split.path === this.#fhPath && this.#pos >= this.#bufPos && this.#pos <= this.#bufPos + this.#bufLen;
+    if (!reuse) {
+      this.#bufPos = this.#pos;
+      this.#bufLen = 0;
+      this.#view = EMPTY;
+      this.#eof = false;
+    }
     return true;
+  }
+
+  /** Closes the open file in the background once every split is read (close() awaits nothing then). */
+  #releaseFile(): void {
+    const fh = this.#fh;
+    if (fh === null) return;
+    this.#fh = null;
+    this.#fhPath = null;
+    fh.close().catch(() => {});
   }
 
   /** Keeps the unfinished bytes from #pos, then starts reading the next chunk after them. */

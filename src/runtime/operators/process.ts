@@ -1,16 +1,30 @@
 // process: a non-keyed process function with a collector.
 
-import type { ProcessFunction } from '../../api/functions.ts';
+import { ConfigError } from '../../core/errors.ts';
+import type { ProcessContext, ProcessFunction, TimerService } from '../../api/functions.ts';
 import { StreamOperator } from '../operator.ts';
 import { closeFunction, openFunction } from './runtime-context.ts';
 
 export class ProcessOperator extends StreamOperator {
   readonly #fn: ProcessFunction<unknown, unknown>;
+  readonly #ctx: ProcessContext;
   constructor(fn: ProcessFunction<unknown, unknown>) {
     super();
     this.#fn = fn;
+    const noTimers = (): never => {
+      throw new ConfigError(`operator "${this.context.operatorName}": timers need a keyed stream (keyBy(...).process(...))`);
+    };
+    const timers: TimerService = {
+      currentProcessingTime: () => Date.now(),
+      currentWatermark: () => Number.NEGATIVE_INFINITY,
+      registerProcessingTimeTimer: noTimers,
+      registerEventTimeTimer: noTimers,
+      deleteProcessingTimeTimer: noTimers,
+      deleteEventTimeTimer: noTimers,
+    };
+    this.#ctx = { timerService: () => timers };
   }
   override open(): void | Promise<void> { return openFunction(this.#fn, this.context); }
-  processElement(record: unknown): void { this.#fn.processElement(record, this.output); }
+  processElement(record: unknown): void { this.#fn.processElement(record, this.#ctx, this.output); }
   override close(): void | Promise<void> { return closeFunction(this.#fn); }
 }

@@ -1,0 +1,12 @@
+// weir/testing: drive one operator in a test, without a job, a task or a thread.
+
+export {
+  OneInputOperatorHarness, OperatorHarness, type HarnessSnapshot, type OperatorHarnessOptions,
+} from './operator-harness.ts';
+export {
+  aggregationSpec, filterSpec, flatMapSpec, keyedProcessSpec, mapSpec, processSpec, reduceSpec, sinkSpec,
+  type TypedOperatorSpec,
+} from './specs.ts';
+export type { OperatorSpec, AggregationKind } from '../api/transformation.ts';
+export { StreamOperator, type Output, type OperatorContext } from '../runtime/operator.ts';
+export { OperatorError } from '../runtime/operator-error.ts';

@@ -1,0 +1,68 @@
+// Typed builders of the OperatorSpecs the DataStream API produces, for driving one operator in a harness.
+
+import type { FieldRef, Key } from '../core/types.ts';
+import type { Sink } from '../connectors/sink.ts';
+import type {
+  FilterFunction, FlatMapFunction, KeyedProcessFunction, MapFunction, ProcessFunction, ReduceFunction,
+} from '../api/functions.ts';
+import type { AggregationKind, OperatorSpec } from '../api/transformation.ts';
+
+/**
+ * An OperatorSpec that remembers its record types (a phantom, never set), so
+ * `OperatorHarness.forSpec(mapSpec((s: string) => s.length))` is an OperatorHarness<string, number>.
+ * A plain OperatorSpec literal is accepted too (types unknown).
+ */
+export type TypedOperatorSpec<IN, OUT> = OperatorSpec & { readonly __types?: (input: IN) => OUT };
+
+export function mapSpec<I, O>(fn: MapFunction<I, O>): TypedOperatorSpec<I, O> {
+  return { kind: 'map', fn: fn as MapFunction<unknown, unknown> };
+}
+
+export function flatMapSpec<I, O>(fn: FlatMapFunction<I, O>): TypedOperatorSpec<I, O> {
+  return { kind: 'flatMap', fn: fn as FlatMapFunction<unknown, unknown> };
+}
+
+export function filterSpec<T>(fn: FilterFunction<T>): TypedOperatorSpec<T, T> {
+  return { kind: 'filter', fn: fn as FilterFunction<unknown> };
+}
+
+export function processSpec<I, O>(fn: ProcessFunction<I, O>): TypedOperatorSpec<I, O> {
+  return { kind: 'process', fn: fn as ProcessFunction<unknown, unknown> };
+}
+
+/** keyBy(...).reduce(fn): needs a harness keySelector. */
+export function reduceSpec<T>(fn: ReduceFunction<T>): TypedOperatorSpec<T, T> {
+  return { kind: 'reduce', fn: fn as ReduceFunction<unknown> };
+}
+
+/** keyBy(...).sum/min/max/minBy/maxBy(field): needs a harness keySelector. */
+export function aggregationSpec<T>(aggregation: AggregationKind, field: FieldRef): TypedOperatorSpec<T, T> {
+  return { kind: 'aggregate', aggregation, field };
+}
+
+/** keyBy(...).process(fn): needs a harness keySelector. */
+export function keyedProcessSpec<K extends Key, I, O>(fn: KeyedProcessFunction<K, I, O>): TypedOperatorSpec<I, O> {
+  return { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> };
+}
+
+export function sinkSpec<T>(sink: Sink<T>): TypedOperatorSpec<T, never> {
+  return { kind: 'sink', sink: sink as Sink<unknown> };
+}
+
+/** The name the DataStream API gives an operator of this spec (used when the harness gets no name). */
+export function defaultOperatorName(spec: OperatorSpec): string {
+  switch (spec.kind) {
+    case 'source': return 'Source';
+    case 'map': return 'Map';
+    case 'flatMap': return 'FlatMap';
+    case 'filter': return 'Filter';
+    case 'process': return 'Process';
+    case 'reduce': return 'Keyed Reduce';
+    case 'aggregate': return `Keyed Aggregation (${spec.aggregation} ${spec.field})`;
+    case 'keyedProcess': return 'KeyedProcess';
+    case 'sink': return 'Sink';
+    case 'print': return spec.stream === 'stdout' ? 'Print to Std. Out' : 'Print to Std. Err';
+    case 'collect': return 'Collect';
+    case 'discard': return 'Discard';
+  }
+}

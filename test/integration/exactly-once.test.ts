@@ -1,0 +1,57 @@
+// Exactly-once through failures: kill -9 of the whole process, injected task failures, savepoints with rescaling.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeDir, runWeir, startWeir, tempDir, waitFor } from './helpers.ts';
+import { checkSequenceOutput, writeSequenceInput } from './sequence-check.ts';
+
+const LINES = 60_000;
+
+test('kill -9 of the whole weir run at arbitrary moments, resumed with --restore latest: exactly once', async (t) => {
+  const dir = tempDir('kill9');
+  try {
+    const input = join(dir, 'in.txt');
+    writeSequenceInput(input, LINES, 37);
+    const args = ['run', 'examples/sequence.ts', '--input', input, '--output', join(dir, 'out'), '--parallelism', '2',
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '150', '--throttle-us', '40', '--restore', 'latest', '--no-progress'];
+    let kills = 0;
+    let seed = 99;
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const child = startWeir(args);
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      const killAfter = 700 + (seed % 1500);
+      const killer = setTimeout(() => { child.kill('SIGKILL'); }, killAfter);
+      const r = await waitFor(child, 120_000);
+      clearTimeout(killer);
+      if (r.signal === 'SIGKILL') { kills++; continue; }
+      assert.equal(r.code, 0, r.stderr);
+      break;
+    }
+    t.diagnostic(`killed ${kills} times`);
+    assert.ok(kills >= 2, `the run must have been killed mid-way at least twice (killed ${kills})`);
+    const problems = checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out'));
+    assert.deepEqual(problems, []);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a user function throwing once mid-run: the job restarts from the last checkpoint by itself, exactly once', async () => {
+  const dir = tempDir('throw-once');
+  try {
+    const input = join(dir, 'in.txt');
+    writeSequenceInput(input, 20_000, 11);
+    const r = await runWeir(['run', 'examples/sequence.ts', '--input', input, '--output', join(dir, 'out'), '--parallelism', '2',
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '100', '--throttle-us', '30', '--fail-on', 'p12000', '--fail-marker', join(dir, 'failed-once'), '--no-progress'],
+    { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /restarting \(attempt 1\)/);
+    assert.match(r.stderr, /injected failure at payload p12000/);
+    assert.doesNotMatch(r.stderr, /attempt 2/);
+    assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out')), []);
+  } finally {
+    removeDir(dir);
+  }
+});
