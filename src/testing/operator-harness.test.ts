@@ -280,3 +280,15 @@ test('a user function that throws is reported with the operator, uid, subtask an
   h.processElement({ n: 1 });
   assert.throws(() => h.processElement({ n: 2 }), /operator "Check" \(uid check-1, subtask 1\/1\) failed on record \{"n":2\}: RangeError: too big/);
 });
+
+test('operator state that cannot be stored fails the snapshot naming the operator', async () => {
+  class HoldsFunction extends StreamOperator<number, number> {
+    override snapshotState(): void {
+      this.context.operatorState.getListState(new ListStateDescriptor<unknown>('bad')).update([() => 1]);
+    }
+    processElement(r: number): void { this.output.collect(r); }
+  }
+  const h = OperatorHarness.forOperator(new HoldsFunction(), { name: 'Holder' });
+  await h.open();
+  await assert.rejects(h.snapshot(1), /operator "Holder".*operator state/);
+});

@@ -243,7 +243,12 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
     const view = this.keyedBackend?.snapshot();
     const keyed = view?.write();
     view?.release();
-    const operator = deserialize(serialize(this.operatorState.snapshot())) as OperatorStateSnapshot;
+    let operator: OperatorStateSnapshot;
+    try {
+      operator = deserialize(serialize(this.operatorState.snapshot())) as OperatorStateSnapshot;
+    } catch (e) {
+      throw attribute(e, this.#info, undefined, `the snapshot of its operator state (items must be structured-cloneable) for checkpoint ${checkpointId}`);
+    }
     return { keyed, operator };
   }
 
