@@ -3,7 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, WeirError } from '../../core/errors.ts';
-import type { Source, SourceReader, SourceReaderContext, SourceSplit } from '../source.ts';
+import type { Source, SourceReader, SourceReaderContext, SourceSplit, SplitEnumeratorContext } from '../source.ts';
 import { TextLineReader } from './text-line-reader.ts';
 
 /**
@@ -60,7 +60,7 @@ export class TextFileSource implements Source<string, FileSplit> {
       options.readChunkSize === undefined ? DEFAULT_READ_CHUNK_SIZE : positiveInteger(options.readChunkSize, 'readChunkSize');
   }
 
-  async enumerateSplits(): Promise<FileSplit[]> {
+  async enumerateSplits(_context?: SplitEnumeratorContext): Promise<FileSplit[]> {
     const files = await listFiles(this.#path);
     const splits: FileSplit[] = [];
     for (const { path, size } of files) {
