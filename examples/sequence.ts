@@ -20,6 +20,8 @@ const output = params.getRequired('output');
 // For failure-injection tests: throw when this payload is seen, once (the marker file remembers it across restarts).
 const failOn = params.get('fail-on');
 const failMarker = params.get('fail-marker');
+// 'throw' (a user exception) or 'exit' (the worker thread dies).
+const failMode = params.get('fail-mode', 'throw');
 const throttle = params.getNumber('throttle-us', 0);
 
 /** Numbers each key's lines 1, 2, 3, … in keyed state. */
@@ -37,6 +39,7 @@ class Sequencer implements KeyedProcessFunction<string, [string, string], string
     }
     if (failOn !== undefined && payload === failOn && failMarker !== undefined && !existsSync(failMarker)) {
       writeFileSync(failMarker, payload);
+      if (failMode === 'exit') process.exit(3); // in a worker thread this ends the thread only
       throw new Error(`injected failure at payload ${payload}`);
     }
     const next = (this.#seq.value() ?? 0) + 1;

@@ -328,9 +328,10 @@ export class Task implements TaskId {
   }
 
   /** End of input: finish operators head first (their last records still flow), then signal end of data. */
-  #endInput(): void {
+  #endInput(drain = true): void {
     this.#state = 'finishing';
-    if (this.#source) this.#source.processWatermark(MAX_WATERMARK);
+    // A bounded end fires every event-time timer; a stop-with-savepoint does not (the job goes on after restore).
+    if (this.#source && drain) this.#source.processWatermark(MAX_WATERMARK);
     let i = 0;
     const next = (): void => {
       while (i < this.#operators.length) {
@@ -440,20 +441,39 @@ export class Task implements TaskId {
 
   /** Stop-with-savepoint: a source ends its input early, as if it were bounded. */
   stopSource(): void {
-    if (this.#source && this.#state === 'running') this.enqueue(() => { if (this.#state === 'running') this.#endInput(); });
+    if (this.#source && this.#state === 'running') this.enqueue(() => { if (this.#state === 'running') this.#endInput(false); });
   }
 
-  /** Closes every operator (after the job reached its end). */
-  async close(): Promise<void> {
-    this.#state = 'closing';
-    for (let i = 0; i < this.#operators.length; i++) {
-      try {
-        await this.#operators[i]!.close();
-      } catch (e) {
-        throw attribute(e, this.#infos[i]!, undefined, 'close()');
-      }
-    }
-    this.#state = 'finished';
+  /**
+   * Closes every operator after the job reached its end. Goes through the mailbox, so that
+   * actions queued before (a checkpoint-complete whose commit is still running) finish first.
+   */
+  close(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.enqueue(() => {
+        this.#state = 'closing';
+        let i = 0;
+        const next = (): void => {
+          while (i < this.#operators.length) {
+            const index = i++;
+            let result: void | Promise<void>;
+            try {
+              result = this.#operators[index]!.close();
+            } catch (e) {
+              reject(attribute(e, this.#infos[index]!, undefined, 'close()'));
+              return;
+            }
+            if (result instanceof Promise) {
+              result.then(next, (e: unknown) => reject(attribute(e, this.#infos[index]!, undefined, 'close()')));
+              return;
+            }
+          }
+          this.#state = 'finished';
+          resolve();
+        };
+        next();
+      });
+    });
   }
 
   /** Best-effort close after a failure: errors here are secondary and ignored. */

@@ -55,3 +55,53 @@ test('a user function throwing once mid-run: the job restarts from the last chec
     removeDir(dir);
   }
 });
+
+test('a worker thread that dies mid-run: the job recovers by itself, exactly once', async () => {
+  const dir = tempDir('worker-exit');
+  try {
+    const input = join(dir, 'in.txt');
+    writeSequenceInput(input, 20_000, 13);
+    const r = await runWeir(['run', 'examples/sequence.ts', '--input', input, '--output', join(dir, 'out'), '--parallelism', '2',
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '100', '--throttle-us', '30',
+      '--fail-on', 'p9000', '--fail-mode', 'exit', '--fail-marker', join(dir, 'failed-once'), '--no-progress'],
+    { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /worker thread of slot \d exited unexpectedly \(exit code 3\)/);
+    assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out')), []);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('SIGTERM stops with a savepoint; restoring it at parallelism 3, then at 1, stays exactly once', async () => {
+  const dir = tempDir('savepoint');
+  try {
+    const input = join(dir, 'in.txt');
+    writeSequenceInput(input, 80_000, 29);
+    const base = ['run', 'examples/sequence.ts', '--input', input, '--output', join(dir, 'out'),
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '200', '--throttle-us', '40', '--no-progress'];
+    const stopAfter = async (args: string[], ms: number): Promise<string> => {
+      const child = startWeir(args);
+      const timer = setTimeout(() => child.kill('SIGTERM'), ms);
+      const r = await waitFor(child, 120_000);
+      clearTimeout(timer);
+      assert.equal(r.code, 0, r.stderr);
+      const m = /^savepoint: (.+)$/m.exec(r.stderr);
+      assert.ok(m, `no savepoint line in: ${r.stderr}`);
+      return m[1]!;
+    };
+    const first = await stopAfter([...base, '--parallelism', '2'], 1200);
+    const partial = checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out'));
+    assert.ok(partial.some((p) => /output has \d+ lines/.test(p)), 'the first run must have stopped before the end');
+    const second = await stopAfter([...base, '--parallelism', '3', '--restore', first], 1000);
+    const r = await runWeir([...base, '--parallelism', '1', '--restore', second], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out')), []);
+    // `weir checkpoints` lists the savepoints with their operators.
+    const list = await runWeir(['checkpoints', join(dir, 'cp', 'savepoints')]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /Sequence/);
+  } finally {
+    removeDir(dir);
+  }
+});

@@ -35,7 +35,7 @@ export function waitFor(child: ChildProcess & { out: { stdout: string; stderr: s
       child.kill('SIGKILL');
       reject(new Error(`weir did not finish within ${timeoutMs} ms\nstdout: ${child.out.stdout.slice(-2000)}\nstderr: ${child.out.stderr.slice(-2000)}`));
     }, timeoutMs);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       // Let the pipes drain.
       setImmediate(() => resolvePromise({ code, signal, stdout: child.out.stdout, stderr: child.out.stderr }));
