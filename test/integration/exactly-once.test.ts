@@ -2,9 +2,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeDir, runWeir, startWeir, tempDir, waitFor } from './helpers.ts';
+import { readOutputLines, removeDir, runWeir, startWeir, tempDir, waitFor } from './helpers.ts';
 import { checkSequenceOutput, writeSequenceInput } from './sequence-check.ts';
 
 const LINES = 60_000;
@@ -101,6 +101,71 @@ test('SIGTERM stops with a savepoint; restoring it at parallelism 3, then at 1, 
     const list = await runWeir(['checkpoints', join(dir, 'cp', 'savepoints')]);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /Sequence/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+/** Every input line at least once (duplicates allowed): the at-least-once guarantee. */
+function missingLines(input: string, outputDir: string): string[] {
+  const seen = new Set(readOutputLines(outputDir).map((l) => { const [k, , p] = l.split(','); return `${k},${p}`; }));
+  return input.split('\n').filter((l) => l && !seen.has(l)).slice(0, 10);
+}
+
+test('at-least-once mode: killed and restored, no input line is lost', async () => {
+  const dir = tempDir('alo');
+  try {
+    const input = join(dir, 'in.txt');
+    writeSequenceInput(input, 30_000, 17);
+    const args = ['run', 'examples/sequence.ts', '--input', input, '--output', join(dir, 'out'), '--parallelism', '2',
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '100', '--checkpoint-mode', 'at-least-once',
+      '--throttle-us', '40', '--restore', 'latest', '--no-progress'];
+    const child = startWeir(args);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 1500);
+    const first = await waitFor(child, 60_000);
+    clearTimeout(killer);
+    assert.equal(first.signal, 'SIGKILL', 'the first run must be killed mid-way');
+    const r = await runWeir(args, { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(missingLines(readFileSync(input, 'utf8'), join(dir, 'out')), []);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a corrupted checkpoint file is detected, named, and the previous retained checkpoint is used', async () => {
+  const dir = tempDir('corrupt');
+  try {
+    const input = join(dir, 'in.txt');
+    writeSequenceInput(input, 80_000, 19);
+    const args = ['run', 'examples/sequence.ts', '--input', input, '--output', join(dir, 'out'), '--parallelism', '2',
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '100', '--retained-checkpoints', '2',
+      '--throttle-us', '40', '--no-progress'];
+    const child = startWeir(args);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 2500);
+    await waitFor(child, 60_000);
+    clearTimeout(killer);
+    const jobDir = join(dir, 'cp', 'sequence');
+    const completed = readdirSync(jobDir)
+      .filter((d) => d.startsWith('chk-') && existsSync(join(jobDir, d, '_metadata')))
+      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+    assert.ok(completed.length === 2, `two retained checkpoints expected, found ${completed.join(', ')}`);
+    const latest = join(jobDir, completed[1]!);
+    const victim = readdirSync(latest).find((f) => f.includes('keyed'))!;
+    const bytes = readFileSync(join(latest, victim));
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(join(latest, victim), bytes);
+
+    // Restoring that checkpoint explicitly fails, naming the file.
+    const explicit = await runWeir([...args, '--restore', latest]);
+    assert.equal(explicit.code, 1);
+    assert.match(explicit.stderr, new RegExp(`WEIR_CHECKPOINT_CORRUPT.*${victim}`));
+
+    // --restore latest warns about it and falls back to the previous one; nothing is lost.
+    const r = await runWeir([...args, '--restore', 'latest'], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`warning: .*${victim}`));
+    assert.deepEqual(missingLines(readFileSync(input, 'utf8'), join(dir, 'out')), []);
   } finally {
     removeDir(dir);
   }
