@@ -1,0 +1,367 @@
+// The benchmark suite (`npm run bench`): Weir against hand-written single-thread loops, fresh process per run.
+//
+//   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--only wordcount|engine-cost|<config>]
+//
+// Every configuration runs in its own process (no JIT or heap state shared between configurations);
+// configurations are interleaved round by round, starting one later each round, so a slow spell of the
+// machine spreads over all of them instead of landing on one. Per configuration it prints the median
+// and range over the rounds, then ratios of medians. Weir's rate uses the job time of its summary line
+// (bundling and process start excluded); the baselines measure themselves inside the process the same
+// way. Whole-process wall times are printed alongside. Checks on the results run after all timing.
+// The corpus is generated once per size and kept under data/bench/ (gitignored).
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { generateCorpus } from '../scripts/gen-corpus.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = join(root, 'data', 'bench');
+const weir = join(root, 'bin', 'weir');
+
+// ---- options ----
+const opts = parseArgs(process.argv.slice(2));
+
+function parseArgs(argv) {
+  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, only: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].startsWith('--') ? splitEq(argv[i].slice(2)) : [argv[i], undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) usage(`--${name} needs a value`);
+      return v;
+    };
+    const int = () => {
+      const v = value();
+      const n = Number(v.replaceAll('_', ''));
+      if (!Number.isInteger(n) || n < 1) usage(`--${name} must be an integer ≥ 1, got "${v}"`);
+      return n;
+    };
+    switch (name) {
+      case 'rounds': o.rounds = int(); break;
+      case 'words': o.words = int(); break;
+      case 'files': o.files = int(); break;
+      case 'records': o.records = int(); break;
+      case 'only': o.only = value().split(','); break;
+      case 'help': usage(); break;
+      default: usage(`unknown option "${argv[i]}"`);
+    }
+  }
+  return o;
+}
+
+function splitEq(s) {
+  const eq = s.indexOf('=');
+  return eq < 0 ? [s, undefined] : [s.slice(0, eq), s.slice(eq + 1)];
+}
+
+function usage(error) {
+  if (error) process.stderr.write(`bench: ${error}\n`);
+  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--only <benchmark|config>[,...]]\n');
+  process.exit(error ? 1 : 0);
+}
+
+// ---- running one process ----
+/** Runs a command to completion; resolves with its output and wall time, rejects on a non-zero exit. */
+function runProcess(args, label) {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const wallSeconds = (performance.now() - started) / 1000;
+      if (code !== 0) reject(new Error(`${label}: exited with ${code ?? signal}\n$ node ${args.join(' ')}\n${stderr}${stdout}`));
+      else resolvePromise({ stdout, stderr, wallSeconds });
+    });
+  });
+}
+
+const SUMMARY = /^weir: job "([^"]*)" finished in ([\d.]+) s/m;
+const STAGE = /^ {2}(.+?)\s+in\s+(\d+)\s+out\s+(\d+)$/;
+
+/** The job time and per-stage counts from Weir's closing summary on stderr. */
+function parseSummary(stderr, label) {
+  const m = SUMMARY.exec(stderr);
+  if (!m) throw new Error(`${label}: no "weir: job ... finished in" line on stderr:\n${stderr}`);
+  const stages = [];
+  for (const line of stderr.slice(m.index).split('\n').slice(1)) {
+    const s = STAGE.exec(line);
+    if (s) stages.push({ name: s[1], recordsIn: Number(s[2]), recordsOut: Number(s[3]) });
+  }
+  return { jobSeconds: Number(m[2]), stages };
+}
+
+/** A baseline: one JSON line on stdout with its own in-process seconds. */
+async function runBaseline(args, label, units) {
+  const r = await runProcess(args, label);
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  return { jobSeconds: result.seconds, wallSeconds: r.wallSeconds, units, result };
+}
+
+async function runWeir(args, label, units) {
+  const r = await runProcess([weir, 'run', ...args, '--no-progress'], label);
+  const s = parseSummary(r.stderr, label);
+  return { jobSeconds: s.jobSeconds, wallSeconds: r.wallSeconds, units, stages: s.stages, stderr: r.stderr };
+}
+
+// ---- the corpus ----
+function corpus(words, files) {
+  const dir = join(dataDir, `corpus-${words}w-${files}f`);
+  const marker = `${dir}.json`;
+  if (existsSync(marker)) return { dir, words: JSON.parse(readFileSync(marker, 'utf8')).words };
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(`generating a ${words}-word corpus in ${files} files under ${dir} ...`);
+  const started = performance.now();
+  const written = generateCorpus(dir, words, files);
+  writeFileSync(marker, `${JSON.stringify({ words: written, files })}\n`);
+  process.stdout.write(` ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return { dir, words: written };
+}
+
+// ---- benchmarks ----
+/**
+ * A benchmark: configurations (each one process run), the rate's unit, the ratios to print
+ * (numerator, denominator config names) and the checks to make after timing.
+ */
+function wordcountBenchmark() {
+  let cached;
+  /** The corpus, generated on first use so that `--only engine-cost` never writes it. */
+  const corpusNow = () => (cached ??= corpus(opts.words, opts.files));
+  const outDir = (name) => join(dataDir, 'out', name);
+  const job = 'bench/jobs/wordcount-bench.ts';
+  const weirConfig = (name, parallelism, sink) => ({
+    name,
+    run: () => {
+      const c = corpusNow();
+      const args = [job, '--parallelism', String(parallelism), '--input', c.dir];
+      if (sink === 'file') {
+        rmSync(outDir(name), { recursive: true, force: true });
+        args.push('--sink', 'file', '--output', outDir(name));
+      }
+      return runWeir(args, name, c.words);
+    },
+  });
+  return {
+    name: 'wordcount',
+    title: `Word count, ${opts.words} words in ${opts.files} files (data/bench/corpus-${opts.words}w-${opts.files}f)`,
+    unit: 'words/s',
+    configs: [
+      { name: 'baseline', run: () => { const c = corpusNow(); return runBaseline(['bench/baseline-wordcount.mjs', c.dir], 'baseline', c.words); } },
+      weirConfig('weir-p1', 1, 'discard'),
+      weirConfig('weir-p2', 2, 'discard'),
+      weirConfig('weir-p1-file', 1, 'file'),
+      weirConfig('weir-p2-file', 2, 'file'),
+    ],
+    ratios: [
+      ['weir-p1', 'baseline'], ['weir-p2', 'baseline'], ['weir-p2', 'weir-p1'],
+      ['weir-p1-file', 'weir-p1'], ['weir-p2-file', 'weir-p2'], ['weir-p2-file', 'baseline'],
+    ],
+    check: (runs) => {
+      const c = corpusNow();
+      const base = runs.get('baseline');
+      if (base) {
+        for (const r of base) {
+          assert.equal(r.result.words, c.words, 'baseline: words counted ≠ words the corpus generator wrote');
+          assert.equal(r.result.distinct, base[0].result.distinct, 'baseline: distinct words differ between rounds');
+        }
+      }
+      const distinct = base?.[0].result.distinct;
+      for (const [name, list] of runs) {
+        if (name === 'baseline') continue;
+        for (const r of list) {
+          const first = r.stages[0];
+          const last = r.stages.at(-1);
+          assert.ok(first && last, `${name}: no stages in the summary`);
+          assert.equal(first.recordsOut, c.words, `${name}: the tokenizer emitted ${first.recordsOut} words, expected ${c.words}`);
+          assert.equal(last.recordsIn, c.words, `${name}: the last stage received ${last.recordsIn} words, expected ${c.words}`);
+        }
+        if (name.endsWith('-file')) {
+          // Running counts: the largest count written per word is its total.
+          const totals = readCounts(outDir(name));
+          let sum = 0;
+          for (const n of totals.values()) sum += n;
+          assert.equal(sum, c.words, `${name}: the final counts in ${outDir(name)} add up to ${sum}, expected ${c.words}`);
+          if (distinct !== undefined) assert.equal(totals.size, distinct, `${name}: ${totals.size} distinct words written, the baseline found ${distinct}`);
+          rmSync(outDir(name), { recursive: true, force: true });
+        }
+      }
+    },
+  };
+}
+
+/** word → largest count written, over the committed part files of a FileSink directory. */
+function readCounts(dir) {
+  const totals = new Map();
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith('.') || f.startsWith('_')) continue;
+    const text = readFileSync(join(dir, f), 'utf8');
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const tab = text.lastIndexOf('\t', end);
+      if (tab > start) {
+        const word = text.slice(start, tab);
+        const n = Number(text.slice(tab + 1, end));
+        if (!(totals.get(word) >= n)) totals.set(word, n);
+      }
+      start = end + 1;
+    }
+  }
+  return totals;
+}
+
+function engineCostBenchmark() {
+  const n = opts.records;
+  const job = 'bench/jobs/engine-cost.ts';
+  const weirConfig = (name, parallelism, rebalance) => ({
+    name,
+    rebalance,
+    parallelism,
+    run: () => runWeir([job, '--parallelism', String(parallelism), '--count', String(n), ...(rebalance ? ['--rebalance'] : [])], name, n),
+  });
+  const configs = [
+    { name: 'baseline', run: () => runBaseline(['bench/baseline-engine.mjs', String(n)], 'baseline', n) },
+    weirConfig('weir-p1-chained', 1, false),
+    weirConfig('weir-p1-rebalance', 1, true),
+    weirConfig('weir-p2-rebalance', 2, true),
+  ];
+  return {
+    name: 'engine-cost',
+    title: `Engine cost, generator → map → filter → discard, ${n} records`,
+    unit: 'records/s',
+    configs,
+    ratios: [
+      ['weir-p1-chained', 'baseline'], ['weir-p1-rebalance', 'weir-p1-chained'],
+      ['weir-p2-rebalance', 'weir-p1-chained'], ['weir-p2-rebalance', 'weir-p1-rebalance'], ['weir-p2-rebalance', 'baseline'],
+    ],
+    check: async (runs) => {
+      for (const r of runs.get('baseline') ?? []) assert.equal(r.result.passed, n, 'baseline: records passed ≠ records');
+      for (const config of configs.slice(1)) {
+        const list = runs.get(config.name);
+        if (!list) continue;
+        if (config.rebalance) {
+          for (const r of list) assert.equal(r.stages.at(-1)?.recordsIn, n, `${config.name}: the filter stage received ${r.stages.at(-1)?.recordsIn} records, expected ${n}`);
+        }
+        // One untimed run with a counting filter: a chained job shows no counts in its summary.
+        const args = [job, '--parallelism', String(config.parallelism), '--count', String(n), '--verify', ...(config.rebalance ? ['--rebalance'] : [])];
+        const v = await runWeir(args, `${config.name} --verify`, n);
+        let passed = 0;
+        let sum = 0;
+        for (const m of v.stderr.matchAll(/^engine-cost: subtask passed (\d+) sum (\d+)$/gm)) { passed += Number(m[1]); sum += Number(m[2]); }
+        assert.equal(passed, n, `${config.name} --verify: the filter saw ${passed} records, expected ${n}`);
+        assert.equal(sum, (n * (n + 1)) / 2, `${config.name} --verify: the filter saw the wrong values (sum ${sum})`);
+      }
+    },
+  };
+}
+
+// ---- statistics and printing ----
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function fmtRate(x) {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(1)}k`;
+  return x.toFixed(0);
+}
+
+function summarize(list) {
+  const rate = list.map((r) => r.units / r.jobSeconds);
+  const wallRate = list.map((r) => r.units / r.wallSeconds);
+  const job = list.map((r) => r.jobSeconds);
+  const wall = list.map((r) => r.wallSeconds);
+  const stat = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  return { rate: stat(rate), wallRate: stat(wallRate), job: stat(job), wall: stat(wall) };
+}
+
+function printTable(bench, stats) {
+  const u = bench.unit;
+  const rows = [[
+    'config', `${u} (job time)`, 'range', 'job s', `${u} (process)`, 'process s',
+  ]];
+  for (const c of bench.configs) {
+    const s = stats.get(c.name);
+    if (!s) continue;
+    rows.push([
+      c.name,
+      fmtRate(s.rate.median), `${fmtRate(s.rate.min)}–${fmtRate(s.rate.max)}`,
+      `${s.job.median.toFixed(2)} (${s.job.min.toFixed(2)}–${s.job.max.toFixed(2)})`,
+      fmtRate(s.wallRate.median),
+      `${s.wall.median.toFixed(2)} (${s.wall.min.toFixed(2)}–${s.wall.max.toFixed(2)})`,
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) process.stdout.write(`  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}\n`);
+  const short = bench.configs.filter((c) => !c.name.startsWith('baseline') && stats.get(c.name) && stats.get(c.name).job.median < 0.5).map((c) => c.name);
+  if (short.length > 0) {
+    process.stdout.write(`  note: job time under 0.5 s for ${short.join(', ')}: Weir's summary prints 2 decimals, so use more --words/--records\n`);
+  }
+  process.stdout.write('\n  ratios of medians (job-time rate; whole-process rate):\n');
+  for (const [a, b] of bench.ratios) {
+    const sa = stats.get(a);
+    const sb = stats.get(b);
+    if (!sa || !sb) continue;
+    const label = `${a} / ${b}`;
+    process.stdout.write(`    ${label.padEnd(40)} ${(sa.rate.median / sb.rate.median).toFixed(3).padStart(7)}  ${(sa.wallRate.median / sb.wallRate.median).toFixed(3).padStart(7)}\n`);
+  }
+}
+
+// ---- main ----
+/** --only keeps whole benchmarks by name, or configurations by name (`weir-p1`) or by `<benchmark>/<config>`. */
+const selected = (bench) => {
+  if (!opts.only) return bench;
+  if (opts.only.includes(bench.name)) return bench;
+  const configs = bench.configs.filter((c) => opts.only.includes(c.name) || opts.only.includes(`${bench.name}/${c.name}`));
+  return configs.length > 0 ? { ...bench, configs } : undefined;
+};
+
+const benchmarks = [wordcountBenchmark(), engineCostBenchmark()];
+if (opts.only && benchmarks.every((b) => selected(b) === undefined)) {
+  const names = benchmarks.flatMap((b) => [b.name, ...b.configs.map((c) => `${b.name}/${c.name}`)]);
+  usage(`--only: nothing matches "${opts.only.join(',')}" (known: ${names.join(', ')})`);
+}
+mkdirSync(dataDir, { recursive: true });
+process.stdout.write(`weir bench: node ${process.version}, ${opts.rounds} round(s), every configuration in a fresh process\n`);
+const report = { node: process.version, rounds: opts.rounds, at: new Date().toISOString(), benchmarks: {} };
+let failed = false;
+for (const all of benchmarks) {
+  const bench = selected(all);
+  if (!bench) continue;
+  process.stdout.write(`\n${bench.title}\n`);
+  const runs = new Map(bench.configs.map((c) => [c.name, []]));
+  for (let round = 0; round < opts.rounds; round++) {
+    for (let k = 0; k < bench.configs.length; k++) {
+      const c = bench.configs[(k + round) % bench.configs.length];
+      const r = await c.run();
+      runs.get(c.name).push(r);
+      process.stdout.write(`  round ${round + 1}  ${c.name.padEnd(20)} ${fmtRate(r.units / r.jobSeconds).padStart(8)} ${bench.unit}  job ${r.jobSeconds.toFixed(2)} s  process ${r.wallSeconds.toFixed(2)} s\n`);
+    }
+  }
+  const stats = new Map([...runs].map(([name, list]) => [name, summarize(list)]));
+  process.stdout.write('\n');
+  printTable(bench, stats);
+  try {
+    await bench.check(runs);
+    process.stdout.write('  checks: ok\n');
+  } catch (e) {
+    failed = true;
+    process.stdout.write(`  checks: FAILED: ${e.message}\n`);
+  }
+  report.benchmarks[bench.name] = Object.fromEntries(stats);
+}
+const resultsDir = join(dataDir, 'results');
+mkdirSync(resultsDir, { recursive: true });
+const file = join(resultsDir, `${report.at.replaceAll(':', '-')}.json`);
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`\nresults: ${file}\n`);
+process.exitCode = failed ? 1 : 0;
