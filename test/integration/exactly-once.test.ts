@@ -4,10 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readOutputLines, removeDir, runWeir, startWeir, tempDir, waitFor } from './helpers.ts';
+import {
+  completedCheckpoints, readOutputLines, removeDir, runWeir, signalAfterNextCheckpoint, startWeir, tempDir, waitFor, waitUntil,
+} from './helpers.ts';
 import { checkSequenceOutput, writeSequenceInput } from './sequence-check.ts';
 
-const LINES = 60_000;
+const LINES = 100_000;
 
 test('kill -9 of the whole weir run at arbitrary moments, resumed with --restore latest: exactly once', async (t) => {
   const dir = tempDir('kill9');
@@ -15,22 +17,21 @@ test('kill -9 of the whole weir run at arbitrary moments, resumed with --restore
     const input = join(dir, 'in.txt');
     writeSequenceInput(input, LINES, 37);
     const args = ['run', 'examples/sequence.ts', '--input', input, '--output', join(dir, 'out'), '--parallelism', '2',
-      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '150', '--throttle-us', '40', '--restore', 'latest', '--no-progress'];
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '150', '--throttle-us', '60', '--restore', 'latest', '--no-progress'];
     let kills = 0;
     let seed = 99;
-    for (let attempt = 0; attempt < 12; attempt++) {
+    for (let attempt = 0; attempt < 30; attempt++) {
       const child = startWeir(args);
       seed = (seed * 1103515245 + 12345) % 2147483648;
-      const killAfter = 700 + (seed % 1500);
-      const killer = setTimeout(() => { child.kill('SIGKILL'); }, killAfter);
+      // An arbitrary moment: some time after this run's first checkpoint, mid-checkpoint or between two.
+      void signalAfterNextCheckpoint(child, join(dir, 'cp', 'sequence'), 'SIGKILL', seed % 400);
       const r = await waitFor(child, 120_000);
-      clearTimeout(killer);
       if (r.signal === 'SIGKILL') { kills++; continue; }
       assert.equal(r.code, 0, r.stderr);
       break;
     }
     t.diagnostic(`killed ${kills} times`);
-    assert.ok(kills >= 2, `the run must have been killed mid-way at least twice (killed ${kills})`);
+    assert.ok(kills >= 3, `the run must have been killed mid-way at least 3 times (killed ${kills})`);
     const problems = checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out'));
     assert.deepEqual(problems, []);
   } finally {
@@ -77,23 +78,22 @@ test('SIGTERM stops with a savepoint; restoring it at parallelism 3, then at 1, 
   const dir = tempDir('savepoint');
   try {
     const input = join(dir, 'in.txt');
-    writeSequenceInput(input, 80_000, 29);
+    writeSequenceInput(input, 60_000, 29);
     const base = ['run', 'examples/sequence.ts', '--input', input, '--output', join(dir, 'out'),
-      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '200', '--throttle-us', '40', '--no-progress'];
-    const stopAfter = async (args: string[], ms: number): Promise<string> => {
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '100', '--throttle-us', '50', '--no-progress'];
+    const stopAfterCheckpoint = async (args: string[]): Promise<string> => {
       const child = startWeir(args);
-      const timer = setTimeout(() => child.kill('SIGTERM'), ms);
+      assert.ok(await signalAfterNextCheckpoint(child, join(dir, 'cp', 'sequence'), 'SIGTERM', 100), 'the run ended before it could be stopped');
       const r = await waitFor(child, 120_000);
-      clearTimeout(timer);
       assert.equal(r.code, 0, r.stderr);
       const m = /^savepoint: (.+)$/m.exec(r.stderr);
       assert.ok(m, `no savepoint line in: ${r.stderr}`);
       return m[1]!;
     };
-    const first = await stopAfter([...base, '--parallelism', '2'], 1200);
+    const first = await stopAfterCheckpoint([...base, '--parallelism', '2']);
     const partial = checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out'));
     assert.ok(partial.some((p) => /output has \d+ lines/.test(p)), 'the first run must have stopped before the end');
-    const second = await stopAfter([...base, '--parallelism', '3', '--restore', first], 1000);
+    const second = await stopAfterCheckpoint([...base, '--parallelism', '3', '--restore', first]);
     const r = await runWeir([...base, '--parallelism', '1', '--restore', second], { timeoutMs: 120_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out')), []);
@@ -116,14 +116,15 @@ test('at-least-once mode: killed and restored, no input line is lost', async () 
   const dir = tempDir('alo');
   try {
     const input = join(dir, 'in.txt');
-    writeSequenceInput(input, 30_000, 17);
+    writeSequenceInput(input, 80_000, 17);
     const args = ['run', 'examples/sequence.ts', '--input', input, '--output', join(dir, 'out'), '--parallelism', '2',
       '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '100', '--checkpoint-mode', 'at-least-once',
       '--throttle-us', '40', '--restore', 'latest', '--no-progress'];
     const child = startWeir(args);
-    const killer = setTimeout(() => child.kill('SIGKILL'), 1500);
+    // Kill once a checkpoint completed, mid-way through the input.
+    assert.ok(await waitUntil(() => completedCheckpoints(join(dir, 'cp', 'sequence')).length >= 1, child), 'no checkpoint completed');
+    child.kill('SIGKILL');
     const first = await waitFor(child, 60_000);
-    clearTimeout(killer);
     assert.equal(first.signal, 'SIGKILL', 'the first run must be killed mid-way');
     const r = await runWeir(args, { timeoutMs: 120_000 });
     assert.equal(r.code, 0, r.stderr);
@@ -142,18 +143,18 @@ test('a corrupted checkpoint file is detected, named, and the previous retained 
       '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '100', '--retained-checkpoints', '2',
       '--throttle-us', '40', '--no-progress'];
     const child = startWeir(args);
-    const killer = setTimeout(() => child.kill('SIGKILL'), 2500);
-    await waitFor(child, 60_000);
-    clearTimeout(killer);
     const jobDir = join(dir, 'cp', 'sequence');
-    const completed = readdirSync(jobDir)
-      .filter((d) => d.startsWith('chk-') && existsSync(join(jobDir, d, '_metadata')))
-      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
-    assert.ok(completed.length === 2, `two retained checkpoints expected, found ${completed.join(', ')}`);
-    const latest = join(jobDir, completed[1]!);
+    // Two retained checkpoints, and a third one on its way so that retention ran: kill then.
+    assert.ok(await waitUntil(() => existsSync(join(jobDir, 'chk-3', '_metadata')), child), 'checkpoint 3 never completed');
+    child.kill('SIGKILL');
+    await waitFor(child, 60_000);
+    const completed = completedCheckpoints(jobDir);
+    assert.ok(completed.length >= 2, `two retained checkpoints expected, found ${completed.join(", ")}`);
+    const latest = join(jobDir, completed[completed.length - 1]!);
     const victim = readdirSync(latest).find((f) => f.includes('keyed'))!;
     const bytes = readFileSync(join(latest, victim));
-    bytes[bytes.length >> 1] ^= 0xff;
+    const middle = bytes.length >> 1;
+    bytes[middle] = bytes[middle]! ^ 0xff;
     writeFileSync(join(latest, victim), bytes);
 
     // Restoring that checkpoint explicitly fails, naming the file.

@@ -1,7 +1,7 @@
 // Shared helpers of the integration tests: run bin/weir as a real child process, read output files.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -59,4 +59,38 @@ export function readOutputLines(dir: string): string[] {
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) if (line !== '') lines.push(line);
   }
   return lines;
+}
+
+/** Completed checkpoints (those with `_metadata`) of a job directory, oldest first. */
+export function completedCheckpoints(jobDir: string): string[] {
+  if (!existsSync(jobDir)) return [];
+  return readdirSync(jobDir)
+    .filter((d) => d.startsWith('chk-') && existsSync(join(jobDir, d, '_metadata')))
+    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+}
+
+/** Polls until `condition` holds; false when the child exited or the time ran out first. */
+export async function waitUntil(condition: () => boolean, child: ChildProcess, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
+/**
+ * Sends `signal` once a checkpoint newer than any present at the call completed (proof of
+ * progress in this run), plus `extraMs`. Returns false when the run ended first.
+ */
+export async function signalAfterNextCheckpoint(child: ChildProcess, jobDir: string, signal: NodeJS.Signals, extraMs = 0): Promise<boolean> {
+  const before = completedCheckpoints(jobDir).map((d) => Number(d.slice(4)));
+  const highest = before.length > 0 ? Math.max(...before) : 0;
+  const ok = await waitUntil(() => completedCheckpoints(jobDir).some((d) => Number(d.slice(4)) > highest), child, 120_000);
+  if (!ok) return false;
+  if (extraMs > 0) await new Promise((r) => setTimeout(r, extraMs));
+  if (child.exitCode !== null || child.signalCode !== null) return false;
+  child.kill(signal);
+  return true;
 }
