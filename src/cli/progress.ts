@@ -54,12 +54,12 @@ export class ProgressReporter implements JobListener {
     this.#clear();
     const secs = result.wallTimeMs / 1000;
     const names = Object.keys(result.recordsIn);
-    const sourceOut = names.length > 0 ? result.recordsOut[names[0]!] ?? 0 : 0;
+    const sourceIn = names.length > 0 ? result.recordsIn[names[0]!] ?? 0 : 0;
     const lines = [`weir: job "${result.jobName}" finished in ${secs.toFixed(2)} s (restarts ${result.restarts}, checkpoints ${result.completedCheckpoints})`];
     for (const name of names) {
       lines.push(`  ${truncate(name, 60).padEnd(60)} in ${String(result.recordsIn[name]).padStart(11)}  out ${String(result.recordsOut[name]).padStart(11)}`);
     }
-    lines.push(`  throughput: ${fmt(sourceOut / Math.max(secs, 1e-9))} records/s from the first source`);
+    lines.push(`  throughput: ${fmt(sourceIn / Math.max(secs, 1e-9))} records/s read by the first source`);
     return `${lines.join('\n')}\n`;
   }
 

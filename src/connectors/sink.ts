@@ -23,6 +23,10 @@ export interface SinkWriter<T, C, S> {
   prepareCommit(): Promise<C[]> | C[];
   snapshotState(checkpointId: number): S[];
   close(): Promise<void> | void;
+  /** Optional: how often (ms) the writer wants `onProcessingTime` (e.g. time-based rolling). */
+  readonly checkInterval?: number;
+  /** Optional: called from the task's thread between records, about every `checkInterval` ms. */
+  onProcessingTime?(now: number): void;
 }
 
 /** Publishes committables. Must be idempotent: after a restore the same committable may come again. */

@@ -192,6 +192,7 @@ export class CheckpointCoordinator {
         p.writes.push(p.storage.writeState(stateFileName(op.uid, ack.task.subtask, role), data).then((h) => { roles[role] = h; }));
       };
       if (op.keyed && op.keyed.byteLength > 0) write('keyed', op.keyed);
+      if (op.timers && op.timers.byteLength > 0) write('timers', op.timers);
       if (op.operator && Object.keys(op.operator).length > 0) write('operator', serialize(op.operator));
     }
     if (p.waiting.size === 0) void this.#complete(p);

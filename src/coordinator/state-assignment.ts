@@ -35,10 +35,13 @@ export async function buildRestoreAssignments(
     }
     const p = target.parallelism;
     const keyedBlobs: Uint8Array[] = [];
+    const timerBlobs: Uint8Array[] = [];
     const oldOperatorStates: OperatorStateSnapshot[] = Array.from({ length: op.parallelism }, () => ({}));
     for (const sub of op.subtasks) {
       const keyed = sub.handles['keyed'];
       if (keyed) keyedBlobs.push(await checkpoint.readState(keyed));
+      const timers = sub.handles['timers'];
+      if (timers) timerBlobs.push(await checkpoint.readState(timers));
       const operator = sub.handles['operator'];
       if (operator) oldOperatorStates[sub.subtask] = deserialize(await checkpoint.readState(operator)) as OperatorStateSnapshot;
     }
@@ -48,7 +51,8 @@ export async function buildRestoreAssignments(
     for (let s = 0; s < p; s++) {
       const mine = KeyGroupRange.forOperator(graph.maxParallelism, p, s);
       const keyed = keyedBlobs.filter((_, i) => ranges[i]!.start <= mine.end && ranges[i]!.end >= mine.start);
-      perSubtask.push({ keyed, operator: operatorStates[s] });
+      // Timer blobs are few and small: every subtask gets all and keeps its own key groups.
+      perSubtask.push({ keyed, timers: timerBlobs, operator: operatorStates[s] });
     }
     result.set(op.uid, perSubtask);
   }

@@ -23,6 +23,8 @@ export interface OperatorContext {
   /** Present for operators on a keyed stream. */
   readonly timers: InternalTimerService | undefined;
   readonly operatorState: OperatorStateBackend;
+  /** The processing-time clock (wall clock in a task; the harness's clock in tests). */
+  currentProcessingTime(): number;
   /** Asks the task to call `onProcessingTime(now)` at (or soon after) `time`. */
   scheduleProcessingTime(time: number): void;
   /** Sends records gathered by a collect sink to the client. */

@@ -19,6 +19,8 @@ export function taskKey(t: TaskId): string {
 export interface OperatorRestore {
   /** Keyed state blobs (from any old subtasks); the backend keeps only its key groups. */
   readonly keyed: Uint8Array[];
+  /** Timer blobs (from any old subtasks); the timer service keeps only its key groups. */
+  readonly timers: Uint8Array[];
   readonly operator: OperatorStateSnapshot | undefined;
 }
 
@@ -43,6 +45,7 @@ export interface Deployment {
 export interface OperatorSnapshotData {
   readonly uid: string;
   readonly keyed: Uint8Array | undefined;
+  readonly timers: Uint8Array | undefined;
   readonly operator: OperatorStateSnapshot | undefined;
 }
 

@@ -62,8 +62,7 @@ export class Task implements TaskId {
   #watermark = Number.NEGATIVE_INFINITY;
   #ended: boolean[];
   #endedCount = 0;
-  recordsIn = 0;
-  #sinkRecords = 0;
+  #recordsIn = 0;
 
   constructor(options: {
     vertex: JobVertex;
@@ -97,12 +96,14 @@ export class Task implements TaskId {
       const restored = deployment.restore?.[node.uid];
       if (restored) {
         if (keyedBackend && restored.keyed.length > 0) keyedBackend.restore(restored.keyed);
+        if (timers && restored.timers.length > 0) timers.restore(restored.timers);
         if (restored.operator) operatorState.restore(restored.operator);
       }
       const context: OperatorContext = {
         operatorName: node.name, uid: node.uid, subtaskIndex: deployment.subtask, parallelism: vertex.parallelism,
         maxParallelism: config.maxParallelism, jobArgs: options.services.jobArgs, checkpointing: config.checkpoint.interval > 0,
         keyedBackend, timers, operatorState,
+        currentProcessingTime: () => Date.now(),
         scheduleProcessingTime: (time) => this.#services.scheduleProcessingTime(this, time),
         reportCollected: (records) => this.#services.report({ type: 'collected', sinkId: node.transformationId, records }),
         writeText: (stream, text) => this.#services.writeText(stream, text),
@@ -131,10 +132,16 @@ export class Task implements TaskId {
     return this.#state;
   }
 
+  /** Records that entered the chain: read by the source, or taken from input channels. */
+  get recordsIn(): number {
+    return this.#source ? this.#source.recordsRead : this.#recordsIn;
+  }
+
+  /** Records sent to other tasks (0 for a chain that ends in a sink). */
   get recordsOut(): number {
     let n = 0;
     for (const w of this.#writers) n += w.recordsOut;
-    return this.#writers.length > 0 ? n : this.#sinkRecords;
+    return n;
   }
 
   /** Opens operators from the tail to the head, so a downstream operator is ready before records reach it. */
@@ -277,7 +284,7 @@ export class Task implements TaskId {
     }
     const records = buffer.records;
     const count = records.length;
-    this.recordsIn += count;
+    this.#recordsIn += count;
     const head = this.#operators[0]!;
     let i = 0;
     try {
@@ -299,7 +306,6 @@ export class Task implements TaskId {
     } catch (e) {
       throw attribute(e, this.#infos[0]!, { value: records[i] });
     }
-    if (this.#writers.length === 0) this.#sinkRecords += count;
     channel.releaseBuffer(returned);
   }
 
@@ -384,7 +390,7 @@ export class Task implements TaskId {
       const views = this.#contexts.map((c) => ({
         uid: c.uid,
         keyed: c.keyedBackend?.snapshot(),
-        timers: c.timers,
+        timers: c.timers && c.timers.numEventTimeTimers() + c.timers.numProcessingTimeTimers() > 0 ? c.timers.snapshot() : undefined,
         operator: c.operatorState.snapshot(),
       }));
       for (const w of this.#writers) w.broadcastEvent(barrier);
@@ -396,9 +402,11 @@ export class Task implements TaskId {
         const operators: OperatorSnapshotData[] = views.map((v) => {
           const keyed = v.keyed?.write();
           v.keyed?.release();
-          return { uid: v.uid, keyed, operator: v.operator };
+          const timers = v.timers?.write();
+          v.timers?.release();
+          return { uid: v.uid, keyed, timers, operator: v.operator };
         });
-        const transfer = operators.flatMap((o) => (o.keyed ? [o.keyed.buffer as ArrayBuffer] : []));
+        const transfer = operators.flatMap((o) => [o.keyed, o.timers].filter((b): b is Uint8Array => b !== undefined).map((b) => b.buffer as ArrayBuffer));
         this.#services.report({
           type: 'ack', task: { vertex: this.vertex, subtask: this.subtask }, checkpointId: id, operators,
           syncMs, asyncMs: performance.now() - asyncStarted, alignmentMs,

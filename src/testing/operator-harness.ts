@@ -21,6 +21,8 @@ import { defaultOperatorName, type TypedOperatorSpec } from './specs.ts';
 export interface HarnessSnapshot {
   /** Keyed state blob (operators on a keyed stream only). */
   readonly keyed: Uint8Array | undefined;
+  /** Timers blob (operators on a keyed stream only). */
+  readonly timers: Uint8Array | undefined;
   readonly operator: OperatorStateSnapshot;
 }
 
@@ -118,6 +120,7 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
       operatorName: name, uid, subtaskIndex, parallelism, maxParallelism,
       jobArgs: o.jobArgs ?? [], checkpointing: o.checkpointing ?? false,
       keyedBackend: this.keyedBackend, timers: this.timerService, operatorState: this.operatorState,
+      currentProcessingTime: () => this.#processingTime,
       scheduleProcessingTime: (time) => { this.#scheduled.push(time); },
       reportCollected: (records) => { for (const r of records) this.collected.push(r); },
       writeText: (stream, text) => { this.text[stream] += text; },
@@ -157,6 +160,8 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
         if (!this.keyedBackend) throw new ConfigError(`"${this.#info.name}": the restored snapshot holds keyed state but the harness has no keySelector`);
         this.keyedBackend.restore(blobs);
       }
+      const timerBlobs = this.#restore.map((s) => s.timers).filter((b): b is Uint8Array => b !== undefined);
+      if (timerBlobs.length > 0) this.timerService?.restore(timerBlobs);
       const shares = redistributeOperatorState(this.#restore.map((s) => s.operator), this.#info.parallelism);
       this.operatorState.restore(shares[this.#info.subtaskIndex]!);
     }
@@ -243,13 +248,16 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
     const view = this.keyedBackend?.snapshot();
     const keyed = view?.write();
     view?.release();
+    const timerView = this.timerService?.snapshot();
+    const timers = timerView?.write();
+    timerView?.release();
     let operator: OperatorStateSnapshot;
     try {
       operator = deserialize(serialize(this.operatorState.snapshot())) as OperatorStateSnapshot;
     } catch (e) {
       throw attribute(e, this.#info, undefined, `the snapshot of its operator state (items must be structured-cloneable) for checkpoint ${checkpointId}`);
     }
-    return { keyed, operator };
+    return { keyed, timers, operator };
   }
 
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {

@@ -24,7 +24,7 @@ export class KeyedProcessOperator extends StreamOperator {
     const timers = this.#timers;
     const ctx = this.context;
     const timerService: TimerService = {
-      currentProcessingTime: () => Date.now(),
+      currentProcessingTime: () => ctx.currentProcessingTime(),
       currentWatermark: () => timers.currentWatermark,
       registerEventTimeTimer: (t) => timers.registerEventTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
       deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
@@ -41,6 +41,9 @@ export class KeyedProcessOperator extends StreamOperator {
       timeDomain: 'event-time',
       timestamp: 0,
     };
+    // Processing-time timers restored from a checkpoint need a wake-up too.
+    const due = timers.nextProcessingTime();
+    if (due !== undefined) ctx.scheduleProcessingTime(due);
     return openFunction(this.#fn, this.context);
   }
 

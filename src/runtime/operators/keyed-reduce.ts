@@ -22,9 +22,14 @@ export class KeyedReduceOperator extends StreamOperator {
 
   processElement(record: unknown): void {
     const acc = this.#state.value();
-    const next = acc === undefined ? record : this.#reduce(acc, record);
+    const next = acc === undefined ? this.first(record) : this.#reduce(acc, record);
     this.#state.update(next);
     this.output.collect(next);
+  }
+
+  /** The first record of a key becomes its value (a hook for checks). */
+  protected first(record: unknown): unknown {
+    return record;
   }
 }
 
@@ -58,16 +63,21 @@ export function aggregationReducer(kind: AggregationKind, field: FieldRef, opera
   }
 }
 
-/** The first record of a key is checked too, so a wrong field fails at once, not at the second record. */
+/**
+ * The first record of a key is checked too, so a wrong field fails at once, not at the
+ * second record (later records are checked by the reducer itself).
+ */
 export class KeyedAggregateOperator extends KeyedReduceOperator {
   readonly #check: (r: unknown) => void;
   constructor(kind: AggregationKind, field: FieldRef, operatorName: string) {
     const reducer = aggregationReducer(kind, field, operatorName);
     super(reducer);
-    this.#check = (r) => { reducer(r, r); };
+    // minBy/maxBy on (r, r) only read the field: a check without the copy that sum/min/max make.
+    const check = aggregationReducer('minBy', field, operatorName);
+    this.#check = (r) => { check(r, r); };
   }
-  override processElement(record: unknown): void {
+  protected override first(record: unknown): unknown {
     this.#check(record);
-    super.processElement(record);
+    return record;
   }
 }

@@ -15,7 +15,7 @@ export class ProcessOperator extends StreamOperator {
       throw new ConfigError(`operator "${this.context.operatorName}": timers need a keyed stream (keyBy(...).process(...))`);
     };
     const timers: TimerService = {
-      currentProcessingTime: () => Date.now(),
+      currentProcessingTime: () => this.context.currentProcessingTime(),
       currentWatermark: () => Number.NEGATIVE_INFINITY,
       registerProcessingTimeTimer: noTimers,
       registerEventTimeTimer: noTimers,

@@ -22,6 +22,8 @@ export class SinkWriterOperator extends StreamOperator {
   #pendingState!: ListState<PendingCommit>;
   #pending: PendingCommit[] = [];
   #restoredCommittables: unknown[] = [];
+  #nextCheck = Number.POSITIVE_INFINITY;
+  #finished = false;
 
   constructor(sink: Sink<unknown>) {
     super();
@@ -42,6 +44,7 @@ export class SinkWriterOperator extends StreamOperator {
       restoredWriter,
     );
     this.#committer = this.#sink.createCommitter();
+    this.#scheduleCheck(this.context.currentProcessingTime());
     // Committables of the restored checkpoint belong to a completed checkpoint: finish them now (idempotent).
     if (this.#restoredCommittables.length > 0) {
       const c = this.#restoredCommittables;
@@ -52,6 +55,24 @@ export class SinkWriterOperator extends StreamOperator {
 
   processElement(record: unknown): void {
     this.#writer.write(record);
+  }
+
+  #scheduleCheck(now: number): void {
+    const interval = this.#writer.checkInterval;
+    if (this.#finished || !this.#writer.onProcessingTime || interval === undefined || !(interval > 0)) return;
+    this.#nextCheck = now + interval;
+    this.context.scheduleProcessingTime(this.#nextCheck);
+  }
+
+  override onProcessingTime(now: number): void {
+    if (this.#finished || !this.#writer.onProcessingTime) return;
+    if (now >= this.#nextCheck) {
+      this.#writer.onProcessingTime(now);
+      this.#scheduleCheck(now);
+    } else {
+      // The task's timer fired for another operator: ask again for ours.
+      this.context.scheduleProcessingTime(this.#nextCheck);
+    }
   }
 
   override async snapshotState(checkpointId: number): Promise<void> {
@@ -69,6 +90,7 @@ export class SinkWriterOperator extends StreamOperator {
   }
 
   override async finish(): Promise<void> {
+    this.#finished = true;
     await this.#writer.finish();
     if (!this.context.checkpointing) {
       // No checkpoint will come: pre-commit and commit at end of input.

@@ -29,8 +29,17 @@ export class SourceOperator extends StreamOperator {
   /** True when the task was restored from a checkpoint (then the state holds the splits, maybe none). */
   restored = false;
 
+  /** Records the reader emitted (the source's "records in"). */
+  recordsRead = 0;
+  #counting: Collector<unknown> | undefined;
+
   poll(max: number): PollStatus {
-    return this.#reader.pollNext(this.output as Collector<unknown>, max);
+    let counting = this.#counting;
+    if (!counting) {
+      const output = this.output;
+      counting = this.#counting = { collect: (r: unknown) => { this.recordsRead++; output.collect(r); } };
+    }
+    return this.#reader.pollNext(counting, max);
   }
 
   available(): Promise<void> {
