@@ -14,6 +14,8 @@ export interface JobResult {
   readonly recordsOut: Record<string, number>;
   readonly restarts: number;
   readonly completedCheckpoints: number;
+  /** Medians over the completed checkpoints (ms): end to end, and per task ack the sync part, async part and alignment. */
+  readonly checkpointStats?: { readonly durationMs: number; readonly syncMs: number; readonly asyncMs: number; readonly alignmentMs: number } | undefined;
   readonly savepointPath?: string | undefined;
 }
 

@@ -60,6 +60,10 @@ export class ProgressReporter implements JobListener {
       lines.push(`  ${truncate(name, 60).padEnd(60)} in ${String(result.recordsIn[name]).padStart(11)}  out ${String(result.recordsOut[name]).padStart(11)}`);
     }
     lines.push(`  throughput: ${fmt(sourceIn / Math.max(secs, 1e-9))} records/s read by the first source`);
+    const cs = result.checkpointStats;
+    if (cs) {
+      lines.push(`  checkpoints (median): ${cs.durationMs.toFixed(1)} ms end to end; per task: sync ${cs.syncMs.toFixed(2)} ms, async ${cs.asyncMs.toFixed(2)} ms, alignment ${cs.alignmentMs.toFixed(1)} ms`);
+    }
     return `${lines.join('\n')}\n`;
   }
 

@@ -68,8 +68,10 @@ export class CheckpointCoordinator {
   #stopped = true;
   #latest: LoadedCheckpoint | undefined;
   completedCount = 0;
-  /** Per-checkpoint figures, for benchmarks and the progress display. */
-  readonly stats: CheckpointStats[] = [];
+  /** Per task ack: sync, async and alignment time. */
+  readonly ackStats: Omit<CheckpointStats, 'durationMs'>[] = [];
+  /** End-to-end duration of each completed checkpoint. */
+  readonly durations: number[] = [];
   /** Called when more checkpoints failed than tolerated. */
   onFatal: ((e: Error) => void) | undefined;
 
@@ -181,7 +183,7 @@ export class CheckpointCoordinator {
     if (!p || p.id !== ack.checkpointId) return; // late ack of an aborted checkpoint
     const key = `${ack.task.vertex}.${ack.task.subtask}`;
     if (!p.waiting.delete(key)) return;
-    this.stats.push({ id: ack.checkpointId, durationMs: 0, syncMs: ack.syncMs, asyncMs: ack.asyncMs, alignmentMs: ack.alignmentMs });
+    this.ackStats.push({ id: ack.checkpointId, syncMs: ack.syncMs, asyncMs: ack.asyncMs, alignmentMs: ack.alignmentMs });
     for (const op of ack.operators) {
       const roles: Record<string, StateHandle> = {};
       let subtasks = p.handles.get(op.uid);
@@ -224,6 +226,7 @@ export class CheckpointCoordinator {
       clearTimeout(p.timeout);
       this.#pending = undefined;
       this.completedCount++;
+      this.durations.push(performance.now() - p.started);
       this.#failedInARow = 0;
       this.#lastCompletedAt = Date.now();
       this.#send?.({ type: 'checkpoint-complete', checkpointId: p.id });
@@ -232,6 +235,21 @@ export class CheckpointCoordinator {
     } catch (e) {
       if (this.#pending === p) this.#abort(p, e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /** Medians for the job summary and benchmarks; undefined before the first completed checkpoint. */
+  summary(): { durationMs: number; syncMs: number; asyncMs: number; alignmentMs: number } | undefined {
+    if (this.durations.length === 0) return undefined;
+    const median = (xs: number[]): number => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length === 0 ? 0 : s[s.length >> 1]!;
+    };
+    return {
+      durationMs: median(this.durations),
+      syncMs: median(this.ackStats.map((s) => s.syncMs)),
+      asyncMs: median(this.ackStats.map((s) => s.asyncMs)),
+      alignmentMs: median(this.ackStats.map((s) => s.alignmentMs)),
+    };
   }
 
   #abort(p: Pending, reason: string): void {

@@ -88,6 +88,7 @@ export class JobManager implements JobControl {
           recordsOut: this.#perVertex('recordsOut'),
           restarts: this.#restarts,
           completedCheckpoints: this.#checkpoints?.completedCount ?? 0,
+          checkpointStats: this.#checkpoints?.summary(),
           savepointPath: outcome.savepointPath,
         };
       }
