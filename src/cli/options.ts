@@ -20,6 +20,8 @@ interface FlagSpec {
 export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'parallelism', value: 'int', help: 'default parallelism of every operator (also -p)' },
   { name: 'max-parallelism', value: 'int', help: 'number of key groups (default 128)' },
+  { name: 'buffer-size', value: 'int', help: 'records per network buffer (default 1024)' },
+  { name: 'buffers-per-channel', value: 'int', help: 'buffers in flight per channel, the backpressure bound (default 4)' },
   { name: 'checkpoint-dir', value: 'string', help: 'directory for checkpoints (and savepoints by default)' },
   { name: 'checkpoint-interval', value: 'int', help: 'checkpoint every N ms (off by default)' },
   { name: 'checkpoint-mode', value: 'mode', help: 'exactly-once (default) or at-least-once' },
@@ -80,6 +82,10 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
   if (parallelism !== undefined) defaults['parallelism'] = parallelism;
   const maxParallelism = int('max-parallelism');
   if (maxParallelism !== undefined) defaults['maxParallelism'] = maxParallelism;
+  const bufferSize = int('buffer-size');
+  if (bufferSize !== undefined) defaults['bufferSize'] = bufferSize;
+  const buffersPerChannel = int('buffers-per-channel');
+  if (buffersPerChannel !== undefined) defaults['buffersPerChannel'] = buffersPerChannel;
   if (restore !== undefined) defaults['restorePath'] = restore;
   const savepointDir = values.get('savepoint-dir');
   if (savepointDir !== undefined) defaults['savepointDir'] = savepointDir;
