@@ -242,6 +242,14 @@ export class SlotRuntime {
     }
   }
 
+  /** Stops everything at once (the job failed elsewhere, or was cancelled): no report. */
+  cancel(): void {
+    if (this.#closed) return;
+    this.#failed = true;
+    this.#shutdown();
+    for (const task of this.#tasks) void task.abort();
+  }
+
   #fail(error: unknown, _task?: Task): void {
     if (this.#failed) return;
     this.#failed = true;

@@ -53,7 +53,7 @@ export class InlineTaskManager implements TaskManagerGateway {
 
   async shutdown(): Promise<void> {
     this.#stopped = true;
-    this.#runtime?.onCommand({ type: 'checkpoint-aborted', checkpointId: -1 });
+    this.#runtime?.cancel();
   }
 }
 
