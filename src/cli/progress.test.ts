@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProgressReporter } from './progress.ts';
+
+function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
+  const s = { isTTY, text: '', write(chunk: string) { s.text += chunk; return true; } };
+  return s as unknown as NodeJS.WriteStream & { text: string };
+}
+
+test('on a terminal: records in/out per second per stage, with restarts and checkpoints', () => {
+  const out = fakeStream(true);
+  const r = new ProgressReporter(out, true);
+  r.onProgress([{ name: 'Source -> Map', parallelism: 2, recordsIn: 1000, recordsOut: 1000 }], 1000);
+  r.onCheckpoint({ id: 1, kind: 'checkpoint', path: '/x', durationMs: 3, sizeBytes: 10, final: false });
+  r.onProgress([{ name: 'Source -> Map', parallelism: 2, recordsIn: 3000, recordsOut: 5000 }], 2000);
+  assert.match(out.text, /in\s+1\.0k\/s\s+out\s+1\.0k\/s/);
+  assert.match(out.text, /in\s+2\.0k\/s\s+out\s+4\.0k\/s/);
+  assert.match(out.text, /checkpoints 1/);
+  r.onRestart(1, 'boom\nstack', 1000);
+  assert.match(out.text, /restarting \(attempt 1\) in 1000 ms after: boom\n/);
+});
+
+test('not on a terminal: no live lines, but the summary', () => {
+  const out = fakeStream(false);
+  const r = new ProgressReporter(out, true);
+  r.onProgress([{ name: 'S', parallelism: 1, recordsIn: 10, recordsOut: 10 }], 1000);
+  assert.equal(out.text, '');
+  const summary = r.summary({
+    jobName: 'j', wallTimeMs: 2000, collected: new Map(), recordsIn: { S: 10, K: 10 }, recordsOut: { S: 10, K: 0 },
+    restarts: 1, completedCheckpoints: 2, checkpointStats: { durationMs: 5, syncMs: 0.5, asyncMs: 0.25, alignmentMs: 1 },
+  });
+  assert.match(summary, /job "j" finished in 2\.00 s \(restarts 1, checkpoints 2\)/);
+  assert.match(summary, /throughput: 5 records\/s read by the first source/);
+  assert.match(summary, /checkpoints \(median\): 5\.0 ms end to end; per task: sync 0\.50 ms, async 0\.25 ms, alignment 1\.0 ms/);
+});
