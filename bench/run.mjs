@@ -1,6 +1,7 @@
 // The benchmark suite (`npm run bench`): Weir against hand-written single-thread loops, fresh process per run.
 //
-//   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--only wordcount|engine-cost|<config>]
+//   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--lines 20000000]
+//                      [--only wordcount|engine-cost|checkpoint|<config>]
 //
 // Every configuration runs in its own process (no JIT or heap state shared between configurations);
 // configurations are interleaved round by round, starting one later each round, so a slow spell of the
@@ -8,7 +9,8 @@
 // and range over the rounds, then ratios of medians. Weir's rate uses the job time of its summary line
 // (bundling and process start excluded); the baselines measure themselves inside the process the same
 // way. Whole-process wall times are printed alongside. Checks on the results run after all timing.
-// The corpus is generated once per size and kept under data/bench/ (gitignored).
+// The corpus is generated once per size and kept under data/bench/ (gitignored); so is the sequence job's
+// input for the checkpoint benchmark (bench/checkpoint.mjs, `--lines`).
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { generateCorpus } from '../scripts/gen-corpus.mjs';
+import { checkpointBenchmark } from './checkpoint.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'data', 'bench');
@@ -25,7 +28,7 @@ const weir = join(root, 'bin', 'weir');
 const opts = parseArgs(process.argv.slice(2));
 
 function parseArgs(argv) {
-  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, only: undefined };
+  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].startsWith('--') ? splitEq(argv[i].slice(2)) : [argv[i], undefined];
     const value = () => {
@@ -44,6 +47,7 @@ function parseArgs(argv) {
       case 'words': o.words = int(); break;
       case 'files': o.files = int(); break;
       case 'records': o.records = int(); break;
+      case 'lines': o.lines = int(); break;
       case 'only': o.only = value().split(','); break;
       case 'help': usage(); break;
       default: usage(`unknown option "${argv[i]}"`);
@@ -59,16 +63,16 @@ function splitEq(s) {
 
 function usage(error) {
   if (error) process.stderr.write(`bench: ${error}\n`);
-  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--only <benchmark|config>[,...]]\n');
+  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--only <benchmark|config>[,...]]\n');
   process.exit(error ? 1 : 0);
 }
 
 // ---- running one process ----
-/** Runs a command to completion; resolves with its output and wall time, rejects on a non-zero exit. */
-function runProcess(args, label) {
+/** Runs a command to completion; resolves with its output and wall time, rejects on a non-zero exit. `env` adds variables. */
+function runProcess(args, label, env) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
@@ -104,8 +108,8 @@ async function runBaseline(args, label, units) {
   return { jobSeconds: result.seconds, wallSeconds: r.wallSeconds, units, result };
 }
 
-async function runWeir(args, label, units) {
-  const r = await runProcess([weir, 'run', ...args, '--no-progress'], label);
+async function runWeir(args, label, units, env) {
+  const r = await runProcess([weir, 'run', ...args, '--no-progress'], label, env);
   const s = parseSummary(r.stderr, label);
   return { jobSeconds: s.jobSeconds, wallSeconds: r.wallSeconds, units, stages: s.stages, stderr: r.stderr };
 }
@@ -127,7 +131,8 @@ function corpus(words, files) {
 // ---- benchmarks ----
 /**
  * A benchmark: configurations (each one process run), the rate's unit, the ratios to print
- * (numerator, denominator config names) and the checks to make after timing.
+ * (numerator, denominator config names) and the checks to make after timing; optionally
+ * `extraStats(runs of one config)` merged into its statistics and `printExtra(stats)` after the table.
  */
 function wordcountBenchmark() {
   let cached;
@@ -325,7 +330,7 @@ const selected = (bench) => {
   return configs.length > 0 ? { ...bench, configs } : undefined;
 };
 
-const benchmarks = [wordcountBenchmark(), engineCostBenchmark()];
+const benchmarks = [wordcountBenchmark(), engineCostBenchmark(), checkpointBenchmark({ opts, dataDir, runWeir, corpus })];
 if (opts.only && benchmarks.every((b) => selected(b) === undefined)) {
   const names = benchmarks.flatMap((b) => [b.name, ...b.configs.map((c) => `${b.name}/${c.name}`)]);
   usage(`--only: nothing matches "${opts.only.join(',')}" (known: ${names.join(', ')})`);
@@ -347,9 +352,10 @@ for (const all of benchmarks) {
       process.stdout.write(`  round ${round + 1}  ${c.name.padEnd(20)} ${fmtRate(r.units / r.jobSeconds).padStart(8)} ${bench.unit}  job ${r.jobSeconds.toFixed(2)} s  process ${r.wallSeconds.toFixed(2)} s\n`);
     }
   }
-  const stats = new Map([...runs].map(([name, list]) => [name, summarize(list)]));
+  const stats = new Map([...runs].map(([name, list]) => [name, { ...summarize(list), ...bench.extraStats?.(list) }]));
   process.stdout.write('\n');
   printTable(bench, stats);
+  bench.printExtra?.(stats);
   try {
     await bench.check(runs);
     process.stdout.write('  checks: ok\n');
