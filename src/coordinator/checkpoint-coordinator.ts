@@ -27,6 +27,7 @@ interface Pending {
   /** uid → subtask → role → handle */
   readonly handles: Map<string, Map<number, Record<string, StateHandle>>>;
   readonly writes: Promise<void>[];
+  readonly acks: (Omit<CheckpointStats, 'durationMs'> & { readonly source: boolean })[];
   readonly timeout: NodeJS.Timeout;
   readonly final: boolean;
   sizeBytes: number;
@@ -68,8 +69,8 @@ export class CheckpointCoordinator {
   #stopped = true;
   #latest: LoadedCheckpoint | undefined;
   completedCount = 0;
-  /** Per task ack: sync, async and alignment time. */
-  readonly ackStats: Omit<CheckpointStats, 'durationMs'>[] = [];
+  /** Per task ack of a completed checkpoint: sync, async and alignment time (alignment only for tasks with inputs). */
+  readonly ackStats: (Omit<CheckpointStats, 'durationMs'> & { readonly source: boolean })[] = [];
   /** End-to-end duration of each completed checkpoint. */
   readonly durations: number[] = [];
   /** Called when more checkpoints failed than tolerated. */
@@ -171,7 +172,7 @@ export class CheckpointCoordinator {
         this.#pending = {
           id, kind, timestamp, started: performance.now(), storage, final,
           waiting: new Set(this.#allTasks.map((t) => `${t.vertex}.${t.subtask}`)),
-          handles: new Map(), writes: [], timeout, sizeBytes: 0, resolve, reject,
+          handles: new Map(), writes: [], acks: [], timeout, sizeBytes: 0, resolve, reject,
         };
         this.#send?.({ type: 'trigger-checkpoint', checkpointId: id, timestamp, kind, tasks: this.#sourceTasks });
       }, reject);
@@ -183,7 +184,7 @@ export class CheckpointCoordinator {
     if (!p || p.id !== ack.checkpointId) return; // late ack of an aborted checkpoint
     const key = `${ack.task.vertex}.${ack.task.subtask}`;
     if (!p.waiting.delete(key)) return;
-    this.ackStats.push({ id: ack.checkpointId, syncMs: ack.syncMs, asyncMs: ack.asyncMs, alignmentMs: ack.alignmentMs });
+    p.acks.push({ id: ack.checkpointId, syncMs: ack.syncMs, asyncMs: ack.asyncMs, alignmentMs: ack.alignmentMs, source: this.#graph.vertices[ack.task.vertex]!.isSource });
     for (const op of ack.operators) {
       const roles: Record<string, StateHandle> = {};
       let subtasks = p.handles.get(op.uid);
@@ -226,11 +227,13 @@ export class CheckpointCoordinator {
       clearTimeout(p.timeout);
       this.#pending = undefined;
       this.completedCount++;
-      this.durations.push(performance.now() - p.started);
+      const total = performance.now() - p.started;
+      this.durations.push(total);
+      this.ackStats.push(...p.acks);
       this.#failedInARow = 0;
       this.#lastCompletedAt = Date.now();
       this.#send?.({ type: 'checkpoint-complete', checkpointId: p.id });
-      this.#listener?.onCheckpoint?.({ id: p.id, kind: p.kind, path, durationMs: metadata.durationMs, sizeBytes: p.sizeBytes, final: p.final });
+      this.#listener?.onCheckpoint?.({ id: p.id, kind: p.kind, path, durationMs: Math.round(total), sizeBytes: p.sizeBytes, final: p.final });
       p.resolve(path);
     } catch (e) {
       if (this.#pending === p) this.#abort(p, e instanceof Error ? e.message : String(e));
@@ -242,13 +245,15 @@ export class CheckpointCoordinator {
     if (this.durations.length === 0) return undefined;
     const median = (xs: number[]): number => {
       const s = [...xs].sort((a, b) => a - b);
-      return s.length === 0 ? 0 : s[s.length >> 1]!;
+      if (s.length === 0) return 0;
+      const mid = s.length >> 1;
+      return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
     };
     return {
       durationMs: median(this.durations),
       syncMs: median(this.ackStats.map((s) => s.syncMs)),
       asyncMs: median(this.ackStats.map((s) => s.asyncMs)),
-      alignmentMs: median(this.ackStats.map((s) => s.alignmentMs)),
+      alignmentMs: median(this.ackStats.filter((s) => !s.source).map((s) => s.alignmentMs)),
     };
   }
 
