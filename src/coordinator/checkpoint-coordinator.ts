@@ -213,7 +213,7 @@ export class CheckpointCoordinator {
         version: 1, jobId: this.#jobId, jobName: this.#jobName, checkpointId: p.id, kind: p.kind,
         timestamp: p.timestamp, durationMs: Math.round(performance.now() - p.started), maxParallelism: this.#graph.maxParallelism,
         operators: this.#graph.vertices.flatMap((v) => v.operators
-          .filter((o) => p.handles.has(o.node.uid))
+          .filter((o) => [...(p.handles.get(o.node.uid)?.values() ?? [])].some((roles) => Object.keys(roles).length > 0))
           .map((o) => ({
             uid: o.node.uid, name: o.node.name, parallelism: v.parallelism,
             subtasks: [...p.handles.get(o.node.uid)!.entries()]
