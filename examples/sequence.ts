@@ -60,7 +60,7 @@ env
   .uid('parse')
   .setParallelism(1)
   .keyBy((r) => r[0])
-  .process(new Sequencer(), 'Sequence')
+  .process(() => new Sequencer(), 'Sequence')
   .uid('sequence')
   .sinkTo(new FileSink<string>(output), 'Exactly-once file sink')
   .uid('sink');

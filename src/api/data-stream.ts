@@ -33,8 +33,9 @@ export class DataStream<T> {
     return this.#operator<T>(name, { kind: 'filter', fn: fn as FilterFunction<unknown> });
   }
 
-  process<O>(fn: ProcessFunction<T, O>, name = 'Process'): DataStream<O> {
-    if (typeof fn?.processElement !== 'function') throw new ConfigError(`${name}: process() needs an object with a processElement(value, out) method`);
+  /** `fn` may be an object, or a factory `() => new MyFunction()` that gives every subtask its own instance. */
+  process<O>(fn: ProcessFunction<T, O> | (() => ProcessFunction<T, O>), name = 'Process'): DataStream<O> {
+    if (typeof fn !== 'function' && typeof fn?.processElement !== 'function') throw new ConfigError(`${name}: process() needs an object with a processElement(value, ctx, out) method, or a factory of one`);
     return this.#operator<O>(name, { kind: 'process', fn: fn as ProcessFunction<unknown, unknown> });
   }
 
@@ -191,8 +192,9 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   minBy(field: FieldRef): DataStream<T> { return this.#aggregate('minBy', field); }
   maxBy(field: FieldRef): DataStream<T> { return this.#aggregate('maxBy', field); }
 
-  override process<O>(fn: KeyedProcessFunction<K, T, O>, name = 'KeyedProcess'): DataStream<O> {
-    if (typeof fn?.processElement !== 'function') throw new ConfigError(`${name}: process() needs an object with a processElement method`);
+  /** `fn` may be an object, or a factory `() => new MyFunction()` that gives every subtask its own instance. */
+  override process<O>(fn: KeyedProcessFunction<K, T, O> | (() => KeyedProcessFunction<K, T, O>), name = 'KeyedProcess'): DataStream<O> {
+    if (typeof fn !== 'function' && typeof fn?.processElement !== 'function') throw new ConfigError(`${name}: process() needs an object with a processElement(value, ctx, out) method, or a factory of one`);
     return this.#keyed<O>(name, { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> });
   }
 

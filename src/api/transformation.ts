@@ -29,10 +29,10 @@ export type OperatorSpec =
   | { readonly kind: 'map'; readonly fn: MapFunction<unknown, unknown> }
   | { readonly kind: 'flatMap'; readonly fn: FlatMapFunction<unknown, unknown> }
   | { readonly kind: 'filter'; readonly fn: FilterFunction<unknown> }
-  | { readonly kind: 'process'; readonly fn: ProcessFunction<unknown, unknown> }
+  | { readonly kind: 'process'; readonly fn: ProcessFunction<unknown, unknown> | (() => ProcessFunction<unknown, unknown>) }
   | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
   | { readonly kind: 'aggregate'; readonly aggregation: AggregationKind; readonly field: FieldRef }
-  | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<Key, unknown, unknown> }
+  | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<Key, unknown, unknown> | (() => KeyedProcessFunction<Key, unknown, unknown>) }
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
   | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stream: 'stdout' | 'stderr' }
   | { readonly kind: 'collect' }
@@ -74,6 +74,24 @@ export class Transformation {
     this.keySelector = init.keySelector;
     this.parallelism = init.parallelism;
   }
+}
+
+/**
+ * A process function given as a factory (`() => new MyFunction()`) gets one instance per
+ * subtask; an object is shared by the subtasks that run in one thread.
+ */
+export function instantiate<F extends object>(fn: F | (() => F)): F {
+  return typeof fn === 'function' ? (fn as () => F)() : fn;
+}
+
+/**
+ * The function objects with lifecycle hooks of an operator spec: these carry per-subtask
+ * fields (set in open()), so they must not be shared by parallel subtasks of one thread.
+ */
+export function sharedRichFunction(spec: OperatorSpec): boolean {
+  if (!('fn' in spec)) return false;
+  const fn = spec.fn as unknown;
+  return typeof fn === 'object' && fn !== null && typeof (fn as { open?: unknown }).open === 'function';
 }
 
 /** Field access for aggregations by name or tuple index. */

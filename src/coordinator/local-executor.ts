@@ -1,6 +1,8 @@
 // Local mode: a JobManager and a TaskManager in this process; slots inline or on worker threads.
 
 import type { StreamExecutionEnvironment } from '../api/environment.ts';
+import { ConfigError } from '../core/errors.ts';
+import { sharedRichFunction, type Transformation } from '../api/transformation.ts';
 import type { JobResult } from '../api/launch.ts';
 import { buildChannelPlan } from '../runtime/network/channel-plan.ts';
 import { InlineTaskManager, ThreadTaskManager } from '../runtime/task-manager.ts';
@@ -19,6 +21,7 @@ export interface LocalExecutionOptions {
 }
 
 export async function executeLocally(env: StreamExecutionEnvironment, jobName: string, options: LocalExecutionOptions): Promise<JobResult> {
+  if (options.mode === 'inline') checkInlineSharing(env);
   const jm = new JobManager({
     env,
     jobName,
@@ -29,4 +32,21 @@ export async function executeLocally(env: StreamExecutionEnvironment, jobName: s
   });
   options.onJobManager?.(jm);
   return jm.run();
+}
+
+/**
+ * Inline, every subtask of an operator runs in this thread with the *same* function object
+ * (worker threads each rebuild the graph, so there each subtask has its own). A function
+ * object with open() keeps per-subtask fields, so sharing it would mix subtasks' state:
+ * refuse that before anything runs.
+ */
+function checkInlineSharing(env: StreamExecutionEnvironment): void {
+  const parallelismOf = (t: Transformation): number => t.parallelism ?? env.config.parallelism;
+  for (const t of env.transformations) {
+    if (t.spec && sharedRichFunction(t.spec) && parallelismOf(t) > 1) {
+      throw new ConfigError(
+        `operator "${t.name}": its function object (with open()) would be shared by ${parallelismOf(t)} subtasks in one thread when the job runs inline (plain node, tests); pass a factory such as process(() => new MyFunction()), set its parallelism to 1, or run it with weir run`,
+      );
+    }
+  }
 }

@@ -1,6 +1,6 @@
 // Maps an OperatorSpec from the API to its operator implementation.
 
-import type { OperatorSpec } from '../../api/transformation.ts';
+import { instantiate, type OperatorSpec } from '../../api/transformation.ts';
 import type { StreamOperator } from '../operator.ts';
 import { CollectOperator, DiscardOperator } from './collect.ts';
 import { FilterOperator } from './filter.ts';
@@ -19,10 +19,10 @@ export function createOperator(spec: OperatorSpec, operatorName: string): Stream
     case 'map': return new MapOperator(spec.fn);
     case 'flatMap': return new FlatMapOperator(spec.fn);
     case 'filter': return new FilterOperator(spec.fn);
-    case 'process': return new ProcessOperator(spec.fn);
+    case 'process': return new ProcessOperator(instantiate(spec.fn));
     case 'reduce': return new KeyedReduceOperator(spec.fn);
     case 'aggregate': return new KeyedAggregateOperator(spec.aggregation, spec.field, operatorName);
-    case 'keyedProcess': return new KeyedProcessOperator(spec.fn);
+    case 'keyedProcess': return new KeyedProcessOperator(instantiate(spec.fn));
     case 'sink': return new SinkWriterOperator(spec.sink);
     case 'print': return new PrintOperator(spec.prefix, spec.stream);
     case 'collect': return new CollectOperator();
