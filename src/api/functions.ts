@@ -6,8 +6,8 @@ import type {
   AggregatingState, ListState, MapState, ReducingState, ValueState,
 } from '../state/index.ts';
 
-/** What a function sees of the task that runs it. Keyed state is available on keyed streams only. */
-export interface RuntimeContext {
+/** Which subtask of which operator: what both user functions and operators are told. */
+export interface TaskInfo {
   readonly operatorName: string;
   readonly uid: string;
   readonly subtaskIndex: number;
@@ -15,6 +15,10 @@ export interface RuntimeContext {
   readonly maxParallelism: number;
   /** Job arguments as given after the job file on the command line. */
   readonly jobArgs: readonly string[];
+}
+
+/** What a function sees of the task that runs it. Keyed state is available on keyed streams only. */
+export interface RuntimeContext extends TaskInfo {
   getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
   getMapState<K extends Key, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;

@@ -1,6 +1,6 @@
 // The one operator contract: open → initializeState → process* → snapshotState → notifyCheckpointComplete → finish → close.
 
-import type { Key } from '../core/types.ts';
+import type { TaskInfo } from '../api/functions.ts';
 import type { HeapKeyedStateBackend, InternalTimerService, OperatorStateBackend } from '../state/index.ts';
 
 /** Where an operator's results go: the next chained operator, or the task's record writers. */
@@ -10,13 +10,7 @@ export interface Output<T = unknown> {
 }
 
 /** What the task gives each operator. Never shared between operators. */
-export interface OperatorContext {
-  readonly operatorName: string;
-  readonly uid: string;
-  readonly subtaskIndex: number;
-  readonly parallelism: number;
-  readonly maxParallelism: number;
-  readonly jobArgs: readonly string[];
+export interface OperatorContext extends TaskInfo {
   readonly checkpointing: boolean;
   /** Present for operators on a keyed stream. */
   readonly keyedBackend: HeapKeyedStateBackend | undefined;
@@ -62,6 +56,3 @@ export abstract class StreamOperator<IN = unknown, OUT = unknown> {
   finish(): void | Promise<void> {}
   close(): void | Promise<void> {}
 }
-
-/** The operators of a keyed stream also get the current key (set by the task before processElement). */
-export type KeyContext = { setCurrentKey(key: Key, keyGroup: number): void };

@@ -338,27 +338,12 @@ export class Task implements TaskId {
     this.#state = 'finishing';
     // A bounded end fires every event-time timer; a stop-with-savepoint does not (the job goes on after restore).
     if (this.#source && drain) this.#source.processWatermark(MAX_WATERMARK);
-    let i = 0;
-    const next = (): void => {
-      while (i < this.#operators.length) {
-        const index = i++;
-        let result: void | Promise<void>;
-        try {
-          result = this.#operators[index]!.finish();
-        } catch (e) {
-          throw attribute(e, this.#infos[index]!, undefined, 'finish()');
-        }
-        if (result instanceof Promise) {
-          this.#await(result.catch((e: unknown) => { throw attribute(e, this.#infos[index]!, undefined, 'finish()'); }), next);
-          return;
-        }
-      }
+    this.#runHooks((op) => op.finish(), 'finish()', () => {
       for (const op of this.#operators) op.flush();
       for (const w of this.#writers) w.broadcastEvent(END_OF_DATA);
       this.#state = 'ended';
       this.#services.report({ type: 'end-of-data', task: { vertex: this.vertex, subtask: this.subtask } });
-    };
-    next();
+    });
   }
 
   /** Source tasks: the coordinator asks for checkpoint n; the barrier starts here. */
@@ -369,23 +354,7 @@ export class Task implements TaskId {
   #performCheckpoint(barrier: CheckpointBarrier, alignmentMs: number): void {
     const started = performance.now();
     const id = barrier.checkpointId;
-    let i = 0;
-    const next = (): void => {
-      while (i < this.#operators.length) {
-        const index = i++;
-        const op = this.#operators[index]!;
-        let result: void | Promise<void>;
-        try {
-          op.flush();
-          result = op.snapshotState(id);
-        } catch (e) {
-          throw attribute(e, this.#infos[index]!, undefined, `snapshotState(${id})`);
-        }
-        if (result instanceof Promise) {
-          this.#await(result.catch((e: unknown) => { throw attribute(e, this.#infos[index]!, undefined, `snapshotState(${id})`); }), next);
-          return;
-        }
-      }
+    this.#runHooks((op) => { op.flush(); return op.snapshotState(id); }, `snapshotState(${id})`, () => {
       // Synchronous part: copy-on-write views of keyed state, copies of operator state.
       const views = this.#contexts.map((c) => ({
         uid: c.uid,
@@ -412,39 +381,15 @@ export class Task implements TaskId {
           syncMs, asyncMs: performance.now() - asyncStarted, alignmentMs,
         }, transfer);
       });
-    };
-    next();
+    });
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
-    this.enqueue(() => {
-      let i = 0;
-      const next = (): void => {
-        while (i < this.#operators.length) {
-          const index = i++;
-          let result: void | Promise<void>;
-          try {
-            result = this.#operators[index]!.notifyCheckpointComplete(checkpointId);
-          } catch (e) {
-            throw attribute(e, this.#infos[index]!, undefined, `notifyCheckpointComplete(${checkpointId})`);
-          }
-          if (result instanceof Promise) { this.#await(result, next); return; }
-        }
-      };
-      next();
-    });
+    this.enqueue(() => this.#runHooks((op) => op.notifyCheckpointComplete(checkpointId), `notifyCheckpointComplete(${checkpointId})`, () => {}));
   }
 
   onProcessingTime(now: number): void {
-    this.enqueue(() => {
-      for (let i = 0; i < this.#operators.length; i++) {
-        try {
-          this.#operators[i]!.onProcessingTime(now);
-        } catch (e) {
-          throw attribute(e, this.#infos[i]!, undefined, 'a processing-time timer');
-        }
-      }
-    });
+    this.enqueue(() => this.#runHooks((op) => op.onProcessingTime(now), 'a processing-time timer', () => {}));
   }
 
   /** Stop-with-savepoint: a source ends its input early, as if it were bounded. */
@@ -457,29 +402,13 @@ export class Task implements TaskId {
    * actions queued before (a checkpoint-complete whose commit is still running) finish first.
    */
   close(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve) => {
       this.enqueue(() => {
         this.#state = 'closing';
-        let i = 0;
-        const next = (): void => {
-          while (i < this.#operators.length) {
-            const index = i++;
-            let result: void | Promise<void>;
-            try {
-              result = this.#operators[index]!.close();
-            } catch (e) {
-              reject(attribute(e, this.#infos[index]!, undefined, 'close()'));
-              return;
-            }
-            if (result instanceof Promise) {
-              result.then(next, (e: unknown) => reject(attribute(e, this.#infos[index]!, undefined, 'close()')));
-              return;
-            }
-          }
+        this.#runHooks((op) => op.close(), 'close()', () => {
           this.#state = 'finished';
           resolve();
-        };
-        next();
+        });
       });
     });
   }
@@ -490,6 +419,32 @@ export class Task implements TaskId {
     for (const op of this.#operators) {
       try { await op.close(); } catch { /* the first failure is the one reported */ }
     }
+  }
+
+  /**
+   * Calls `hook` on every operator, head first, then `done`. A hook that returns a promise
+   * pauses the task (no records, no mailbox) until it settles, so the operator contract is
+   * never called concurrently. Errors name the operator and the phase, and fail the task.
+   */
+  #runHooks(hook: (op: StreamOperator) => void | Promise<void>, phase: string, done: () => void): void {
+    let i = 0;
+    const next = (): void => {
+      while (i < this.#operators.length) {
+        const index = i++;
+        let result: void | Promise<void>;
+        try {
+          result = hook(this.#operators[index]!);
+        } catch (e) {
+          throw attribute(e, this.#infos[index]!, undefined, phase);
+        }
+        if (result instanceof Promise) {
+          this.#await(result.catch((e: unknown) => { throw attribute(e, this.#infos[index]!, undefined, phase); }), next);
+          return;
+        }
+      }
+      done();
+    };
+    next();
   }
 
   #await(promise: Promise<unknown>, then: () => void): void {
