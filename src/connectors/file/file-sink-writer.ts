@@ -1,6 +1,6 @@
 // One subtask's writer of the file sink: buffers lines, writes part files, rolls them, pre-commits at checkpoints.
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { CheckpointCorruptError, WeirError } from '../../core/errors.ts';
 import type { SinkWriter } from '../sink.ts';
 import { highestPartCounter, partNames } from './part-files.ts';
@@ -118,16 +118,28 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     if (this.#part !== null) this.#roll(this.#part);
   }
 
-  prepareCommit(): FileCommittable[] {
+  /**
+   * Pre-commit at a checkpoint barrier. The fsync of a part that stays in progress runs on
+   * libuv's pool (the returned promise): the runtime holds this task until it settles, while
+   * the other tasks of the thread go on. Its length goes into snapshotState afterwards.
+   */
+  prepareCommit(): FileCommittable[] | Promise<FileCommittable[]> {
     const part = this.#part;
+    let syncInProgress = false;
     if (part !== null) {
       this.#flushChunk(part);
       if (this.#cfg.policy.shouldRollOnCheckpoint(part.size)) this.#roll(part);
-      else this.#sync(part);
+      else syncInProgress = true;
     }
     const committables = this.#pending;
     this.#pending = [];
-    return committables;
+    if (!syncInProgress || part === null) return committables;
+    return new Promise((resolve, reject) => {
+      fsync(part.fd, (cause) => {
+        if (cause) reject(this.#ioError(`cannot fsync part file '${part.path}'`, cause));
+        else resolve(committables);
+      });
+    });
   }
 
   snapshotState(_checkpointId: number): FileWriterState[] {

@@ -41,13 +41,13 @@ test('write, pre-commit, snapshot, commit: the finished file holds exactly the r
     const writer = sink.createWriter(ctx(), []);
     for (let i = 0; i < 5; i++) writer.write({ id: i });
     // Checkpoint 1: the part is small, so it stays in progress and its length goes to the state.
-    assert.deepEqual(writer.prepareCommit(), []);
+    assert.deepEqual((await writer.prepareCommit()), []);
     const [state] = writer.snapshotState(1);
     assert.equal(state!.inProgress!.length, 'id=0\nid=1\nid=2\nid=3\nid=4\n'.length);
     assert.deepEqual(visible(dir), []);
     writer.write({ id: 5 });
     await writer.finish();
-    const committables = writer.prepareCommit();
+    const committables = (await writer.prepareCommit());
     assert.equal(committables.length, 1);
     assert.deepEqual(visible(dir), [], 'a pending part is not visible before commit');
     const committer = sink.createCommitter();
@@ -73,7 +73,7 @@ test('crash after checkpoint 1, restore: in-progress part truncated back, each r
 
     let writer = sink.createWriter(ctx(), []);
     for (const r of records.slice(0, 50)) writer.write(r);
-    const c1 = writer.prepareCommit();
+    const c1 = (await writer.prepareCommit());
     const s1: FileWriterState[] = structuredClone(writer.snapshotState(1));
     assert.ok(c1.length > 0, 'parts rolled by size before checkpoint 1');
     assert.notEqual(s1[0]!.inProgress, null, 'a part is in progress at checkpoint 1');
@@ -81,7 +81,7 @@ test('crash after checkpoint 1, restore: in-progress part truncated back, each r
 
     // After checkpoint 1: more records, a pre-commit for checkpoint 2 that never completes, more records, crash.
     for (const r of records.slice(50, 120)) writer.write(r);
-    const c2 = writer.prepareCommit();
+    const c2 = (await writer.prepareCommit());
     assert.ok(c2.length > 0);
     for (const r of records.slice(120, 150)) writer.write(r);
     writer.close();
@@ -94,7 +94,7 @@ test('crash after checkpoint 1, restore: in-progress part truncated back, each r
     await committer.commit(c1);
     for (const r of records.slice(50)) writer.write(r);
     await writer.finish();
-    await committer.commit(writer.prepareCommit());
+    await committer.commit((await writer.prepareCommit()));
     writer.close();
 
     assert.deepEqual(finishedLines(dir), records);
@@ -119,7 +119,7 @@ test('rolling by size on write, and at a checkpoint when the part reached the si
     writer.write('abcd'); // 5 bytes
     writer.write('efghi'); // 11 bytes ≥ 10: rolls
     writer.write('x'); // new part
-    const committables = writer.prepareCommit();
+    const committables = (await writer.prepareCommit());
     assert.equal(committables.length, 1);
     assert.equal(readFileSync(committables[0]!.pendingPath, 'utf8'), 'abcd\nefghi\n');
     assert.equal(writer.snapshotState(1)[0]!.inProgress!.length, 2);
@@ -140,7 +140,7 @@ test('records larger than the write chunk and many records crossing chunk bounda
     const records = [...range(0, 20_000), big, ...range(20_000, 20_100)];
     for (const r of records) writer.write(r);
     await writer.finish();
-    await sink.createCommitter().commit(writer.prepareCommit());
+    await sink.createCommitter().commit((await writer.prepareCommit()));
     assert.deepEqual(finishedLines(dir), records);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -161,9 +161,9 @@ test('rolling by inactivity and by rollover interval via onProcessingTime', asyn
     writer.onProcessingTime(t0 + 500); // a write since the last check: active
     writer.write('b');
     writer.onProcessingTime(t0 + 1200); // written since the last check: still active
-    assert.equal(writer.prepareCommit().length, 0);
+    assert.equal((await writer.prepareCommit()).length, 0);
     writer.onProcessingTime(t0 + 2300); // nothing written for ≥ 1000 ms: rolls
-    const c = writer.prepareCommit();
+    const c = (await writer.prepareCommit());
     assert.equal(c.length, 1);
     assert.equal(readFileSync(c[0]!.pendingPath, 'utf8'), 'a\nb\n');
     assert.equal(writer.snapshotState(2)[0]!.inProgress, null);
@@ -175,9 +175,9 @@ test('rolling by inactivity and by rollover interval via onProcessingTime', asyn
       writer.write('d');
       writer.onProcessingTime(opened + t);
     }
-    assert.equal(writer.prepareCommit().length, 0);
+    assert.equal((await writer.prepareCommit()).length, 0);
     writer.onProcessingTime(opened + 10_000 + 50);
-    assert.equal(writer.prepareCommit().length, 1);
+    assert.equal((await writer.prepareCommit()).length, 1);
     writer.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -193,24 +193,24 @@ test('restore of two states (rescale 2 → 1): one part continued, the other rol
     const w1 = sink.createWriter(ctx(1, 2), []);
     for (const r of range(0, 10)) w0.write(r);
     for (const r of range(100, 110)) w1.write(r);
-    w0.prepareCommit();
-    w1.prepareCommit();
+    (await w0.prepareCommit());
+    (await w1.prepareCommit());
     const states = [...w0.snapshotState(1), ...w1.snapshotState(1)];
     // Written after the checkpoint, then lost in the crash.
     w0.write('lost0');
     w1.write('lost1');
-    w0.prepareCommit();
-    w1.prepareCommit();
+    (await w0.prepareCommit());
+    (await w1.prepareCommit());
     w0.close();
     w1.close();
 
     const w = sink.createWriter(ctx(0, 1), structuredClone(states));
     for (const r of range(10, 15)) w.write(r);
-    const rolled = w.prepareCommit();
+    const rolled = (await w.prepareCommit());
     assert.equal(rolled.length, 1, 'the other subtask part is pending');
     assert.equal(readFileSync(rolled[0]!.pendingPath, 'utf8'), range(100, 110).map((r) => `${r}\n`).join(''));
     await w.finish();
-    const last = w.prepareCommit();
+    const last = (await w.prepareCommit());
     await committer.commit([...rolled, ...last]);
     w.close();
     assert.deepEqual(finishedLines(dir, 0), range(0, 15));
@@ -232,7 +232,7 @@ test('new parts never reuse a name already in the directory', async () => {
     const writer = sink.createWriter(ctx(), []);
     writer.write('new');
     await writer.finish();
-    const [c] = writer.prepareCommit();
+    const [c] = (await writer.prepareCommit());
     assert.equal(c!.finalPath, join(dir, 'part-0-8'));
     writer.close();
   } finally {
@@ -290,7 +290,7 @@ test('without checkpointing: finish, prepareCommit, commit at end of input publi
     const writer = sink.createWriter({ ...ctx(), checkpointing: false }, []);
     for (let i = 0; i < 10; i++) writer.write(i);
     await writer.finish();
-    await sink.createCommitter().commit(writer.prepareCommit());
+    await sink.createCommitter().commit((await writer.prepareCommit()));
     writer.close();
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), []);
     const parts = readdirSync(dir).sort((a, b) => Number(a.split('-')[2]!.split('.')[0]) - Number(b.split('-')[2]!.split('.')[0]));
