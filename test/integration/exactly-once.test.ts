@@ -171,3 +171,40 @@ test('a corrupted checkpoint file is detected, named, and the previous retained 
     removeDir(dir);
   }
 });
+
+test('two parallel sources into one keyed operator (aligned over 4 channels), killed and restored: exactly once', async (t) => {
+  const dir = tempDir('two-sources');
+  try {
+    const n = 60_000;
+    const args = ['run', 'test/fixtures/two-sources-job.ts', '--output', join(dir, 'out'), '--n', String(n), '--parallelism', '2',
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '100', '--throttle-us', '60', '--restore', 'latest', '--no-progress'];
+    let kills = 0;
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const child = startWeir(args);
+      void signalAfterNextCheckpoint(child, join(dir, 'cp', 'two-sources'), 'SIGKILL', (attempt * 137) % 300);
+      const r = await waitFor(child, 120_000);
+      if (r.signal === 'SIGKILL') { kills++; continue; }
+      assert.equal(r.code, 0, r.stderr);
+      break;
+    }
+    t.diagnostic(`killed ${kills} times`);
+    assert.ok(kills >= 2, `killed only ${kills} times`);
+    const seqs = new Map<string, number[]>();
+    const events = new Map<string, number>();
+    for (const line of readOutputLines(join(dir, 'out'))) {
+      const [key, seq, event] = line.split(',') as [string, string, string];
+      let list = seqs.get(key);
+      if (!list) seqs.set(key, (list = []));
+      list.push(Number(seq));
+      events.set(event, (events.get(event) ?? 0) + 1);
+    }
+    assert.equal(events.size, 2 * n, 'every event of both sources');
+    assert.deepEqual([...events.values()].filter((c) => c !== 1), [], 'no event twice');
+    for (const [key, list] of seqs) {
+      list.sort((x, y) => x - y);
+      assert.deepEqual(list, Array.from({ length: list.length }, (_, i) => i + 1), `seqs of ${key} are 1..n without gaps or repeats`);
+    }
+  } finally {
+    removeDir(dir);
+  }
+});
