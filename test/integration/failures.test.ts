@@ -60,3 +60,9 @@ test('unknown weir command and missing job file are reported with usage', async 
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--checkpoint-dir/);
 });
+
+test('a job file that builds a different graph in the workers fails with a clear error', async () => {
+  const r = await runWeir(['run', 'test/fixtures/nondeterministic-job.ts', '--parallelism', '2'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /WEIR_NONDETERMINISTIC_GRAPH.*building the graph must be deterministic/);
+});
