@@ -107,7 +107,10 @@ export function printError(e: unknown): void {
     const remote = (e as { remoteStack?: string }).remoteStack;
     const code = (e as { code?: string }).code;
     process.stderr.write(`weir: error${code ? ` [${code}]` : ''}: ${e.message}\n`);
-    const stack = remote ?? (code === 'WEIR_CONFIG' ? undefined : e.stack);
+    // A setting or an input path is the user's to fix from the message; a stack helps for code (theirs or ours).
+    const fault = (e as { fault?: string }).fault;
+    const quiet = (fault === 'config' || fault === 'external') && !process.env['WEIR_DEBUG'];
+    const stack = quiet ? undefined : remote ?? e.stack;
     if (stack) process.stderr.write(`${indent(stack)}\n`);
   } else {
     process.stderr.write(`weir: error: ${String(e)}\n`);
