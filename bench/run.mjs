@@ -1,7 +1,7 @@
 // The benchmark suite (`npm run bench`): Weir against hand-written single-thread loops, fresh process per run.
 //
 //   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--lines 20000000]
-//                      [--only wordcount|engine-cost|checkpoint|<config>]
+//                      [--only wordcount|engine-cost|checkpoint|micro|<config>]
 //
 // Every configuration runs in its own process (no JIT or heap state shared between configurations);
 // configurations are interleaved round by round, starting one later each round, so a slow spell of the
@@ -12,7 +12,7 @@
 // The corpus is generated once per size and kept under data/bench/ (gitignored); so is the sequence job's
 // input for the checkpoint benchmark (bench/checkpoint.mjs, `--lines`).
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -331,7 +331,7 @@ const selected = (bench) => {
 };
 
 const benchmarks = [wordcountBenchmark(), engineCostBenchmark(), checkpointBenchmark({ opts, dataDir, runWeir, corpus })];
-if (opts.only && benchmarks.every((b) => selected(b) === undefined)) {
+if (opts.only && !opts.only.includes('micro') && benchmarks.every((b) => selected(b) === undefined)) {
   const names = benchmarks.flatMap((b) => [b.name, ...b.configs.map((c) => `${b.name}/${c.name}`)]);
   usage(`--only: nothing matches "${opts.only.join(',')}" (known: ${names.join(', ')})`);
 }
@@ -364,6 +364,14 @@ for (const all of benchmarks) {
     process.stdout.write(`  checks: FAILED: ${e.message}\n`);
   }
   report.benchmarks[bench.name] = Object.fromEntries(stats);
+}
+// Micro-benchmarks of hot spots, each with its baseline in the same process: the codec and keyed state.
+if (!opts.only || opts.only.includes('micro')) {
+  for (const file of ['bench/serde.ts', 'bench/state.ts']) {
+    process.stdout.write(`\n$ node --import tsx ${file}\n`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) failed = true;
+  }
 }
 const resultsDir = join(dataDir, 'results');
 mkdirSync(resultsDir, { recursive: true });

@@ -47,64 +47,74 @@ export function murmur3Int32(code: number): number {
   return h >= 0 ? h : h === -2147483648 ? 0 : -h;
 }
 
-// Streaming state of the string hash. Module-level so that hashing a string allocates
-// nothing (a closure or an object per call would); hashing is synchronous, so no reentry.
-let sH = 0;
-let sK = 0;
-let sShift = 0;
-let sLen = 0;
-
-function pushByte(b: number): void {
-  sK |= b << sShift;
-  sShift += 8;
-  sLen++;
-  if (sShift === 32) {
-    sH = mixH(sH, sK);
-    sK = 0;
-    sShift = 0;
-  }
-}
+/** UTF-8 bytes of one non-ASCII code point (reused: hashing is synchronous, no reentry). */
+const utf8 = new Uint8Array(4);
 
 /**
  * murmur3_x86_32 (seed 0) of the UTF-8 encoding of `s`, encoded inline from charCodeAt
  * (Buffer.from first costs ~4x the hash). Lone surrogates encode as U+FFFD, like Buffer.
+ * The state lives in locals (module-level variables cost ~2x in this loop); ASCII takes
+ * the short path, other code points go through `utf8`.
  */
 export function murmur3String(s: string): number {
-  sH = 0;
-  sK = 0;
-  sShift = 0;
-  sLen = 0;
+  let h = 0;
+  let k = 0;
+  let shift = 0;
+  let len = 0;
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
-      pushByte(c);
-    } else if (c < 0x800) {
-      pushByte(0xc0 | (c >> 6));
-      pushByte(0x80 | (c & 63));
+      k |= c << shift;
+      shift += 8;
+      len++;
+      if (shift === 32) {
+        h = mixH(h, k);
+        k = 0;
+        shift = 0;
+      }
+      continue;
+    }
+    let m: number;
+    if (c < 0x800) {
+      utf8[0] = 0xc0 | (c >> 6);
+      utf8[1] = 0x80 | (c & 63);
+      m = 2;
     } else if (c >= 0xd800 && c <= 0xdfff) {
       const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
       if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
         const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
-        pushByte(0xf0 | (cp >> 18));
-        pushByte(0x80 | ((cp >> 12) & 63));
-        pushByte(0x80 | ((cp >> 6) & 63));
-        pushByte(0x80 | (cp & 63));
+        utf8[0] = 0xf0 | (cp >> 18);
+        utf8[1] = 0x80 | ((cp >> 12) & 63);
+        utf8[2] = 0x80 | ((cp >> 6) & 63);
+        utf8[3] = 0x80 | (cp & 63);
+        m = 4;
         i++;
       } else {
-        pushByte(0xef);
-        pushByte(0xbf);
-        pushByte(0xbd);
+        utf8[0] = 0xef;
+        utf8[1] = 0xbf;
+        utf8[2] = 0xbd;
+        m = 3;
       }
     } else {
-      pushByte(0xe0 | (c >> 12));
-      pushByte(0x80 | ((c >> 6) & 63));
-      pushByte(0x80 | (c & 63));
+      utf8[0] = 0xe0 | (c >> 12);
+      utf8[1] = 0x80 | ((c >> 6) & 63);
+      utf8[2] = 0x80 | (c & 63);
+      m = 3;
+    }
+    for (let j = 0; j < m; j++) {
+      k |= utf8[j]! << shift;
+      shift += 8;
+      len++;
+      if (shift === 32) {
+        h = mixH(h, k);
+        k = 0;
+        shift = 0;
+      }
     }
   }
-  let h = sH;
-  if (sShift !== 0) h ^= mixK(sK);
-  return fmix(h ^ sLen);
+  if (shift !== 0) h ^= mixK(k);
+  return fmix(h ^ len);
 }
 
 const f64 = new Float64Array(1);
