@@ -364,17 +364,25 @@ export class Task implements TaskId {
       }));
       for (const w of this.#writers) w.broadcastEvent(barrier);
       const syncMs = performance.now() - started;
-      // Asynchronous part: serialize the views while records keep flowing.
-      setImmediate(() => {
-        if (this.#state === 'failed') return;
+      // Asynchronous part: serialize the views in slices while records keep flowing.
+      setImmediate(async () => {
         const asyncStarted = performance.now();
-        const operators: OperatorSnapshotData[] = views.map((v) => {
-          const keyed = v.keyed?.write();
-          v.keyed?.release();
-          const timers = v.timers?.write();
-          v.timers?.release();
-          return { uid: v.uid, keyed, timers, operator: v.operator };
-        });
+        const operators: OperatorSnapshotData[] = [];
+        try {
+          for (const v of views) {
+            if (this.#state === 'failed') return;
+            const keyed = await v.keyed?.writeAsync();
+            v.keyed?.release();
+            const timers = v.timers?.write();
+            v.timers?.release();
+            operators.push({ uid: v.uid, keyed, timers, operator: v.operator });
+          }
+        } catch (e) {
+          this.#services.fail(this, e);
+          this.#state = 'failed';
+          return;
+        }
+        if (this.#state === 'failed') return;
         const transfer = operators.flatMap((o) => [o.keyed, o.timers].filter((b): b is Uint8Array => b !== undefined).map((b) => b.buffer as ArrayBuffer));
         this.#services.report({
           type: 'ack', task: { vertex: this.vertex, subtask: this.subtask }, checkpointId: id, operators,

@@ -332,3 +332,28 @@ test('property: after random writes and snapshots, each snapshot restores to its
     { numRuns: 200 },
   );
 });
+
+test('writeAsync yields between slices and captures the state at snapshot time, whatever is updated meanwhile', async () => {
+  const { HeapKeyedStateBackend: Backend, KeyGroupRange: Range, ValueStateDescriptor: Desc, keyGroupFor: kgOf } = await import('./index.ts');
+  const backend = new Backend({ maxParallelism: 128, keyGroupRange: Range.forOperator(128, 1, 0) });
+  const state = backend.getState(new Desc<number>('v'));
+  const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}`);
+  for (const k of keys) { backend.setCurrentKey(k, kgOf(k, 128)); state.update(1); }
+  const snap = backend.snapshot();
+  let ticks = 0;
+  const ticker = setInterval(() => { ticks++; }, 0);
+  const pending = snap.writeAsync(0);
+  // Updates while the asynchronous write is under way must not reach it.
+  for (const k of keys) { backend.setCurrentKey(k, kgOf(k, 128)); state.update(2); }
+  const bytes = await pending;
+  clearInterval(ticker);
+  assert.ok(ticks > 0, 'the event loop ran during the write');
+  const restored = new Backend({ maxParallelism: 128, keyGroupRange: Range.forOperator(128, 1, 0) });
+  restored.restore([bytes]);
+  const rs = restored.getState(new Desc<number>('v'));
+  const values = new Map<number | undefined, number>();
+  restored.forEachKey('v', (k, kg) => { restored.setCurrentKey(k, kg); values.set(rs.value(), (values.get(rs.value()) ?? 0) + 1); });
+  assert.deepEqual([...values], [[1, keys.length]]);
+  backend.setCurrentKey('k7', kgOf('k7', 128));
+  assert.equal(state.value(), 2, 'the live state has the new values');
+});

@@ -65,6 +65,33 @@ export class KeyedStateSnapshot {
 
   /** Serializes the captured state, one section per key group (see key-group-blob.ts). */
   write(): Uint8Array {
+    const steps = this.#serialize();
+    let r = steps.next();
+    while (!r.done) r = steps.next();
+    return r.value;
+  }
+
+  /**
+   * The same bytes as write(), serialized in slices of about `sliceMs`: between slices it
+   * yields to the event loop, so the task keeps processing records (the captured maps are
+   * copy-on-write, so later updates do not reach them).
+   */
+  async writeAsync(sliceMs = 2): Promise<Uint8Array> {
+    const steps = this.#serialize();
+    let sliceStart = performance.now();
+    let r = steps.next();
+    while (!r.done) {
+      if (performance.now() - sliceStart > sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+      r = steps.next();
+    }
+    return r.value;
+  }
+
+  /** Serializes one key group per step; returns the blob. */
+  *#serialize(): Generator<void, Uint8Array, void> {
     const states = this.#states;
     if (states === undefined) {
       throw new WeirError('keyed state snapshot was already released', { code: 'WEIR_SNAPSHOT_RELEASED', fault: 'internal' });
@@ -83,6 +110,7 @@ export class KeyedStateSnapshot {
         payload.push(s, flat);
       }
       if (payload.length > 0) sections[i] = serialize(payload);
+      yield;
     }
     const meta = states.map((s) => [s.name, s.kind]);
     return writeKeyGroupBlob(MAGIC, this.maxParallelism, this.keyGroupRange, meta, sections);
