@@ -79,3 +79,10 @@ test('other API misuse is caught when the job is built', () => {
   assert.throws(() => a.process({} as never), configError(/processElement/));
   assert.throws(() => a.sinkTo({} as never), configError(/Sink/));
 });
+
+test('maxConcurrentCheckpoints other than 1 is refused, naming the setting', () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  assert.throws(() => env.configureCheckpointing({ maxConcurrentCheckpoints: 2 }), /maxConcurrentCheckpoints: only 1 is supported, got 2/);
+  env.configureCheckpointing({ maxConcurrentCheckpoints: 1, retainedCheckpoints: 3 });
+  assert.equal(env.config.checkpoint.retainedCheckpoints, 3);
+});

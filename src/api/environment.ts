@@ -104,7 +104,10 @@ export class StreamExecutionEnvironment {
       } else if (key === 'dir') {
         if (typeof value !== 'string' || value === '') throw new ConfigError('checkpoint dir must be a non-empty path');
         c.dir = value;
-      } else if (key === 'maxConcurrentCheckpoints' || key === 'retainedCheckpoints') {
+      } else if (key === 'maxConcurrentCheckpoints') {
+        // Said plainly rather than accepted and ignored: the coordinator runs one checkpoint at a time.
+        if (value !== 1) throw new ConfigError(`checkpoint maxConcurrentCheckpoints: only 1 is supported, got ${String(value)}`);
+      } else if (key === 'retainedCheckpoints') {
         (c as unknown as Record<string, number>)[key] = checkPositiveInt(`checkpoint ${key}`, value);
       } else {
         (c as unknown as Record<string, number>)[key] = checkNonNegative(`checkpoint ${key}`, value);

@@ -44,7 +44,7 @@ export interface CheckpointStats {
 }
 
 /**
- * One coordinator per job run. At most `maxConcurrentCheckpoints` (default 1) in flight; the
+ * One coordinator per job run. One checkpoint in flight (`maxConcurrentCheckpoints` is 1); the
  * next periodic trigger waits `minPauseBetweenCheckpoints` after the last completion. A
  * checkpoint completes when every task acked and every state file is written: `_metadata`
  * goes last, then `checkpoint-complete` reaches every task (sinks commit). A timeout or a
