@@ -2,6 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runWeir, startWeir, tempDir, removeDir, waitFor, waitUntil } from './helpers.ts';
 
 test('executeAndCollect over 2 worker threads returns every record to the client, and code after it runs once', async () => {
@@ -37,6 +39,25 @@ test('an unbounded job with a checkpoint dir stops with a savepoint on SIGINT an
     } finally {
       child.kill('SIGKILL');
     }
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a plain JavaScript job file outside the repo runs too, importing "weir"', async () => {
+  const dir = tempDir('jsjob');
+  try {
+    const file = join(dir, 'job.mjs');
+    writeFileSync(file, [
+      "import { StreamExecutionEnvironment } from 'weir';",
+      'const env = StreamExecutionEnvironment.getExecutionEnvironment();',
+      "env.fromElements('a', 'b', 'a').map((w) => [w, 1]).keyBy(0).sum(1).print();",
+      "await env.execute('js job');",
+    ].join('\n'));
+    const r = await runWeir(['run', file, '--parallelism', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter((l) => l).map((l) => l.replace(/^\d> /, '')).sort();
+    assert.deepEqual(lines, ['(a,1)', '(a,2)', '(b,1)']);
   } finally {
     removeDir(dir);
   }
