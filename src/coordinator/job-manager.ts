@@ -1,11 +1,11 @@
 // The JobManager role: deploys a job graph on a TaskManager, watches it, checkpoints it, restarts it.
 
-
 import { ConfigError } from '../core/errors.ts';
 import { effectiveRestartStrategy } from '../api/config.ts';
 import type { StreamExecutionEnvironment } from '../api/environment.ts';
 import type { JobResult } from '../api/launch.ts';
 import type { SourceSplit } from '../connectors/source.ts';
+import { loadCheckpoint } from '../checkpoint/index.ts';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.ts';
 import { buildStreamGraph } from '../graph/stream-graph.ts';
 import { JobFailedError } from '../runtime/operator-error.ts';
@@ -76,7 +76,14 @@ export class JobManager implements JobControl {
         config, jobId: this.#jobId, jobName: this.#options.jobName, graph: this.graph, listener: this.#options.listener,
       });
     }
-    let restore: RestoreSource | undefined = this.#checkpoints ? await this.#checkpoints.initialRestore(config.restorePath) : undefined;
+    let restore: RestoreSource | undefined;
+    if (this.#checkpoints) {
+      restore = await this.#checkpoints.initialRestore(config.restorePath);
+    } else if (config.restorePath !== undefined) {
+      // Restoring a savepoint or checkpoint does not need checkpointing in the new run.
+      if (config.restorePath === 'latest') throw new ConfigError('restore "latest" needs a checkpoint directory (--checkpoint-dir)');
+      restore = await loadCheckpoint(config.restorePath);
+    }
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#runAttempt(attempt, restore);
       if (outcome.kind === 'finished') {
