@@ -112,7 +112,7 @@ export function runHelp(): string {
     '',
     ...lines,
     '',
-    'The first SIGINT/SIGTERM stops the job with a savepoint (when --checkpoint-dir is set);',
+    'The first SIGINT/SIGTERM stops the job with a savepoint (when --checkpoint-dir or --savepoint-dir is set);',
     'a second one aborts at once.',
   ].join('\n');
 }

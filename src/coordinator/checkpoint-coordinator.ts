@@ -83,11 +83,12 @@ export class CheckpointCoordinator {
     this.#graph = options.graph;
     this.#listener = options.listener;
     const cp = options.config.checkpoint;
+    const savepointDir = options.config.savepointDir ?? join(cp.dir!, 'savepoints');
     this.#storage = new FsCheckpointStorage({
-      baseDir: cp.dir!,
+      baseDir: cp.dir ?? savepointDir,
       jobId: options.jobId,
       retained: cp.retainedCheckpoints,
-      savepointDir: options.config.savepointDir ?? join(cp.dir!, 'savepoints'),
+      savepointDir,
       onWarning: (msg) => process.stderr.write(`weir: warning: ${msg}\n`),
     });
     this.#allTasks = this.#graph.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, subtask) => ({ vertex: v.index, subtask })));

@@ -71,7 +71,8 @@ export class JobManager implements JobControl {
     const started = performance.now();
     const config = this.#options.env.config;
     const backoff = new RestartBackoff(effectiveRestartStrategy(config));
-    if (config.checkpoint.dir) {
+    // A savepoint directory alone is enough for stop-with-savepoint, as in Flink.
+    if (config.checkpoint.dir || config.savepointDir) {
       this.#checkpoints = new CheckpointCoordinator({
         config, jobId: this.#jobId, jobName: this.#options.jobName, graph: this.graph, listener: this.#options.listener,
       });

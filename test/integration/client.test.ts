@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWeir, startWeir, tempDir, removeDir, waitFor, waitUntil } from './helpers.ts';
 
@@ -58,6 +58,26 @@ test('a plain JavaScript job file outside the repo runs too, importing "weir"', 
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n').filter((l) => l).map((l) => l.replace(/^\d> /, '')).sort();
     assert.deepEqual(lines, ['(a,1)', '(a,2)', '(b,1)']);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('--savepoint-dir alone (no checkpointing) is enough for stop-with-savepoint', async () => {
+  const dir = tempDir('sp-only');
+  try {
+    const child = startWeir(['run', 'test/fixtures/unbounded-job.ts', '--parallelism', '2', '--savepoint-dir', dir]);
+    try {
+      assert.ok(await waitUntil(() => /tick:\d> /.test(child.out.stdout), child, 60_000), 'the job printed nothing');
+      child.kill('SIGTERM');
+      const r = await waitFor(child, 60_000);
+      assert.equal(r.code, 0, r.stderr);
+      const m = /^savepoint: (.+)$/m.exec(r.stderr);
+      assert.ok(m && m[1]!.startsWith(dir), r.stderr);
+      assert.ok(existsSync(join(m[1]!, '_metadata')));
+    } finally {
+      child.kill('SIGKILL');
+    }
   } finally {
     removeDir(dir);
   }
