@@ -111,8 +111,13 @@ export class CheckpointCoordinator {
     return loaded;
   }
 
-  /** After a failure: the newest completed checkpoint of this run (verified again), else what the run started from. */
+  /**
+   * After a failure: the newest completed checkpoint of this run (verified again; ids grow,
+   * so the newest is this run's once it completed one), else what the run started from —
+   * never a checkpoint left in the directory by an earlier run that this one did not restore.
+   */
   async latestForRecovery(): Promise<LoadedCheckpoint | undefined> {
+    if (this.completedCount === 0) return this.#latest;
     const latest = await this.#storage.latest();
     return latest ?? this.#latest;
   }

@@ -210,3 +210,23 @@ test('two parallel sources into one keyed operator (aligned over 4 channels), ki
     removeDir(dir);
   }
 });
+
+test('a failure before this run\'s first checkpoint restarts from scratch, not from an earlier run\'s checkpoint in the same directory', async () => {
+  const dir = tempDir('earlier-run');
+  try {
+    const input = join(dir, 'in.txt');
+    writeSequenceInput(input, 5_000, 7);
+    const common = ['run', 'examples/sequence.ts', '--input', input, '--parallelism', '2',
+      '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '1000', '--no-progress'];
+    const first = await runWeir([...common, '--output', join(dir, 'out1')]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(completedCheckpoints(join(dir, 'cp', 'sequence')).length > 0, 'the first run left a checkpoint');
+    // Second run, same job and checkpoint dir, no --restore; it fails on its 11th record, long before a checkpoint.
+    const second = await runWeir([...common, '--output', join(dir, 'out2'), '--fail-on', 'p10', '--fail-marker', join(dir, 'failed')], { timeoutMs: 120_000 });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /restarting \(attempt 1\)/);
+    assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out2')), []);
+  } finally {
+    removeDir(dir);
+  }
+});
