@@ -103,14 +103,12 @@ export class DataStream<T> {
 
   // ---- settings of this operator ----
   name(name: string): this {
-    if (typeof name !== 'string' || name.length === 0) throw new ConfigError('name() needs a non-empty string');
-    this.transformation.name = name;
+    this.transformation.name = checkName(name);
     return this;
   }
 
   uid(uid: string): this {
-    if (typeof uid !== 'string' || uid.length === 0) throw new ConfigError(`${this.transformation.name}: uid() needs a non-empty string`);
-    this.transformation.uid = uid;
+    this.transformation.uid = checkUid(uid, this.transformation.name);
     return this;
   }
 
@@ -156,8 +154,8 @@ export class DataStreamSink<T> {
     this.environment = environment;
     this.transformation = transformation;
   }
-  name(name: string): this { this.transformation.name = name; return this; }
-  uid(uid: string): this { this.transformation.uid = uid; return this; }
+  name(name: string): this { this.transformation.name = checkName(name); return this; }
+  uid(uid: string): this { this.transformation.uid = checkUid(uid, this.transformation.name); return this; }
   setParallelism(parallelism: number): this {
     this.transformation.parallelism = checkPositiveInt(`parallelism of operator "${this.transformation.name}"`, parallelism);
     return this;
@@ -211,6 +209,16 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     });
     return new DataStream<O>(this.environment, t);
   }
+}
+
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) throw new ConfigError('name() needs a non-empty string');
+  return name;
+}
+
+function checkUid(uid: unknown, operatorName: string): string {
+  if (typeof uid !== 'string' || uid.length === 0) throw new ConfigError(`${operatorName}: uid() needs a non-empty string`);
+  return uid;
 }
 
 function toKeySelector<T, K extends Key>(key: KeySelector<T, K> | FieldRef, upstream: string): KeySelector<T, K> {

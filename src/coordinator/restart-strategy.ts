@@ -32,12 +32,4 @@ export class RestartBackoff {
         return this.#failures.length <= s.maxFailuresPerInterval ? s.delayMs : undefined;
     }
   }
-
-  get attempts(): number {
-    return this.#attempts;
-  }
-
-  describe(): string {
-    return this.#strategy.kind;
-  }
 }

@@ -130,10 +130,6 @@ export class ThreadTaskManager implements TaskManagerGateway {
     this.#workers.length = 0;
   }
 
-  /** For failure-injection tests: the worker threads' ids. */
-  get threadIds(): number[] {
-    return this.#workers.map((w) => w.threadId);
-  }
 }
 
 /** Wires a slot runtime to its worker's links (used by worker-main). */

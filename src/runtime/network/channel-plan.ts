@@ -72,8 +72,3 @@ export function buildChannelPlan(graph: JobGraph): ChannelPlan {
     numSlots,
   };
 }
-
-/** Slot sharing as in Flink: slot k runs subtask k of every vertex. */
-export function slotOf(subtaskIndex: number): number {
-  return subtaskIndex;
-}

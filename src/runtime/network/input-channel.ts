@@ -27,14 +27,6 @@ export class InputChannel {
     return this.#head >= this.#items.length;
   }
 
-  get queued(): number {
-    return this.#items.length - this.#head;
-  }
-
-  peek(): ChannelItem | undefined {
-    return this.#items[this.#head];
-  }
-
   take(): ChannelItem | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head]!;
