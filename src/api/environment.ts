@@ -5,7 +5,7 @@ import type { Key } from '../core/types.ts';
 import type { Source } from '../connectors/source.ts';
 import { CollectionSource } from '../connectors/collection-source.ts';
 import { GeneratorSource, type GeneratorOptions } from '../connectors/generator/generator-source.ts';
-import { TextFileSource } from '../connectors/file/index.ts';
+import { TextFileSource, type TextFileSourceOptions } from '../connectors/file/index.ts';
 import {
   checkKnownKeys, checkNonNegative, checkPositiveInt, defaultExecutionConfig,
   type CheckpointingMode, type ExecutionConfig, type RestartStrategy,
@@ -32,6 +32,7 @@ export class StreamExecutionEnvironment {
   readonly #transformations: Transformation[] = [];
   readonly #sinks: Transformation[] = [];
   readonly #jobArgs: readonly string[];
+  #params: ParameterTool | undefined;
   #executed = false;
 
   private constructor(options: EnvironmentOptions | undefined) {
@@ -56,9 +57,10 @@ export class StreamExecutionEnvironment {
     return new StreamExecutionEnvironment(options);
   }
 
-  /** Job arguments (`weir run job.ts --input x` gives `--input x`). */
+  /** Job arguments (`weir run job.ts --input x` gives `--input x`); one instance, so `weir run` sees every key the job asked for. */
   getParameters(): ParameterTool {
-    return ParameterTool.fromArgs(this.#jobArgs);
+    this.#params ??= ParameterTool.fromArgs(this.#jobArgs);
+    return this.#params;
   }
 
   get jobArgs(): readonly string[] {
@@ -137,7 +139,7 @@ export class StreamExecutionEnvironment {
   }
 
   /** Lines of a file, or of every file in a directory; large files are cut into byte ranges read in parallel. */
-  readTextFile(path: string, options?: { splitSize?: number }): DataStream<string> {
+  readTextFile(path: string, options?: TextFileSourceOptions): DataStream<string> {
     if (typeof path !== 'string' || path === '') throw new ConfigError('readTextFile needs a file or directory path');
     return this.fromSource(new TextFileSource(path, options), `Text File Source (${path})`);
   }

@@ -49,3 +49,26 @@ test('missing required arguments and non-numbers are ConfigErrors naming the arg
   assert.throws(() => p.getNumber('flag'), ConfigError, 'a bare flag is not a number');
   assert.equal(p.getRequired('rate'), 'fast');
 });
+
+test('every accessor marks its key as requested; given keys never asked for are unrequested', () => {
+  const p = ParameterTool.fromArgs(['--input', 'a', '--paralelism', '4', '--n', '3', '--flag', '--b=false', '--out=x', 'pos']);
+  assert.deepEqual(p.getUnrequestedParameters(), ['input', 'paralelism', 'n', 'flag', 'b', 'out']);
+  p.get('input');
+  p.getNumber('n');
+  p.has('flag');
+  p.getBoolean('b');
+  p.getRequired('out');
+  p.get('absent', 'dflt');
+  assert.deepEqual(p.getUnrequestedParameters(), ['paralelism'], 'positional arguments are never reported');
+  assert.deepEqual(p.requestedKeys, ['input', 'n', 'flag', 'b', 'out', 'absent'], 'asked-for keys count even when not given');
+});
+
+test('a failed getRequired/getNumber still marks the key, and toObject marks every key', () => {
+  const p = ParameterTool.fromArgs(['--rate', 'fast', '--x', '1']);
+  assert.throws(() => p.getNumber('rate'), ConfigError);
+  assert.throws(() => p.getRequired('missing'), ConfigError);
+  assert.deepEqual(p.getUnrequestedParameters(), ['x']);
+  assert.ok(p.requestedKeys.includes('missing'));
+  p.toObject();
+  assert.deepEqual(p.getUnrequestedParameters(), []);
+});

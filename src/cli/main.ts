@@ -4,7 +4,10 @@ import { setLaunchContext } from '../api/launch.ts';
 import { formatCheckpointList } from '../checkpoint/index.ts';
 import { executeLocally } from '../coordinator/local-executor.ts';
 import type { JobManager } from '../coordinator/job-manager.ts';
-import { parseRunArgs, runHelp } from './options.ts';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../core/errors.ts';
+import { checkJobArguments, parseRunArgs, runHelp } from './options.ts';
 import { ProgressReporter } from './progress.ts';
 
 const HELP = `Usage: weir <command> [options]
@@ -12,14 +15,22 @@ const HELP = `Usage: weir <command> [options]
 Commands:
   run <job.ts|job.js> [options] [job args...]   run a job (weir run --help)
   checkpoints <dir>                             list the checkpoints and savepoints under dir
+  version                                       the version of weir (also --version)
   help                                          this text
 `;
+
+/** What bin/weir bundles as a job file (esbuild's loaders for these extensions). */
+export const JOB_FILE_EXTENSIONS: readonly string[] = ['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx'];
 
 export interface CliEnvironment {
   /** Imports the job module (bundled with the engine), or undefined when no job file was given. */
   readonly loadJob: (() => Promise<unknown>) | undefined;
   /** The worker script next to the bundle, for worker threads. */
   readonly workerScript: string;
+  /** Absolute path of the bundled job file (when loadJob is set). */
+  readonly jobFile?: string | undefined;
+  /** package.json's version. */
+  readonly version?: string | undefined;
 }
 
 /** Returns the process exit code. */
@@ -34,6 +45,11 @@ export async function cliMain(argv: readonly string[], cli: CliEnvironment): Pro
       case '-h':
         process.stdout.write(HELP);
         return command === undefined ? 1 : 0;
+      case 'version':
+      case '--version':
+      case '-V':
+        process.stdout.write(`weir ${cli.version ?? 'unknown'}\n`);
+        return 0;
       case 'checkpoints':
         if (rest.includes('--help') || rest.length !== 1) {
           process.stdout.write('Usage: weir checkpoints <dir>\n\nLists id, time, size, duration and state per operator of every checkpoint and savepoint under dir.\n');
@@ -59,7 +75,7 @@ export async function cliMain(argv: readonly string[], cli: CliEnvironment): Pro
 
 async function run(args: readonly string[], cli: CliEnvironment): Promise<number> {
   const options = parseRunArgs(args);
-  if (!cli.loadJob) throw new Error(`internal: the job file ${options.jobFile} was not bundled`);
+  const loadJob = checkJobFile(options.jobFile, cli);
   const reporter = new ProgressReporter(process.stderr, options.progress);
   let executed = false;
   let jobManager: JobManager | undefined;
@@ -82,6 +98,8 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
     jobArgs: options.jobArgs,
     execute: async (env, jobName) => {
       executed = true;
+      // Before anything is deployed: a misspelt option must not run the job with the default instead.
+      checkJobArguments(env.getParameters());
       const result = await executeLocally(env, jobName, {
         mode: options.inline ? 'inline' : 'threads',
         workerScript: cli.workerScript,
@@ -94,12 +112,26 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
       return result;
     },
   });
-  await cli.loadJob();
+  await loadJob();
   if (!executed) {
     process.stderr.write(`weir: ${options.jobFile} finished without calling env.execute() (or executeAndCollect()): nothing ran\n`);
     return 1;
   }
   return 0;
+}
+
+/** The job file named on the command line must be the one bin/weir bundled; otherwise say what is wrong with it. */
+function checkJobFile(jobFile: string, cli: CliEnvironment): () => Promise<unknown> {
+  const path = resolve(jobFile);
+  if (!existsSync(path)) throw new ConfigError(`job file ${path} does not exist`);
+  if (!statSync(path).isFile()) throw new ConfigError(`job file ${path} is not a file`);
+  if (!JOB_FILE_EXTENSIONS.some((ext) => path.endsWith(ext))) {
+    throw new ConfigError(`job file ${path} has no recognised extension (accepted: ${JOB_FILE_EXTENSIONS.join(' ')})`);
+  }
+  if (!cli.loadJob || (cli.jobFile !== undefined && cli.jobFile !== path)) {
+    throw new ConfigError(`job file ${path}: the job file must be the first argument after weir run that is not an option${cli.jobFile ? ` (bundled: ${cli.jobFile})` : ''}`);
+  }
+  return cli.loadJob;
 }
 
 export function printError(e: unknown): void {

@@ -2,6 +2,7 @@
 
 import { ConfigError } from '../core/errors.ts';
 import type { LaunchContext } from '../api/launch.ts';
+import type { ParameterTool } from '../api/params.ts';
 
 export interface RunOptions {
   readonly jobFile: string;
@@ -33,22 +34,32 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'inline', value: 'none', help: 'run every slot in the main thread (debugging)' },
 ];
 
+/**
+ * Weir's flags (`--name value`, `--name=value`, `-p N`, `-p=N`, `-pN`) are taken out wherever
+ * they appear; the first other argument not starting with `-` is the job file, the rest are job
+ * arguments. A flag given twice: the last one wins (so a script's defaults can be overridden by
+ * appending). Job arguments the job never reads are refused later, at execute() (`checkJobArguments`).
+ */
 export function parseRunArgs(args: readonly string[]): RunOptions {
   let jobFile: string | undefined;
   const jobArgs: string[] = [];
   const values = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const [rawName, inlineValue] = arg.startsWith('--') ? splitEq(arg.slice(2)) : arg === '-p' ? ['parallelism', undefined] : [undefined, undefined];
+    const [rawName, inlineValue] = arg.startsWith('--') ? splitEq(arg.slice(2)) : shortFlag(arg);
     const spec = rawName === undefined ? undefined : RUN_FLAGS.find((f) => f.name === rawName);
     if (!spec) {
       if (jobFile === undefined && !arg.startsWith('-')) jobFile = arg;
       else jobArgs.push(arg);
       continue;
     }
-    if (spec.value === 'none') { values.set(spec.name, 'true'); continue; }
+    if (spec.value === 'none') {
+      if (inlineValue !== undefined) throw new ConfigError(`weir run: --${spec.name} takes no value, got "${arg}"`);
+      values.set(spec.name, 'true');
+      continue;
+    }
     const value = inlineValue ?? args[++i];
-    if (value === undefined) throw new ConfigError(`weir run: --${spec.name} needs a value`);
+    if (value === undefined || (inlineValue === undefined && value.startsWith('--'))) throw new ConfigError(`weir run: --${spec.name} needs a value`);
     values.set(spec.name, value);
   }
   if (jobFile === undefined) throw new ConfigError('weir run: missing the job file (weir run <job.ts> [options] [job args])');
@@ -96,6 +107,64 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
   };
 }
 
+/** `-p`, `-p=N` and `-pN` are --parallelism; any other single-dash argument goes to the job. */
+function shortFlag(arg: string): [string | undefined, string | undefined] {
+  if (arg === '-p') return ['parallelism', undefined];
+  if (arg.startsWith('-p=')) return ['parallelism', arg.slice(3)];
+  if (/^-p\d+$/.test(arg)) return ['parallelism', arg.slice(2)];
+  return [undefined, undefined];
+}
+
+/**
+ * Refuses `--key` job arguments that the job never asked its ParameterTool for: a misspelt
+ * Weir option (`--paralelism`) or job option would otherwise be ignored silently. Called by
+ * the client at execute(), before anything is deployed; suggestions come from Weir's flags and
+ * the keys the job did ask for.
+ */
+export function checkJobArguments(params: ParameterTool): void {
+  const unknown = params.getUnrequestedParameters();
+  if (unknown.length === 0) return;
+  const candidates = [...RUN_FLAGS.map((f) => f.name), ...params.requestedKeys];
+  const named = unknown.map((key) => {
+    const suggestion = closest(key, candidates);
+    return `--${key}${suggestion === undefined ? '' : ` (did you mean --${suggestion}?)`}`;
+  });
+  throw new ConfigError(
+    `unknown option${unknown.length > 1 ? 's' : ''} ${named.join(', ')}: neither a weir run option (weir run --help) nor a job argument the job reads`,
+  );
+}
+
+/** The candidate nearest to `word` by edit distance (transpositions count 1), if near enough to be a typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  const limit = w.length <= 3 ? 1 : w.length <= 6 ? 2 : 3;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestDistance && d < Math.max(w.length, c.length)) { best = c; bestDistance = d; }
+  }
+  return best;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) { row.push(j); continue; }
+      const up = rows[i - 1]!;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(up[j]! + 1, row[j - 1]! + 1, up[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      row.push(d);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]![b.length]!;
+}
+
 function splitEq(s: string): [string, string | undefined] {
   const eq = s.indexOf('=');
   return eq < 0 ? [s, undefined] : [s.slice(0, eq), s.slice(eq + 1)];
@@ -107,8 +176,9 @@ export function runHelp(): string {
     'Usage: weir run <job.ts|job.js> [options] [job args...]',
     '',
     'Runs a job file in local mode: a JobManager and one worker thread per slot.',
-    'Options are recognised anywhere on the line; every other argument reaches the job',
-    '(env.getParameters()).',
+    'Options are recognised anywhere on the line (-p N, -p=N and -pN for --parallelism; the last',
+    'occurrence of an option wins); every other argument reaches the job (env.getParameters()).',
+    'A --key argument the job never reads fails the run before it starts (unknown option).',
     '',
     ...lines,
     '',

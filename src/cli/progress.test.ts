@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProgressReporter } from './progress.ts';
+import { formatDuration, ProgressReporter } from './progress.ts';
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
   const s = { isTTY, text: '', write(chunk: string) { s.text += chunk; return true; } };
@@ -17,7 +17,26 @@ test('on a terminal: records in/out per second per stage, with restarts and chec
   assert.match(out.text, /in\s+2\.0k\/s\s+out\s+4\.0k\/s/);
   assert.match(out.text, /checkpoints 1/);
   r.onRestart(1, 'boom\nstack', 1000);
-  assert.match(out.text, /restarting \(attempt 1\) in 1000 ms after: boom\n/);
+  assert.match(out.text, /restarting \(attempt 1\) in 1\.0 s after: boom\n/);
+});
+
+test('a fractional exponential back-off prints rounded, in seconds (not 38443.359375 ms)', () => {
+  const out = fakeStream(false);
+  new ProgressReporter(out, true).onRestart(7, 'lost', 38443.359375);
+  assert.equal(out.text, 'weir: restarting (attempt 7) in 38.4 s after: lost\n');
+});
+
+test('formatDuration: ms below a second, one decimal below a minute, then minutes and hours', () => {
+  assert.equal(formatDuration(0), '0 ms');
+  assert.equal(formatDuration(12.7), '13 ms');
+  assert.equal(formatDuration(999.4), '999 ms');
+  assert.equal(formatDuration(999.7), '1.0 s');
+  assert.equal(formatDuration(1000), '1.0 s');
+  assert.equal(formatDuration(38443.359375), '38.4 s');
+  assert.equal(formatDuration(59_949), '59.9 s');
+  assert.equal(formatDuration(59_990), '1 min');
+  assert.equal(formatDuration(125_000), '2 min 5 s');
+  assert.equal(formatDuration(3_720_000), '1 h 2 min');
 });
 
 test('not on a terminal: no live lines, but the summary', () => {

@@ -36,13 +36,13 @@ export class ProgressReporter implements JobListener {
   onRestart(attempt: number, reason: string, delayMs: number): void {
     this.restarts++;
     this.#clear();
-    this.#out.write(`weir: restarting (attempt ${attempt}) in ${delayMs} ms after: ${firstLine(reason)}\n`);
+    this.#out.write(`weir: restarting (attempt ${attempt}) in ${formatDuration(delayMs)} after: ${firstLine(reason)}\n`);
   }
 
   onCheckpoint(info: { id: number; kind: string; path: string; durationMs: number; sizeBytes: number; final: boolean }): void {
     this.checkpoints++;
     if (this.#live) return;
-    if (process.env['WEIR_LOG_CHECKPOINTS']) this.#out.write(`weir: ${info.kind} ${info.id} completed in ${info.durationMs} ms (${info.sizeBytes} bytes)\n`);
+    if (process.env['WEIR_LOG_CHECKPOINTS']) this.#out.write(`weir: ${info.kind} ${info.id} completed in ${formatDuration(info.durationMs)} (${info.sizeBytes} bytes)\n`);
   }
 
   onCheckpointFailed(id: number, reason: string): void {
@@ -72,6 +72,19 @@ export class ProgressReporter implements JobListener {
     this.#out.write(`\x1b[${this.#lines}A\x1b[0J`);
     this.#lines = 0;
   }
+}
+
+/** A duration for people: `850 ms`, `38.4 s`, `2 min 5 s`, `1 h 2 min` (restart back-offs are fractional ms). */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return `${ms} ms`;
+  if (ms < 999.5) return `${Math.round(ms)} ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  if (hours > 0) return `${hours} h${minutes > 0 ? ` ${minutes} min` : ''}`;
+  return `${minutes} min${seconds > 0 ? ` ${seconds} s` : ''}`;
 }
 
 function fmt(n: number): string {
