@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
-import { readUtf8, writeUtf8 } from './utf8.ts';
+import { isUtf8 } from 'node:buffer';
+import { invalidUtf8Offset, readUtf8, writeUtf8 } from './utf8.ts';
 
 function jsBytes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length * 3 + 2);
@@ -37,4 +38,19 @@ test('readUtf8 reads a range inside a larger array', () => {
   const bytes = Buffer.from('xxhéllo😀yy', 'utf8');
   assert.equal(readUtf8(bytes, 2, bytes.length - 2), 'héllo😀');
   assert.equal(readUtf8(bytes, 2, 2), '');
+});
+
+test('invalidUtf8Offset agrees with Node on which byte strings are well-formed (property), and names the first bad byte', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 24 }), (bytes) => {
+    const offset = invalidUtf8Offset(bytes, 0, bytes.length);
+    assert.equal(offset === -1, isUtf8(bytes));
+    if (offset >= 0) assert.equal(isUtf8(bytes.subarray(0, offset)), true, 'everything before the offset is well-formed');
+  }), { numRuns: 3000 });
+  const b = Buffer.from([0x61, 0xe2, 0x82, 0xac, 0x62, 0xc3, 0x28, 0x63]);
+  assert.equal(invalidUtf8Offset(b, 0, b.length), 5, 'é cut by "(" at byte 5');
+  assert.equal(invalidUtf8Offset(b, 0, 3), 1, 'a sequence cut by the end of the range');
+  assert.equal(invalidUtf8Offset(Buffer.from('ok \uFFFD 😀'), 0, Buffer.byteLength('ok \uFFFD 😀')), -1, 'a real U+FFFD is well-formed');
+  for (const bad of [[0xc0, 0x80], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0x80]]) {
+    assert.equal(invalidUtf8Offset(Buffer.from(bad), 0, bad.length), 0, bad.map((x) => x.toString(16)).join(' '));
+  }
 });

@@ -96,3 +96,32 @@ function readShortAscii(bytes: Uint8Array, start: number, length: number): strin
     default: return String.fromCharCode(a, b, c, d, e, f, g, h, i, j, k, l);
   }
 }
+
+/**
+ * Index of the first byte of the first ill-formed UTF-8 sequence in [start, end), or -1 when
+ * the range is well-formed (Unicode table 3-7: no overlongs, no surrogates, nothing past U+10FFFF).
+ * Used only where a decoder produced U+FFFD, to tell a replacement from a U+FFFD in the input.
+ */
+export function invalidUtf8Offset(bytes: Uint8Array, start: number, end: number): number {
+  let pos = start;
+  while (pos < end) {
+    const b0 = bytes[pos]!;
+    if (b0 < 0x80) { pos++; continue; }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b0 >= 0xc2 && b0 <= 0xdf) need = 1;
+    else if (b0 >= 0xe0 && b0 <= 0xef) { need = 2; if (b0 === 0xe0) lo = 0xa0; else if (b0 === 0xed) hi = 0x9f; }
+    else if (b0 >= 0xf0 && b0 <= 0xf4) { need = 3; if (b0 === 0xf0) lo = 0x90; else if (b0 === 0xf4) hi = 0x8f; }
+    else return pos;
+    if (pos + need >= end) return pos; // truncated at the end of the range
+    const b1 = bytes[pos + 1]!;
+    if (b1 < lo || b1 > hi) return pos;
+    for (let k = 2; k <= need; k++) {
+      const b = bytes[pos + k]!;
+      if (b < 0x80 || b > 0xbf) return pos;
+    }
+    pos += need + 1;
+  }
+  return -1;
+}

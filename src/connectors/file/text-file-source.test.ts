@@ -229,3 +229,71 @@ test('configuration and I/O errors name the option or the path', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Reads every split of `file` with one reader; returns the lines and the reader's error, if any. */
+async function readAll(file: string, options: ConstructorParameters<typeof TextFileSource>[1]): Promise<{ lines: string[]; error: unknown; replaced: number }> {
+  const source = new TextFileSource(file, options);
+  const reader = source.createReader(readerCtx()) as SourceReader<string, FileSplit> & { replacedSequences: number };
+  reader.addSplits(await source.enumerateSplits());
+  const lines: string[] = [];
+  let error: unknown;
+  try {
+    await drain(reader, 1000, lines);
+  } catch (e) {
+    error = e;
+  }
+  const replaced = reader.replacedSequences;
+  await reader.close();
+  return { lines, error, replaced };
+}
+
+test('a line longer than maxLineBytes fails naming the file and the byte offset where the line starts', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'long.txt');
+    // Line 3 starts at byte 9 ("short\n" + "ok\n") and is 40 bytes; the newline-less tail case is the last line.
+    writeFileSync(file, `short\nok\n${'y'.repeat(40)}\nafter\n`);
+    for (const readChunkSize of [8, 1 << 20]) {
+      const { lines, error } = await readAll(file, { maxLineBytes: 16, readChunkSize });
+      assert.ok(error instanceof WeirError, `chunk ${readChunkSize}: ${String(error)}`);
+      assert.equal(error.code, 'WEIR_LINE_TOO_LONG');
+      assert.equal(error.retryable, false);
+      assert.match(error.message, new RegExp(`line starting at byte 9 of '${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' is longer than 16 bytes`));
+      assert.deepEqual(lines, ['short', 'ok']);
+    }
+    const exact = await readAll(file, { maxLineBytes: 40 });
+    assert.equal(exact.error, undefined, 'a line of exactly maxLineBytes is read');
+    assert.equal(exact.lines.length, 4);
+    const tail = join(dir, 'tail.txt');
+    writeFileSync(tail, `a\n${'z'.repeat(20)}`);
+    const t = await readAll(tail, { maxLineBytes: 10 });
+    assert.ok(t.error instanceof WeirError && /line starting at byte 2 /.test(t.error.message), String(t.error));
+    assert.throws(() => new TextFileSource(file, { maxLineBytes: 0 }), ConfigError);
+    assert.throws(() => new TextFileSource(file, { maxLineBytes: 2 ** 40 }), (e: unknown) => e instanceof ConfigError && /at most/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('invalid UTF-8 fails by default with the file and offset; invalidUtf8: "replace" reads U+FFFD and counts the replacements', async () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'latin1.txt');
+    // "café" in Latin-1 (0xE9 alone is ill-formed UTF-8) on line 2: U+FFFD "!" \n is 5 bytes, "caf" 3, so byte 8. A real U+FFFD on line 1 is fine.
+    writeFileSync(file, Buffer.concat([Buffer.from('\uFFFD!\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from('ok\n')]));
+    const failed = await readAll(file, {});
+    assert.ok(failed.error instanceof WeirError, String(failed.error));
+    assert.equal(failed.error.code, 'WEIR_INVALID_UTF8');
+    assert.ok(failed.error.message.includes(`'${file}' at byte 8`), failed.error.message);
+    assert.match(failed.error.message, /invalidUtf8: 'replace'/);
+    assert.deepEqual(failed.lines, ['\uFFFD!'], 'a U+FFFD that is in the file is not an error');
+
+    const replaced = await readAll(file, { invalidUtf8: 'replace' });
+    assert.equal(replaced.error, undefined);
+    assert.deepEqual(replaced.lines, ['\uFFFD!', 'caf\uFFFD', '\uFFFD\uFFFD', 'ok']);
+    assert.equal(replaced.replaced, 3, 'three ill-formed sequences; the genuine U+FFFD is not counted');
+    assert.throws(() => new TextFileSource(file, { invalidUtf8: 'ignore' as never }), (e: unknown) => e instanceof ConfigError && /invalidUtf8/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,5 +1,6 @@
 // A bounded source of the lines of a text file or of every file of a directory, cut into byte-range splits.
 
+import { constants as bufferConstants } from 'node:buffer';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, WeirError } from '../../core/errors.ts';
@@ -25,12 +26,18 @@ export interface TextFileSourceOptions {
   readonly splitSize?: number;
   /** Bytes read per asynchronous read (default 1 MiB); the buffer grows for longer lines. */
   readonly readChunkSize?: number;
+  /** Longest line in bytes (default: V8's longest string, 0x1fffffe8); a longer line fails naming the file and its offset. */
+  readonly maxLineBytes?: number;
+  /** Ill-formed UTF-8: 'fail' (default) names the file and byte offset; 'replace' reads it as U+FFFD and counts it. */
+  readonly invalidUtf8?: 'fail' | 'replace';
 }
 
 export const DEFAULT_SPLIT_SIZE = 32 * 1024 * 1024;
 export const DEFAULT_READ_CHUNK_SIZE = 1024 * 1024;
+/** A UTF-8 line never decodes to more UTF-16 units than it has bytes, so a line up to this many bytes always fits a string. */
+export const DEFAULT_MAX_LINE_BYTES = bufferConstants.MAX_STRING_LENGTH;
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['splitSize', 'readChunkSize']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['splitSize', 'readChunkSize', 'maxLineBytes', 'invalidUtf8']);
 
 function positiveInteger(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
@@ -44,6 +51,8 @@ export class TextFileSource implements Source<string, FileSplit> {
   readonly #path: string;
   readonly #splitSize: number;
   readonly #readChunkSize: number;
+  readonly #maxLineBytes: number;
+  readonly #invalidUtf8: 'fail' | 'replace';
 
   constructor(pathOrDir: string, options: TextFileSourceOptions = {}) {
     if (typeof pathOrDir !== 'string' || pathOrDir.length === 0) {
@@ -58,6 +67,15 @@ export class TextFileSource implements Source<string, FileSplit> {
     this.#splitSize = options.splitSize === undefined ? DEFAULT_SPLIT_SIZE : positiveInteger(options.splitSize, 'splitSize');
     this.#readChunkSize =
       options.readChunkSize === undefined ? DEFAULT_READ_CHUNK_SIZE : positiveInteger(options.readChunkSize, 'readChunkSize');
+    this.#maxLineBytes = options.maxLineBytes === undefined ? DEFAULT_MAX_LINE_BYTES : positiveInteger(options.maxLineBytes, 'maxLineBytes');
+    if (this.#maxLineBytes > DEFAULT_MAX_LINE_BYTES) {
+      throw new ConfigError(`TextFileSource option 'maxLineBytes' must be at most ${DEFAULT_MAX_LINE_BYTES} (the longest string V8 can hold), got ${this.#maxLineBytes}`);
+    }
+    const invalidUtf8 = options.invalidUtf8 ?? 'fail';
+    if (invalidUtf8 !== 'fail' && invalidUtf8 !== 'replace') {
+      throw new ConfigError(`TextFileSource option 'invalidUtf8' must be 'fail' or 'replace', got ${String(invalidUtf8)}`);
+    }
+    this.#invalidUtf8 = invalidUtf8;
   }
 
   async enumerateSplits(_context?: SplitEnumeratorContext): Promise<FileSplit[]> {
@@ -73,7 +91,7 @@ export class TextFileSource implements Source<string, FileSplit> {
   }
 
   createReader(context: SourceReaderContext): SourceReader<string, FileSplit> {
-    return new TextLineReader(this.#readChunkSize, context.operatorName);
+    return new TextLineReader(this.#readChunkSize, context.operatorName, { maxLineBytes: this.#maxLineBytes, invalidUtf8: this.#invalidUtf8 });
   }
 }
 

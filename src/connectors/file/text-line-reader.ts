@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Collector } from '../../core/types.ts';
 import { WeirError } from '../../core/errors.ts';
+import { invalidUtf8Offset } from '../../serde/utf8.ts';
 import type { PollStatus, SourceReader } from '../source.ts';
 import type { FileSplit } from './text-file-source.ts';
 
@@ -13,6 +14,15 @@ const CARRIAGE_RETURN = 13;
 const TAIL_READ = 4096;
 const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
+const REPLACEMENT = '\uFFFD';
+const GENUINE_REPLACEMENT = Buffer.from(REPLACEMENT, 'utf8');
+
+export interface LineDecoding {
+  /** Longest line in bytes; a longer one fails with the file and its offset instead of V8's string-length error. */
+  readonly maxLineBytes: number;
+  /** 'fail': ill-formed UTF-8 fails with the file and offset; 'replace': it becomes U+FFFD, counted. */
+  readonly invalidUtf8: 'fail' | 'replace';
+}
 
 /**
  * Line ownership: a line belongs to the split that holds its first byte. A fresh split with
@@ -28,9 +38,17 @@ const EMPTY = Buffer.alloc(0);
  * doubles it. No read-ahead: the refill happens when the chunk is exhausted (rejected for
  * now: a second buffer prefetched during emission, which saves one read latency per chunk
  * but costs a copy of every straddling line and more state).
+ *
+ * Decoding checks: a line longer than `maxLineBytes` fails before the buffer grows past it.
+ * Ill-formed UTF-8 is looked for only in lines whose decoded text holds U+FFFD (for a
+ * Latin-1 string V8 answers `indexOf('\uFFFD')` without a scan), so the common path pays
+ * nothing; then the bytes tell a replacement from a U+FFFD that was in the file.
  */
 export class TextLineReader implements SourceReader<string, FileSplit> {
   readonly #operatorName: string;
+  readonly #maxLineBytes: number;
+  readonly #invalidUtf8: 'fail' | 'replace';
+  #replaced = 0;
   readonly #queue: FileSplit[] = [];
   #queueHead = 0;
 
@@ -52,9 +70,16 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
   #pending: Promise<void> | null = null;
   #error: WeirError | null = null;
 
-  constructor(readChunkSize: number, operatorName: string) {
+  constructor(readChunkSize: number, operatorName: string, decoding: LineDecoding) {
     this.#buf = Buffer.allocUnsafe(readChunkSize);
     this.#operatorName = operatorName;
+    this.#maxLineBytes = decoding.maxLineBytes;
+    this.#invalidUtf8 = decoding.invalidUtf8;
+  }
+
+  /** Ill-formed UTF-8 sequences replaced by U+FFFD so far (invalidUtf8: 'replace'). */
+  get replacedSequences(): number {
+    return this.#replaced;
   }
 
   addSplits(splits: readonly FileSplit[]): void {
@@ -95,24 +120,60 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
       const idx = view.indexOf(NEWLINE, lineStart + this.#scanned);
       if (idx >= 0) {
         const lineEnd = idx > lineStart && view[idx - 1] === CARRIAGE_RETURN ? idx - 1 : idx;
+        const line = this.#decode(split, view, lineStart, lineEnd);
         this.#pos = this.#bufPos + idx + 1;
         this.#scanned = 0;
         emitted++;
-        output.collect(view.toString('utf8', lineStart, lineEnd));
+        output.collect(line);
       } else if (this.#eof) {
         // Last line of the file without a trailing newline (or the file shrank: stop either way).
+        const line = lineStart < this.#bufLen ? this.#decode(split, view, lineStart, this.#bufLen) : undefined;
         this.#pos = this.#bufPos + this.#bufLen;
         this.#split = null;
-        if (lineStart < this.#bufLen) {
+        if (line !== undefined) {
           emitted++;
-          output.collect(view.toString('utf8', lineStart, this.#bufLen));
+          output.collect(line);
         }
       } else {
+        // No newline yet: fail before reading (and buffering) more of a line that is already too long.
+        if (this.#bufLen - lineStart > this.#maxLineBytes) throw this.#lineTooLong(split, this.#bufPos + lineStart);
         this.#scanned = this.#bufLen - lineStart;
         this.#startLoad(split);
         return 'wait';
       }
     }
+  }
+
+  #decode(split: FileSplit, view: Buffer, start: number, end: number): string {
+    if (end - start > this.#maxLineBytes) throw this.#lineTooLong(split, this.#bufPos + start);
+    const line = view.toString('utf8', start, end);
+    if (line.indexOf(REPLACEMENT) >= 0) this.#checkReplacements(split, view, start, end, line);
+    return line;
+  }
+
+  #checkReplacements(split: FileSplit, view: Buffer, start: number, end: number, line: string): void {
+    const bad = invalidUtf8Offset(view, start, end);
+    if (bad < 0) return; // every U+FFFD was in the file
+    if (this.#invalidUtf8 === 'fail') {
+      throw new WeirError(
+        `${this.#operatorName}: invalid UTF-8 in '${split.path}' at byte ${this.#bufPos + bad} (in the line starting at byte ${this.#bufPos + start}); ` +
+          `pass { invalidUtf8: 'replace' } to readTextFile / TextFileSource to read such bytes as U+FFFD`,
+        { code: 'WEIR_INVALID_UTF8', fault: 'external', retryable: false },
+      );
+    }
+    let decoded = 0;
+    for (let i = line.indexOf(REPLACEMENT); i >= 0; i = line.indexOf(REPLACEMENT, i + 1)) decoded++;
+    let genuine = 0;
+    for (let i = view.indexOf(GENUINE_REPLACEMENT, start); i >= 0 && i + 3 <= end; i = view.indexOf(GENUINE_REPLACEMENT, i + 3)) genuine++;
+    this.#replaced += decoded - genuine;
+  }
+
+  #lineTooLong(split: FileSplit, lineOffset: number): WeirError {
+    return new WeirError(
+      `${this.#operatorName}: the line starting at byte ${lineOffset} of '${split.path}' is longer than ${this.#maxLineBytes} bytes ` +
+        `(maxLineBytes; the default is the longest string V8 can hold)`,
+      { code: 'WEIR_LINE_TOO_LONG', fault: 'external', retryable: false },
+    );
   }
 
   available(): Promise<void> {
@@ -132,6 +193,9 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
   }
 
   async close(): Promise<void> {
+    if (this.#replaced > 0) {
+      process.stderr.write(`weir: warning: ${this.#operatorName}: ${this.#replaced} invalid UTF-8 sequence(s) read as U+FFFD (invalidUtf8: 'replace')\n`);
+    }
     if (this.#pending !== null) await this.#pending;
     const fh = this.#fh;
     this.#fh = null;
