@@ -36,6 +36,8 @@ export interface ExecutionConfig {
   restorePath: string | undefined;
   allowNonRestoredState: boolean;
   savepointDir: string | undefined;
+  /** File sinks of a fresh run add to a directory that already holds part files instead of refusing it (`--append-output`). */
+  appendOutput: boolean;
 }
 
 export const DEFAULT_MAX_PARALLELISM = 128;
@@ -60,6 +62,7 @@ export function defaultExecutionConfig(): ExecutionConfig {
     restorePath: undefined,
     allowNonRestoredState: false,
     savepointDir: undefined,
+    appendOutput: false,
   };
 }
 

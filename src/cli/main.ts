@@ -15,7 +15,7 @@ const HELP = `Usage: weir <command> [options]
 Commands:
   run <job.ts|job.js> [options] [job args...]   run a job (weir run --help)
   checkpoints <dir>                             list the checkpoints and savepoints under dir
-  version                                       the version of weir (also --version)
+  version                                       the version of weir (also --version; answered by bin/weir)
   help                                          this text
 `;
 
@@ -29,8 +29,6 @@ export interface CliEnvironment {
   readonly workerScript: string;
   /** Absolute path of the bundled job file (when loadJob is set). */
   readonly jobFile?: string | undefined;
-  /** package.json's version. */
-  readonly version?: string | undefined;
 }
 
 /** Returns the process exit code. */
@@ -45,11 +43,6 @@ export async function cliMain(argv: readonly string[], cli: CliEnvironment): Pro
       case '-h':
         process.stdout.write(HELP);
         return command === undefined ? 1 : 0;
-      case 'version':
-      case '--version':
-      case '-V':
-        process.stdout.write(`weir ${cli.version ?? 'unknown'}\n`);
-        return 0;
       case 'checkpoints':
         if (rest.includes('--help') || rest.length !== 1) {
           process.stdout.write('Usage: weir checkpoints <dir>\n\nLists id, time, size, duration and state per operator of every checkpoint and savepoint under dir.\n');

@@ -30,6 +30,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'restore', value: 'string', help: '"latest" (newest checkpoint of this job under --checkpoint-dir) or a checkpoint/savepoint directory' },
   { name: 'savepoint-dir', value: 'string', help: 'where stop-with-savepoint writes (default <checkpoint-dir>/savepoints)' },
   { name: 'allow-non-restored-state', value: 'none', help: 'skip restored state whose operator no longer exists' },
+  { name: 'append-output', value: 'none', help: 'a fresh run adds part files to an output directory that already has some (refused by default)' },
   { name: 'no-progress', value: 'none', help: 'no live progress on stderr' },
   { name: 'inline', value: 'none', help: 'run every slot in the main thread (debugging)' },
 ];
@@ -101,6 +102,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
   const savepointDir = values.get('savepoint-dir');
   if (savepointDir !== undefined) defaults['savepointDir'] = savepointDir;
   if (values.has('allow-non-restored-state')) defaults['allowNonRestoredState'] = true;
+  if (values.has('append-output')) defaults['appendOutput'] = true;
   return {
     jobFile, jobArgs, defaults: defaults as LaunchContext['defaults'],
     progress: !values.has('no-progress'), inline: values.has('inline'),

@@ -5,8 +5,18 @@ export interface SinkWriterContext {
   readonly parallelism: number;
   /** Name of the sink operator, for error messages. */
   readonly operatorName: string;
-  /** Whether checkpointing is enabled: without it, a writer commits at end of input. */
+  /** Whether checkpointing is enabled: without it, everything is committed once the whole job's input ended. */
   readonly checkpointing: boolean;
+}
+
+/** What a sink learns before the job is deployed (on the JobManager's thread). */
+export interface SinkRunContext {
+  /** Name of the sink operator, for error messages. */
+  readonly operatorName: string;
+  /** Whether the run restores a checkpoint or savepoint that holds state of this sink (its uid). */
+  readonly restored: boolean;
+  /** The run was asked to add to existing output (`weir run --append-output`, `ExecutionConfig.appendOutput`). */
+  readonly append: boolean;
 }
 
 /**
@@ -34,8 +44,23 @@ export interface Committer<C> {
   commit(committables: readonly C[]): Promise<void> | void;
 }
 
+/**
+ * A sink object lives in every thread that rebuilt the job: `createWriter`/`createCommitter`
+ * run in the task's thread, the optional job-level hooks on the JobManager's thread.
+ */
 export interface Sink<T, C = unknown, S = unknown> {
   /** `restored` is the writer state of the restored checkpoint assigned to this subtask (empty at a fresh start). */
   createWriter(context: SinkWriterContext, restored: readonly S[]): SinkWriter<T, C, S>;
-  createCommitter(): Committer<C>;
+  /** One committer per subtask; `context` names the operator for error messages. */
+  createCommitter(context?: SinkWriterContext): Committer<C>;
+  /**
+   * Optional: called once before the first attempt is deployed. Throw a ConfigError for an
+   * output that cannot work (a path of the wrong kind, old output a fresh run would mix with).
+   */
+  checkBeforeRun?(context: SinkRunContext): void | Promise<void>;
+  /**
+   * Optional: called once, after the last commit, when the job finished because its input
+   * ended everywhere (never after a failure, a cancellation or a stop-with-savepoint).
+   */
+  onJobFinished?(): void | Promise<void>;
 }

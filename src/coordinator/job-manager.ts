@@ -85,9 +85,19 @@ export class JobManager implements JobControl {
       if (config.restorePath === 'latest') throw new ConfigError('restore "latest" needs a checkpoint directory (--checkpoint-dir)');
       restore = await loadCheckpoint(config.restorePath);
     }
+    // --- sink hooks (file sink, issue 6): checkBeforeRun before anything is deployed ---
+    const sinks = this.graph.vertices.flatMap((v) => v.operators.map((o) => o.node)).flatMap((n) => (n.spec.kind === 'sink' ? [{ node: n, sink: n.spec.sink }] : []));
+    for (const { node, sink } of sinks) {
+      const restored = restore?.metadata.operators.some((o) => o.uid === node.uid) ?? false;
+      await sink.checkBeforeRun?.({ operatorName: node.name, restored, append: config.appendOutput });
+    }
+    // --- end sink hooks ---
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#runAttempt(attempt, restore);
       if (outcome.kind === 'finished') {
+        // --- sink hooks (file sink, issue 6): onJobFinished once the input ended everywhere and the last commit ran ---
+        if (!this.#stopWanted) for (const { sink } of sinks) await sink.onJobFinished?.();
+        // --- end sink hooks ---
         return {
           jobName: this.#options.jobName,
           wallTimeMs: performance.now() - started,

@@ -54,5 +54,11 @@ export abstract class StreamOperator<IN = unknown, OUT = unknown> {
   notifyCheckpointComplete(_checkpointId: number): void | Promise<void> {}
   /** End of input: emit what is left. Records emitted here still flow downstream. */
   finish(): void | Promise<void> {}
+  /**
+   * Every task of the job reached its end and the final checkpoint (if any) completed: the
+   * job-wide last step before close (sinks publish what they still hold). Never called
+   * after a failure, so output that would be partial is never published here.
+   */
+  notifyEndOfJob(): void | Promise<void> {}
   close(): void | Promise<void> {}
 }

@@ -413,9 +413,11 @@ export class Task implements TaskId {
     return new Promise<void>((resolve) => {
       this.enqueue(() => {
         this.#state = 'closing';
-        this.#runHooks((op) => op.close(), 'close()', () => {
-          this.#state = 'finished';
-          resolve();
+        this.#runHooks((op) => op.notifyEndOfJob(), 'the end of the job', () => {
+          this.#runHooks((op) => op.close(), 'close()', () => {
+            this.#state = 'finished';
+            resolve();
+          });
         });
       });
     });

@@ -1,13 +1,20 @@
 // One subtask's writer of the file sink: buffers lines, writes part files, rolls them, pre-commits at checkpoints.
 
-import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { CheckpointCorruptError, WeirError } from '../../core/errors.ts';
 import type { SinkWriter } from '../sink.ts';
-import { highestPartCounter, partNames } from './part-files.ts';
+import { fileSinkIoError } from './file-sink-errors.ts';
+import { highestPartCounter, locate, partNames, sameDir } from './part-files.ts';
 import type { RollingPolicy } from './rolling-policy.ts';
 
-/** A rolled part file waiting to be published by renaming it. */
+/**
+ * A rolled part file waiting to be published by renaming it. Paths are names relative to
+ * `dir`, the sink's directory when it was written, so that a restore into another directory
+ * can tell and carry the file over (states of older versions hold absolute paths, no `dir`).
+ */
 export interface FileCommittable {
+  readonly dir?: string;
   readonly pendingPath: string;
   readonly finalPath: string;
 }
@@ -17,6 +24,8 @@ export interface FileWriterState {
   readonly subtaskIndex: number;
   /** Next part counter of that subtask when the snapshot was taken. */
   readonly counter: number;
+  /** The sink's directory when the snapshot was taken (absolute); the paths below are relative to it. */
+  readonly dir?: string;
   readonly inProgress: { readonly path: string; readonly finalPath: string; readonly length: number } | null;
 }
 
@@ -31,6 +40,7 @@ export interface ProcessingTimeAware {
 }
 
 export interface FileSinkWriterConfig<T> {
+  /** Absolute. */
   readonly dir: string;
   readonly subtaskIndex: number;
   readonly operatorName: string;
@@ -47,8 +57,11 @@ const CHUNK_CAPACITY = 2 * FLUSH_THRESHOLD;
 const MAX_BYTES_PER_UNIT = 3;
 
 interface OpenPart {
+  /** Absolute, for I/O and messages. */
   readonly path: string;
-  readonly finalPath: string;
+  /** Relative to the sink's directory, for the state and the committable. */
+  readonly name: string;
+  readonly finalName: string;
   readonly fd: number;
   /** Bytes on disk (the in-memory chunk not included). */
   size: number;
@@ -85,13 +98,27 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     // Continue one restored part (our own subtask's if there is one); the others become pending.
     const withPart = restored.filter((s) => s.inProgress !== null);
     withPart.sort((a, b) => Number(b.subtaskIndex === cfg.subtaskIndex) - Number(a.subtaskIndex === cfg.subtaskIndex));
+    const carriedFrom = new Set<string>();
     for (const state of withPart) {
-      const { path, finalPath, length } = state.inProgress!;
+      const { length } = state.inProgress!;
+      const from = locate(state.dir, state.inProgress!.path);
+      const finalName = locate(state.dir, state.inProgress!.finalPath).name;
+      const path = join(cfg.dir, from.name);
+      if (!sameDir(from.dir, cfg.dir)) {
+        this.#carryOver(join(from.dir, from.name), path, length, from.dir);
+        carriedFrom.add(from.dir);
+      }
       const fd = this.#reopenTruncated(path, length);
       const now = Date.now();
-      const part: OpenPart = { path, finalPath, fd, size: length, openedAt: now, lastWriteAt: now };
+      const part: OpenPart = { path, name: from.name, finalName, fd, size: length, openedAt: now, lastWriteAt: now };
       if (this.#part === null) this.#part = part;
       else this.#closePart(part);
+    }
+    if (carriedFrom.size > 0) {
+      process.stderr.write(
+        `${cfg.operatorName} (subtask ${cfg.subtaskIndex}): the restored state was written into ${[...carriedFrom].map((d) => `'${d}'`).join(', ')}; ` +
+          `its in-progress part files were carried over into '${cfg.dir}'\n`,
+      );
     }
   }
 
@@ -153,7 +180,8 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
       {
         subtaskIndex: this.#cfg.subtaskIndex,
         counter: this.#counter,
-        inProgress: part === null ? null : { path: part.path, finalPath: part.finalPath, length: part.size },
+        dir: this.#cfg.dir,
+        inProgress: part === null ? null : { path: part.name, finalPath: part.finalName, length: part.size },
       },
     ];
   }
@@ -184,18 +212,19 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
   #openPart(): OpenPart {
     const { dir, partPrefix, partSuffix, subtaskIndex } = this.#cfg;
     for (;;) {
-      const names = partNames(dir, partPrefix, partSuffix, subtaskIndex, this.#counter++);
+      const names = partNames(partPrefix, partSuffix, subtaskIndex, this.#counter++);
+      const path = join(dir, names.inProgressName);
       let fd: number;
       try {
-        fd = openSync(names.inProgressPath, 'wx');
+        fd = openSync(path, 'wx');
       } catch (cause) {
         // Someone created that name since the scan: take the next counter rather than overwrite it.
         if ((cause as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw this.#ioError(`cannot create part file '${names.inProgressPath}'`, cause);
+        throw this.#ioError(`cannot create part file '${path}'`, cause);
       }
       const now = Date.now();
       this.#dirty = false;
-      this.#part = { path: names.inProgressPath, finalPath: names.finalPath, fd, size: 0, openedAt: now, lastWriteAt: now };
+      this.#part = { path, name: names.inProgressName, finalName: names.finalName, fd, size: 0, openedAt: now, lastWriteAt: now };
       return this.#part;
     }
   }
@@ -238,7 +267,55 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     this.#sync(part);
     closeSync(part.fd);
     if (part.size === 0) unlinkSync(part.path);
-    else this.#pending.push({ pendingPath: part.path, finalPath: part.finalPath });
+    else this.#pending.push({ dir: this.#cfg.dir, pendingPath: part.name, finalPath: part.finalName });
+  }
+
+  /**
+   * Restore into another directory than the state's: copies the checkpointed bytes of the old
+   * in-progress file to the same name here (the old file stays, hidden, so that a second
+   * restore of the same state can copy it again). A missing or short old file cannot heal.
+   */
+  #carryOver(oldPath: string, newPath: string, length: number, oldDir: string): void {
+    const lost = (why: string, cause?: unknown): WeirError =>
+      new WeirError(
+        `${this.#cfg.operatorName}: the restored state was written into '${oldDir}' but this run writes into '${this.#cfg.dir}', ` +
+          `and its in-progress part file '${oldPath}' ${why}, so its ${length} checkpointed bytes cannot be carried over. ` +
+          `Restore with the old output directory ('${oldDir}'), or start without --restore into an empty directory`,
+        { code: 'WEIR_FILE_SINK_RESTORE', fault: 'external', retryable: false, cause },
+      );
+    let from: number;
+    try {
+      from = openSync(oldPath, 'r');
+    } catch (cause) {
+      throw lost(`cannot be opened (${(cause as Error).message})`, cause);
+    }
+    try {
+      const size = fstatSync(from).size;
+      if (size < length) throw lost(`has only ${size} bytes`);
+      let to: number;
+      try {
+        to = openSync(newPath, 'w');
+      } catch (cause) {
+        throw this.#ioError(`cannot create part file '${newPath}'`, cause);
+      }
+      try {
+        const buffer = Buffer.allocUnsafe(Math.min(length, 1 << 20));
+        for (let done = 0; done < length;) {
+          const n = readSync(from, buffer, 0, Math.min(buffer.length, length - done), done);
+          if (n === 0) throw lost(`ended after ${done} bytes`);
+          for (let w = 0; w < n;) w += writeSync(to, buffer, w, n - w, done + w);
+          done += n;
+        }
+        fsyncSync(to);
+      } catch (cause) {
+        if (cause instanceof WeirError) throw cause;
+        throw this.#ioError(`cannot copy '${oldPath}' to '${newPath}'`, cause);
+      } finally {
+        closeSync(to);
+      }
+    } finally {
+      closeSync(from);
+    }
   }
 
   #reopenTruncated(path: string, length: number): number {
@@ -249,7 +326,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
       throw new WeirError(
         `${this.#cfg.operatorName}: the in-progress part file '${path}' of the restored checkpoint cannot be opened (` +
           `${(cause as Error).message}); its ${length} checkpointed bytes are lost`,
-        { code: 'WEIR_FILE_SINK_RESTORE', fault: 'external', cause },
+        { code: 'WEIR_FILE_SINK_RESTORE', fault: 'external', retryable: false, cause },
       );
     }
     const size = fstatSync(fd).size;
@@ -258,7 +335,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
       throw new WeirError(
         `${this.#cfg.operatorName}: the in-progress part file '${path}' has ${size} bytes but the restored checkpoint ` +
           `needs ${length}: data was lost`,
-        { code: 'WEIR_FILE_SINK_RESTORE', fault: 'external' },
+        { code: 'WEIR_FILE_SINK_RESTORE', fault: 'external', retryable: false },
       );
     }
     if (size > length) ftruncateSync(fd, length);
@@ -266,12 +343,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
   }
 
   #ioError(what: string, cause: unknown): WeirError {
-    return new WeirError(`${this.#cfg.operatorName}: ${what}: ${(cause as Error).message}`, {
-      code: 'WEIR_FILE_SINK_IO',
-      fault: 'external',
-      retryable: true,
-      cause,
-    });
+    return fileSinkIoError(this.#cfg.operatorName, what, cause);
   }
 }
 
@@ -282,6 +354,7 @@ function validateState(state: FileWriterState): void {
     state !== null &&
     Number.isSafeInteger(state.subtaskIndex) &&
     Number.isSafeInteger(state.counter) &&
+    (state.dir === undefined || typeof state.dir === 'string') &&
     (p === null ||
       (typeof p === 'object' && typeof p.path === 'string' && typeof p.finalPath === 'string' && Number.isSafeInteger(p.length) && p.length >= 0));
   if (!ok) {

@@ -85,7 +85,10 @@ test('crash after checkpoint 1, restore: in-progress part truncated back, each r
     assert.ok(c2.length > 0);
     for (const r of records.slice(120, 150)) writer.write(r);
     writer.close();
-    const inProgressPath = s1[0]!.inProgress!.path;
+    const inProgressName = s1[0]!.inProgress!.path;
+    assert.equal(s1[0]!.dir, dir, 'the state names its directory once');
+    assert.ok(!inProgressName.includes('/'), `paths in the state are relative to the directory, got ${inProgressName}`);
+    const inProgressPath = join(dir, inProgressName);
     assert.ok(statSync(inProgressPath).size > s1[0]!.inProgress!.length, 'bytes after checkpoint 1 reached the file');
 
     // Restore from checkpoint 1: its committables come again (idempotent), the source replays from record 50.
@@ -100,11 +103,11 @@ test('crash after checkpoint 1, restore: in-progress part truncated back, each r
     assert.deepEqual(finishedLines(dir), records);
     // Parts rolled after checkpoint 1 by the failed attempt stay hidden and their names are never reused.
     const finishedNames = new Set(finishedParts(dir));
-    const leftovers = c2.filter((c) => c.pendingPath !== inProgressPath);
+    const leftovers = c2.filter((c) => c.pendingPath !== inProgressName);
     assert.ok(leftovers.length > 0);
     for (const c of leftovers) {
-      assert.ok(existsSync(c.pendingPath), 'left-over pending part stays hidden');
-      assert.ok(!finishedNames.has(c.finalPath.slice(dir.length + 1)), `${c.finalPath} must not be published`);
+      assert.ok(existsSync(join(dir, c.pendingPath)), 'left-over pending part stays hidden');
+      assert.ok(!finishedNames.has(c.finalPath), `${c.finalPath} must not be published`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -121,7 +124,7 @@ test('rolling by size on write, and at a checkpoint when the part reached the si
     writer.write('x'); // new part
     const committables = (await writer.prepareCommit());
     assert.equal(committables.length, 1);
-    assert.equal(readFileSync(committables[0]!.pendingPath, 'utf8'), 'abcd\nefghi\n');
+    assert.equal(readFileSync(join(dir, committables[0]!.pendingPath), 'utf8'), 'abcd\nefghi\n');
     assert.equal(writer.snapshotState(1)[0]!.inProgress!.length, 2);
     await sink.createCommitter().commit(committables);
     assert.deepEqual(visible(dir), ['part-0-0']);
@@ -165,7 +168,7 @@ test('rolling by inactivity and by rollover interval via onProcessingTime', asyn
     writer.onProcessingTime(t0 + 2300); // nothing written for ≥ 1000 ms: rolls
     const c = (await writer.prepareCommit());
     assert.equal(c.length, 1);
-    assert.equal(readFileSync(c[0]!.pendingPath, 'utf8'), 'a\nb\n');
+    assert.equal(readFileSync(join(dir, c[0]!.pendingPath), 'utf8'), 'a\nb\n');
     assert.equal(writer.snapshotState(2)[0]!.inProgress, null);
 
     // Rollover: a part kept busy still rolls once it is older than rolloverInterval.
@@ -208,7 +211,7 @@ test('restore of two states (rescale 2 → 1): one part continued, the other rol
     for (const r of range(10, 15)) w.write(r);
     const rolled = (await w.prepareCommit());
     assert.equal(rolled.length, 1, 'the other subtask part is pending');
-    assert.equal(readFileSync(rolled[0]!.pendingPath, 'utf8'), range(100, 110).map((r) => `${r}\n`).join(''));
+    assert.equal(readFileSync(join(dir, rolled[0]!.pendingPath), 'utf8'), range(100, 110).map((r) => `${r}\n`).join(''));
     await w.finish();
     const last = (await w.prepareCommit());
     await committer.commit([...rolled, ...last]);
@@ -233,14 +236,14 @@ test('new parts never reuse a name already in the directory', async () => {
     writer.write('new');
     await writer.finish();
     const [c] = (await writer.prepareCommit());
-    assert.equal(c!.finalPath, join(dir, 'part-0-8'));
+    assert.equal(c!.finalPath, 'part-0-8');
     writer.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('commit of a part whose pending and final files are both gone fails naming the file', async () => {
+test('commit of a part whose pending and final files are both gone fails naming the file (state of an older version: absolute paths)', async () => {
   const dir = tempDir();
   try {
     const lost: FileCommittable = { pendingPath: join(dir, '.part-0-0.inprogress'), finalPath: join(dir, 'part-0-0') };
@@ -253,15 +256,16 @@ test('commit of a part whose pending and final files are both gone fails naming 
   }
 });
 
-test('restoring a state whose in-progress file is missing or too short fails naming the file', () => {
+test('restoring a state whose in-progress file is missing or too short fails naming the file, not retryable', () => {
   const dir = tempDir();
   try {
     const path = join(dir, '.part-0-0.inprogress');
     const state: FileWriterState = { subtaskIndex: 0, counter: 1, inProgress: { path, finalPath: join(dir, 'part-0-0'), length: 10 } };
     const sink = new FileSink<string>(dir);
-    assert.throws(() => sink.createWriter(ctx(), [state]), (e: unknown) => e instanceof WeirError && e.message.includes(path));
+    const cannotHeal = (e: unknown): boolean => e instanceof WeirError && e.code === 'WEIR_FILE_SINK_RESTORE' && !e.retryable;
+    assert.throws(() => sink.createWriter(ctx(), [state]), (e: unknown) => cannotHeal(e) && (e as Error).message.includes(path));
     writeFileSync(path, 'short');
-    assert.throws(() => sink.createWriter(ctx(), [state]), (e: unknown) => e instanceof WeirError && /data was lost/.test(e.message));
+    assert.throws(() => sink.createWriter(ctx(), [state]), (e: unknown) => cannotHeal(e) && /data was lost/.test((e as Error).message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -276,6 +280,7 @@ test('options are validated with the key named', () => {
     [{ partPrefix: 'a/b' }, /partPrefix/],
     [{ partPrefix: '' }, /partPrefix/],
     [{ partSuffix: 3 }, /partSuffix/],
+    [{ append: 'yes' }, /append/],
   ];
   for (const [options, re] of bad) {
     assert.throws(() => new FileSink('/tmp/x', options as never), (e: unknown) => e instanceof ConfigError && re.test(e.message), JSON.stringify(options));

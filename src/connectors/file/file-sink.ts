@@ -1,11 +1,14 @@
 // An exactly-once sink writing one text line per record into part files that are published at checkpoints.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.ts';
-import type { Committer, Sink, SinkWriterContext } from '../sink.ts';
+import type { Committer, Sink, SinkRunContext, SinkWriterContext } from '../sink.ts';
 import { FileCommitter } from './file-committer.ts';
+import { fileSinkIoError } from './file-sink-errors.ts';
 import { FileSinkWriter } from './file-sink-writer.ts';
 import type { FileCommittable, FileWriterState } from './file-sink-writer.ts';
+import { existingPartFiles } from './part-files.ts';
 import { RollingPolicy } from './rolling-policy.ts';
 import type { RollingPolicyOptions } from './rolling-policy.ts';
 
@@ -16,9 +19,18 @@ export interface FileSinkOptions<T> {
   /** Part files are named `<partPrefix>-<subtask>-<counter><partSuffix>` (default prefix 'part', suffix ''). */
   readonly partPrefix?: string;
   readonly partSuffix?: string;
+  /**
+   * A fresh (not restored) run refuses a directory that already holds part files of this
+   * prefix/suffix, so that two runs never leave two copies side by side; `true` adds new
+   * parts beside them instead (also `weir run --append-output`). Default false.
+   */
+  readonly append?: boolean;
 }
 
-const KEYS: ReadonlySet<string> = new Set(['format', 'rollingPolicy', 'partPrefix', 'partSuffix']);
+const KEYS: ReadonlySet<string> = new Set(['format', 'rollingPolicy', 'partPrefix', 'partSuffix', 'append']);
+
+/** The Hadoop/Spark marker of a complete output directory, written after the final commit of a finished bounded job. */
+export const SUCCESS_MARKER = '_SUCCESS';
 
 function namePart(value: unknown, key: string, fallback: string, allowEmpty: boolean): string {
   if (value === undefined) return fallback;
@@ -37,7 +49,11 @@ function namePart(value: unknown, key: string, fallback: string, allowEmpty: boo
  * readers of the directory must skip names starting with '.' (as TextFileSource does).
  */
 export class FileSink<T> implements Sink<T, FileCommittable, FileWriterState> {
+  /** Absolute (resolved when the job is built; every thread has the same working directory). */
   readonly #dir: string;
+  readonly #append: boolean;
+  /** The operator's name as the JobManager gave it to checkBeforeRun, for onJobFinished's messages. */
+  #operatorName = 'FileSink';
   readonly #format: (record: T) => string;
   readonly #policy: RollingPolicy;
   readonly #prefix: string;
@@ -51,7 +67,11 @@ export class FileSink<T> implements Sink<T, FileCommittable, FileWriterState> {
     if (options.format !== undefined && typeof options.format !== 'function') {
       throw new ConfigError(`FileSink option 'format' must be a function (record) => string`);
     }
-    this.#dir = dir;
+    if (options.append !== undefined && typeof options.append !== 'boolean') {
+      throw new ConfigError(`FileSink option 'append' must be a boolean, got ${JSON.stringify(options.append)}`);
+    }
+    this.#dir = resolve(dir);
+    this.#append = options.append ?? false;
     this.#format = options.format ?? String;
     this.#policy = new RollingPolicy(options.rollingPolicy ?? {});
     this.#prefix = namePart(options.partPrefix, 'partPrefix', 'part', false);
@@ -63,8 +83,64 @@ export class FileSink<T> implements Sink<T, FileCommittable, FileWriterState> {
     return this.#policy.checkInterval;
   }
 
+  /**
+   * Before deployment, on the JobManager's thread: the output path must be (or become) a
+   * directory; a fresh run must not mix with old part files unless appending; a stale
+   * `_SUCCESS` goes, so that a run that later fails never leaves an old marker behind.
+   */
+  checkBeforeRun(context: SinkRunContext): void {
+    this.#operatorName = context.operatorName;
+    const where = `${context.operatorName}: the output path '${this.#dir}'`;
+    for (let path = this.#dir; ; path = dirname(path)) {
+      let isDir: boolean;
+      try {
+        isDir = statSync(path).isDirectory();
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && dirname(path) !== path) continue;
+        if ((cause as NodeJS.ErrnoException).code === 'ENOTDIR') continue; // a parent is a file: found further up
+        throw new ConfigError(`${where} cannot be checked: ${(cause as Error).message}`, cause);
+      }
+      if (isDir) break;
+      throw new ConfigError(
+        path === this.#dir
+          ? `${where} is an existing file, not a directory: choose a directory for --output / new FileSink(dir)`
+          : `${where} cannot be a directory: '${path}' is a file`,
+      );
+    }
+    if (!context.restored && !context.append && !this.#append) {
+      const old = existingPartFiles(this.#dir, this.#prefix, this.#suffix);
+      if (old.length > 0) {
+        const shown = old.slice(0, 3).map((n) => `'${n}'`).join(', ') + (old.length > 3 ? `, … (${old.length} in all)` : '');
+        throw new ConfigError(
+          `${where} already holds part files of an earlier run (${shown}); a fresh run would put a second copy beside them. ` +
+            `Choose an empty directory, delete them, or add to them with --append-output (weir run) or new FileSink(dir, { append: true })`,
+        );
+      }
+    }
+    try {
+      rmSync(join(this.#dir, SUCCESS_MARKER), { force: true });
+    } catch (cause) {
+      throw fileSinkIoError(context.operatorName, `cannot remove the stale '${join(this.#dir, SUCCESS_MARKER)}'`, cause);
+    }
+  }
+
+  /** The job finished because its input ended, after its last commit: mark the directory complete. */
+  onJobFinished(): void {
+    const marker = join(this.#dir, SUCCESS_MARKER);
+    try {
+      mkdirSync(this.#dir, { recursive: true });
+      writeFileSync(marker, '');
+    } catch (cause) {
+      throw fileSinkIoError(this.#operatorName, `cannot write '${marker}'`, cause);
+    }
+  }
+
   createWriter(context: SinkWriterContext, restored: readonly FileWriterState[]): FileSinkWriter<T> {
-    mkdirSync(this.#dir, { recursive: true });
+    try {
+      mkdirSync(this.#dir, { recursive: true });
+    } catch (cause) {
+      throw fileSinkIoError(context.operatorName, `cannot create the output directory '${this.#dir}'`, cause);
+    }
     return new FileSinkWriter<T>(
       {
         dir: this.#dir,
@@ -79,7 +155,7 @@ export class FileSink<T> implements Sink<T, FileCommittable, FileWriterState> {
     );
   }
 
-  createCommitter(): Committer<FileCommittable> {
-    return new FileCommitter();
+  createCommitter(context?: SinkWriterContext): Committer<FileCommittable> {
+    return new FileCommitter(this.#dir, context?.operatorName);
   }
 }

@@ -4,6 +4,9 @@ import { ListStateDescriptor, type ListState } from '../../state/index.ts';
 import type { Committer, Sink, SinkWriter } from '../../connectors/sink.ts';
 import { StreamOperator } from '../operator.ts';
 
+/** Checkpoint id of what is pre-committed at end of input without checkpointing: only the end of the job commits it. */
+const END_OF_JOB = Number.MAX_SAFE_INTEGER;
+
 interface PendingCommit {
   readonly checkpointId: number;
   readonly committables: unknown[];
@@ -12,7 +15,9 @@ interface PendingCommit {
 /**
  * Two-phase commit: at the barrier of checkpoint n the writer pre-commits and its committables
  * are kept (and stored in the checkpoint, so a restore can finish them); when n completes they
- * are committed. Without checkpointing everything is committed at end of input.
+ * are committed. Without checkpointing nothing is committed until the whole job's input ended
+ * everywhere (`notifyEndOfJob`, after every task reported end of data): a job failing mid-way
+ * then leaves only hidden files, never the finished subtasks' half of the output.
  */
 export class SinkWriterOperator extends StreamOperator {
   readonly #sink: Sink<unknown>;
@@ -36,14 +41,12 @@ export class SinkWriterOperator extends StreamOperator {
     this.#pendingState = ops.getListState(new ListStateDescriptor<PendingCommit>('committables'));
     const restoredWriter = [...this.#writerState.get()];
     for (const p of this.#pendingState.get()) this.#restoredCommittables.push(...p.committables);
-    this.#writer = this.#sink.createWriter(
-      {
-        subtaskIndex: this.context.subtaskIndex, parallelism: this.context.parallelism,
-        operatorName: this.context.operatorName, checkpointing: this.context.checkpointing,
-      },
-      restoredWriter,
-    );
-    this.#committer = this.#sink.createCommitter();
+    const writerContext = {
+      subtaskIndex: this.context.subtaskIndex, parallelism: this.context.parallelism,
+      operatorName: this.context.operatorName, checkpointing: this.context.checkpointing,
+    };
+    this.#writer = this.#sink.createWriter(writerContext, restoredWriter);
+    this.#committer = this.#sink.createCommitter(writerContext);
     this.#scheduleCheck(this.context.currentProcessingTime());
     // Committables of the restored checkpoint belong to a completed checkpoint: finish them now (idempotent).
     if (this.#restoredCommittables.length > 0) {
@@ -93,10 +96,17 @@ export class SinkWriterOperator extends StreamOperator {
     this.#finished = true;
     await this.#writer.finish();
     if (!this.context.checkpointing) {
-      // No checkpoint will come: pre-commit and commit at end of input.
+      // No checkpoint will come: pre-commit now, commit once the whole job ended (a savepoint taken meanwhile keeps them).
       const committables = await this.#writer.prepareCommit();
-      await this.#committer.commit(committables);
+      if (committables.length > 0) this.#pending.push({ checkpointId: END_OF_JOB, committables });
     }
+  }
+
+  override async notifyEndOfJob(): Promise<void> {
+    // With checkpointing the final checkpoint committed everything already; this is a no-op then.
+    const ready = this.#pending;
+    this.#pending = [];
+    if (ready.length > 0) await this.#committer.commit(ready.flatMap((p) => p.committables));
   }
 
   override close(): void | Promise<void> {
