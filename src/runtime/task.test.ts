@@ -1,0 +1,171 @@
+// Tests of one Task fed by hand-made input channels: barrier alignment over several channels, the input watermark, event-time timers.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  StreamExecutionEnvironment, ValueStateDescriptor,
+  type Collector, type KeyedProcessContext, type KeyedProcessFunction, type OnTimerContext, type RuntimeContext, type ValueState,
+} from '../index.ts';
+import type { CheckpointingMode } from '../api/config.ts';
+import { buildJobGraph } from '../graph/job-graph.ts';
+import { buildStreamGraph } from '../graph/stream-graph.ts';
+import { HeapKeyedStateBackend, KeyGroupRange } from '../state/index.ts';
+import type { ChannelItem } from './events.ts';
+import { InputChannel } from './network/input-channel.ts';
+import type { SlotToManager } from './protocol.ts';
+import { Task } from './task.ts';
+
+type Rec = [string, number];
+
+/** Counts records per key in keyed state; registers an event-time timer at each record's number; logs fired timers. */
+class CountAndTime implements KeyedProcessFunction<string, Rec, string> {
+  #count!: ValueState<number>;
+  constructor(private readonly fired: string[]) {}
+  open(ctx: RuntimeContext): void {
+    this.#count = ctx.getState(new ValueStateDescriptor<number>('count'));
+  }
+  processElement([, t]: Rec, ctx: KeyedProcessContext<string>, _out: Collector<string>): void {
+    this.#count.update((this.#count.value() ?? 0) + 1);
+    ctx.timerService().registerEventTimeTimer(t);
+  }
+  onTimer(timestamp: number, ctx: OnTimerContext<string>, _out: Collector<string>): void {
+    this.fired.push(`${ctx.getCurrentKey()}@${timestamp}`);
+  }
+}
+
+interface Harness {
+  readonly task: Task;
+  readonly channels: InputChannel[];
+  readonly fired: string[];
+  readonly reports: SlotToManager[];
+  /** Steps the task until it has nothing left to do. */
+  run(): void;
+  /** Waits for the ack of a checkpoint (its serialization is asynchronous). */
+  ack(checkpointId: number): Promise<Extract<SlotToManager, { type: 'ack' }>>;
+}
+
+/** Subtask 0 of the keyed vertex of source → keyBy → process(CountAndTime) → discard, with `n` input channels. */
+async function keyedTask(n: number, mode: CheckpointingMode = 'exactly-once'): Promise<Harness> {
+  const fired: string[] = [];
+  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 1 });
+  env.config.checkpoint.mode = mode;
+  env.fromElements<Rec>(['a', 1]).keyBy(0).process(() => new CountAndTime(fired)).discard();
+  const graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
+  const vertex = graph.vertices.find((v) => !v.isSource)!;
+  const channels = Array.from({ length: n }, (_, i) => new InputChannel(i, i, () => {}));
+  const reports: SlotToManager[] = [];
+  const errors: unknown[] = [];
+  const task = new Task({
+    vertex, config: env.config, inputs: channels, writers: new Map(),
+    deployment: { vertex: vertex.index, subtask: 0, splits: undefined, restore: undefined },
+    services: {
+      wake: () => {}, report: (m) => { reports.push(m); }, writeText: () => {},
+      scheduleProcessingTime: () => {}, fail: (_t, e) => { errors.push(e); }, jobArgs: [],
+    },
+  });
+  await task.open();
+  const run = (): void => {
+    for (let i = 0; i < 10_000 && task.step(); i++) { /* until idle */ }
+    if (errors.length > 0) throw errors[0];
+  };
+  const ack = async (checkpointId: number) => {
+    for (let i = 0; i < 1000; i++) {
+      const a = reports.find((m): m is Extract<SlotToManager, { type: 'ack' }> => m.type === 'ack' && m.checkpointId === checkpointId);
+      if (a) return a;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    throw new Error(`no ack of checkpoint ${checkpointId}`);
+  };
+  return { task, channels, fired, reports, run, ack };
+}
+
+const buf = (...records: Rec[]): ChannelItem => ({ records, keyGroups: null });
+const barrier = (checkpointId: number): ChannelItem => ({ type: 'barrier', checkpointId, timestamp: 0, kind: 'checkpoint' });
+const watermark = (timestamp: number): ChannelItem => ({ type: 'watermark', timestamp });
+
+/** The per-key counts in the keyed state of an ack. */
+function countsIn(a: Extract<SlotToManager, { type: 'ack' }>): Record<string, number> {
+  const blob = a.operators.find((o) => o.keyed !== undefined)!.keyed!;
+  const backend = new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: KeyGroupRange.forOperator(128, 1, 0) });
+  backend.restore([blob]);
+  const state = backend.getState(new ValueStateDescriptor<number>('count'));
+  const counts: Record<string, number> = {};
+  backend.forEachKey('count', (key, kg) => {
+    backend.setCurrentKey(key, kg);
+    counts[String(key)] = state.value()!;
+  });
+  return counts;
+}
+
+test('exactly-once alignment: records behind the barrier on a blocked channel are not in the snapshot', async () => {
+  const h = await keyedTask(3);
+  const [c0, c1, c2] = h.channels as [InputChannel, InputChannel, InputChannel];
+  // Channel 0 delivers its barrier first; what follows it belongs to checkpoint 2's side of the cut.
+  for (const item of [buf(['a', 1]), barrier(1), buf(['a', 1]), buf(['a', 1]), buf(['a', 1])]) c0.push(item);
+  for (const item of [buf(['b', 1]), buf(['b', 1]), buf(['b', 1]), buf(['b', 1]), barrier(1), buf(['b', 1])]) c1.push(item);
+  for (const item of [buf(['c', 1]), buf(['c', 1]), barrier(1), buf(['c', 1]), buf(['c', 1])]) c2.push(item);
+  h.run();
+  const a = await h.ack(1);
+  assert.deepEqual(countsIn(a), { a: 1, b: 4, c: 2 }, 'the snapshot holds exactly the records before each channel\'s barrier');
+  // After the checkpoint every channel is unblocked and the rest is processed.
+  h.run();
+  h.task.triggerCheckpoint({ type: 'barrier', checkpointId: 2, timestamp: 0, kind: 'checkpoint' });
+  h.channels.forEach((c) => c.push(barrier(2)));
+  h.run();
+  assert.deepEqual(countsIn(await h.ack(2)), { a: 4, b: 5, c: 4 });
+});
+
+test('exactly-once alignment: the checkpoint waits for the barrier of every channel', async () => {
+  const h = await keyedTask(2);
+  h.channels[0]!.push(barrier(1));
+  h.channels[0]!.push(buf(['a', 1]));
+  h.channels[1]!.push(buf(['b', 1]));
+  h.run();
+  assert.equal(h.reports.some((m) => m.type === 'ack'), false, 'no checkpoint before the last barrier');
+  h.channels[1]!.push(barrier(1));
+  h.run();
+  assert.deepEqual(countsIn(await h.ack(1)), { b: 1 });
+});
+
+test('the input watermark is the minimum over channels: a channel behind holds timers back', async () => {
+  const h = await keyedTask(2);
+  const [c0, c1] = h.channels as [InputChannel, InputChannel];
+  c0.push(buf(['a', 50]));
+  c0.push(watermark(100));
+  c1.push(watermark(10));
+  h.run();
+  assert.deepEqual(h.fired, [], 'channel 1 is at 10: a timer at 50 must wait');
+  c1.push(buf(['b', 70]));
+  c1.push(watermark(60));
+  h.run();
+  assert.deepEqual(h.fired, ['a@50'], 'the minimum is now 60');
+  // The longer input ends with the max watermark; the shorter one still holds the rest back.
+  c0.push(watermark(Number.POSITIVE_INFINITY));
+  h.run();
+  assert.deepEqual(h.fired, ['a@50']);
+  c1.push(watermark(Number.POSITIVE_INFINITY));
+  h.run();
+  assert.deepEqual(h.fired, ['a@50', 'b@70']);
+});
+
+test('an event-time timer at T does not fire at watermark T-1 and fires at watermark T', async () => {
+  const h = await keyedTask(1);
+  const c = h.channels[0]!;
+  c.push(buf(['a', 50], ['b', 51], ['c', 49]));
+  c.push(watermark(48));
+  h.run();
+  assert.deepEqual(h.fired, []);
+  c.push(watermark(49));
+  h.run();
+  assert.deepEqual(h.fired, ['c@49']);
+  c.push(watermark(50));
+  h.run();
+  assert.deepEqual(h.fired, ['c@49', 'a@50'], 'the timer at 51 waits for watermark 51');
+  c.push(watermark(60));
+  h.run();
+  assert.deepEqual(h.fired, ['c@49', 'a@50', 'b@51']);
+  // Each timer fires once: a later watermark fires nothing again.
+  c.push(watermark(1000));
+  h.run();
+  assert.equal(h.fired.length, 3);
+});
