@@ -23,6 +23,8 @@ const failMarker = params.get('fail-marker');
 // 'throw' (a user exception) or 'exit' (the worker thread dies).
 const failMode = params.get('fail-mode', 'throw');
 const throttle = params.getNumber('throttle-us', 0);
+// Rolls part files at this size, so that checkpoints carry committables (default: the sink's 128 MiB).
+const maxPartBytes = params.has('max-part-bytes') ? params.getNumber('max-part-bytes') : undefined;
 
 /** Numbers each key's lines 1, 2, 3, … in keyed state. */
 class Sequencer implements KeyedProcessFunction<string, [string, string], string> {
@@ -62,7 +64,7 @@ env
   .keyBy((r) => r[0])
   .process(() => new Sequencer(), 'Sequence')
   .uid('sequence')
-  .sinkTo(new FileSink<string>(output), 'Exactly-once file sink')
+  .sinkTo(new FileSink<string>(output, maxPartBytes === undefined ? {} : { rollingPolicy: { maxPartSize: maxPartBytes } }), 'Exactly-once file sink')
   .uid('sink');
 
 await env.execute('sequence');

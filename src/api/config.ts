@@ -38,6 +38,8 @@ export interface ExecutionConfig {
   savepointDir: string | undefined;
   /** File sinks of a fresh run add to a directory that already holds part files instead of refusing it (`--append-output`). */
   appendOutput: boolean;
+  /** Periodic watermark emission interval of timestamp assigners, ms; 0 = off (Flink's default 200). */
+  autoWatermarkInterval: number;
 }
 
 export const DEFAULT_MAX_PARALLELISM = 128;
@@ -63,14 +65,33 @@ export function defaultExecutionConfig(): ExecutionConfig {
     allowNonRestoredState: false,
     savepointDir: undefined,
     appendOutput: false,
+    autoWatermarkInterval: 200,
   };
 }
 
-export function effectiveRestartStrategy(config: ExecutionConfig): RestartStrategy {
+/**
+ * The restart strategy when none is set: none without checkpointing (as Flink). With
+ * checkpointing, an unbounded job retries forever with exponential back-off (1 s × 1.5 up to
+ * 60 s, as Flink's default); a bounded job — one that is expected to end — gives up after 3
+ * restarts (1 s, 2 s, 4 s), so a failure that repeats on every attempt ends the run within
+ * seconds with exit ≠ 0 instead of hiding from a supervisor.
+ */
+export function effectiveRestartStrategy(config: ExecutionConfig, bounded = false): RestartStrategy {
   if (config.restartStrategy) return config.restartStrategy;
-  return config.checkpoint.interval > 0
-    ? { kind: 'exponential-delay', initialDelayMs: 1000, multiplier: 1.5, maxDelayMs: 60_000 }
-    : { kind: 'none' };
+  if (config.checkpoint.interval === 0) return { kind: 'none' };
+  return bounded
+    ? { kind: 'exponential-delay', initialDelayMs: 1000, multiplier: 2, maxDelayMs: 60_000, maxAttempts: 3 }
+    : { kind: 'exponential-delay', initialDelayMs: 1000, multiplier: 1.5, maxDelayMs: 60_000 };
+}
+
+/** The strategy in words, for the message that says it gave up. */
+export function describeRestartStrategy(s: RestartStrategy): string {
+  switch (s.kind) {
+    case 'none': return 'none (no restarts)';
+    case 'fixed-delay': return `fixed-delay (${s.attempts} attempts, ${s.delayMs} ms apart)`;
+    case 'exponential-delay': return `exponential-delay (${s.maxAttempts === undefined ? 'unlimited attempts' : `at most ${s.maxAttempts} attempts`}, ${s.initialDelayMs} ms × ${s.multiplier} up to ${s.maxDelayMs} ms)`;
+    case 'failure-rate': return `failure-rate (at most ${s.maxFailuresPerInterval} failures per ${s.intervalMs} ms)`;
+  }
 }
 
 /** Rejects keys of an options object that the API does not know, naming the key and where. */

@@ -1,13 +1,16 @@
 // The CheckpointCoordinator: triggers barriers at the sources, collects acks, writes state, completes or aborts.
 
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import { WeirError } from '../core/errors.ts';
+import { ConfigError, isRecoverable, isTransientIoError, WeirError } from '../core/errors.ts';
 import type { ExecutionConfig } from '../api/config.ts';
 import {
   FsCheckpointStorage, loadCheckpoint, stateFileName,
   type CheckpointMetadata, type LoadedCheckpoint, type PendingCheckpoint, type StateHandle,
 } from '../checkpoint/index.ts';
+import { resolveLatest } from '../checkpoint/latest-point.ts';
+import { Lineage } from '../checkpoint/lineage.ts';
 import type { JobGraph } from '../graph/job-graph.ts';
 import type { ManagerToSlot, SlotToManager, TaskId } from '../runtime/protocol.ts';
 import type { JobListener } from './job-listener.ts';
@@ -31,6 +34,8 @@ interface Pending {
   readonly timeout: NodeJS.Timeout;
   readonly final: boolean;
   sizeBytes: number;
+  /** Some sink acked committables: once this point is announced, output may be committed. */
+  commits: boolean;
   resolve: (path: string) => void;
   reject: (e: Error) => void;
 }
@@ -68,6 +73,9 @@ export class CheckpointCoordinator {
   #periodic = true;
   #stopped = true;
   #latest: LoadedCheckpoint | undefined;
+  /** The job's lineage; only with a checkpoint directory (a savepoint directory alone keeps none). */
+  #lineage: Lineage | undefined;
+  readonly #operators = new Map<string, { name: string; sink: boolean }>();
   completedCount = 0;
   /** Per task ack of a completed checkpoint: sync, async and alignment time (alignment only for tasks with inputs). */
   readonly ackStats: (Omit<CheckpointStats, 'durationMs'> & { readonly source: boolean })[] = [];
@@ -93,33 +101,71 @@ export class CheckpointCoordinator {
     });
     this.#allTasks = this.#graph.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, subtask) => ({ vertex: v.index, subtask })));
     this.#sourceTasks = this.#allTasks.filter((t) => this.#graph.vertices[t.vertex]!.isSource);
+    for (const v of this.#graph.vertices) for (const o of v.operators) this.#operators.set(o.node.uid, { name: o.node.name, sink: o.node.spec.kind === 'sink' });
   }
 
-  /** The checkpoint to start from: `--restore latest`, `--restore <path>`, or none. */
-  async initialRestore(restorePath: string | undefined): Promise<LoadedCheckpoint | undefined> {
-    this.#nextId = await this.#storage.nextCheckpointId();
-    if (restorePath === undefined) return undefined;
-    if (restorePath === 'latest') {
-      const latest = await this.#storage.latest();
-      if (!latest) process.stderr.write(`weir: no completed checkpoint of job "${this.#jobId}" under ${this.#config.checkpoint.dir}; starting from scratch\n`);
-      this.#latest = latest;
-      return latest;
-    }
-    const loaded = await loadCheckpoint(restorePath);
-    if (loaded.metadata.checkpointId >= this.#nextId) this.#nextId = loaded.metadata.checkpointId + 1;
-    this.#latest = loaded;
-    return loaded;
+  #warn(message: string): void {
+    process.stderr.write(`weir: warning: ${message}\n`);
   }
 
   /**
-   * After a failure: the newest completed checkpoint of this run (verified again; ids grow,
-   * so the newest is this run's once it completed one), else what the run started from —
-   * never a checkpoint left in the directory by an earlier run that this one did not restore.
+   * The checkpoint to start from: `--restore latest` (the newest usable point of the job's
+   * lineage), `--restore <path>`, or none. Records the start in the lineage before anything
+   * runs, and continues checkpoint ids after every id the job directory and lineage know.
+   */
+  async initialRestore(restorePath: string | undefined): Promise<LoadedCheckpoint | undefined> {
+    const cpDir = this.#config.checkpoint.dir;
+    const jobDir = this.#storage.jobDir;
+    if (cpDir !== undefined) {
+      try {
+        await mkdir(jobDir, { recursive: true });
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        if (code === 'ENOTDIR' || code === 'EEXIST') {
+          throw new ConfigError(`the checkpoint directory ${jobDir} (from --checkpoint-dir ${cpDir}) cannot be created: a path on the way is a file, not a directory`, cause);
+        }
+        throw new WeirError(`cannot create the checkpoint directory ${jobDir}: ${(cause as Error).message}`, { code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: true, cause });
+      }
+      this.#lineage = await Lineage.read(jobDir);
+    }
+    const lineage = this.#lineage;
+    this.#nextId = Math.max(await this.#storage.nextCheckpointId(), (lineage?.maxId() ?? 0) + 1);
+    let restored: LoadedCheckpoint | undefined;
+    let fork = true;
+    if (restorePath === 'latest') {
+      if (!lineage) throw new ConfigError('restore "latest" needs a checkpoint directory (--checkpoint-dir)');
+      restored = await resolveLatest(jobDir, this.#jobName, lineage, (m) => this.#warn(m));
+      if (!restored) process.stderr.write(`weir: no checkpoint of job "${this.#jobId}" under ${cpDir} yet; starting from scratch\n`);
+      fork = restored === undefined;
+    } else if (restorePath !== undefined) {
+      restored = await loadCheckpoint(restorePath);
+      const newest = lineage?.newest();
+      const id = restored.metadata.checkpointId;
+      fork = !(newest && newest.id === id && newest.path === restored.path);
+      if (newest && newest.id > id && lineage?.records.some((r) => (r.type === 'start' ? r.base?.path : r.path) === restored!.path)) {
+        process.stderr.write(
+          `weir: notice: ${restored.metadata.kind} ${id} (${restored.path}) was used before: this job went on past it to ${newest.kind} ${newest.id}, ` +
+            'so the output written after it is written again (the older continuation is abandoned)\n',
+        );
+      } else if (newest && newest.id > id) {
+        process.stderr.write(`weir: notice: restoring ${restored.metadata.kind} ${id}, older than the job's newest point (${newest.kind} ${newest.id}): the output written after it is written again\n`);
+      }
+    }
+    if (restored && restored.metadata.checkpointId >= this.#nextId) this.#nextId = restored.metadata.checkpointId + 1;
+    const base = restored ? { id: restored.metadata.checkpointId, kind: restored.metadata.kind, path: restored.path } : null;
+    await lineage?.append({ type: 'start', at: Date.now(), fork, base });
+    this.#latest = restored;
+    return restored;
+  }
+
+  /**
+   * After a failure: the newest usable point of this run's branch of the lineage (what the run
+   * started from until it completed a checkpoint) — never a checkpoint an earlier run left in
+   * the directory, and never behind a point whose commits may have happened.
    */
   async latestForRecovery(): Promise<LoadedCheckpoint | undefined> {
-    if (this.completedCount === 0) return this.#latest;
-    const latest = await this.#storage.latest();
-    return latest ?? this.#latest;
+    if (!this.#lineage) return this.#latest;
+    return resolveLatest(this.#storage.jobDir, this.#jobName, this.#lineage, (m) => this.#warn(m));
   }
 
   start(send: (m: ManagerToSlot) => void): void {
@@ -169,6 +215,15 @@ export class CheckpointCoordinator {
     const id = this.#nextId++;
     const timestamp = Date.now();
     return new Promise<string>((resolve, reject) => {
+      const beginFailed = (cause: unknown): void => {
+        const where = kind === 'savepoint' ? 'the savepoint directory' : this.#storage.jobDir;
+        const error = cause instanceof ConfigError ? cause : new WeirError(
+          `${kind} ${id} failed: cannot create its directory in ${where}: ${(cause as Error).message}`,
+          { code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause },
+        );
+        reject(error);
+        this.#countFailure(id, error.message, error);
+      };
       this.#storage.begin(id, kind).then((storage) => {
         if (this.#stopped) { void storage.abort(); reject(new Error('job stopped')); return; }
         const timeout = setTimeout(() => {
@@ -178,10 +233,10 @@ export class CheckpointCoordinator {
         this.#pending = {
           id, kind, timestamp, started: performance.now(), storage, final,
           waiting: new Set(this.#allTasks.map((t) => `${t.vertex}.${t.subtask}`)),
-          handles: new Map(), writes: [], acks: [], timeout, sizeBytes: 0, resolve, reject,
+          handles: new Map(), writes: [], acks: [], timeout, sizeBytes: 0, commits: false, resolve, reject,
         };
         this.#send?.({ type: 'trigger-checkpoint', checkpointId: id, timestamp, kind, tasks: this.#sourceTasks });
-      }, reject);
+      }, beginFailed);
     });
   }
 
@@ -192,13 +247,23 @@ export class CheckpointCoordinator {
     if (!p.waiting.delete(key)) return;
     p.acks.push({ id: ack.checkpointId, syncMs: ack.syncMs, asyncMs: ack.asyncMs, alignmentMs: ack.alignmentMs, source: this.#graph.vertices[ack.task.vertex]!.isSource });
     for (const op of ack.operators) {
+      const info = this.#operators.get(op.uid);
+      if (info?.sink && (op.operator?.['committables']?.items.length ?? 0) > 0) p.commits = true;
       const roles: Record<string, StateHandle> = {};
       let subtasks = p.handles.get(op.uid);
       if (!subtasks) p.handles.set(op.uid, (subtasks = new Map()));
       subtasks.set(ack.task.subtask, roles);
       const write = (role: string, data: Uint8Array): void => {
         p.sizeBytes += data.byteLength;
-        p.writes.push(p.storage.writeState(stateFileName(op.uid, ack.task.subtask, role), data).then((h) => { roles[role] = h; }));
+        p.writes.push(p.storage.writeState(stateFileName(op.uid, ack.task.subtask, role), data).then(
+          (h) => { roles[role] = h; },
+          (cause: unknown) => {
+            throw new WeirError(
+              `cannot write the ${role} state of operator "${info?.name ?? op.uid}" (uid ${op.uid}, subtask ${ack.task.subtask + 1}) to ${p.storage.path}: ${(cause as Error).message}`,
+              { code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause },
+            );
+          },
+        ));
       };
       if (op.keyed && op.keyed.byteLength > 0) write('keyed', op.keyed);
       if (op.timers && op.timers.byteLength > 0) write('timers', op.timers);
@@ -228,7 +293,24 @@ export class CheckpointCoordinator {
           }))),
       };
       if (this.#pending !== p) return;
-      const path = await p.storage.complete(metadata);
+      let path: string;
+      try {
+        path = await p.storage.complete(metadata);
+      } catch (cause) {
+        if (cause instanceof WeirError) throw cause;
+        throw new WeirError(`cannot write ${p.storage.path}/_metadata: ${(cause as Error).message}`, {
+          code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause,
+        });
+      }
+      if (this.#pending !== p) return;
+      // Recorded before any sink hears of it: a point absent from the lineage never committed anything.
+      try {
+        await this.#lineage?.append({ type: 'completed', at: Date.now(), id: p.id, kind: p.kind, path, commits: p.commits });
+      } catch (cause) {
+        throw new WeirError(`cannot record ${p.kind} ${p.id} in the lineage ${this.#lineage?.path}: ${(cause as Error).message}`, {
+          code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause,
+        });
+      }
       if (this.#pending !== p) return;
       clearTimeout(p.timeout);
       this.#pending = undefined;
@@ -242,7 +324,7 @@ export class CheckpointCoordinator {
       this.#listener?.onCheckpoint?.({ id: p.id, kind: p.kind, path, durationMs: Math.round(total), sizeBytes: p.sizeBytes, final: p.final });
       p.resolve(path);
     } catch (e) {
-      if (this.#pending === p) this.#abort(p, e instanceof Error ? e.message : String(e));
+      if (this.#pending === p) this.#abort(p, e instanceof Error ? e.message : String(e), e);
     }
   }
 
@@ -263,19 +345,30 @@ export class CheckpointCoordinator {
     };
   }
 
-  #abort(p: Pending, reason: string): void {
+  #abort(p: Pending, reason: string, cause?: unknown): void {
     if (this.#pending !== p) return;
     this.#pending = undefined;
     clearTimeout(p.timeout);
     void p.storage.abort().catch(() => {});
     this.#send?.({ type: 'checkpoint-aborted', checkpointId: p.id });
-    this.#listener?.onCheckpointFailed?.(p.id, reason);
-    const error = new WeirError(`checkpoint ${p.id} failed: ${reason}`, { code: 'WEIR_CHECKPOINT_FAILED', fault: 'internal', retryable: true });
+    const error = new WeirError(`${p.kind} ${p.id} failed: ${reason}`, {
+      code: cause instanceof WeirError ? cause.code : 'WEIR_CHECKPOINT_FAILED', fault: cause instanceof WeirError ? cause.fault : 'internal',
+      retryable: cause === undefined || isRecoverable(cause), cause,
+    });
     p.reject(error);
     if (this.#stopped) return;
+    this.#countFailure(p.id, reason, error);
+  }
+
+  /** One more failed checkpoint: fatal at once when it cannot heal, else when more failed in a row than tolerated. */
+  #countFailure(id: number, reason: string, error: WeirError): void {
+    this.#listener?.onCheckpointFailed?.(id, reason);
+    if (this.#stopped) return;
     this.#failedInARow++;
-    if (this.#failedInARow > this.#config.checkpoint.tolerableFailedCheckpoints) {
-      this.onFatal?.(new WeirError(`${this.#failedInARow} checkpoint(s) failed in a row, more than tolerableFailedCheckpoints (${this.#config.checkpoint.tolerableFailedCheckpoints}); last: ${reason}`, { code: 'WEIR_CHECKPOINT_FAILED', fault: 'internal', retryable: true }));
+    if (!isRecoverable(error)) {
+      this.onFatal?.(error);
+    } else if (this.#failedInARow > this.#config.checkpoint.tolerableFailedCheckpoints) {
+      this.onFatal?.(new WeirError(`${this.#failedInARow} checkpoint(s) failed in a row, more than tolerableFailedCheckpoints (${this.#config.checkpoint.tolerableFailedCheckpoints}); last: ${error.message}`, { code: 'WEIR_CHECKPOINT_FAILED', fault: error.fault, retryable: true, cause: error }));
     }
   }
 }

@@ -1,7 +1,7 @@
 // The JobManager role: deploys a job graph on a TaskManager, watches it, checkpoints it, restarts it.
 
-import { ConfigError } from '../core/errors.ts';
-import { effectiveRestartStrategy } from '../api/config.ts';
+import { ConfigError, isRecoverable, WeirError } from '../core/errors.ts';
+import { describeRestartStrategy, effectiveRestartStrategy } from '../api/config.ts';
 import type { StreamExecutionEnvironment } from '../api/environment.ts';
 import type { JobResult } from '../api/launch.ts';
 import type { SourceSplit } from '../connectors/source.ts';
@@ -70,7 +70,12 @@ export class JobManager implements JobControl {
   async run(): Promise<JobResult> {
     const started = performance.now();
     const config = this.#options.env.config;
-    const backoff = new RestartBackoff(effectiveRestartStrategy(config));
+    const bounded = this.graph.vertices.every((v) => {
+      const head = v.operators[0]!.node;
+      return head.spec.kind !== 'source' || head.spec.source.bounded;
+    });
+    const strategy = effectiveRestartStrategy(config, bounded);
+    const backoff = new RestartBackoff(strategy);
     // A savepoint directory alone is enough for stop-with-savepoint, as in Flink.
     if (config.checkpoint.dir || config.savepointDir) {
       this.#checkpoints = new CheckpointCoordinator({
@@ -110,10 +115,17 @@ export class JobManager implements JobControl {
           savepointPath: outcome.savepointPath,
         };
       }
-      const delay = outcome.error instanceof ConfigError || this.#stopWanted ? undefined : backoff.next();
-      if (delay === undefined) throw outcome.error;
+      const error = outcome.error;
+      if (this.#stopWanted) throw error;
+      // A failure every attempt would meet again ends the job now (Flink's SuppressRestartsException).
+      if (!isRecoverable(error)) throw finalError(error, 'not restarted: this failure cannot heal by itself (a setting, lost or corrupt data, or a path of the wrong kind); fix the cause and run again');
+      const delay = backoff.next();
+      if (delay === undefined) {
+        if (strategy.kind === 'none') throw finalError(error, 'not restarted: the restart strategy is none (checkpointing is off; set a restart strategy or --checkpoint-dir/--checkpoint-interval)');
+        throw finalError(error, `the restart strategy ${describeRestartStrategy(strategy)} gave up after ${this.#restarts} restart(s)`);
+      }
       this.#restarts++;
-      this.#options.listener?.onRestart?.(attempt + 1, outcome.error.message, delay);
+      this.#options.listener?.onRestart?.(attempt + 1, error.message, delay);
       await new Promise((r) => setTimeout(r, delay));
       restore = this.#checkpoints ? await this.#checkpoints.latestForRecovery() : undefined;
     }
@@ -268,6 +280,22 @@ export class JobManager implements JobControl {
   #report(started: number): void {
     this.#options.listener?.onProgress?.(this.#progress(), performance.now() - started);
   }
+}
+
+/** The error that ends a job: the last failure, with why no restart follows in its message; code and stack kept. */
+function finalError(error: Error, why: string): Error {
+  if (error instanceof ConfigError) return error;
+  const final = new WeirError(`${error.message}\n${why}`, {
+    code: (error as { code?: string }).code ?? 'WEIR_JOB_FAILED',
+    fault: error instanceof WeirError ? error.fault : 'user',
+    retryable: false,
+    cause: error,
+  });
+  final.name = error.name;
+  const remote = (error as { remoteStack?: string }).remoteStack;
+  if (remote !== undefined) (final as unknown as { remoteStack: string }).remoteStack = remote;
+  final.stack = error.stack;
+  return final;
 }
 
 /** Job ids are derived from the job name so that a rerun finds its own checkpoints (`--restore latest`). */

@@ -56,3 +56,24 @@ export function describeValue(value: unknown, limit = 200): string {
   }
   return text.length > limit ? `${text.slice(0, limit)}… (${text.length} chars)` : text;
 }
+
+/**
+ * Whether restarting the job can help (Flink's SuppressRestartsException is the "no" here).
+ * Errors of user code that are not Weir's (an exception in a function), a dead worker and I/O
+ * that can heal are worth a restart; a setting, corrupt or lost checkpointed data and a path
+ * of the wrong kind are not: every restart would meet them again.
+ */
+export function isRecoverable(error: unknown): boolean {
+  if (!(error instanceof WeirError)) return true;
+  if (error.fault === 'config') return false;
+  return error.retryable;
+}
+
+/** I/O error codes that retrying cannot fix: the path exists with the wrong kind, or is not a valid path. */
+const PERMANENT_IO = new Set(['ENOTDIR', 'EISDIR', 'EEXIST', 'ENAMETOOLONG', 'ELOOP', 'EINVAL', 'EROFS']);
+
+/** Whether an I/O error (errno code) can heal by itself: a full disk or a permission can be fixed while the job waits. */
+export function isTransientIoError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === undefined || !PERMANENT_IO.has(code);
+}

@@ -15,9 +15,13 @@ export class OperatorError extends WeirError {
   constructor(operator: OperatorInfo, cause: unknown, record?: { value: unknown } | undefined, phase?: string) {
     const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     const where = `operator "${operator.name}" (uid ${operator.uid}, subtask ${operator.subtaskIndex + 1}/${operator.parallelism})`;
-    const on = record ? ` on record ${describeValue(record.value)}` : phase ? ` in ${phase}` : '';
+    // An I/O or storage failure is not the fault of the record that happened to trigger the write.
+    const external = cause instanceof WeirError && cause.fault === 'external';
+    const on = record && !external ? ` on record ${describeValue(record.value)}` : phase ? ` in ${phase}` : '';
     const fault = cause instanceof WeirError ? cause.fault : 'user';
-    super(`${where} failed${on}: ${what}`, { code: 'WEIR_OPERATOR_FAILED', fault, retryable: true, cause });
+    // A user exception may be transient (a restart is tried); Weir's own errors say whether retrying helps.
+    const retryable = cause instanceof WeirError ? cause.retryable : true;
+    super(`${where} failed${on}: ${what}`, { code: cause instanceof WeirError ? cause.code : 'WEIR_OPERATOR_FAILED', fault, retryable, cause });
     this.name = 'OperatorError';
     this.operator = operator;
   }
@@ -35,6 +39,8 @@ export interface SerializedError {
   readonly message: string;
   readonly code: string | undefined;
   readonly fault: string | undefined;
+  /** Whether a restart can help; undefined (errors that are not Weir's) counts as yes. */
+  readonly retryable?: boolean | undefined;
   /** The stack of the user's own error (the cause), else of the error itself. */
   readonly stack: string | undefined;
 }
@@ -48,6 +54,7 @@ export function serializeError(error: unknown): SerializedError {
       message: error.message,
       code: (error as { code?: string }).code,
       fault: (error as { fault?: string }).fault,
+      retryable: error instanceof WeirError ? error.retryable : undefined,
       stack: stackSource.stack,
     };
   }
@@ -61,6 +68,7 @@ export class JobFailedError extends WeirError {
     super(serialized.message, {
       code: serialized.code ?? 'WEIR_TASK_FAILED',
       fault: (serialized.fault as 'user' | 'config' | 'external' | 'internal' | undefined) ?? 'user',
+      retryable: serialized.retryable ?? true,
     });
     this.name = serialized.name;
     this.remoteStack = serialized.stack;
