@@ -13,6 +13,18 @@ export type {
   ProcessContext, ProcessFunction, ReduceFunction, RichFunction, RuntimeContext, TimerService,
 } from './api/functions.ts';
 export type { Collector, Key, FieldRef } from './core/types.ts';
+export {
+  WatermarkStrategy, BoundedOutOfOrdernessWatermarks,
+  type WatermarkGenerator, type WatermarkGeneratorContext, type WatermarkOutput, type TimestampAssigner,
+} from './api/watermark-strategy.ts';
+export { OutputTag } from './api/output-tag.ts';
+export { TimeWindow } from './api/windows/time-window.ts';
+export {
+  TumblingEventTimeWindows, TumblingProcessingTimeWindows, SlidingEventTimeWindows, SlidingProcessingTimeWindows,
+  EventTimeSessionWindows, ProcessingTimeSessionWindows, type WindowAssigner,
+} from './api/windows/assigners.ts';
+export type { AggregateFunction, ProcessWindowFunction, ProcessWindowContext } from './api/windows/window-functions.ts';
+export { WindowedStream } from './api/windows/windowed-stream.ts';
 export { WeirError, ConfigError, CheckpointCorruptError, type Fault } from './core/errors.ts';
 export {
   ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor,

@@ -9,6 +9,10 @@ import type {
 } from './functions.ts';
 import { Transformation, readField, type AggregationKind, type OperatorSpec, type PartitionSpec } from './transformation.ts';
 import type { StreamExecutionEnvironment } from './environment.ts';
+import type { OutputTag } from './output-tag.ts';
+import type { WatermarkStrategy } from './watermark-strategy.ts';
+import type { WindowAssigner } from './windows/assigners.ts';
+import { WindowedStream } from './windows/windowed-stream.ts';
 
 /** A stream of records of type T: each method adds a transformation and returns the resulting stream. */
 export class DataStream<T> {
@@ -37,6 +41,22 @@ export class DataStream<T> {
   process<O>(fn: ProcessFunction<T, O> | (() => ProcessFunction<T, O>), name = 'Process'): DataStream<O> {
     if (typeof fn !== 'function' && typeof fn?.processElement !== 'function') throw new ConfigError(`${name}: process() needs an object with a processElement(value, ctx, out) method, or a factory of one`);
     return this.#operator<O>(name, { kind: 'process', fn: fn as ProcessFunction<unknown, unknown> });
+  }
+
+  /** Stamps records with event time and emits watermarks (periodically, every autoWatermarkInterval ms). Chains with its input. */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>, name = 'Timestamps/Watermarks'): DataStream<T> {
+    if (typeof (strategy as { createWatermarkGenerator?: unknown })?.createWatermarkGenerator !== 'function') {
+      throw new ConfigError(`${name}: assignTimestampsAndWatermarks needs a WatermarkStrategy (e.g. WatermarkStrategy.forBoundedOutOfOrderness(ms))`);
+    }
+    return this.#operator<T>(name, { kind: 'timestampsAndWatermarks', strategy: strategy as WatermarkStrategy<unknown> });
+  }
+
+  /** The records this operator emitted to the side output `tag` (late window data, ctx.output). */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    if (typeof tag?.id !== 'string') throw new ConfigError('getSideOutput needs an OutputTag');
+    if (this.transformation.type !== 'operator') throw new ConfigError(`getSideOutput(${tag.id}): only the result of an operator has side outputs`);
+    const t = this.environment.addTransformation({ type: 'side-output', name: `SideOutput(${tag.id})`, inputs: [this.transformation], outputTag: tag.id });
+    return new DataStream<X>(this.environment, t);
   }
 
   /** Partitions by key: records with equal keys go to the same subtask (by key group, DESIGN invariant 3). */
@@ -176,6 +196,11 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
 
   protected override keySelectorForOperators(): KeySelector<unknown, Key> {
     return this.keySelector as KeySelector<unknown, Key>;
+  }
+
+  /** Groups each key's records into windows (tumbling, sliding, session; event or processing time). */
+  window(assigner: WindowAssigner): WindowedStream<T, K> {
+    return new WindowedStream<T, K>(this, assigner, (name, spec) => this.#keyed(name, { kind: 'window', window: spec }));
   }
 
   /** Emits the running reduction of each key for every record. */

@@ -193,12 +193,13 @@ export class StreamExecutionEnvironment {
 
   /** @internal */
   addTransformation(init: {
-    type: 'operator' | 'partition' | 'union';
+    type: 'operator' | 'partition' | 'union' | 'side-output';
     name: string;
     inputs: readonly Transformation[];
     spec?: OperatorSpec;
     partition?: PartitionSpec;
     keySelector?: KeySelector<unknown, Key> | undefined;
+    outputTag?: string;
   }): Transformation {
     const t = new Transformation({ id: this.#transformations.length + 1, ...init, keySelector: init.keySelector });
     this.#transformations.push(t);

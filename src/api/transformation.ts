@@ -3,6 +3,8 @@
 import type { Collector, FieldRef, Key } from '../core/types.ts';
 import type { Source } from '../connectors/source.ts';
 import type { Sink } from '../connectors/sink.ts';
+import type { WatermarkStrategy } from './watermark-strategy.ts';
+import type { WindowSpec } from './windows/window-spec.ts';
 import type {
   FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction, ReduceFunction,
 } from './functions.ts';
@@ -33,6 +35,8 @@ export type OperatorSpec =
   | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
   | { readonly kind: 'aggregate'; readonly aggregation: AggregationKind; readonly field: FieldRef }
   | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<Key, unknown, unknown> | (() => KeyedProcessFunction<Key, unknown, unknown>) }
+  | { readonly kind: 'timestampsAndWatermarks'; readonly strategy: WatermarkStrategy<unknown> }
+  | { readonly kind: 'window'; readonly window: WindowSpec }
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
   | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stream: 'stdout' | 'stderr' }
   | { readonly kind: 'collect' }
@@ -43,7 +47,7 @@ export type ChainingStrategy = 'always' | 'never' | 'head';
 /** One node of the logical graph. Built by the API, read by `graph/`. */
 export class Transformation {
   readonly id: number;
-  readonly type: 'operator' | 'partition' | 'union';
+  readonly type: 'operator' | 'partition' | 'union' | 'side-output';
   name: string;
   uid: string | undefined;
   parallelism: number | undefined;
@@ -53,16 +57,19 @@ export class Transformation {
   readonly partition: PartitionSpec | undefined;
   /** Set on operators that consume a keyed stream: they run with keyed state. */
   readonly keySelector: KeySelector<unknown, Key> | undefined;
+  /** For 'side-output' nodes: the id of the OutputTag selected from the input operator. */
+  readonly outputTag: string | undefined;
 
   constructor(init: {
     id: number;
-    type: 'operator' | 'partition' | 'union';
+    type: 'operator' | 'partition' | 'union' | 'side-output';
     name: string;
     inputs: readonly Transformation[];
     spec?: OperatorSpec;
     partition?: PartitionSpec;
     keySelector?: KeySelector<unknown, Key>;
     parallelism?: number;
+    outputTag?: string;
   }) {
     this.id = init.id;
     this.type = init.type;
@@ -73,6 +80,7 @@ export class Transformation {
     this.partition = init.partition;
     this.keySelector = init.keySelector;
     this.parallelism = init.parallelism;
+    this.outputTag = init.outputTag;
   }
 }
 

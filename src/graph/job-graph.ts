@@ -8,6 +8,8 @@ export interface ChainedOperator {
   readonly node: StreamNode;
   /** Indexes (within the vertex) of operators this one calls directly. */
   readonly chainedOutputs: number[];
+  /** Per chained output: the side-output tag it consumes, '' for the main output. */
+  readonly chainedTags: string[];
   /** Job edges this operator writes to. */
   readonly edgeOutputs: JobEdge[];
 }
@@ -31,6 +33,8 @@ export interface JobEdge {
   readonly partition: PartitionSpec;
   /** Index of the emitting operator within the source vertex. */
   readonly sourceOperator: number;
+  /** The side-output tag this edge carries (undefined: the main output). */
+  readonly tag?: string;
 }
 
 export interface JobGraph {
@@ -62,14 +66,15 @@ export function buildJobGraph(stream: StreamGraph): JobGraph {
     const chainedInto = node.inEdges.length === 1 && isChainable(node.inEdges[0]!) ? placement.get(node.inEdges[0]!.source.index) : undefined;
     if (chainedInto) {
       const position = chainedInto.vertex.operators.length;
-      chainedInto.vertex.operators.push({ node, chainedOutputs: [], edgeOutputs: [] });
+      chainedInto.vertex.operators.push({ node, chainedOutputs: [], chainedTags: [], edgeOutputs: [] });
       const upstream = placement.get(node.inEdges[0]!.source.index)!;
       chainedInto.vertex.operators[upstream.position]!.chainedOutputs.push(position);
+      chainedInto.vertex.operators[upstream.position]!.chainedTags.push(node.inEdges[0]!.outputTag ?? '');
       placement.set(node.index, { vertex: chainedInto.vertex, position });
     } else {
       const vertex: JobVertex = {
         index: vertices.length, name: node.name, parallelism: node.parallelism, maxParallelism: node.maxParallelism,
-        operators: [{ node, chainedOutputs: [], edgeOutputs: [] }], inputs: [], outputs: [], isSource: node.spec.kind === 'source',
+        operators: [{ node, chainedOutputs: [], chainedTags: [], edgeOutputs: [] }], inputs: [], outputs: [], isSource: node.spec.kind === 'source',
       };
       vertices.push(vertex);
       placement.set(node.index, { vertex, position: 0 });
@@ -83,7 +88,7 @@ export function buildJobGraph(stream: StreamGraph): JobGraph {
       if (isChainable(e)) continue;
       const from = placement.get(e.source.index)!;
       const to = placement.get(e.target.index)!;
-      const edge: JobEdge = { index: edges.length, source: from.vertex, target: to.vertex, partition: e.partition, sourceOperator: from.position };
+      const edge: JobEdge = { index: edges.length, source: from.vertex, target: to.vertex, partition: e.partition, sourceOperator: from.position, ...(e.outputTag === undefined ? {} : { tag: e.outputTag }) };
       edges.push(edge);
       from.vertex.outputs.push(edge);
       from.vertex.operators[from.position]!.edgeOutputs.push(edge);

@@ -29,6 +29,8 @@ export interface StreamEdge {
   readonly partition: PartitionSpec;
   /** True when the user chose no partitioner and forward was picked because parallelisms match. */
   readonly implicit: boolean;
+  /** Set when the edge carries a side output of the source (`getSideOutput(tag)`): the tag's id. */
+  readonly outputTag?: string;
 }
 
 export interface StreamGraph {
@@ -63,21 +65,23 @@ export function buildStreamGraph(transformations: readonly Transformation[], sin
       throw new ConfigError(`operator "${t.name}": parallelism ${parallelism} is larger than maxParallelism ${maxParallelism}`);
     }
     // Resolve each input through partition and union nodes to (operator, partition spec).
-    const resolved: { node: StreamNode; partition: PartitionSpec | undefined }[] = [];
-    const resolve = (input: Transformation, partition: PartitionSpec | undefined): void => {
+    const resolved: { node: StreamNode; partition: PartitionSpec | undefined; tag: string | undefined }[] = [];
+    const resolve = (input: Transformation, partition: PartitionSpec | undefined, tag: string | undefined): void => {
       if (input.type === 'operator') {
         const node = byTransformation.get(input.id);
         if (!node) throw new ConfigError(`internal: input "${input.name}" of "${t.name}" is not built yet`);
-        resolved.push({ node, partition });
+        resolved.push({ node, partition, tag });
       } else if (input.type === 'partition') {
-        for (const i of input.inputs) resolve(i, partition ?? input.partition);
+        for (const i of input.inputs) resolve(i, partition ?? input.partition, tag);
+      } else if (input.type === 'side-output') {
+        for (const i of input.inputs) resolve(i, partition, input.outputTag);
       } else {
-        for (const i of input.inputs) resolve(i, partition);
+        for (const i of input.inputs) resolve(i, partition, tag);
       }
     };
-    for (const input of t.inputs) resolve(input, undefined);
+    for (const input of t.inputs) resolve(input, undefined, undefined);
 
-    const inputUids = resolved.map((r) => r.node.uid).join(',');
+    const inputUids = resolved.map((r) => (r.tag === undefined ? r.node.uid : `${r.node.uid}#${r.tag}`)).join(',');
     const siblingKey = `${inputUids}|${t.spec.kind}`;
     const sibling = consumerCount.get(siblingKey) ?? 0;
     consumerCount.set(siblingKey, sibling + 1);
@@ -103,7 +107,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], sin
       if (partition.kind === 'forward' && r.node.parallelism !== parallelism) {
         throw new ConfigError(`forward partitioning from "${r.node.name}" (parallelism ${r.node.parallelism}) to "${t.name}" (parallelism ${parallelism}) does not allow a change of parallelism; use rebalance() or rescale()`);
       }
-      const edge: StreamEdge = { source: r.node, target: node, partition, implicit };
+      const edge: StreamEdge = r.tag === undefined ? { source: r.node, target: node, partition, implicit } : { source: r.node, target: node, partition, implicit, outputTag: r.tag };
       node.inEdges.push(edge);
       r.node.outEdges.push(edge);
     }

@@ -7,6 +7,19 @@ import type { HeapKeyedStateBackend, InternalTimerService, OperatorStateBackend 
 export interface Output<T = unknown> {
   collect(record: T): void;
   emitWatermark(timestamp: number): void;
+  /** The stream went idle (true) or active again (false): see runtime/watermark-valve.ts. */
+  emitWatermarkStatus(idle: boolean): void;
+}
+
+/**
+ * The event-time timestamp of the record being processed, shared by every operator of a
+ * chain: the task sets it from the buffer (or NaN = none) before a record enters the head, a
+ * timestamp assigner overwrites it, a record keeps it through map/filter/..., and whatever an
+ * operator emits leaves with it (record writers copy it into the buffer). One mutable field
+ * rather than a wrapper object per record: the per-record path allocates nothing for it.
+ */
+export interface ElementTime {
+  timestamp: number;
 }
 
 /** What the task gives each operator. Never shared between operators. */
@@ -17,6 +30,10 @@ export interface OperatorContext extends TaskInfo {
   /** Present for operators on a keyed stream. */
   readonly timers: InternalTimerService | undefined;
   readonly operatorState: OperatorStateBackend;
+  /** The current record's timestamp (shared by the chain; NaN = none). */
+  readonly element: ElementTime;
+  /** Interval of periodic watermark emission in ms (0 = off); ExecutionConfig.autoWatermarkInterval. */
+  readonly autoWatermarkInterval: number;
   /** The processing-time clock (wall clock in a task; the harness's clock in tests). */
   currentProcessingTime(): number;
   /** Asks the task to call `onProcessingTime(now)` at (or soon after) `time`. */
@@ -35,12 +52,17 @@ export interface OperatorContext extends TaskInfo {
 export abstract class StreamOperator<IN = unknown, OUT = unknown> {
   output!: Output<OUT>;
   context!: OperatorContext;
+  /** Outputs of side-output tags that something consumes (`getSideOutput`), by tag id. */
+  sideOutputs: ReadonlyMap<string, Output> = new Map();
 
   /** Called once before any record, after the state was restored. */
   open(): void | Promise<void> {}
   abstract processElement(record: IN): void;
   processWatermark(timestamp: number): void {
     this.output.emitWatermark(timestamp);
+  }
+  processWatermarkStatus(idle: boolean): void {
+    this.output.emitWatermarkStatus(idle);
   }
   /** Processing-time callback requested through `context.scheduleProcessingTime`. */
   onProcessingTime(_now: number): void {}

@@ -1,6 +1,7 @@
 // Output wiring inside a chain: direct calls to the next operator, or into record writers.
 
-import type { Output, StreamOperator } from './operator.ts';
+import type { ElementTime, Output, StreamOperator } from './operator.ts';
+import { ACTIVE, IDLE } from './events.ts';
 import type { RecordWriter } from './network/record-writer.ts';
 import { attribute, type OperatorInfo } from './operator-error.ts';
 
@@ -22,18 +23,27 @@ export class ChainedOutput implements Output {
   emitWatermark(timestamp: number): void {
     this.#next.processWatermark(timestamp);
   }
+  emitWatermarkStatus(idle: boolean): void {
+    this.#next.processWatermarkStatus(idle);
+  }
 }
 
+/** Into a record writer; the record leaves with the chain's current timestamp. */
 export class WriterOutput implements Output {
   readonly #writer: RecordWriter;
-  constructor(writer: RecordWriter) {
+  readonly #element: ElementTime;
+  constructor(writer: RecordWriter, element: ElementTime) {
     this.#writer = writer;
+    this.#element = element;
   }
   collect(record: unknown): void {
-    this.#writer.emit(record);
+    this.#writer.emit(record, this.#element.timestamp);
   }
   emitWatermark(timestamp: number): void {
     this.#writer.broadcastEvent({ type: 'watermark', timestamp });
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    this.#writer.broadcastEvent(idle ? IDLE : ACTIVE);
   }
 }
 
@@ -49,9 +59,12 @@ export class BroadcastingOutput implements Output {
   emitWatermark(timestamp: number): void {
     for (const o of this.#outputs) o.emitWatermark(timestamp);
   }
+  emitWatermarkStatus(idle: boolean): void {
+    for (const o of this.#outputs) o.emitWatermarkStatus(idle);
+  }
 }
 
-export const NO_OUTPUT: Output = { collect() {}, emitWatermark() {} };
+export const NO_OUTPUT: Output = { collect() {}, emitWatermark() {}, emitWatermarkStatus() {} };
 
 /** Counts records leaving an operator that has no edge (a sink at the end of a chain). */
 export function combineOutputs(outputs: Output[]): Output {

@@ -7,12 +7,12 @@ import type { JobVertex } from '../graph/job-graph.ts';
 import {
   HeapKeyedStateBackend, InternalTimerService, KeyGroupRange, OperatorStateBackend, keyGroupFor,
 } from '../state/index.ts';
-import { BarrierAligner } from './barrier-aligner.ts';
-import { END_OF_DATA, MAX_WATERMARK, isEvent, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
+import { END_OF_DATA, MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
+import { InputGate } from './input-gate.ts';
 import { decodeBatch } from '../serde/index.ts';
 import type { InputChannel } from './network/input-channel.ts';
 import type { RecordWriter } from './network/record-writer.ts';
-import type { Output, OperatorContext, StreamOperator } from './operator.ts';
+import type { ElementTime, Output, OperatorContext, StreamOperator } from './operator.ts';
 import { attribute, type OperatorInfo } from './operator-error.ts';
 import { ChainedOutput, WriterOutput, combineOutputs } from './output.ts';
 import { createOperator } from './operators/create-operator.ts';
@@ -48,20 +48,16 @@ export class Task implements TaskId {
   readonly #operators: StreamOperator[] = [];
   readonly #infos: OperatorInfo[] = [];
   readonly #contexts: OperatorContext[] = [];
-  readonly #inputs: InputChannel[];
   readonly #writers: RecordWriter[];
-  readonly #aligner: BarrierAligner | undefined;
+  readonly #gate: InputGate | undefined;
+  /** The current record's timestamp, shared by the chain (operator.ts ElementTime). */
+  readonly #element: ElementTime = { timestamp: NO_TIMESTAMP };
   readonly #keyedHead: KeyedHead | undefined;
   readonly #source: SourceOperator | undefined;
   readonly #mailbox: (() => void)[] = [];
   #state: TaskState = 'created';
   #busy = false;
   #sourceWaiting = false;
-  #rr = 0;
-  #watermarks: Float64Array;
-  #watermark = Number.NEGATIVE_INFINITY;
-  #ended: boolean[];
-  #endedCount = 0;
   #recordsIn = 0;
 
   constructor(options: {
@@ -79,11 +75,15 @@ export class Task implements TaskId {
     this.name = `${vertex.name} (${deployment.subtask + 1}/${vertex.parallelism})`;
     this.#services = options.services;
     this.#config = config;
-    this.#inputs = options.inputs;
     this.#writers = [...options.writers.values()];
-    this.#watermarks = new Float64Array(this.#inputs.length).fill(Number.NEGATIVE_INFINITY);
-    this.#ended = new Array<boolean>(this.#inputs.length).fill(false);
-    this.#aligner = this.#inputs.length > 0 ? new BarrierAligner(this.#inputs.length, config.checkpoint.mode) : undefined;
+    this.#gate = options.inputs.length === 0 ? undefined : new InputGate(options.inputs, config.checkpoint.mode, {
+      onBuffer: (channel, item) => this.#processBuffer(channel, item),
+      onWatermark: (t) => this.#operators[0]!.processWatermark(t),
+      onWatermarkStatus: (idle) => this.#operators[0]!.processWatermarkStatus(idle),
+      onBarrier: (barrier, alignmentMs) => this.#performCheckpoint(barrier, alignmentMs),
+      onEndOfInput: () => this.#endInput(),
+      shouldPause: () => this.#busy || (this.#state !== 'running' && this.#state !== 'ended') || this.#outputsBlocked() || this.#mailbox.length > 0,
+    });
 
     const range = KeyGroupRange.forOperator(config.maxParallelism, vertex.parallelism, deployment.subtask);
     for (const chained of vertex.operators) {
@@ -102,7 +102,8 @@ export class Task implements TaskId {
       const context: OperatorContext = {
         operatorName: node.name, uid: node.uid, subtaskIndex: deployment.subtask, parallelism: vertex.parallelism,
         maxParallelism: config.maxParallelism, jobArgs: options.services.jobArgs, checkpointing: config.checkpoint.interval > 0,
-        keyedBackend, timers, operatorState,
+        keyedBackend, timers, operatorState, element: this.#element,
+        autoWatermarkInterval: config.autoWatermarkInterval,
         currentProcessingTime: () => Date.now(),
         scheduleProcessingTime: (time) => this.#services.scheduleProcessingTime(this, time),
         reportCollected: (records) => this.#services.report({ type: 'collected', sinkId: node.transformationId, records }),
@@ -119,9 +120,15 @@ export class Task implements TaskId {
     }
     // Wire outputs: chained operators are called directly, edges go through record writers.
     vertex.operators.forEach((chained, i) => {
-      const outputs: Output[] = chained.chainedOutputs.map((j) => new ChainedOutput(this.#operators[j]!, this.#infos[j]!));
-      for (const edge of chained.edgeOutputs) outputs.push(new WriterOutput(options.writers.get(edge.index)!));
-      this.#operators[i]!.output = combineOutputs(outputs);
+      const outputs = new Map<string, Output[]>();
+      const add = (tag: string, o: Output): void => { const list = outputs.get(tag); if (list) list.push(o); else outputs.set(tag, [o]); };
+      chained.chainedOutputs.forEach((j, k) => add(chained.chainedTags?.[k] ?? '', new ChainedOutput(this.#operators[j]!, this.#infos[j]!)));
+      for (const edge of chained.edgeOutputs) add(edge.tag ?? '', new WriterOutput(options.writers.get(edge.index)!, this.#element));
+      const op = this.#operators[i]!;
+      op.output = combineOutputs(outputs.get('') ?? []);
+      const sides = new Map<string, Output>();
+      for (const [tag, list] of outputs) if (tag !== '') sides.set(tag, combineOutputs(list));
+      op.sideOutputs = sides;
     });
     const head = vertex.operators[0]!.node;
     this.#keyedHead = head.keySelector ? { selector: head.keySelector, backend: this.#contexts[0]!.keyedBackend! } : undefined;
@@ -175,7 +182,7 @@ export class Task implements TaskId {
       if (this.#state !== 'running' && this.#state !== 'ended') return did;
       if (this.#outputsBlocked()) return did;
       if (this.#source) return this.#stepSource() || did;
-      return this.#stepInputs() || did;
+      return this.#gate!.read(BUFFERS_PER_STEP) || did;
     } catch (e) {
       this.#services.fail(this, e);
       this.#state = 'failed';
@@ -190,11 +197,7 @@ export class Task implements TaskId {
     if (this.#state !== 'running' && this.#state !== 'ended') return false;
     if (this.#outputsBlocked()) return false;
     if (this.#source) return this.#state === 'running' && !this.#sourceWaiting;
-    for (let i = 0; i < this.#inputs.length; i++) {
-      const ch = this.#inputs[i]!;
-      if (!ch.isEmpty && !this.#aligner!.isBlocked(i)) return true;
-    }
-    return false;
+    return this.#gate!.hasInput;
   }
 
   /** Sends partial buffers and operator-internal buffers (the slot calls this when it goes idle). */
@@ -247,32 +250,6 @@ export class Task implements TaskId {
     return true;
   }
 
-  #stepInputs(): boolean {
-    const inputs = this.#inputs;
-    const n = inputs.length;
-    let buffers = 0;
-    let did = false;
-    let idleRounds = 0;
-    while (buffers < BUFFERS_PER_STEP && idleRounds < n && !this.#busy) {
-      const index = this.#rr;
-      this.#rr = index + 1 === n ? 0 : index + 1;
-      const channel = inputs[index]!;
-      if (channel.isEmpty || this.#aligner!.isBlocked(index)) { idleRounds++; continue; }
-      idleRounds = 0;
-      did = true;
-      const item = channel.take()!;
-      if (isEvent(item)) {
-        this.#onEvent(index, item);
-        if (this.#state !== 'running' && this.#state !== 'ended') break;
-      } else {
-        this.#processBuffer(channel, item);
-        buffers++;
-        if (this.#outputsBlocked() || this.#mailbox.length > 0) break;
-      }
-    }
-    return did;
-  }
-
   #processBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): void {
     let buffer: RecordBuffer;
     let returned: ArrayBuffer | null = null;
@@ -286,10 +263,26 @@ export class Task implements TaskId {
     const count = records.length;
     this.#recordsIn += count;
     const head = this.#operators[0]!;
+    const element = this.#element;
+    const timestamps = buffer.timestamps;
+    if (timestamps === null || timestamps === undefined) element.timestamp = NO_TIMESTAMP;
     let i = 0;
     try {
       const keyed = this.#keyedHead;
-      if (keyed) {
+      if (timestamps) {
+        const selector = keyed?.selector;
+        const keyGroups = buffer.keyGroups;
+        const maxParallelism = this.#config.maxParallelism;
+        for (; i < count; i++) {
+          const record = records[i];
+          if (keyed) {
+            const key = selector!(record);
+            keyed.backend.setCurrentKey(key, keyGroups ? keyGroups[i]! : keyGroupFor(key, maxParallelism));
+          }
+          element.timestamp = timestamps[i]!;
+          head.processElement(record);
+        }
+      } else if (keyed) {
         const keyGroups = buffer.keyGroups;
         const selector = keyed.selector;
         const backend = keyed.backend;
@@ -307,30 +300,6 @@ export class Task implements TaskId {
       throw attribute(e, this.#infos[0]!, { value: records[i] });
     }
     channel.releaseBuffer(returned);
-  }
-
-  #onEvent(index: number, event: StreamEvent): void {
-    switch (event.type) {
-      case 'watermark': {
-        if (event.timestamp <= this.#watermarks[index]!) return;
-        this.#watermarks[index] = event.timestamp;
-        let min = Number.POSITIVE_INFINITY;
-        for (const w of this.#watermarks) if (w < min) min = w;
-        if (min > this.#watermark) {
-          this.#watermark = min;
-          this.#operators[0]!.processWatermark(min);
-        }
-        return;
-      }
-      case 'end-of-data':
-        if (this.#ended[index]) return;
-        this.#ended[index] = true;
-        if (++this.#endedCount === this.#inputs.length) this.#endInput();
-        return;
-      case 'barrier':
-        if (this.#aligner!.onBarrier(index, event)) this.#performCheckpoint(event, performance.now() - this.#aligner!.alignmentStartedAt);
-        return;
-    }
   }
 
   /** End of input: finish operators head first (their last records still flow), then signal end of data. */

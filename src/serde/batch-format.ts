@@ -6,11 +6,12 @@
  *   0  u32  used byte length of the whole batch (the ArrayBuffer may be larger: a reused scratch)
  *   4  u8   magic 0x57 ('W')
  *   5  u8   format: FORMAT_TYPED | FORMAT_V8
- *   6  u8   flags: FLAG_KEY_GROUPS
+ *   6  u8   flags: FLAG_KEY_GROUPS | FLAG_TIMESTAMPS
  *   7  u8   layout version (1)
  *   8  u32  record count
  *  12  u32  reserved, 0
  *  16  u16 × count  key groups, when FLAG_KEY_GROUPS is set (values 0..32767)
+ *      f64 × count  event-time timestamps (NaN = none), when FLAG_TIMESTAMPS is set
  *  then, FORMAT_V8:    the bytes of v8.serialize(records) up to the used length
  *        FORMAT_TYPED: schema = u8 shape, u32 field count, u8 kind × fields,
  *                      and for object shapes the keys as strings; then the records, field after field.
@@ -37,6 +38,7 @@ export const FORMAT_TYPED = 1;
 export const FORMAT_V8 = 2;
 
 export const FLAG_KEY_GROUPS = 1;
+export const FLAG_TIMESTAMPS = 2;
 
 /** Largest key group a batch can carry (Flink's upper bound for max parallelism is 32768). */
 export const MAX_KEY_GROUP = 32767;

@@ -257,3 +257,14 @@ test('property: scratch reuse never leaks a previous batch into the next', () =>
     { numRuns: 100 },
   );
 });
+
+test('event-time timestamps round-trip with the records (typed and v8 formats), NaN meaning none', () => {
+  const ts = new Float64Array([5, Number.NaN, -3.5, 1.7e12]);
+  for (const records of [[1, 2, 3, 4], [{ a: 1 }, 'x', [2], null]]) {
+    const decoded = decodeBatch(encodeBatch(records, 4, new Int32Array([0, 1, 2, 127]), undefined, ts));
+    assert.deepEqual(decoded.records, records);
+    assert.deepEqual(Array.from(decoded.keyGroups!), [0, 1, 2, 127]);
+    assert.deepEqual(Array.from(decoded.timestamps!), Array.from(ts));
+  }
+  assert.equal(decodeBatch(encodeBatch([1], 1, null)).timestamps, undefined);
+});

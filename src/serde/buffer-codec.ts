@@ -4,6 +4,7 @@ import { deserialize, serialize } from 'node:v8';
 import { WeirError, describeValue } from '../core/errors.ts';
 import {
   FLAG_KEY_GROUPS,
+  FLAG_TIMESTAMPS,
   FORMAT_TYPED,
   FORMAT_V8,
   HEADER_BYTES,
@@ -39,6 +40,8 @@ import { ByteWriter } from './byte-writer.ts';
 export interface DecodedBatch {
   records: unknown[];
   keyGroups: Int32Array | null;
+  /** Event-time timestamps per record (NaN = none), present only when the producer sent some. */
+  timestamps?: Float64Array;
 }
 
 /** What encoding one record told the batch loop. */
@@ -56,7 +59,9 @@ const MISMATCH = -2;
  * the whole batch to `v8.serialize` (structured clone semantics). Encoding never keeps a reference
  * to `records` or to the returned buffer.
  */
-export function encodeBatch(records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch?: ArrayBuffer): ArrayBuffer {
+export function encodeBatch(
+  records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch?: ArrayBuffer, timestamps: Float64Array | null = null,
+): ArrayBuffer {
   if (!Number.isInteger(count) || count < 0 || count > records.length) {
     throw new WeirError(`encodeBatch: count ${count} is not an integer in 0..${records.length} (the number of records given)`, {
       code: 'WEIR_SERDE_ARGUMENT',
@@ -66,15 +71,18 @@ export function encodeBatch(records: readonly unknown[], count: number, keyGroup
   if (keyGroups !== null && keyGroups.length < count) {
     throw new WeirError(`encodeBatch: ${keyGroups.length} key groups for ${count} records`, { code: 'WEIR_SERDE_ARGUMENT', fault: 'internal' });
   }
+  if (timestamps !== null && timestamps.length < count) {
+    throw new WeirError(`encodeBatch: ${timestamps.length} timestamps for ${count} records`, { code: 'WEIR_SERDE_ARGUMENT', fault: 'internal' });
+  }
   const usable = scratch !== undefined && scratch.byteLength >= HEADER_BYTES ? scratch : undefined;
 
   const schema = count === 0 ? { shape: SHAPE_PRIMITIVE, kinds: [KIND_ANY], keys: [] } : inferSchema(records[0]);
   if (schema !== null) {
-    const writer = new ByteWriter(usable ?? new ArrayBuffer(initialCapacity(count, keyGroups)));
+    const writer = new ByteWriter(usable ?? new ArrayBuffer(initialCapacity(count, keyGroups) + (timestamps === null ? 0 : count * 8)));
     // Each failed pass widens one field for good, so this loop runs at most fields + 1 times.
     for (;;) {
       writer.pos = 0;
-      writeHeader(writer, FORMAT_TYPED, count, keyGroups);
+      writeHeader(writer, FORMAT_TYPED, count, keyGroups, timestamps);
       writeSchema(writer, schema);
       const result = writeRecords(writer, schema, records, count);
       if (result === OK) {
@@ -85,7 +93,7 @@ export function encodeBatch(records: readonly unknown[], count: number, keyGroup
       schema.kinds[result] = KIND_ANY;
     }
   }
-  return encodeFallback(records, count, keyGroups, usable);
+  return encodeFallback(records, count, keyGroups, usable, timestamps);
 }
 
 /** Decodes a buffer made by encodeBatch. Throws WeirError WEIR_SERDE_CORRUPT when its header is invalid. */
@@ -110,6 +118,15 @@ export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
     for (let i = 0, pos = HEADER_BYTES; i < count; i++, pos += 2) keyGroups[i] = view.getUint16(pos, true);
     reader.pos = HEADER_BYTES + count * 2;
   }
+  let timestamps: Float64Array | null = null;
+  if ((flags & FLAG_TIMESTAMPS) !== 0) {
+    const start = reader.pos;
+    if (start + count * 8 > used) throw corrupt(`${count} timestamps do not fit in ${used} bytes`);
+    timestamps = new Float64Array(count);
+    const view = reader.view;
+    for (let i = 0, pos = start; i < count; i++, pos += 8) timestamps[i] = view.getFloat64(pos, true);
+    reader.pos = start + count * 8;
+  }
 
   let records: unknown[];
   if (format === FORMAT_TYPED) {
@@ -128,7 +145,7 @@ export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
   } else {
     throw corrupt(`unknown format ${format}`);
   }
-  return { records, keyGroups };
+  return timestamps === null ? { records, keyGroups } : { records, keyGroups, timestamps };
 }
 
 /** Room for the header, key groups and ~16 bytes a record: enough for small tuples without growing. */
@@ -136,14 +153,15 @@ function initialCapacity(count: number, keyGroups: Int32Array | null): number {
   return HEADER_BYTES + (keyGroups === null ? 0 : count * 2) + 64 + count * 16;
 }
 
-function writeHeader(writer: ByteWriter, format: number, count: number, keyGroups: Int32Array | null): void {
+function writeHeader(writer: ByteWriter, format: number, count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): void {
   const keyGroupBytes = keyGroups === null ? 0 : count * 2;
-  writer.ensure(HEADER_BYTES + keyGroupBytes);
+  const timestampBytes = timestamps === null ? 0 : count * 8;
+  writer.ensure(HEADER_BYTES + keyGroupBytes + timestampBytes);
   const view = writer.view;
   view.setUint32(OFFSET_USED, 0, true);
   view.setUint8(OFFSET_MAGIC, MAGIC);
   view.setUint8(OFFSET_FORMAT, format);
-  view.setUint8(OFFSET_FLAGS, keyGroups === null ? 0 : FLAG_KEY_GROUPS);
+  view.setUint8(OFFSET_FLAGS, (keyGroups === null ? 0 : FLAG_KEY_GROUPS) | (timestamps === null ? 0 : FLAG_TIMESTAMPS));
   view.setUint8(OFFSET_VERSION, LAYOUT_VERSION);
   view.setUint32(OFFSET_COUNT, count, true);
   view.setUint32(OFFSET_COUNT + 4, 0, true);
@@ -156,6 +174,9 @@ function writeHeader(writer: ByteWriter, format: number, count: number, keyGroup
       }
       view.setUint16(pos, group, true);
     }
+  }
+  if (timestamps !== null) {
+    for (let i = 0; i < count; i++, pos += 8) view.setFloat64(pos, timestamps[i]!, true);
   }
   writer.pos = pos;
 }
@@ -329,7 +350,9 @@ function readAny(reader: ByteReader): unknown {
 }
 
 /** The whole batch through v8.serialize (structured clone), copied after our header into a buffer we own. */
-function encodeFallback(records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch: ArrayBuffer | undefined): ArrayBuffer {
+function encodeFallback(
+  records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch: ArrayBuffer | undefined, timestamps: Float64Array | null,
+): ArrayBuffer {
   const batch = count === records.length ? records : records.slice(0, count);
   let payload: Uint8Array;
   try {
@@ -337,10 +360,10 @@ function encodeFallback(records: readonly unknown[], count: number, keyGroups: I
   } catch (cause) {
     throw unserializable(batch, cause);
   }
-  const prefix = HEADER_BYTES + (keyGroups === null ? 0 : count * 2);
+  const prefix = HEADER_BYTES + (keyGroups === null ? 0 : count * 2) + (timestamps === null ? 0 : count * 8);
   const total = prefix + payload.length;
   const writer = new ByteWriter(scratch !== undefined && scratch.byteLength >= total ? scratch : new ArrayBuffer(total));
-  writeHeader(writer, FORMAT_V8, count, keyGroups);
+  writeHeader(writer, FORMAT_V8, count, keyGroups, timestamps);
   writer.bytes.set(payload, prefix);
   writer.view.setUint32(OFFSET_USED, total, true);
   return writer.buffer;

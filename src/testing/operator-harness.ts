@@ -42,6 +42,8 @@ export interface OperatorHarnessOptions<IN> {
   /** What `context.checkpointing` says (sinks commit at end of input when false). Default false, as a job without checkpointing. */
   readonly checkpointing?: boolean;
   readonly jobArgs?: readonly string[];
+  /** Periodic watermark interval (ms) timestamp assigners see (default 200, as a job's; 0 = off). */
+  readonly autoWatermarkInterval?: number;
   /** Processing time at start (default 0): the harness owns the processing-time clock. */
   readonly processingTime?: number;
   /**
@@ -54,10 +56,11 @@ export interface OperatorHarnessOptions<IN> {
 
 const OPTION_KEYS = [
   'keySelector', 'parallelism', 'subtaskIndex', 'maxParallelism', 'name', 'uid', 'checkpointing', 'jobArgs', 'processingTime', 'restore',
+  'autoWatermarkInterval',
 ] as const;
 
 /** Specs that only exist on a keyed stream. */
-const KEYED_KINDS = new Set<OperatorSpec['kind']>(['reduce', 'aggregate', 'keyedProcess']);
+const KEYED_KINDS = new Set<OperatorSpec['kind']>(['reduce', 'aggregate', 'keyedProcess', 'window']);
 
 /** Bounds the rounds of advanceProcessingTime, so a timer that keeps re-arming itself in the past fails instead of spinning. */
 const MAX_TIMER_ROUNDS = 10_000;
@@ -73,8 +76,14 @@ type Phase = 'created' | 'open' | 'finished' | 'closed';
 export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
   /** Records the operator emitted, in order. */
   readonly output: OUT[] = [];
+  /** Timestamps of the emitted records (NaN = none), parallel to `output`. */
+  readonly outputTimestamps: number[] = [];
   /** Watermarks the operator emitted, in order. */
   readonly watermarks: number[] = [];
+  /** Watermark statuses the operator emitted (true = idle), in order. */
+  readonly watermarkStatuses: boolean[] = [];
+  /** Records emitted to side outputs, by OutputTag id. */
+  readonly sideOutput: Map<string, unknown[]> = new Map();
   /** Records handed over by a collect sink (`reportCollected`). */
   readonly collected: unknown[] = [];
   /** Text written by print sinks, per stream. */
@@ -92,6 +101,7 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
   #phase: Phase = 'created';
   #processingTime: number;
   #scheduled: number[] = [];
+  readonly #element = { timestamp: Number.NaN };
 
   private constructor(operator: StreamOperator<IN, OUT>, options: OperatorHarnessOptions<IN> | undefined, defaultName: string) {
     checkKnownKeys('OperatorHarness', options, OPTION_KEYS);
@@ -120,17 +130,35 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
       operatorName: name, uid, subtaskIndex, parallelism, maxParallelism,
       jobArgs: o.jobArgs ?? [], checkpointing: o.checkpointing ?? false,
       keyedBackend: this.keyedBackend, timers: this.timerService, operatorState: this.operatorState,
+      element: this.#element, autoWatermarkInterval: o.autoWatermarkInterval ?? 200,
       currentProcessingTime: () => this.#processingTime,
       scheduleProcessingTime: (time) => { this.#scheduled.push(time); },
       reportCollected: (records) => { for (const r of records) this.collected.push(r); },
       writeText: (stream, text) => { this.text[stream] += text; },
     };
+    const element = this.#element;
     const output: Output<OUT> = {
-      collect: (record) => { this.output.push(record); },
+      collect: (record) => { this.output.push(record); this.outputTimestamps.push(element.timestamp); },
       emitWatermark: (timestamp) => { this.watermarks.push(timestamp); },
+      emitWatermarkStatus: (idle) => { this.watermarkStatuses.push(idle); },
     };
+    const sides = this.sideOutput;
+    // Every tag the operator asks for gets an output that records into `sideOutput`.
+    class SideOutputs extends Map<string, Output> {
+      override get(tag: string): Output {
+        let o = super.get(tag);
+        if (o === undefined) {
+          const list: unknown[] = [];
+          sides.set(tag, list);
+          o = { collect: (r) => { list.push(r); }, emitWatermark() {}, emitWatermarkStatus() {} };
+          this.set(tag, o);
+        }
+        return o;
+      }
+    }
     operator.context = context;
     operator.output = output;
+    operator.sideOutputs = new SideOutputs();
   }
 
   /** A harness for the operator the runtime builds for `spec` (use the helpers of `./specs.ts` or a literal). */
@@ -173,9 +201,13 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
     this.#phase = 'open';
   }
 
-  /** One record, synchronously; on a keyed harness the record's key and key group become current first. */
-  processElement(record: IN): void {
+  /**
+   * One record, synchronously; on a keyed harness the record's key and key group become
+   * current first. `timestamp` is its event time (default: none).
+   */
+  processElement(record: IN, timestamp = Number.NaN): void {
     this.#expect('open', 'processElement()');
+    this.#element.timestamp = timestamp;
     try {
       if (this.#keySelector) {
         const key = this.#keySelector(record);
@@ -187,8 +219,14 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
     }
   }
 
-  processElements(records: Iterable<IN>): void {
-    for (const r of records) this.processElement(r);
+  processElements(records: Iterable<IN>, timestampOf?: (record: IN) => number): void {
+    for (const r of records) this.processElement(r, timestampOf ? timestampOf(r) : Number.NaN);
+  }
+
+  /** A watermark status change (idle or active) from upstream. */
+  processWatermarkStatus(idle: boolean): void {
+    this.#expect('open', 'processWatermarkStatus()');
+    this.operator.processWatermarkStatus(idle);
   }
 
   /** A watermark, as the task passes the minimum over its inputs to the head operator. */
@@ -296,6 +334,7 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
 
   /** Returns the records emitted so far and clears `output`. */
   takeOutput(): OUT[] {
+    this.outputTimestamps.length = 0;
     return this.output.splice(0, this.output.length);
   }
 

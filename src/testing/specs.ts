@@ -6,6 +6,8 @@ import type {
   FilterFunction, FlatMapFunction, KeyedProcessFunction, MapFunction, ProcessFunction, ReduceFunction,
 } from '../api/functions.ts';
 import type { AggregationKind, OperatorSpec } from '../api/transformation.ts';
+import type { WatermarkStrategy } from '../api/watermark-strategy.ts';
+import type { WindowSpec } from '../api/windows/window-spec.ts';
 
 /**
  * An OperatorSpec that remembers its record types (a phantom, never set), so
@@ -45,6 +47,16 @@ export function keyedProcessSpec<K extends Key, I, O>(fn: KeyedProcessFunction<K
   return { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> };
 }
 
+/** assignTimestampsAndWatermarks(strategy). */
+export function timestampsSpec<T>(strategy: WatermarkStrategy<T>): TypedOperatorSpec<T, T> {
+  return { kind: 'timestampsAndWatermarks', strategy: strategy as WatermarkStrategy<unknown> };
+}
+
+/** keyBy(...).window(...)...: needs a harness keySelector. */
+export function windowSpec<I, O>(window: WindowSpec): TypedOperatorSpec<I, O> {
+  return { kind: 'window', window };
+}
+
 export function sinkSpec<T>(sink: Sink<T>): TypedOperatorSpec<T, never> {
   return { kind: 'sink', sink: sink as Sink<unknown> };
 }
@@ -60,6 +72,8 @@ export function defaultOperatorName(spec: OperatorSpec): string {
     case 'reduce': return 'Keyed Reduce';
     case 'aggregate': return `Keyed Aggregation (${spec.aggregation} ${spec.field})`;
     case 'keyedProcess': return 'KeyedProcess';
+    case 'timestampsAndWatermarks': return 'Timestamps/Watermarks';
+    case 'window': return 'Window';
     case 'sink': return 'Sink';
     case 'print': return spec.stream === 'stdout' ? 'Print to Std. Out' : 'Print to Std. Err';
     case 'collect': return 'Collect';

@@ -80,7 +80,7 @@ export class OutputChannel {
     if (this.#transport.local) {
       this.#transport.deliver(this.id, buffer, null);
     } else {
-      const encoded = encodeBatch(buffer.records, buffer.records.length, buffer.keyGroups, this.#spare.pop());
+      const encoded = encodeBatch(buffer.records, buffer.records.length, buffer.keyGroups, this.#spare.pop(), buffer.timestamps);
       this.#transport.deliver(this.id, encoded, encoded);
     }
   }

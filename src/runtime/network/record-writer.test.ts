@@ -177,10 +177,10 @@ test('events wait behind a backlog but do not need credits themselves', () => {
   const transport = new RecordingTransport();
   const ch = new OutputChannel(7, 1, transport);
   ch.sendEvent({ type: 'watermark', timestamp: 1 });
-  ch.sendBuffer({ records: [1], keyGroups: null });
+  ch.sendBuffer({ records: [1], keyGroups: null, timestamps: null });
   ch.sendEvent({ type: 'watermark', timestamp: 2 });
   assert.deepEqual(transport.trace(), ['7:watermark', '7:[1]', '7:watermark']);
-  ch.sendBuffer({ records: [2], keyGroups: null });
+  ch.sendBuffer({ records: [2], keyGroups: null, timestamps: null });
   const end: StreamEvent = { type: 'end-of-data' };
   ch.sendEvent(end);
   assert.equal(transport.deliveries.length, 3);

@@ -22,6 +22,9 @@ export class RecordWriter {
   readonly #keyed: boolean;
   #pending: unknown[][];
   #pendingKeyGroups: (Int32Array | null)[];
+  /** Timestamps of the pending records; a channel's array is sent only if one of them has a timestamp. */
+  #pendingTimestamps: Float64Array[];
+  #hasTimestamps: boolean[];
   #roundRobin: number;
   recordsOut = 0;
 
@@ -42,11 +45,14 @@ export class RecordWriter {
     this.#keyed = options.partition.kind === 'hash';
     this.#pending = this.#channels.map(() => []);
     this.#pendingKeyGroups = this.#channels.map(() => (this.#keyed ? new Int32Array(this.#bufferSize) : null));
+    this.#pendingTimestamps = this.#channels.map(() => new Float64Array(this.#bufferSize));
+    this.#hasTimestamps = this.#channels.map(() => false);
     // Start round robin at a subtask-dependent channel, so producers do not all hit consumer 0 first.
     this.#roundRobin = this.#n > 0 ? options.producerSubtask % this.#n : 0;
   }
 
-  emit(record: unknown): void {
+  /** `timestamp`: the record's event time, NaN when it has none (events.ts NO_TIMESTAMP). */
+  emit(record: unknown, timestamp = Number.NaN): void {
     this.recordsOut++;
     const p = this.#partition;
     switch (p.kind) {
@@ -56,18 +62,20 @@ export class RecordWriter {
         const ch = ((kg * this.#n) / this.#maxParallelism) | 0;
         const pending = this.#pending[ch]!;
         this.#pendingKeyGroups[ch]![pending.length] = kg;
+        if (timestamp === timestamp) { this.#pendingTimestamps[ch]![pending.length] = timestamp; this.#hasTimestamps[ch] = true; }
+        else this.#pendingTimestamps[ch]![pending.length] = Number.NaN;
         pending.push(record);
         if (pending.length >= this.#bufferSize) this.#flushChannel(ch);
         return;
       }
       case 'broadcast':
-        for (let ch = 0; ch < this.#n; ch++) this.#append(ch, record);
+        for (let ch = 0; ch < this.#n; ch++) this.#append(ch, record, timestamp);
         return;
       case 'global':
-        this.#append(0, record);
+        this.#append(0, record, timestamp);
         return;
       case 'shuffle':
-        this.#append((Math.random() * this.#n) | 0, record);
+        this.#append((Math.random() * this.#n) | 0, record, timestamp);
         return;
       case 'custom': {
         const key = checkKey(p.key(record), record, this.#operatorName);
@@ -75,7 +83,7 @@ export class RecordWriter {
         if (!Number.isInteger(ch) || ch < 0 || ch >= this.#n) {
           throw new WeirError(`custom partitioner after "${this.#operatorName}" returned ${String(ch)} for key ${describeValue(key)}; it must be an integer in [0, ${this.#n})`, { code: 'WEIR_PARTITIONER', fault: 'user' });
         }
-        this.#append(ch, record);
+        this.#append(ch, record, timestamp);
         return;
       }
       default: {
@@ -83,13 +91,15 @@ export class RecordWriter {
         let ch = this.#roundRobin;
         if (++this.#roundRobin >= this.#n) this.#roundRobin = 0;
         if (this.#n === 1) ch = 0;
-        this.#append(ch, record);
+        this.#append(ch, record, timestamp);
       }
     }
   }
 
-  #append(ch: number, record: unknown): void {
+  #append(ch: number, record: unknown, timestamp: number): void {
     const pending = this.#pending[ch]!;
+    if (timestamp === timestamp) { this.#pendingTimestamps[ch]![pending.length] = timestamp; this.#hasTimestamps[ch] = true; }
+    else this.#pendingTimestamps[ch]![pending.length] = Number.NaN;
     pending.push(record);
     if (pending.length >= this.#bufferSize) this.#flushChannel(ch);
   }
@@ -103,8 +113,15 @@ export class RecordWriter {
       keyGroups = records.length === full.length ? full : full.slice(0, records.length);
       this.#pendingKeyGroups[ch] = new Int32Array(this.#bufferSize);
     }
+    let timestamps: Float64Array | null = null;
+    if (this.#hasTimestamps[ch]) {
+      const full = this.#pendingTimestamps[ch]!;
+      timestamps = records.length === full.length ? full : full.slice(0, records.length);
+      if (timestamps === full) this.#pendingTimestamps[ch] = new Float64Array(this.#bufferSize);
+      this.#hasTimestamps[ch] = false;
+    }
     this.#pending[ch] = [];
-    this.#channels[ch]!.sendBuffer({ records, keyGroups });
+    this.#channels[ch]!.sendBuffer({ records, keyGroups, timestamps });
   }
 
   /** Sends every partial buffer (on idle, before events, at end of input). */

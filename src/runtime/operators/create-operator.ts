@@ -12,6 +12,8 @@ import { PrintOperator } from './print.ts';
 import { ProcessOperator } from './process.ts';
 import { SinkWriterOperator } from './sink-writer.ts';
 import { SourceOperator } from './source.ts';
+import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks.ts';
+import { createWindowOperator } from './windowing/create-window-operator.ts';
 
 export function createOperator(spec: OperatorSpec, operatorName: string): StreamOperator {
   switch (spec.kind) {
@@ -23,6 +25,8 @@ export function createOperator(spec: OperatorSpec, operatorName: string): Stream
     case 'reduce': return new KeyedReduceOperator(spec.fn);
     case 'aggregate': return new KeyedAggregateOperator(spec.aggregation, spec.field, operatorName);
     case 'keyedProcess': return new KeyedProcessOperator(instantiate(spec.fn));
+    case 'timestampsAndWatermarks': return new TimestampsAndWatermarksOperator(spec.strategy);
+    case 'window': return createWindowOperator(spec.window, operatorName);
     case 'sink': return new SinkWriterOperator(spec.sink);
     case 'print': return new PrintOperator(spec.prefix, spec.stream);
     case 'collect': return new CollectOperator();

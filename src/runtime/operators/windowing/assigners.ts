@@ -1,0 +1,26 @@
+// Window assignment: the windows a timestamp belongs to, for tumbling, sliding and session assigners.
+
+import type { WindowAssigner } from '../../../api/windows/assigners.ts';
+import { TimeWindow, windowStart } from '../../../api/windows/time-window.ts';
+
+/** The windows of `timestamp`, in ascending start order. Session windows are the record's own [t, t + gap), merged later. */
+export function assignWindows(assigner: WindowAssigner, timestamp: number): TimeWindow[] {
+  switch (assigner.kind) {
+    case 'tumbling': {
+      const start = windowStart(timestamp, assigner.offset, assigner.size);
+      return [new TimeWindow(start, start + assigner.size)];
+    }
+    case 'sliding': {
+      const windows: TimeWindow[] = [];
+      const last = windowStart(timestamp, assigner.offset, assigner.slide);
+      for (let start = last; start > timestamp - assigner.size; start -= assigner.slide) windows.push(new TimeWindow(start, start + assigner.size));
+      return windows.reverse();
+    }
+    case 'session':
+      return [new TimeWindow(timestamp, timestamp + assigner.gap)];
+  }
+}
+
+export function isMerging(assigner: WindowAssigner): boolean {
+  return assigner.kind === 'session';
+}

@@ -1,0 +1,229 @@
+// The keyed window operator: assigns records to windows, keeps one accumulator per (key, window), fires on time, handles lateness.
+//
+// What fires when (the default triggers of Flink, event time and processing time):
+// - a window [start, end) fires when the watermark (or the processing-time clock) reaches
+//   end − 1, through a timer of the keyed timer service (checkpointed with the state);
+// - event time: its contents are kept until end − 1 + allowedLateness (the cleanup timer);
+//   a record for it that arrives meanwhile updates the contents and fires it again at once
+//   (a late firing with the updated result);
+// - a record whose every window is past cleanup is late: it goes to the late-data side
+//   output if one is set, else it is dropped;
+// - emitted results carry the window's end − 1 as their timestamp.
+// Timers and state are namespaced by window: key [userKey, start, end] in userKey's key group.
+
+import { WeirError, describeValue } from '../../../core/errors.ts';
+import type { Collector, Key } from '../../../core/types.ts';
+import { instantiate } from '../../../api/transformation.ts';
+import { TimeWindow, windowStart } from '../../../api/windows/time-window.ts';
+import type { ProcessWindowContext, ProcessWindowFunction } from '../../../api/windows/window-functions.ts';
+import type { WindowSpec } from '../../../api/windows/window-spec.ts';
+import type { OutputTag } from '../../../api/output-tag.ts';
+import type { HeapKeyedStateBackend, InternalTimerService } from '../../../state/index.ts';
+import { StreamOperator, type Output } from '../../operator.ts';
+import { NO_OUTPUT } from '../../output.ts';
+import { closeFunction, openFunction } from '../runtime-context.ts';
+import { assignWindows } from './assigners.ts';
+import { MergingWindowSet } from './merging-window-set.ts';
+import { WindowContents, accumulationOf, splitComposite, type Accumulation } from './window-contents.ts';
+
+export class WindowOperator extends StreamOperator {
+  readonly #spec: WindowSpec;
+  readonly #operatorName: string;
+  readonly #eventTime: boolean;
+  readonly #lateness: number;
+  readonly #accumulation: Accumulation;
+  readonly #tumbling: { size: number; offset: number } | undefined;
+  #process: ProcessWindowFunction<unknown, unknown, Key> | undefined;
+  #backend!: HeapKeyedStateBackend;
+  #timers!: InternalTimerService;
+  #contents!: WindowContents;
+  #sessions: MergingWindowSet | undefined;
+  #late: Output = NO_OUTPUT;
+  #context!: ProcessWindowContext & { window: TimeWindow };
+  /** Records dropped as late (no late-data tag). */
+  droppedLate = 0;
+
+  constructor(spec: WindowSpec, operatorName: string) {
+    super();
+    this.#spec = spec;
+    this.#operatorName = operatorName;
+    this.#eventTime = spec.assigner.time === 'event-time';
+    this.#lateness = this.#eventTime ? spec.allowedLateness : 0;
+    this.#accumulation = accumulationOf(spec.fn);
+    const a = spec.assigner;
+    this.#tumbling = a.kind === 'tumbling' ? { size: a.size, offset: a.offset } : undefined;
+  }
+
+  override open(): void | Promise<void> {
+    this.#backend = this.context.keyedBackend!;
+    this.#timers = this.context.timers!;
+    this.#contents = new WindowContents(this.#backend, this.#accumulation.agg);
+    if (this.#spec.assigner.kind === 'session') this.#sessions = new MergingWindowSet(this.#backend);
+    if (this.#spec.lateDataTag !== undefined) this.#late = this.sideOutputs.get(this.#spec.lateDataTag) ?? NO_OUTPUT;
+    const ctx = this.context;
+    const timers = this.#timers;
+    this.#context = {
+      window: new TimeWindow(0, 0),
+      currentWatermark: () => timers.currentWatermark,
+      currentProcessingTime: () => ctx.currentProcessingTime(),
+      output: <X>(tag: OutputTag<X>, value: X) => { (this.sideOutputs.get(tag.id) ?? NO_OUTPUT).collect(value); },
+    };
+    const due = timers.nextProcessingTime();
+    if (due !== undefined) ctx.scheduleProcessingTime(due);
+    if (this.#spec.fn.process !== undefined) {
+      this.#process = instantiate(this.#spec.fn.process);
+      return openFunction(this.#process, ctx);
+    }
+  }
+
+  processElement(record: unknown): void {
+    const backend = this.#backend;
+    const key = backend.getCurrentKey() as Key;
+    const keyGroup = backend.getCurrentKeyGroup();
+    let time: number;
+    if (this.#eventTime) {
+      time = this.context.element.timestamp;
+      if (Number.isNaN(time)) {
+        throw new WeirError(
+          `event-time window "${this.#operatorName}": record ${describeValue(record)} has no timestamp; call assignTimestampsAndWatermarks(...) upstream, or use a processing-time window`,
+          { code: 'WEIR_BAD_TIMESTAMP', fault: 'user' },
+        );
+      }
+    } else {
+      time = this.context.currentProcessingTime();
+    }
+    const watermark = this.#timers.currentWatermark;
+    let assigned = false;
+    const t = this.#tumbling;
+    if (t !== undefined) {
+      // Fast path: one window, no array.
+      const start = windowStart(time, t.offset, t.size);
+      if (!this.#eventTime || start + t.size - 1 + this.#lateness > watermark) {
+        this.#addTo(key, keyGroup, record, start, start + t.size, watermark);
+        assigned = true;
+      }
+    } else {
+      for (const w of assignWindows(this.#spec.assigner, time)) {
+        if (this.#eventTime && w.maxTimestamp() + this.#lateness <= watermark) continue;
+        if (this.#sessions !== undefined) this.#addToSession(key, keyGroup, record, w, watermark);
+        else this.#addTo(key, keyGroup, record, w.start, w.end, watermark);
+        assigned = true;
+      }
+    }
+    backend.setCurrentKey(key, keyGroup);
+    if (!assigned) {
+      if (this.#late === NO_OUTPUT) this.droppedLate++;
+      else this.#late.collect(record);
+    }
+  }
+
+  #addTo(key: Key, keyGroup: number, record: unknown, start: number, end: number, watermark: number): void {
+    const contents = this.#contents;
+    this.#backend.setCurrentKey([key, start, end] as Key, keyGroup);
+    const fresh = contents.get() === undefined;
+    contents.add(record);
+    const maxTimestamp = end - 1;
+    if (fresh) this.#registerTimers(key, keyGroup, start, end);
+    // Event time: a window the watermark already passed (within allowed lateness) fires again now.
+    if (this.#eventTime && maxTimestamp <= watermark) this.#fire(key, new TimeWindow(start, end));
+  }
+
+  #addToSession(key: Key, keyGroup: number, record: unknown, w: TimeWindow, watermark: number): void {
+    const sessions = this.#sessions!;
+    this.#backend.setCurrentKey(key, keyGroup);
+    const { window, merged } = sessions.add(w);
+    const contents = this.#contents;
+    if (merged.length > 0) {
+      let acc: unknown;
+      for (const m of merged) {
+        contents.select(key, keyGroup, m);
+        acc = contents.merge(acc, contents.get());
+        contents.clear();
+        this.#deleteTimers(key, keyGroup, m.start, m.end);
+      }
+      contents.select(key, keyGroup, window);
+      acc = contents.merge(acc, contents.get());
+      if (acc !== undefined) contents.set(acc);
+      this.#registerTimers(key, keyGroup, window.start, window.end);
+      contents.add(record);
+    } else {
+      contents.select(key, keyGroup, window);
+      const fresh = contents.get() === undefined;
+      contents.add(record);
+      if (fresh) this.#registerTimers(key, keyGroup, window.start, window.end);
+    }
+    if (this.#eventTime && window.maxTimestamp() <= watermark) this.#fire(key, window);
+  }
+
+  #registerTimers(key: Key, keyGroup: number, start: number, end: number): void {
+    const composite = [key, start, end] as Key;
+    const fireAt = end - 1;
+    if (this.#eventTime) {
+      this.#timers.registerEventTimeTimer(composite, keyGroup, fireAt);
+      if (this.#lateness > 0) this.#timers.registerEventTimeTimer(composite, keyGroup, fireAt + this.#lateness);
+    } else {
+      this.#timers.registerProcessingTimeTimer(composite, keyGroup, fireAt);
+      this.context.scheduleProcessingTime(fireAt);
+    }
+  }
+
+  #deleteTimers(key: Key, keyGroup: number, start: number, end: number): void {
+    const composite = [key, start, end] as Key;
+    const fireAt = end - 1;
+    if (this.#eventTime) {
+      this.#timers.deleteEventTimeTimer(composite, keyGroup, fireAt);
+      if (this.#lateness > 0) this.#timers.deleteEventTimeTimer(composite, keyGroup, fireAt + this.#lateness);
+    } else {
+      this.#timers.deleteProcessingTimeTimer(composite, keyGroup, fireAt);
+    }
+  }
+
+  /** Emits the selected window's result (the backend's current key is the window's composite). */
+  #fire(key: Key, window: TimeWindow): void {
+    const acc = this.#contents.get();
+    if (acc === undefined) return;
+    const element = this.context.element;
+    const saved = element.timestamp;
+    element.timestamp = window.maxTimestamp();
+    const a = this.#accumulation;
+    if (this.#process === undefined) {
+      this.output.collect(a.result(acc));
+    } else {
+      this.#context.window = window;
+      this.#process.process(key, this.#context, a.elements(acc), this.output as Collector<unknown>);
+    }
+    element.timestamp = saved;
+  }
+
+  #onTimer = (composite: Key, keyGroup: number, time: number): void => {
+    const { key, start, end } = splitComposite(composite);
+    const window = new TimeWindow(start, end);
+    this.#backend.setCurrentKey(composite, keyGroup);
+    if (time === window.maxTimestamp()) this.#fire(key, window);
+    if (time === window.maxTimestamp() + this.#lateness) {
+      this.#contents.select(key, keyGroup, window);
+      this.#contents.clear();
+      if (this.#sessions !== undefined) {
+        this.#backend.setCurrentKey(key, keyGroup);
+        this.#sessions.remove(window);
+      }
+    }
+  };
+
+  override processWatermark(timestamp: number): void {
+    if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#onTimer);
+    else this.#timers.advanceWatermark(timestamp, () => {});
+    this.output.emitWatermark(timestamp);
+  }
+
+  override onProcessingTime(now: number): void {
+    if (this.#eventTime) return;
+    this.#timers.fireProcessingTimers(now, this.#onTimer);
+    const next = this.#timers.nextProcessingTime();
+    if (next !== undefined) this.context.scheduleProcessingTime(next);
+  }
+
+  override close(): void | Promise<void> {
+    return this.#process === undefined ? undefined : closeFunction(this.#process);
+  }
+}
