@@ -118,6 +118,12 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
+  /** How often timestamp assigners emit periodic watermarks, in ms of processing time (default 200; 0 = off). */
+  setAutoWatermarkInterval(ms: number): this {
+    this.config.autoWatermarkInterval = checkNonNegative('autoWatermarkInterval (ms)', ms);
+    return this;
+  }
+
   setRestartStrategy(strategy: RestartStrategy): this {
     const kinds = ['none', 'fixed-delay', 'exponential-delay', 'failure-rate'];
     if (!kinds.includes(strategy?.kind)) throw new ConfigError(`restart strategy must be one of ${kinds.join(', ')}, got ${String(strategy?.kind)}`);

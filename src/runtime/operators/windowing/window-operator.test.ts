@@ -151,3 +151,17 @@ test('window contents and timers restore at another parallelism and fire once', 
     assert.deepEqual(out.filter((o) => (o as unknown[])[0] === k).sort(), [[k, 0, 10, [2, 3]], [k, 10, 20, [1, 4]]]);
   }
 });
+
+test('after a restore, event time resumes at the checkpointed watermark: a fired window is not opened again', async () => {
+  const s = spec(TumblingEventTimeWindows.of(10), { kind: 'aggregate', aggregate: countSum, process: withWindow }, 0, 'late');
+  const h = await harness(s);
+  h.processElements([['a', 1, 1], ['b', 12, 2]], ts);
+  h.processWatermark(9);
+  assert.deepEqual(h.takeOutput(), [['a', 0, 10, [1, 1]]]);
+  const snap = await h.snapshot(1);
+  const r = await harness(s, { restore: [snap] });
+  r.processElement(['a', 5, 4], 5); // its window fired before the checkpoint: late, though no watermark arrived yet
+  assert.deepEqual(r.sideOutput.get('late'), [['a', 5, 4]]);
+  r.processWatermark(Infinity);
+  assert.deepEqual(r.output, [['b', 10, 20, [1, 2]]]);
+});

@@ -10,6 +10,9 @@
 //   output if one is set, else it is dropped;
 // - emitted results carry the window's end − 1 as their timestamp.
 // Timers and state are namespaced by window: key [userKey, start, end] in userKey's key group.
+// The operator's watermark is checkpointed too (union state; a restore starts from the highest):
+// a source restarts its watermark from nothing, and without this floor a record for a window
+// that fired before the checkpoint would open that window again after a restore.
 
 import { WeirError, describeValue } from '../../../core/errors.ts';
 import type { Collector, Key } from '../../../core/types.ts';
@@ -18,7 +21,7 @@ import { TimeWindow, windowStart } from '../../../api/windows/time-window.ts';
 import type { ProcessWindowContext, ProcessWindowFunction } from '../../../api/windows/window-functions.ts';
 import type { WindowSpec } from '../../../api/windows/window-spec.ts';
 import type { OutputTag } from '../../../api/output-tag.ts';
-import type { HeapKeyedStateBackend, InternalTimerService } from '../../../state/index.ts';
+import { ListStateDescriptor, type HeapKeyedStateBackend, type InternalTimerService, type ListState } from '../../../state/index.ts';
 import { StreamOperator, type Output } from '../../operator.ts';
 import { NO_OUTPUT } from '../../output.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
@@ -40,6 +43,7 @@ export class WindowOperator extends StreamOperator {
   #sessions: MergingWindowSet | undefined;
   #late: Output = NO_OUTPUT;
   #context!: ProcessWindowContext & { window: TimeWindow };
+  #watermarkState!: ListState<number>;
   /** Records dropped as late (no late-data tag). */
   droppedLate = 0;
 
@@ -70,13 +74,33 @@ export class WindowOperator extends StreamOperator {
     };
     const due = timers.nextProcessingTime();
     if (due !== undefined) ctx.scheduleProcessingTime(due);
+    this.#watermarkState = ctx.operatorState.getUnionListState(new ListStateDescriptor<number>('_window-watermark'));
+    let restored = Number.NEGATIVE_INFINITY;
+    for (const w of this.#watermarkState.get()) if (w > restored) restored = w;
+    this.#restoredWatermark = restored;
     if (this.#spec.fn.process !== undefined) {
       this.#process = instantiate(this.#spec.fn.process);
       return openFunction(this.#process, ctx);
     }
   }
 
+  #restoredWatermark = Number.NEGATIVE_INFINITY;
+
+  /** After a restore: event time resumes at the checkpointed watermark (windows of other old subtasks due by then fire first). */
+  #resume(): void {
+    const w = this.#restoredWatermark;
+    this.#restoredWatermark = Number.NEGATIVE_INFINITY;
+    if (this.#eventTime) {
+      const backend = this.#backend;
+      const key = backend.getCurrentKey();
+      const keyGroup = backend.getCurrentKeyGroup();
+      this.#timers.advanceWatermark(w, this.#onTimer);
+      if (key !== undefined) backend.setCurrentKey(key, keyGroup);
+    }
+  }
+
   processElement(record: unknown): void {
+    if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
     const backend = this.#backend;
     const key = backend.getCurrentKey() as Key;
     const keyGroup = backend.getCurrentKeyGroup();
@@ -210,7 +234,13 @@ export class WindowOperator extends StreamOperator {
     }
   };
 
+  override snapshotState(): void {
+    const w = Math.max(this.#timers.currentWatermark, this.#restoredWatermark);
+    this.#watermarkState.update(w === Number.NEGATIVE_INFINITY ? [] : [w]);
+  }
+
   override processWatermark(timestamp: number): void {
+    if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
     if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#onTimer);
     else this.#timers.advanceWatermark(timestamp, () => {});
     this.output.emitWatermark(timestamp);
