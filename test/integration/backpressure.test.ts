@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamExecutionEnvironment } from '../../src/index.ts';
 
-test('a slow sink slows the source; records in flight stay bounded and none is lost', async () => {
+test('a slow sink slows the source; records in flight stay bounded and none is lost', { timeout: 180_000 }, async () => {
   const bufferSize = 100;
   const buffersPerChannel = 2;
   const consumers = 2;

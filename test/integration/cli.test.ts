@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ROOT, runWeir, tempDir, removeDir } from './helpers.ts';
 
-test('a misspelt option fails before the run (exit 1, a suggestion, no output directory), and -p=N sets the parallelism', async () => {
+test('a misspelt option fails before the run (exit 1, a suggestion, no output directory), and -p=N sets the parallelism', { timeout: 120_000 }, async () => {
   const dir = tempDir('cli');
   try {
     const input = join(dir, 'in.txt');
@@ -41,7 +41,7 @@ test('a misspelt option fails before the run (exit 1, a suggestion, no output di
   }
 });
 
-test('weir --version and weir version print the package version', async () => {
+test('weir --version and weir version print the package version', { timeout: 120_000 }, async () => {
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
   for (const arg of ['--version', 'version']) {
     const r = await runWeir([arg]);
@@ -50,7 +50,7 @@ test('weir --version and weir version print the package version', async () => {
   }
 });
 
-test('a missing job file or one without a recognised extension is named, with no internal file in the message', async () => {
+test('a missing job file or one without a recognised extension is named, with no internal file in the message', { timeout: 120_000 }, async () => {
   const dir = tempDir('cli-file');
   try {
     const missing = await runWeir(['run', 'test/fixtures/no-such-job.ts', '-p', '2']);

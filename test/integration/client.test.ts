@@ -6,14 +6,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWeir, startWeir, tempDir, removeDir, waitFor, waitUntil } from './helpers.ts';
 
-test('executeAndCollect over 2 worker threads returns every record to the client, and code after it runs once', async () => {
+test('executeAndCollect over 2 worker threads returns every record to the client, and code after it runs once', { timeout: 120_000 }, async () => {
   const r = await runWeir(['run', 'test/fixtures/collect-job.ts', '--parallelism', '2']);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n').filter((l) => l);
   assert.deepEqual(lines, [JSON.stringify({ n: 10_000, sum: 10_000 * 10_001 })]);
 });
 
-test('an unbounded job runs until SIGTERM; without a checkpoint dir the signal aborts it (exit 143)', async () => {
+test('an unbounded job runs until SIGTERM; without a checkpoint dir the signal aborts it (exit 143)', { timeout: 120_000 }, async () => {
   const child = startWeir(['run', 'test/fixtures/unbounded-job.ts', '--parallelism', '2']);
   try {
     assert.ok(await waitUntil(() => /tick:\d> /.test(child.out.stdout), child, 60_000), 'the job printed nothing');
@@ -26,7 +26,7 @@ test('an unbounded job runs until SIGTERM; without a checkpoint dir the signal a
   }
 });
 
-test('an unbounded job with a checkpoint dir stops with a savepoint on SIGINT and exits 0', async () => {
+test('an unbounded job with a checkpoint dir stops with a savepoint on SIGINT and exits 0', { timeout: 120_000 }, async () => {
   const dir = tempDir('unbounded');
   try {
     const child = startWeir(['run', 'test/fixtures/unbounded-job.ts', '--parallelism', '2', '--checkpoint-dir', dir]);
@@ -44,7 +44,7 @@ test('an unbounded job with a checkpoint dir stops with a savepoint on SIGINT an
   }
 });
 
-test('a plain JavaScript job file outside the repo runs too, importing "weir"', async () => {
+test('a plain JavaScript job file outside the repo runs too, importing "weir"', { timeout: 120_000 }, async () => {
   const dir = tempDir('jsjob');
   try {
     const file = join(dir, 'job.mjs');
@@ -63,7 +63,7 @@ test('a plain JavaScript job file outside the repo runs too, importing "weir"', 
   }
 });
 
-test('--savepoint-dir alone (no checkpointing) is enough for stop-with-savepoint', async () => {
+test('--savepoint-dir alone (no checkpointing) is enough for stop-with-savepoint', { timeout: 120_000 }, async () => {
   const dir = tempDir('sp-only');
   try {
     const child = startWeir(['run', 'test/fixtures/unbounded-job.ts', '--parallelism', '2', '--savepoint-dir', dir]);

@@ -11,7 +11,7 @@ import { checkSequenceOutput, writeSequenceInput } from './sequence-check.ts';
 
 const LINES = 100_000;
 
-test('kill -9 of the whole weir run at arbitrary moments, resumed with --restore latest: exactly once', async (t) => {
+test('kill -9 of the whole weir run at arbitrary moments, resumed with --restore latest: exactly once', { timeout: 300_000 }, async (t) => {
   const dir = tempDir('kill9');
   try {
     const input = join(dir, 'in.txt');
@@ -39,7 +39,7 @@ test('kill -9 of the whole weir run at arbitrary moments, resumed with --restore
   }
 });
 
-test('a user function throwing once mid-run: the job restarts from the last checkpoint by itself, exactly once', async () => {
+test('a user function throwing once mid-run: the job restarts from the last checkpoint by itself, exactly once', { timeout: 180_000 }, async () => {
   const dir = tempDir('throw-once');
   try {
     const input = join(dir, 'in.txt');
@@ -57,7 +57,7 @@ test('a user function throwing once mid-run: the job restarts from the last chec
   }
 });
 
-test('a worker thread that dies mid-run: the job recovers by itself, exactly once', async () => {
+test('a worker thread that dies mid-run: the job recovers by itself, exactly once', { timeout: 180_000 }, async () => {
   const dir = tempDir('worker-exit');
   try {
     const input = join(dir, 'in.txt');
@@ -74,7 +74,7 @@ test('a worker thread that dies mid-run: the job recovers by itself, exactly onc
   }
 });
 
-test('SIGTERM stops with a savepoint; restoring it at parallelism 3, then at 1, stays exactly once', async () => {
+test('SIGTERM stops with a savepoint; restoring it at parallelism 3, then at 1, stays exactly once', { timeout: 180_000 }, async () => {
   const dir = tempDir('savepoint');
   try {
     const input = join(dir, 'in.txt');
@@ -114,7 +114,7 @@ function missingLines(input: string, outputDir: string): string[] {
   return input.split('\n').filter((l) => l && !seen.has(l)).slice(0, 10);
 }
 
-test('at-least-once mode: killed and restored, no input line is lost', async () => {
+test('at-least-once mode: killed and restored, no input line is lost', { timeout: 180_000 }, async () => {
   const dir = tempDir('alo');
   try {
     const input = join(dir, 'in.txt');
@@ -136,7 +136,7 @@ test('at-least-once mode: killed and restored, no input line is lost', async () 
   }
 });
 
-test('a corrupted checkpoint file is detected, named, and the previous retained checkpoint is used', async () => {
+test('a corrupted checkpoint file is detected, named, and the previous retained checkpoint is used', { timeout: 180_000 }, async () => {
   const dir = tempDir('corrupt');
   try {
     const input = join(dir, 'in.txt');
@@ -174,7 +174,7 @@ test('a corrupted checkpoint file is detected, named, and the previous retained 
   }
 });
 
-test('two parallel sources into one keyed operator (aligned over 4 channels), killed and restored: exactly once', async (t) => {
+test('two parallel sources into one keyed operator (aligned over 4 channels), killed and restored: exactly once', { timeout: 300_000 }, async (t) => {
   const dir = tempDir('two-sources');
   try {
     const n = 60_000;
@@ -211,7 +211,7 @@ test('two parallel sources into one keyed operator (aligned over 4 channels), ki
   }
 });
 
-test('a failure before this run\'s first checkpoint restarts from scratch, not from an earlier run\'s checkpoint in the same directory', async () => {
+test('a failure before this run\'s first checkpoint restarts from scratch, not from an earlier run\'s checkpoint in the same directory', { timeout: 180_000 }, async () => {
   const dir = tempDir('earlier-run');
   try {
     const input = join(dir, 'in.txt');

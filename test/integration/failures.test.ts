@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, runWeir, tempDir } from './helpers.ts';
 
-test('a user function that throws fails the job: operator, uid, subtask, record and user stack; exit code 1; no hang', async () => {
+test('a user function that throws fails the job: operator, uid, subtask, record and user stack; exit code 1; no hang', { timeout: 120_000 }, async () => {
   const started = Date.now();
   const r = await runWeir(['run', 'test/fixtures/throwing-job.ts', '--parallelism', '2', '--fail-at', '4242'], { timeoutMs: 30_000 });
   assert.equal(r.code, 1, r.stderr);
@@ -24,7 +24,7 @@ for (const [mistake, pattern] of [
   ['option', /getExecutionEnvironment: unknown option "paralelism"/],
   ['key', /field must be a property name or a tuple index/],
 ] as const) {
-  test(`a graph mistake (${mistake}) fails before anything runs, naming the setting`, async () => {
+  test(`a graph mistake (${mistake}) fails before anything runs, naming the setting`, { timeout: 120_000 }, async () => {
     const dir = tempDir('bad');
     try {
       const marker = join(dir, 'ran');
@@ -39,7 +39,7 @@ for (const [mistake, pattern] of [
   });
 }
 
-test('a job file that does not compile fails with the location', async () => {
+test('a job file that does not compile fails with the location', { timeout: 120_000 }, async () => {
   const dir = tempDir('syntax');
   try {
     const file = join(dir, 'broken.ts');
@@ -52,7 +52,7 @@ test('a job file that does not compile fails with the location', async () => {
   }
 });
 
-test('unknown weir command and missing job file are reported with usage', async () => {
+test('unknown weir command and missing job file are reported with usage', { timeout: 120_000 }, async () => {
   const r = await runWeir(['frobnicate']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /unknown command "frobnicate"/);
@@ -61,7 +61,7 @@ test('unknown weir command and missing job file are reported with usage', async 
   assert.match(help.stdout, /--checkpoint-dir/);
 });
 
-test('a job file that builds a different graph in the workers fails with a clear error', async () => {
+test('a job file that builds a different graph in the workers fails with a clear error', { timeout: 120_000 }, async () => {
   const r = await runWeir(['run', 'test/fixtures/nondeterministic-job.ts', '--parallelism', '2'], { timeoutMs: 30_000 });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /WEIR_NONDETERMINISTIC_GRAPH.*building the graph must be deterministic/);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { runWeir } from './helpers.ts';
 
 for (const parallelism of [1, 3]) {
-  test(`union + shuffle + keyed reduce is exact at parallelism ${parallelism}`, async () => {
+  test(`union + shuffle + keyed reduce is exact at parallelism ${parallelism}`, { timeout: 120_000 }, async () => {
     const n = 30_000;
     const r = await runWeir(['run', 'test/fixtures/union-shuffle-job.ts', '--parallelism', String(parallelism), '--n', String(n)]);
     assert.equal(r.code, 0, r.stderr);

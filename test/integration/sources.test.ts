@@ -16,7 +16,7 @@ class TagWithSubtask implements ProcessFunction<string, [number, string]> {
   processElement(line: string, _ctx: ProcessContext, out: Collector<[number, string]>): void { out.collect([this.subtask, line]); }
 }
 
-test('one file cut into byte ranges is read by 3 parallel readers: every line exactly once', async () => {
+test('one file cut into byte ranges is read by 3 parallel readers: every line exactly once', { timeout: 120_000 }, async () => {
   const dir = tempDir('split');
   try {
     const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'é'.repeat(i % 7)} ${'x'.repeat(i % 50)}`);
@@ -37,7 +37,7 @@ test('one file cut into byte ranges is read by 3 parallel readers: every line ex
   }
 });
 
-test('a rate-limited generator never runs ahead of its rate, and emits every record once', async () => {
+test('a rate-limited generator never runs ahead of its rate, and emits every record once', { timeout: 120_000 }, async () => {
   const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
   const started = performance.now();
   const out = await env.fromGenerator((i) => i, { count: 600, ratePerSecond: 2000 }).executeAndCollect();
@@ -47,7 +47,7 @@ test('a rate-limited generator never runs ahead of its rate, and emits every rec
   assert.ok(seconds >= 0.25, `600 records at 2000/s took only ${seconds.toFixed(3)} s`);
 });
 
-test('inline, a function object with open() shared by parallel subtasks is refused before the run; a factory is fine', async () => {
+test('inline, a function object with open() shared by parallel subtasks is refused before the run; a factory is fine', { timeout: 120_000 }, async () => {
   const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
   const shared = { open() {}, processElement(v: number, _ctx: unknown, out: { collect(v: number): void }) { out.collect(v); } };
   await assert.rejects(env.fromElements(1, 2, 3).process(shared as never).name('Shared').executeAndCollect(), /operator "Shared": its function object \(with open\(\)\) would be shared by 2 subtasks/);

@@ -72,7 +72,7 @@ function check(lines: string[], outDir: string): { problems: string[]; late: num
   return { problems: problems.slice(0, 20), late: late.length };
 }
 
-test('window-count: each record in exactly one window or in late/, each (window, key) once, none within the bound late', async () => {
+test('window-count: each record in exactly one window or in late/, each (window, key) once, none within the bound late', { timeout: 120_000 }, async () => {
   const dir = tempDir('window-count');
   try {
     const lines = writeInput(join(dir, 'in.txt'), 40_000, 7);
@@ -87,7 +87,7 @@ test('window-count: each record in exactly one window or in late/, each (window,
   }
 });
 
-test('window-count killed with kill -9 and resumed with --restore latest: the same guarantees', async (t) => {
+test('window-count killed with kill -9 and resumed with --restore latest: the same guarantees', { timeout: 120_000 }, async (t) => {
   const dir = tempDir('window-count-kill');
   try {
     const lines = writeInput(join(dir, 'in.txt'), 40_000, 11);

@@ -35,7 +35,7 @@ function makeCorpus(dir: string): Map<string, number> {
 }
 
 for (const parallelism of [1, 2, 4]) {
-  test(`word count is exact at parallelism ${parallelism}`, async () => {
+  test(`word count is exact at parallelism ${parallelism}`, { timeout: 120_000 }, async () => {
     const dir = tempDir('wc');
     try {
       const expected = makeCorpus(join(dir, 'in'));
