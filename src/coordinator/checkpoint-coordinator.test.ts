@@ -150,7 +150,7 @@ test('a decline aborts the checkpoint: rejected, aborted at the tasks, later ack
   h.cc.onDecline({ type: 'decline', task: h.tasks[0]!, checkpointId: third.id, reason: 'y' });
   assert.ok('error' in (await third.outcome));
   assert.equal(h.fatal.length, 1, 'two failures in a row exceed tolerableFailedCheckpoints 1');
-  assert.match(h.fatal[0]!.message, /2 checkpoint\(s\) failed in a row, more than tolerableFailedCheckpoints \(1\)/);
+  assert.match((h.fatal as Error[])[0]!.message, /2 checkpoint\(s\) failed in a row, more than tolerableFailedCheckpoints \(1\)/);
 });
 
 test('with no tolerance the first failed checkpoint fails the job; a decline of another checkpoint is ignored', { timeout: 10_000 }, async (t) => {
