@@ -20,7 +20,7 @@ const output = params.getRequired('output');
 // For failure-injection tests: throw when this payload is seen, once (the marker file remembers it across restarts).
 const failOn = params.get('fail-on');
 const failMarker = params.get('fail-marker');
-// 'throw' (a user exception) or 'exit' (the worker thread dies).
+// 'throw' (a user exception, once), 'exit' (the worker thread dies, once) or 'always' (throws on every attempt).
 const failMode = params.get('fail-mode', 'throw');
 const throttle = params.getNumber('throttle-us', 0);
 // Rolls part files at this size, so that checkpoints carry committables (default: the sink's 128 MiB).
@@ -39,6 +39,8 @@ class Sequencer implements KeyedProcessFunction<string, [string, string], string
       const until = performance.now() + throttle / 1000;
       while (performance.now() < until) { /* slow down so that checkpoints and kills land mid-run */ }
     }
+    // 'always': a record that fails on every attempt (a deterministic bug), for the restart-strategy tests.
+    if (failOn !== undefined && payload === failOn && failMode === 'always') throw new Error(`injected failure at payload ${payload}, on every attempt`);
     if (failOn !== undefined && payload === failOn && failMarker !== undefined && !existsSync(failMarker)) {
       writeFileSync(failMarker, payload);
       if (failMode === 'exit') process.exit(3); // in a worker thread this ends the thread only

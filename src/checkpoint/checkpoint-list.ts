@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { CheckpointCorruptError, ConfigError } from '../core/errors.ts';
 import { isFile, scanJobDir } from './checkpoint-dirs.ts';
 import { METADATA_FILE } from './file-names.ts';
+import { Lineage, LINEAGE_FILE } from './lineage.ts';
 import { readMetadata } from './load-checkpoint.ts';
 import type { CheckpointInfo, CheckpointMetadata, OperatorStateInfo } from './types.ts';
 
@@ -97,10 +98,40 @@ function renderTable(rows: readonly Row[]): string[] {
   return all.map((row) => `  ${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] as number))).join('  ')}`.trimEnd());
 }
 
+/** Lineage lines shown per job: its newest records. */
+const LINEAGE_SHOWN = 12;
+
 async function jobSection(jobDir: string, title: string): Promise<string[]> {
   const rows: Row[] = [];
   for (const entry of await scanJobDir(jobDir)) rows.push(await rowAt(entry.path, String(entry.id)));
-  return [`${title}  ${jobDir}`, ...renderTable(rows)];
+  return [`${title}  ${jobDir}`, ...renderTable(rows), ...(await lineageLines(jobDir))];
+}
+
+/** The current branch of the job's lineage, newest records last, and what `--restore latest` would take. */
+async function lineageLines(jobDir: string): Promise<string[]> {
+  if (!(await isFile(join(jobDir, LINEAGE_FILE)))) return [];
+  let lineage: Lineage;
+  try {
+    lineage = await Lineage.read(jobDir);
+  } catch (error) {
+    if (!(error instanceof CheckpointCorruptError)) throw error;
+    return [`  lineage: CORRUPT: ${error.message}`];
+  }
+  const records = lineage.records;
+  const lines = records.slice(-LINEAGE_SHOWN).map((r) => {
+    const time = new Date(r.at).toISOString();
+    if (r.type === 'start') {
+      const from = r.base ? `restored ${r.base.kind} ${r.base.id}  ${r.base.path}` : 'started from scratch';
+      return `    ${time}  run ${from}${r.fork ? '  (new branch)' : ''}`;
+    }
+    return `    ${time}  ${r.kind} ${r.id} completed${r.commits ? ', sinks committed' : ''}  ${r.path}`;
+  });
+  const newest = lineage.newest();
+  return [
+    `  lineage (current branch${records.length > LINEAGE_SHOWN ? `, newest ${LINEAGE_SHOWN} of ${records.length} records` : ''}):`,
+    ...lines,
+    `  --restore latest takes: ${newest ? `${newest.kind} ${newest.id}  ${newest.path}` : 'nothing yet (starts from scratch)'}`,
+  ];
 }
 
 /**
@@ -125,7 +156,14 @@ export async function formatCheckpointList(dir: string): Promise<string> {
   for (const name of children) {
     const path = join(root, name);
     if (await isFile(join(path, METADATA_FILE))) standalone.push(await rowAt(path, name, true));
-    else if ((await scanJobDir(path)).length > 0) sections.push(await jobSection(path, `job ${name}`));
+    else if ((await scanJobDir(path)).length > 0 || (await isFile(join(path, LINEAGE_FILE)))) sections.push(await jobSection(path, `job ${name}`));
+    else {
+      // A folder of savepoints, such as the default <checkpoint-dir>/savepoints.
+      const inner: Row[] = [];
+      const grandchildren = (await readdir(path, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      for (const g of grandchildren) if (await isFile(join(path, g, METADATA_FILE))) inner.push(await rowAt(join(path, g), g, true));
+      if (inner.length > 0) sections.push([`savepoints  ${path}`, ...renderTable(inner)]);
+    }
   }
   if (standalone.length > 0) sections.push([`savepoints and standalone checkpoints  ${root}`, ...renderTable(standalone)]);
   if (sections.length === 0) return `No checkpoints or savepoints under ${root}\n`;

@@ -161,3 +161,17 @@ test('a damaged lineage file is reported, not ignored', () =>
     await writeFile(join(s.jobDir, LINEAGE_FILE), '{"records": [');
     await assert.rejects(Lineage.read(s.jobDir), /lineage .* is not valid JSON/);
   }));
+
+test('the lineage file keeps the start of every run of the branch, and only the newest completed records', () =>
+  withTempDir(async (dir) => {
+    const s = await setup(dir);
+    await s.lineage.append({ type: 'start', at: 1, fork: true, base: null });
+    const one = await complete(s, 1, true);
+    await s.lineage.append({ type: 'start', at: 2, fork: false, base: { id: 1, kind: 'checkpoint', path: one } });
+    for (let id = 2; id < 260; id++) await s.lineage.append({ type: 'completed', at: 3, id, kind: 'checkpoint', path: join(s.jobDir, `chk-${id}`), commits: false });
+    const reread = await Lineage.read(s.jobDir);
+    assert.equal(reread.records.filter((r) => r.type === 'start').length, 2);
+    assert.equal(reread.records.filter((r) => r.type === 'completed').length, 200);
+    assert.equal(reread.maxId(), 259);
+    assert.equal(reread.newest()?.id, 259);
+  }));

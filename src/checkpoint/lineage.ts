@@ -114,12 +114,7 @@ export class Lineage {
   }
 
   branch(): LineageBranch {
-    let from = 0;
-    for (let i = this.#records.length - 1; i >= 0; i--) {
-      const r = this.#records[i]!;
-      if (r.type === 'start' && r.fork) { from = i; break; }
-    }
-    const recs = this.#records.slice(from);
+    const recs = this.#records.slice(this.#forkIndex());
     const first = recs[0];
     return {
       start: first?.type === 'start' ? first : undefined,
@@ -154,9 +149,19 @@ export class Lineage {
     this.#horizon = horizon;
   }
 
+  /** The records of the current branch (from its fork on), without its oldest `completed` records past KEEP_COMPLETED. */
   #compacted(): LineageRecord[] {
-    const { start, completed } = this.branch();
-    return [...(start ? [start] : []), ...completed.slice(-KEEP_COMPLETED)];
+    const records = this.#records.slice(this.#forkIndex());
+    let drop = records.filter((r) => r.type === 'completed').length - KEEP_COMPLETED;
+    return records.filter((r) => r.type !== 'completed' || drop-- <= 0);
+  }
+
+  #forkIndex(): number {
+    for (let i = this.#records.length - 1; i >= 0; i--) {
+      const r = this.#records[i]!;
+      if (r.type === 'start' && r.fork) return i;
+    }
+    return 0;
   }
 }
 
