@@ -1,17 +1,20 @@
 // Checks the output of examples/sequence.ts: every input line exactly once, with the right per-key seq.
 
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { readOutputLines } from './helpers.ts';
 
 /** Writes `lines` input lines `k<j>,p<i>` over `keys` keys; returns the path. */
 export function writeSequenceInput(path: string, lines: number, keys: number): void {
-  const out: string[] = [];
+  writeFileSync(path, '');
+  let out: string[] = [];
   let seed = 12345;
   for (let i = 0; i < lines; i++) {
     seed = (seed * 1103515245 + 12345) % 2147483648;
     out.push(`k${seed % keys},p${i}`);
+    // In slices, so that tens of millions of lines do not need one giant string.
+    if (out.length === 1 << 20) { appendFileSync(path, `${out.join('\n')}\n`); out = []; }
   }
-  writeFileSync(path, `${out.join('\n')}\n`);
+  if (out.length > 0) appendFileSync(path, `${out.join('\n')}\n`);
 }
 
 /** Returns a list of problems (empty when the output is exactly once and in order per key). */
