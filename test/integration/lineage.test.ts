@@ -227,3 +227,21 @@ test('restoring an already used savepoint says that its output is written again'
     removeDir(dir);
   }
 });
+
+test('kill -9 before the first checkpoint of a fresh run, then --restore latest: starts from scratch into the same output, exactly once', TIMEOUT, async () => {
+  const dir = tempDir('lineage-early-kill');
+  try {
+    writeSequenceInput(join(dir, 'in.txt'), 20_000, 5);
+    const run = args(dir, '-p', '2', '--checkpoint-interval', '60000', '--throttle-us', '40', '--restore', 'latest');
+    const child = startWeir(run);
+    assert.ok(await waitUntil(() => existsSync(join(dir, 'out')) && readdirSync(join(dir, 'out')).some((f) => f.includes('inprogress')), child), 'no part file was opened');
+    child.kill('SIGKILL');
+    await waitFor(child, 60_000);
+    assert.deepEqual(completedCheckpoints(join(dir, 'cp', 'sequence')), []);
+    const r = await runWeir(run, { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(checkSequenceOutput(readFileSync(join(dir, 'in.txt'), 'utf8'), join(dir, 'out')), []);
+  } finally {
+    removeDir(dir);
+  }
+});

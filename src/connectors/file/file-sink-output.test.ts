@@ -111,12 +111,14 @@ test('checkBeforeRun: an output path that is a file, or under a file, is a Confi
   assert.doesNotThrow(() => new FileSink(join(root, 'not', 'yet')).checkBeforeRun(run()));
 }));
 
-test('checkBeforeRun: a fresh run refuses a directory with part files (finished or hidden) unless appending or restored', withDir((dir) => {
-  writeFileSync(join(dir, 'part-0-0'), 'old\n');
+test('checkBeforeRun: a fresh run refuses a directory with finished part files unless appending or restored; hidden leftovers alone do not count', withDir((dir) => {
   writeFileSync(join(dir, '.part-1-2.inprogress'), 'old\n');
   writeFileSync(join(dir, 'other.csv'), 'not ours\n');
+  // A run killed before its first checkpoint leaves only hidden parts: no output, nothing to copy twice.
+  assert.doesNotThrow(() => new FileSink(dir).checkBeforeRun(run()));
+  writeFileSync(join(dir, 'part-0-0'), 'old\n');
   assert.throws(() => new FileSink(dir).checkBeforeRun(run()), (e: unknown) =>
-    e instanceof ConfigError && e.message.includes(dir) && e.message.includes("'part-0-0'") && e.message.includes('.part-1-2.inprogress') &&
+    e instanceof ConfigError && e.message.includes(dir) && e.message.includes("'part-0-0'") && !e.message.includes('.part-1-2.inprogress') &&
     e.message.includes('--append-output') && e.message.includes('append: true'));
   assert.doesNotThrow(() => new FileSink(dir, { append: true }).checkBeforeRun(run()));
   assert.doesNotThrow(() => new FileSink(dir).checkBeforeRun(run({ append: true })));

@@ -20,7 +20,7 @@ export interface FileSinkOptions<T> {
   readonly partPrefix?: string;
   readonly partSuffix?: string;
   /**
-   * A fresh (not restored) run refuses a directory that already holds part files of this
+   * A fresh (not restored) run refuses a directory that already holds finished part files of this
    * prefix/suffix, so that two runs never leave two copies side by side; `true` adds new
    * parts beside them instead (also `weir run --append-output`). Default false.
    */
@@ -108,7 +108,9 @@ export class FileSink<T> implements Sink<T, FileCommittable, FileWriterState> {
       );
     }
     if (!context.restored && !context.append && !this.#append) {
-      const old = existingPartFiles(this.#dir, this.#prefix, this.#suffix);
+      // Finished parts only: hidden ones (in progress, pending) of a run that never completed a
+      // checkpoint are not output, and new parts take higher counters than any of them.
+      const old = existingPartFiles(this.#dir, this.#prefix, this.#suffix).filter((n) => !n.startsWith('.'));
       if (old.length > 0) {
         const shown = old.slice(0, 3).map((n) => `'${n}'`).join(', ') + (old.length > 3 ? `, … (${old.length} in all)` : '');
         throw new ConfigError(
