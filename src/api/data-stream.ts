@@ -1,7 +1,7 @@
 // DataStream and KeyedStream: the typed, fluent surface that builds transformations.
 
 import { ConfigError } from '../core/errors.ts';
-import type { Collector, FieldRef, Key } from '../core/types.ts';
+import type { Collector, FieldKey, FieldOf, FieldRef, Key, NumericFieldOf } from '../core/types.ts';
 import type { Sink } from '../connectors/sink.ts';
 import { checkPositiveInt } from './config.ts';
 import type {
@@ -59,7 +59,12 @@ export class DataStream<T> {
     return new DataStream<X>(this.environment, t);
   }
 
-  /** Partitions by key: records with equal keys go to the same subtask (by key group, DESIGN invariant 3). */
+  /**
+   * Partitions by key: records with equal keys go to the same subtask (by key group, DESIGN invariant 3).
+   * The key is a selector, a property name of T or a tuple index of T; its type becomes K of the KeyedStream.
+   */
+  keyBy<K extends Key>(selector: KeySelector<T, K>): KeyedStream<T, K>;
+  keyBy<F extends FieldOf<T>>(field: F): KeyedStream<T, FieldKey<T, F>>;
   keyBy<K extends Key>(key: KeySelector<T, K> | FieldRef): KeyedStream<T, K> {
     const selector = toKeySelector<T, K>(key, this.transformation.name);
     const t = this.environment.addTransformation({
@@ -86,7 +91,7 @@ export class DataStream<T> {
   broadcast(): DataStream<T> { return this.#partition({ kind: 'broadcast' }); }
   global(): DataStream<T> { return this.#partition({ kind: 'global' }); }
   forward(): DataStream<T> { return this.#partition({ kind: 'forward' }); }
-  partitionCustom<K extends Key>(partition: (key: K, numPartitions: number) => number, key: KeySelector<T, K> | FieldRef): DataStream<T> {
+  partitionCustom<K extends Key>(partition: (key: K, numPartitions: number) => number, key: KeySelector<T, K> | FieldOf<T>): DataStream<T> {
     const selector = toKeySelector<T, K>(key, this.transformation.name);
     return this.#partition({
       kind: 'custom', key: selector as KeySelector<unknown, Key>,
@@ -209,11 +214,12 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     return this.#keyed<T>(name, { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
   }
 
-  sum(field: FieldRef): DataStream<T> { return this.#aggregate('sum', field); }
-  min(field: FieldRef): DataStream<T> { return this.#aggregate('min', field); }
-  max(field: FieldRef): DataStream<T> { return this.#aggregate('max', field); }
-  minBy(field: FieldRef): DataStream<T> { return this.#aggregate('minBy', field); }
-  maxBy(field: FieldRef): DataStream<T> { return this.#aggregate('maxBy', field); }
+  // Field arguments are the numeric fields of T (a property name or a tuple index), checked at compile time.
+  sum(field: NumericFieldOf<T>): DataStream<T> { return this.#aggregate('sum', field); }
+  min(field: NumericFieldOf<T>): DataStream<T> { return this.#aggregate('min', field); }
+  max(field: NumericFieldOf<T>): DataStream<T> { return this.#aggregate('max', field); }
+  minBy(field: NumericFieldOf<T>): DataStream<T> { return this.#aggregate('minBy', field); }
+  maxBy(field: NumericFieldOf<T>): DataStream<T> { return this.#aggregate('maxBy', field); }
 
   /** `fn` may be an object, or a factory `() => new MyFunction()` that gives every subtask its own instance. */
   override process<O>(fn: KeyedProcessFunction<K, T, O> | (() => KeyedProcessFunction<K, T, O>), name = 'KeyedProcess'): DataStream<O> {
