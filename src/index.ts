@@ -18,6 +18,10 @@ export {
   type WatermarkGenerator, type WatermarkGeneratorContext, type WatermarkOutput, type TimestampAssigner,
 } from './api/watermark-strategy.ts';
 export { OutputTag } from './api/output-tag.ts';
+export {
+  AsyncDataStream, AsyncRetryStrategies, RetryPredicates,
+  type AsyncFunction, type AsyncFunctionObject, type AsyncRetryStrategy, type ResultFuture,
+} from './api/async-data-stream.ts';
 export { TimeWindow } from './api/windows/time-window.ts';
 export {
   TumblingEventTimeWindows, TumblingProcessingTimeWindows, SlidingEventTimeWindows, SlidingProcessingTimeWindows,

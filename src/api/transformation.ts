@@ -3,6 +3,7 @@
 import type { Collector, FieldRef, Key } from '../core/types.ts';
 import type { Source } from '../connectors/source.ts';
 import type { Sink } from '../connectors/sink.ts';
+import type { AsyncWaitSpec } from './async-data-stream.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
 import type { WindowSpec } from './windows/window-spec.ts';
 import type {
@@ -37,6 +38,7 @@ export type OperatorSpec =
   | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<Key, unknown, unknown> | (() => KeyedProcessFunction<Key, unknown, unknown>) }
   | { readonly kind: 'timestampsAndWatermarks'; readonly strategy: WatermarkStrategy<unknown> }
   | { readonly kind: 'window'; readonly window: WindowSpec }
+  | { readonly kind: 'asyncWait'; readonly async: AsyncWaitSpec }
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
   | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stream: 'stdout' | 'stderr' }
   | { readonly kind: 'collect' }

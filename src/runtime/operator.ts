@@ -38,6 +38,11 @@ export interface OperatorContext extends TaskInfo {
   currentProcessingTime(): number;
   /** Asks the task to call `onProcessingTime(now)` at (or soon after) `time`. */
   scheduleProcessingTime(time: number): void;
+  /**
+   * Runs `action` in the task's mailbox: between buffers, never during another operator call,
+   * and wakes a parked task (how a completion from the event loop, e.g. async I/O, re-enters the chain).
+   */
+  enqueue(action: () => void): void;
   /** Sends records gathered by a collect sink to the client. */
   reportCollected(records: unknown[]): void;
   /** Writes text to the process's stdout/stderr (print sinks). */
@@ -64,6 +69,11 @@ export abstract class StreamOperator<IN = unknown, OUT = unknown> {
   processWatermarkStatus(idle: boolean): void {
     this.output.emitWatermarkStatus(idle);
   }
+  /**
+   * Optional: true while the operator takes no more input (async I/O at capacity). The task
+   * stops pulling input until it turns false, which happens in a mailbox action of the operator.
+   */
+  inputBlocked?(): boolean;
   /** Processing-time callback requested through `context.scheduleProcessingTime`. */
   onProcessingTime(_now: number): void {}
   /** The task is going idle or a barrier comes: hand over anything buffered inside the operator. */

@@ -55,6 +55,8 @@ export class Task implements TaskId {
   readonly #keyedHead: KeyedHead | undefined;
   readonly #source: SourceOperator | undefined;
   readonly #mailbox: (() => void)[] = [];
+  /** Operators that can refuse input (async I/O at capacity): while one does, the task pulls none. */
+  readonly #blockers: StreamOperator[];
   #state: TaskState = 'created';
   #busy = false;
   #sourceWaiting = false;
@@ -106,6 +108,7 @@ export class Task implements TaskId {
         autoWatermarkInterval: config.autoWatermarkInterval,
         currentProcessingTime: () => Date.now(),
         scheduleProcessingTime: (time) => this.#services.scheduleProcessingTime(this, time),
+        enqueue: (action) => this.enqueue(action),
         reportCollected: (records) => this.#services.report({ type: 'collected', sinkId: node.transformationId, records }),
         writeText: (stream, text) => this.#services.writeText(stream, text),
       };
@@ -133,6 +136,7 @@ export class Task implements TaskId {
     const head = vertex.operators[0]!.node;
     this.#keyedHead = head.keySelector ? { selector: head.keySelector, backend: this.#contexts[0]!.keyedBackend! } : undefined;
     this.#source = this.#operators[0] instanceof SourceOperator ? this.#operators[0] : undefined;
+    this.#blockers = this.#operators.filter((op) => op.inputBlocked !== undefined);
   }
 
   get state(): TaskState {
@@ -219,6 +223,7 @@ export class Task implements TaskId {
 
   #outputsBlocked(): boolean {
     for (const w of this.#writers) if (w.hasBacklog) return true;
+    for (const op of this.#blockers) if (op.inputBlocked!()) return true;
     return false;
   }
 

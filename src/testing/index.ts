@@ -4,7 +4,7 @@ export {
   OneInputOperatorHarness, OperatorHarness, type HarnessSnapshot, type OperatorHarnessOptions,
 } from './operator-harness.ts';
 export {
-  aggregationSpec, filterSpec, flatMapSpec, keyedProcessSpec, mapSpec, processSpec, reduceSpec, sinkSpec, timestampsSpec, windowSpec,
+  aggregationSpec, asyncWaitSpec, filterSpec, flatMapSpec, keyedProcessSpec, mapSpec, processSpec, reduceSpec, sinkSpec, timestampsSpec, windowSpec,
   type TypedOperatorSpec,
 } from './specs.ts';
 export type { OperatorSpec, AggregationKind } from '../api/transformation.ts';

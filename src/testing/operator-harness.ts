@@ -101,6 +101,7 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
   #phase: Phase = 'created';
   #processingTime: number;
   #scheduled: number[] = [];
+  readonly #mailbox: (() => void)[] = [];
   readonly #element = { timestamp: Number.NaN };
 
   private constructor(operator: StreamOperator<IN, OUT>, options: OperatorHarnessOptions<IN> | undefined, defaultName: string) {
@@ -133,6 +134,7 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
       element: this.#element, autoWatermarkInterval: o.autoWatermarkInterval ?? 200,
       currentProcessingTime: () => this.#processingTime,
       scheduleProcessingTime: (time) => { this.#scheduled.push(time); },
+      enqueue: (action) => { this.#mailbox.push(action); },
       reportCollected: (records) => { for (const r of records) this.collected.push(r); },
       writeText: (stream, text) => { this.text[stream] += text; },
     };
@@ -259,6 +261,43 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
       } catch (e) {
         throw attribute(e, this.#info, undefined, 'a processing-time timer');
       }
+    }
+  }
+
+  /** Mailbox actions the operator queued (`context.enqueue`) and the harness has not run yet. */
+  get mailboxSize(): number {
+    return this.#mailbox.length;
+  }
+
+  /** Whether the operator refuses input now (`inputBlocked()`, async I/O at capacity): a task would not pull the next buffer. */
+  get inputBlocked(): boolean {
+    return this.operator.inputBlocked?.() ?? false;
+  }
+
+  /** Runs the queued mailbox actions (and those they queue), as the task does between buffers; returns how many ran. */
+  runMailbox(): number {
+    let n = 0;
+    while (this.#mailbox.length > 0) {
+      const action = this.#mailbox.shift()!;
+      n++;
+      try {
+        action();
+      } catch (e) {
+        throw attribute(e, this.#info, undefined, 'a mailbox action');
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Lets pending promise callbacks run (one macrotask turn), then runs the mailbox; repeats
+   * until a turn queues nothing. What a test awaits after resolving an async request.
+   */
+  async settle(): Promise<void> {
+    for (let round = 0; round < MAX_TIMER_ROUNDS; round++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.#mailbox.length === 0) return;
+      this.runMailbox();
     }
   }
 

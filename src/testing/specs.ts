@@ -7,6 +7,7 @@ import type {
 } from '../api/functions.ts';
 import type { AggregationKind, OperatorSpec } from '../api/transformation.ts';
 import type { WatermarkStrategy } from '../api/watermark-strategy.ts';
+import { DEFAULT_ASYNC_CAPACITY, type AsyncFunction, type AsyncRetryStrategy } from '../api/async-data-stream.ts';
 import type { WindowSpec } from '../api/windows/window-spec.ts';
 
 /**
@@ -57,6 +58,16 @@ export function windowSpec<I, O>(window: WindowSpec): TypedOperatorSpec<I, O> {
   return { kind: 'window', window };
 }
 
+/** AsyncDataStream.orderedWait / unorderedWait (and the WithRetry variants). */
+export function asyncWaitSpec<I, O>(fn: AsyncFunction<I, O>, options: {
+  readonly ordered: boolean; readonly timeoutMs: number; readonly capacity?: number; readonly retry?: AsyncRetryStrategy<O>;
+}): TypedOperatorSpec<I, O> {
+  return {
+    kind: 'asyncWait',
+    async: { fn: fn as AsyncFunction<unknown, unknown>, ordered: options.ordered, timeoutMs: options.timeoutMs, capacity: options.capacity ?? DEFAULT_ASYNC_CAPACITY, retry: options.retry as AsyncRetryStrategy | undefined },
+  };
+}
+
 export function sinkSpec<T>(sink: Sink<T>): TypedOperatorSpec<T, never> {
   return { kind: 'sink', sink: sink as Sink<unknown> };
 }
@@ -74,6 +85,7 @@ export function defaultOperatorName(spec: OperatorSpec): string {
     case 'keyedProcess': return 'KeyedProcess';
     case 'timestampsAndWatermarks': return 'Timestamps/Watermarks';
     case 'window': return 'Window';
+    case 'asyncWait': return spec.async.ordered ? 'Async Wait (ordered)' : 'Async Wait (unordered)';
     case 'sink': return 'Sink';
     case 'print': return spec.stream === 'stdout' ? 'Print to Std. Out' : 'Print to Std. Err';
     case 'collect': return 'Collect';

@@ -2,6 +2,7 @@
 
 import { instantiate, type OperatorSpec } from '../../api/transformation.ts';
 import type { StreamOperator } from '../operator.ts';
+import { AsyncWaitOperator } from './async-wait.ts';
 import { CollectOperator, DiscardOperator } from './collect.ts';
 import { FilterOperator } from './filter.ts';
 import { FlatMapOperator } from './flat-map.ts';
@@ -27,6 +28,7 @@ export function createOperator(spec: OperatorSpec, operatorName: string): Stream
     case 'keyedProcess': return new KeyedProcessOperator(instantiate(spec.fn));
     case 'timestampsAndWatermarks': return new TimestampsAndWatermarksOperator(spec.strategy);
     case 'window': return createWindowOperator(spec.window, operatorName);
+    case 'asyncWait': return new AsyncWaitOperator(spec.async);
     case 'sink': return new SinkWriterOperator(spec.sink);
     case 'print': return new PrintOperator(spec.prefix, spec.stream);
     case 'collect': return new CollectOperator();
