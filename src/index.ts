@@ -29,6 +29,15 @@ export {
 } from './api/windows/assigners.ts';
 export type { AggregateFunction, ProcessWindowFunction, ProcessWindowContext } from './api/windows/window-functions.ts';
 export { WindowedStream } from './api/windows/windowed-stream.ts';
+export { ConnectedStreams, BroadcastStream, BroadcastConnectedStream } from './api/two-input/connected-streams.ts';
+export { IntervalJoin, IntervalJoined } from './api/two-input/interval-join.ts';
+export { TwoStreamWindowBuilder, WindowedTwoStreams, type JoinFunction, type CoGroupFunction } from './api/two-input/window-join.ts';
+export type {
+  CoMapFunction, CoFlatMapFunction, CoProcessFunction, CoProcessContext, KeyedCoProcessFunction, KeyedCoProcessContext,
+  KeyedCoOnTimerContext, ProcessJoinFunction, ProcessJoinContext, BroadcastProcessFunction, KeyedBroadcastProcessFunction,
+  BroadcastContext, ReadOnlyBroadcastContext, KeyedBroadcastContext, KeyedReadOnlyBroadcastContext, KeyedBroadcastOnTimerContext,
+} from './api/two-input/functions.ts';
+export type { BroadcastState, ReadOnlyBroadcastState } from './state/broadcast-state.ts';
 export { WeirError, ConfigError, CheckpointCorruptError, type Fault } from './core/errors.ts';
 export {
   ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor,

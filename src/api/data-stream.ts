@@ -13,6 +13,10 @@ import type { OutputTag } from './output-tag.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
 import type { WindowAssigner } from './windows/assigners.ts';
 import { WindowedStream } from './windows/windowed-stream.ts';
+import type { MapStateDescriptor } from '../state/index.ts';
+import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams, type MakeStream } from './two-input/connected-streams.ts';
+import { IntervalJoin } from './two-input/interval-join.ts';
+import { TwoStreamWindowBuilder } from './two-input/window-join.ts';
 
 /** A stream of records of type T: each method adds a transformation and returns the resulting stream. */
 export class DataStream<T> {
@@ -84,11 +88,35 @@ export class DataStream<T> {
     return new DataStream<T>(this.environment, t);
   }
 
+  // ---- two inputs (api/two-input/) ----
+  /** Two streams into one operator (map/flatMap/process with a function per input); with a BroadcastStream, the broadcast state pattern. */
+  connect<U>(other: BroadcastStream<U>): BroadcastConnectedStream<T, U>;
+  connect<U>(other: DataStream<U>): ConnectedStreams<T, U>;
+  connect<U>(other: DataStream<U> | BroadcastStream<U>): ConnectedStreams<T, U> | BroadcastConnectedStream<T, U> {
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, U>(this, this.keySelectorForOperators(), other, this.#make);
+    if (!(other instanceof DataStream)) throw new ConfigError('connect() needs a DataStream or a BroadcastStream');
+    return new ConnectedStreams<T, U>(this, other, [this.keySelectorForOperators(), other.keySelectorForOperators()], this.#make);
+  }
+
+  /** Window join: join(other).where(k1).equalTo(k2).window(assigner).apply((left, right) => result). */
+  join<U>(other: DataStream<U>): TwoStreamWindowBuilder<T, U> { return new TwoStreamWindowBuilder<T, U>(this, other, 'join'); }
+
+  /** Window coGroup: coGroup(other).where(k1).equalTo(k2).window(assigner).apply((lefts, rights, out) => ...). */
+  coGroup<U>(other: DataStream<U>): TwoStreamWindowBuilder<T, U> { return new TwoStreamWindowBuilder<T, U>(this, other, 'coGroup'); }
+
+  readonly #make: MakeStream = (t) => new DataStream<unknown>(this.environment, t);
+
   // ---- partitioning ----
   rebalance(): DataStream<T> { return this.#partition({ kind: 'rebalance' }); }
   rescale(): DataStream<T> { return this.#partition({ kind: 'rescale' }); }
   shuffle(): DataStream<T> { return this.#partition({ kind: 'shuffle' }); }
-  broadcast(): DataStream<T> { return this.#partition({ kind: 'broadcast' }); }
+  /** Every record to every subtask; with state descriptors, a BroadcastStream for connect() (the broadcast state pattern). */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: [MapStateDescriptor<Key, unknown>, ...MapStateDescriptor<Key, unknown>[]]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<Key, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    const partitioned = this.#partition({ kind: 'broadcast' });
+    return descriptors.length === 0 ? partitioned : new BroadcastStream<T>(partitioned, descriptors);
+  }
   global(): DataStream<T> { return this.#partition({ kind: 'global' }); }
   forward(): DataStream<T> { return this.#partition({ kind: 'forward' }); }
   partitionCustom<K extends Key>(partition: (key: K, numPartitions: number) => number, key: KeySelector<T, K> | FieldOf<T>): DataStream<T> {
@@ -206,6 +234,11 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   /** Groups each key's records into windows (tumbling, sliding, session; event or processing time). */
   window(assigner: WindowAssigner): WindowedStream<T, K> {
     return new WindowedStream<T, K>(this, assigner, (name, spec) => this.#keyed(name, { kind: 'window', window: spec }));
+  }
+
+  /** Interval join with another keyed stream: intervalJoin(b.keyBy(k)).between(lower, upper).process(fn). */
+  intervalJoin<U>(other: KeyedStream<U, K>): IntervalJoin<T, U, K> {
+    return new IntervalJoin<T, U, K>(this, other, (t) => new DataStream<unknown>(this.environment, t));
   }
 
   /** Emits the running reduction of each key for every record. */

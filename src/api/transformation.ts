@@ -6,6 +6,7 @@ import type { Sink } from '../connectors/sink.ts';
 import type { AsyncWaitSpec } from './async-data-stream.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
 import type { WindowSpec } from './windows/window-spec.ts';
+import type { TwoInputSpec } from './two-input/spec.ts';
 import type {
   FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction, ReduceFunction,
 } from './functions.ts';
@@ -39,6 +40,8 @@ export type OperatorSpec =
   | { readonly kind: 'timestampsAndWatermarks'; readonly strategy: WatermarkStrategy<unknown> }
   | { readonly kind: 'window'; readonly window: WindowSpec }
   | { readonly kind: 'asyncWait'; readonly async: AsyncWaitSpec }
+  /** connect / intervalJoin / broadcast: the transformation's inputs[0] and inputs[1] are the two inputs. */
+  | { readonly kind: 'twoInput'; readonly twoInput: TwoInputSpec }
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
   | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stream: 'stdout' | 'stderr' }
   | { readonly kind: 'collect' }
@@ -99,8 +102,7 @@ export function instantiate<F extends object>(fn: F | (() => F)): F {
  * fields (set in open()), so they must not be shared by parallel subtasks of one thread.
  */
 export function sharedRichFunction(spec: OperatorSpec): boolean {
-  if (!('fn' in spec)) return false;
-  const fn = spec.fn as unknown;
+  const fn = spec.kind === 'twoInput' ? spec.twoInput.fn.fn as unknown : 'fn' in spec ? spec.fn as unknown : undefined;
   return typeof fn === 'object' && fn !== null && typeof (fn as { open?: unknown }).open === 'function';
 }
 

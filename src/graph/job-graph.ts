@@ -35,6 +35,8 @@ export interface JobEdge {
   readonly sourceOperator: number;
   /** The side-output tag this edge carries (undefined: the main output). */
   readonly tag?: string;
+  /** Which input of a two-input target vertex this edge feeds (undefined = 0). */
+  readonly inputIndex?: number;
 }
 
 export interface JobGraph {
@@ -88,7 +90,7 @@ export function buildJobGraph(stream: StreamGraph): JobGraph {
       if (isChainable(e)) continue;
       const from = placement.get(e.source.index)!;
       const to = placement.get(e.target.index)!;
-      const edge: JobEdge = { index: edges.length, source: from.vertex, target: to.vertex, partition: e.partition, sourceOperator: from.position, ...(e.outputTag === undefined ? {} : { tag: e.outputTag }) };
+      const edge: JobEdge = { index: edges.length, source: from.vertex, target: to.vertex, partition: e.partition, sourceOperator: from.position, ...(e.outputTag === undefined ? {} : { tag: e.outputTag }), ...(e.inputIndex === undefined ? {} : { inputIndex: e.inputIndex }) };
       edges.push(edge);
       from.vertex.outputs.push(edge);
       from.vertex.operators[from.position]!.edgeOutputs.push(edge);
@@ -114,7 +116,7 @@ export function describeJobGraph(graph: JobGraph, jobName: string): object {
         keyed: o.node.keySelector !== undefined,
         parallelism: o.node.parallelism,
       })),
-      inputs: v.inputs.map((e) => ({ from: e.source.index, partitioner: e.partition.kind })),
+      inputs: v.inputs.map((e) => ({ from: e.source.index, partitioner: e.partition.kind, ...(e.inputIndex === undefined ? {} : { input: e.inputIndex }) })),
     })),
   };
 }

@@ -31,6 +31,8 @@ export interface StreamEdge {
   readonly implicit: boolean;
   /** Set when the edge carries a side output of the source (`getSideOutput(tag)`): the tag's id. */
   readonly outputTag?: string;
+  /** Which input of a two-input target this edge feeds (0 or 1; undefined = 0). */
+  readonly inputIndex?: number;
 }
 
 export interface StreamGraph {
@@ -65,21 +67,22 @@ export function buildStreamGraph(transformations: readonly Transformation[], sin
       throw new ConfigError(`operator "${t.name}": parallelism ${parallelism} is larger than maxParallelism ${maxParallelism}`);
     }
     // Resolve each input through partition and union nodes to (operator, partition spec).
-    const resolved: { node: StreamNode; partition: PartitionSpec | undefined; tag: string | undefined }[] = [];
-    const resolve = (input: Transformation, partition: PartitionSpec | undefined, tag: string | undefined): void => {
+    // inputIndex: which of t's inputs an edge comes from (two-input operators have inputs 0 and 1).
+    const resolved: { node: StreamNode; partition: PartitionSpec | undefined; tag: string | undefined; inputIndex: number }[] = [];
+    const resolve = (input: Transformation, partition: PartitionSpec | undefined, tag: string | undefined, inputIndex: number): void => {
       if (input.type === 'operator') {
         const node = byTransformation.get(input.id);
         if (!node) throw new ConfigError(`internal: input "${input.name}" of "${t.name}" is not built yet`);
-        resolved.push({ node, partition, tag });
+        resolved.push({ node, partition, tag, inputIndex });
       } else if (input.type === 'partition') {
-        for (const i of input.inputs) resolve(i, partition ?? input.partition, tag);
+        for (const i of input.inputs) resolve(i, partition ?? input.partition, tag, inputIndex);
       } else if (input.type === 'side-output') {
-        for (const i of input.inputs) resolve(i, partition, input.outputTag);
+        for (const i of input.inputs) resolve(i, partition, input.outputTag, inputIndex);
       } else {
-        for (const i of input.inputs) resolve(i, partition, tag);
+        for (const i of input.inputs) resolve(i, partition, tag, inputIndex);
       }
     };
-    for (const input of t.inputs) resolve(input, undefined, undefined);
+    t.inputs.forEach((input, i) => resolve(input, undefined, undefined, i));
 
     const inputUids = resolved.map((r) => (r.tag === undefined ? r.node.uid : `${r.node.uid}#${r.tag}`)).join(',');
     const siblingKey = `${inputUids}|${t.spec.kind}`;
@@ -107,7 +110,10 @@ export function buildStreamGraph(transformations: readonly Transformation[], sin
       if (partition.kind === 'forward' && r.node.parallelism !== parallelism) {
         throw new ConfigError(`forward partitioning from "${r.node.name}" (parallelism ${r.node.parallelism}) to "${t.name}" (parallelism ${parallelism}) does not allow a change of parallelism; use rebalance() or rescale()`);
       }
-      const edge: StreamEdge = r.tag === undefined ? { source: r.node, target: node, partition, implicit } : { source: r.node, target: node, partition, implicit, outputTag: r.tag };
+      const edge: StreamEdge = {
+        source: r.node, target: node, partition, implicit,
+        ...(r.tag === undefined ? {} : { outputTag: r.tag }), ...(r.inputIndex === 0 ? {} : { inputIndex: r.inputIndex }),
+      };
       node.inEdges.push(edge);
       r.node.outEdges.push(edge);
     }

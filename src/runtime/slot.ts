@@ -130,7 +130,9 @@ export class SlotRuntime {
       for (const td of deployment.tasks) {
         if (!this.#slots.has(td.subtask)) continue;
         const vertex = this.#graph.vertices[td.vertex]!;
-        const inputs = this.#plan.inputsOf(td.vertex, td.subtask).map((info, index) => this.#inputChannel(info, index));
+        const inputInfos = this.#plan.inputsOf(td.vertex, td.subtask);
+        const inputs = inputInfos.map((info, index) => this.#inputChannel(info, index));
+        const inputIndexes = inputInfos.map((info) => this.#graph.edges[info.edge]!.inputIndex ?? 0);
         const writers = new Map<number, RecordWriter>();
         for (const edge of vertex.outputs) {
           const channels = this.#plan.outputsOf(edge.index, td.subtask).map((info) => this.#outputChannel(info, config.buffersPerChannel));
@@ -139,7 +141,7 @@ export class SlotRuntime {
             producerSubtask: td.subtask, operatorName: vertex.operators[edge.sourceOperator]!.node.name,
           }));
         }
-        this.#tasks.push(new Task({ vertex, deployment: td, config, inputs, writers, services }));
+        this.#tasks.push(new Task({ vertex, deployment: td, config, inputs, inputIndexes, writers, services }));
       }
       for (const task of this.#tasks) await task.open();
       this.#metricsTimer = setInterval(() => this.#host.send({ type: 'metrics', metrics: this.#metrics() }), METRICS_INTERVAL_MS);

@@ -17,6 +17,7 @@ import { attribute, type OperatorInfo } from './operator-error.ts';
 import { ChainedOutput, WriterOutput, combineOutputs } from './output.ts';
 import { createOperator } from './operators/create-operator.ts';
 import { SourceOperator } from './operators/source.ts';
+import { TwoInputStreamOperator } from './operators/two-input/two-input-operator.ts';
 import type { OperatorSnapshotData, SlotToManager, TaskDeployment, TaskId } from './protocol.ts';
 
 /** What a task needs from the slot that hosts it. */
@@ -54,6 +55,9 @@ export class Task implements TaskId {
   readonly #element: ElementTime = { timestamp: NO_TIMESTAMP };
   readonly #keyedHead: KeyedHead | undefined;
   readonly #source: SourceOperator | undefined;
+  /** A two-input head, and the logical input of each channel (by channel index). */
+  readonly #twoInput: TwoInputStreamOperator | undefined;
+  readonly #inputIndexes: readonly number[];
   readonly #mailbox: (() => void)[] = [];
   /** Operators that can refuse input (async I/O at capacity): while one does, the task pulls none. */
   readonly #blockers: StreamOperator[];
@@ -67,6 +71,8 @@ export class Task implements TaskId {
     deployment: TaskDeployment;
     config: ExecutionConfig;
     inputs: InputChannel[];
+    /** Per input channel, which logical input of a two-input head it feeds (default: all 0). */
+    inputIndexes?: readonly number[];
     /** One writer per outgoing job edge, by edge index. */
     writers: Map<number, RecordWriter>;
     services: TaskServices;
@@ -137,6 +143,8 @@ export class Task implements TaskId {
     this.#keyedHead = head.keySelector ? { selector: head.keySelector, backend: this.#contexts[0]!.keyedBackend! } : undefined;
     this.#source = this.#operators[0] instanceof SourceOperator ? this.#operators[0] : undefined;
     this.#blockers = this.#operators.filter((op) => op.inputBlocked !== undefined);
+    this.#twoInput = this.#operators[0] instanceof TwoInputStreamOperator ? this.#operators[0] : undefined;
+    this.#inputIndexes = options.inputIndexes ?? [];
   }
 
   get state(): TaskState {
@@ -264,6 +272,11 @@ export class Task implements TaskId {
     } else {
       buffer = item;
     }
+    if (this.#twoInput) {
+      this.#processTwoInputBuffer(this.#twoInput, this.#inputIndexes[channel.index] ?? 0, buffer);
+      channel.releaseBuffer(returned);
+      return;
+    }
     const records = buffer.records;
     const count = records.length;
     this.#recordsIn += count;
@@ -305,6 +318,34 @@ export class Task implements TaskId {
       throw attribute(e, this.#infos[0]!, { value: records[i] });
     }
     channel.releaseBuffer(returned);
+  }
+
+  /** A buffer of one input of a two-input head: that input's key selector and processElement1/2, chosen once per buffer. */
+  #processTwoInputBuffer(head: TwoInputStreamOperator, input: number, buffer: RecordBuffer): void {
+    const records = buffer.records;
+    const count = records.length;
+    this.#recordsIn += count;
+    const element = this.#element;
+    const timestamps = buffer.timestamps;
+    const keyGroups = buffer.keyGroups;
+    const selector = head.keySelectors[input];
+    const backend = this.#contexts[0]!.keyedBackend;
+    const maxParallelism = this.#config.maxParallelism;
+    let i = 0;
+    try {
+      for (; i < count; i++) {
+        const record = records[i];
+        if (selector !== undefined && backend !== undefined) {
+          const key = selector(record);
+          backend.setCurrentKey(key, keyGroups ? keyGroups[i]! : keyGroupFor(key, maxParallelism));
+        }
+        element.timestamp = timestamps ? timestamps[i]! : NO_TIMESTAMP;
+        if (input === 0) head.processElement1(record);
+        else head.processElement2(record);
+      }
+    } catch (e) {
+      throw attribute(e, this.#infos[0]!, { value: records[i] });
+    }
   }
 
   /** End of input: finish operators head first (their last records still flow), then signal end of data. */

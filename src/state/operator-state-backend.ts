@@ -4,8 +4,11 @@ import { ConfigError } from '../core/errors.ts';
 import type { ListStateDescriptor } from './descriptors.ts';
 import type { ListState } from './state-types.ts';
 
-/** 'split': on restore each subtask gets a share of the items; 'union': each gets all of them. */
-export type OperatorStateMode = 'split' | 'union';
+/**
+ * 'split': on restore each subtask gets a share of the items; 'union': each gets all of them;
+ * 'broadcast': each gets one old subtask's items whole (broadcast state, see broadcast-state.ts).
+ */
+export type OperatorStateMode = 'split' | 'union' | 'broadcast';
 
 /** Plain data, safe to serialize with any structured-clone codec. */
 export type OperatorStateSnapshot = Record<string, { mode: OperatorStateMode; items: unknown[] }>;
@@ -47,6 +50,11 @@ export class OperatorStateBackend {
   /** List state of which every subtask gets the union of all subtasks' items on restore. */
   getUnionListState<T>(d: ListStateDescriptor<T>): ListState<T> {
     return this.#get(d.name, 'union') as OperatorListState<T>;
+  }
+
+  /** The list behind a broadcast state: every subtask keeps its own copy; a restore gives each new subtask one whole copy. */
+  getBroadcastListState<T>(name: string): ListState<T> {
+    return this.#get(name, 'broadcast') as OperatorListState<T>;
   }
 
   #get(name: string, mode: OperatorStateMode): OperatorListState<unknown> {
@@ -100,15 +108,23 @@ export function redistributeOperatorState(oldSubtaskStates: readonly OperatorSta
     throw new ConfigError(`parallelism must be an integer >= 1, got ${String(newParallelism)}`);
   }
   const merged = new Map<string, { mode: OperatorStateMode; items: unknown[] }>();
+  const out: OperatorStateSnapshot[] = Array.from({ length: newParallelism }, () => ({}));
+  // Broadcast: new subtask i takes old subtask (i mod old parallelism)'s copy; every copy is the same.
+  const old = oldSubtaskStates.length;
+  for (let i = 0; i < newParallelism && old > 0; i++) {
+    for (const [name, s] of Object.entries(oldSubtaskStates[i % old]!)) {
+      if (s.mode === 'broadcast') out[i]![name] = { mode: s.mode, items: s.items.slice() };
+    }
+  }
   for (const snapshot of oldSubtaskStates) {
     for (const [name, s] of Object.entries(snapshot)) {
+      if (s.mode === 'broadcast') continue;
       const m = merged.get(name);
       if (m === undefined) merged.set(name, { mode: s.mode, items: s.items.slice() });
       else if (m.mode !== s.mode) throw new ConfigError(`operator state "${name}" is ${m.mode} list state in one subtask and ${s.mode} in another`);
       else for (const item of s.items) m.items.push(item);
     }
   }
-  const out: OperatorStateSnapshot[] = Array.from({ length: newParallelism }, () => ({}));
   for (const [name, { mode, items }] of merged) {
     if (mode === 'union') {
       for (const o of out) o[name] = { mode, items: items.slice() };

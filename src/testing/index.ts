@@ -10,3 +10,7 @@ export {
 export type { OperatorSpec, AggregationKind } from '../api/transformation.ts';
 export { StreamOperator, type Output, type OperatorContext } from '../runtime/operator.ts';
 export { OperatorError } from '../runtime/operator-error.ts';
+export {
+  TwoInputOperatorHarness, coMapSpec, coFlatMapSpec, coProcessSpec, keyedCoProcessSpec, intervalJoinSpec, broadcastProcessSpec,
+  keyedBroadcastProcessSpec, type TypedTwoInputSpec, type TwoInputHarnessOptions,
+} from './two-input-harness.ts';

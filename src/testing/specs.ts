@@ -86,6 +86,7 @@ export function defaultOperatorName(spec: OperatorSpec): string {
     case 'timestampsAndWatermarks': return 'Timestamps/Watermarks';
     case 'window': return 'Window';
     case 'asyncWait': return spec.async.ordered ? 'Async Wait (ordered)' : 'Async Wait (unordered)';
+    case 'twoInput': return spec.twoInput.fn.kind === 'intervalJoin' ? 'IntervalJoin' : spec.twoInput.fn.kind.startsWith('co') ? 'Co-Process' : spec.twoInput.fn.kind === 'keyedCoProcess' ? 'KeyedCoProcess' : 'BroadcastProcess';
     case 'sink': return 'Sink';
     case 'print': return spec.stream === 'stdout' ? 'Print to Std. Out' : 'Print to Std. Err';
     case 'collect': return 'Collect';

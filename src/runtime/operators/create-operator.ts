@@ -15,6 +15,7 @@ import { SinkWriterOperator } from './sink-writer.ts';
 import { SourceOperator } from './source.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks.ts';
 import { createWindowOperator } from './windowing/create-window-operator.ts';
+import { createTwoInputOperator } from './two-input/create-two-input-operator.ts';
 
 export function createOperator(spec: OperatorSpec, operatorName: string): StreamOperator {
   switch (spec.kind) {
@@ -29,6 +30,7 @@ export function createOperator(spec: OperatorSpec, operatorName: string): Stream
     case 'timestampsAndWatermarks': return new TimestampsAndWatermarksOperator(spec.strategy);
     case 'window': return createWindowOperator(spec.window, operatorName);
     case 'asyncWait': return new AsyncWaitOperator(spec.async);
+    case 'twoInput': return createTwoInputOperator(spec.twoInput);
     case 'sink': return new SinkWriterOperator(spec.sink);
     case 'print': return new PrintOperator(spec.prefix, spec.stream);
     case 'collect': return new CollectOperator();
