@@ -7,6 +7,7 @@ import type { JobManager } from '../coordinator/job-manager.ts';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
+import { initProject, initSummary } from './init.ts';
 import { checkJobArguments, parseRunArgs, runHelp } from './options.ts';
 import { ProgressReporter } from './progress.ts';
 
@@ -15,6 +16,7 @@ const HELP = `Usage: weir <command> [options]
 Commands:
   run <job.ts|job.js> [options] [job args...]   run a job (weir run --help)
   checkpoints <dir>                             list the checkpoints and savepoints under dir
+  init <dir>                                    create a project: package.json, tsconfig, a sample job and its test
   version                                       the version of weir (also --version; answered by bin/weir)
   help                                          this text
 `;
@@ -29,6 +31,8 @@ export interface CliEnvironment {
   readonly workerScript: string;
   /** Absolute path of the bundled job file (when loadJob is set). */
   readonly jobFile?: string | undefined;
+  /** Weir's version (its package.json), which `weir init` puts into the new project's dependencies. */
+  readonly version?: string | undefined;
 }
 
 /** Returns the process exit code. */
@@ -49,6 +53,13 @@ export async function cliMain(argv: readonly string[], cli: CliEnvironment): Pro
           return rest.includes('--help') ? 0 : 1;
         }
         process.stdout.write(await formatCheckpointList(rest[0]!));
+        return 0;
+      case 'init':
+        if (rest.includes('--help') || rest.includes('-h') || rest.length !== 1 || rest[0]!.startsWith('-')) {
+          process.stdout.write('Usage: weir init <dir>\n\nCreates a project in dir (new or empty): package.json, tsconfig.json, src/job.ts, a test with weir/testing, README.md.\n');
+          return rest.includes('--help') || rest.includes('-h') ? 0 : 1;
+        }
+        process.stdout.write(initSummary(initProject(rest[0]!, cli.version ?? '0.1.0')));
         return 0;
       case 'run':
         if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h') {
