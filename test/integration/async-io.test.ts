@@ -93,3 +93,23 @@ test('async I/O killed with kill -9 and resumed with --restore latest: requests 
     removeDir(dir);
   }
 });
+
+test('examples/async-enrichment.ts: starts its own service, every order enriched once (503s retried, nothing timed out)', { timeout: 120_000 }, async () => {
+  const dir = tempDir('async-enrichment');
+  try {
+    const count = 1500;
+    const r = await runWeir(['run', 'examples/async-enrichment.ts', '--output', join(dir, 'out'), '--count', String(count), '--parallelism', '2',
+      '--latency-ms', '5', '--timeout-ms', '30000', '--no-progress']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = readOutputLines(join(dir, 'out'));
+    const byId = new Map(lines.map((l) => [Number(l.split(',')[0]), l]));
+    assert.equal(lines.length, count);
+    assert.equal(byId.size, count);
+    for (let i = 0; i < count; i++) {
+      const c = i % 100;
+      assert.equal(byId.get(i), `${i},${c},customer-${c},${c % 10 === 0 ? 'gold' : 'standard'},${i % 997}`);
+    }
+  } finally {
+    removeDir(dir);
+  }
+});
