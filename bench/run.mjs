@@ -1,7 +1,7 @@
 // The benchmark suite (`npm run bench`): Weir against hand-written single-thread loops, fresh process per run.
 //
 //   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--lines 20000000]
-//                      [--only wordcount|engine-cost|checkpoint|micro|<config>]
+//                      [--events 10000000] [--only wordcount|engine-cost|checkpoint|windows|micro|<config>]
 //
 // Every configuration runs in its own process (no JIT or heap state shared between configurations);
 // configurations are interleaved round by round, starting one later each round, so a slow spell of the
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { generateCorpus } from '../scripts/gen-corpus.mjs';
 import { checkpointBenchmark } from './checkpoint.mjs';
+import { windowsBenchmark } from './windows.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'data', 'bench');
@@ -28,7 +29,7 @@ const weir = join(root, 'bin', 'weir');
 const opts = parseArgs(process.argv.slice(2));
 
 function parseArgs(argv) {
-  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, only: undefined };
+  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, events: 10_000_000, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].startsWith('--') ? splitEq(argv[i].slice(2)) : [argv[i], undefined];
     const value = () => {
@@ -48,6 +49,7 @@ function parseArgs(argv) {
       case 'files': o.files = int(); break;
       case 'records': o.records = int(); break;
       case 'lines': o.lines = int(); break;
+      case 'events': o.events = int(); break;
       case 'only': o.only = value().split(','); break;
       case 'help': usage(); break;
       default: usage(`unknown option "${argv[i]}"`);
@@ -63,7 +65,7 @@ function splitEq(s) {
 
 function usage(error) {
   if (error) process.stderr.write(`bench: ${error}\n`);
-  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--only <benchmark|config>[,...]]\n');
+  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--only <benchmark|config>[,...]]\n');
   process.exit(error ? 1 : 0);
 }
 
@@ -330,7 +332,10 @@ const selected = (bench) => {
   return configs.length > 0 ? { ...bench, configs } : undefined;
 };
 
-const benchmarks = [wordcountBenchmark(), engineCostBenchmark(), checkpointBenchmark({ opts, dataDir, runWeir, corpus })];
+const benchmarks = [
+  wordcountBenchmark(), engineCostBenchmark(), checkpointBenchmark({ opts, dataDir, runWeir, corpus }),
+  windowsBenchmark({ opts, runWeir, runBaseline }),
+];
 if (opts.only && !opts.only.includes('micro') && benchmarks.every((b) => selected(b) === undefined)) {
   const names = benchmarks.flatMap((b) => [b.name, ...b.configs.map((c) => `${b.name}/${c.name}`)]);
   usage(`--only: nothing matches "${opts.only.join(',')}" (known: ${names.join(', ')})`);

@@ -3,7 +3,8 @@
 import { ConfigError } from '../core/errors.ts';
 import type { Key } from '../core/types.ts';
 
-export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
+/** 'window' is internal: per-window accumulators of a key (HeapKeyedStateBackend.getWindowState). */
+export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating' | 'window';
 
 /** Folds values into an accumulator. `add` may mutate and return `acc`: the backend copies accumulators a snapshot still references. */
 export interface AggregateFunction<IN, ACC, OUT> {

@@ -357,3 +357,51 @@ test('writeAsync yields between slices and captures the state at snapshot time, 
   backend.setCurrentKey('k7', kgOf('k7', 128));
   assert.equal(state.value(), 2, 'the live state has the new values');
 });
+
+test('window state: per-window accumulators of a key, copy-on-write across a snapshot, restore at another parallelism', () => {
+  const agg = {
+    createAccumulator: () => ({ n: 0 }),
+    add: (v: number, acc: { n: number }) => { acc.n += v; return acc; },
+    getResult: (acc: { n: number }) => acc.n,
+  };
+  const b = backend();
+  const w = b.getWindowState('w', agg);
+  const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
+  for (const k of keys) {
+    at(b, k);
+    assert.equal(w.add(10, 1), true); // fresh window
+    assert.equal(w.add(10, 2), false);
+    assert.equal(w.add(20, 4), true);
+    w.add(30, 8);
+    w.clear(30);
+  }
+  at(b, 'k0');
+  assert.deepEqual(w.get(10), { n: 3 });
+  assert.deepEqual(w.namespaces().sort(), [10, 20]);
+  const snap = b.snapshot();
+  // After the snapshot: mutate a window in place (its accumulator is shared with the snapshot), drop one, add one.
+  for (const k of keys) {
+    at(b, k);
+    w.add(20, 100);
+    w.clear(10);
+    w.set(40, { n: 7 });
+  }
+  at(b, 'k0');
+  assert.equal(w.get(10), undefined);
+  assert.deepEqual(w.get(20), { n: 104 });
+  const blob = snap.write();
+  for (let p = 0; p < 3; p++) {
+    const r = backend(3, p);
+    r.restore([blob]);
+    const rw = r.getWindowState('w', agg);
+    for (const k of keys) {
+      if (!r.keyGroupRange.contains(keyGroupFor(k, MAXP))) continue;
+      at(r, k);
+      assert.deepEqual([rw.get(10), rw.get(20), rw.get(40)], [{ n: 3 }, { n: 4 }, undefined], `key ${k}`);
+      rw.clear(10);
+      rw.clear(20);
+      assert.deepEqual(rw.namespaces(), []);
+    }
+    assert.equal(r.numKeys('w'), 0);
+  }
+});

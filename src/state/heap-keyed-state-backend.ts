@@ -4,6 +4,7 @@ import { serialize } from 'node:v8';
 import { ConfigError, WeirError } from '../core/errors.ts';
 import type { Key } from '../core/types.ts';
 import type {
+  AggregateFunction,
   AggregatingStateDescriptor,
   ListStateDescriptor,
   MapStateDescriptor,
@@ -21,13 +22,16 @@ import {
   HeapMapState,
   HeapReducingState,
   HeapValueState,
+  HeapWindowState,
   KeyContext,
+  flattenWindowCells,
+  windowCellsOf,
   StateTable,
 } from './heap-states.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
 
 const MAGIC = 'WKS1';
-const KINDS: readonly StateKind[] = ['value', 'list', 'map', 'reducing', 'aggregating'];
+const KINDS: readonly StateKind[] = ['value', 'list', 'map', 'reducing', 'aggregating', 'window'];
 
 export interface HeapKeyedStateBackendOptions {
   readonly maxParallelism: number;
@@ -43,6 +47,7 @@ interface CapturedState {
 
 /** Stored values are bare for 'value' state and cells for the others; blobs hold bare values. */
 function unwrap(kind: StateKind, stored: unknown): unknown {
+  if (kind === 'window') return flattenWindowCells(stored);
   return kind === 'value' ? stored : (stored as Cell<unknown>).v;
 }
 
@@ -196,6 +201,13 @@ export class HeapKeyedStateBackend {
     return t.handle as AggregatingState<IN, OUT>;
   }
 
+  /** Per-window accumulators of the current key (the window operator's contents; see HeapWindowState). */
+  getWindowState<IN, ACC>(name: string, agg: AggregateFunction<IN, ACC, unknown>): HeapWindowState<IN, ACC> {
+    const t = this.#table(name, 'window');
+    t.handle ??= new HeapWindowState<IN, ACC>(t, this.#ctx, agg);
+    return t.handle as HeapWindowState<IN, ACC>;
+  }
+
   #table(name: string, kind: StateKind): StateTable {
     let t = this.#states.get(name);
     if (t === undefined) {
@@ -253,7 +265,7 @@ export class HeapKeyedStateBackend {
           const flat = payload[p + 1] as unknown[];
           for (let j = 0; j + 1 < flat.length; j += 2) {
             const v = flat[j + 1];
-            table.set(flat[j] as NormalizedKey, kind === 'value' ? v : ({ v, ver: epoch } satisfies Cell<unknown>));
+            table.set(flat[j] as NormalizedKey, kind === 'value' ? v : kind === 'window' ? windowCellsOf(v, epoch) : ({ v, ver: epoch } satisfies Cell<unknown>));
           }
         }
       }

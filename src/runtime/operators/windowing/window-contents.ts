@@ -1,26 +1,18 @@
-// A window's contents in keyed state: one accumulator per (key, window), as aggregating state under a namespaced key.
+// A window's contents in keyed state: one accumulator per (key, window), in the backend's window state.
 //
-// Namespacing: the state of window w of key k lives under the composite key [k, w.start, w.end]
-// in k's key group (the backend is told k's key group, not the composite's), so window state
-// is snapshotted per key group and restores at any parallelism, like any keyed state
-// (Flink's key + namespace). Reduce, aggregate and process all become one AggregateFunction:
-// reduce keeps the reduced value, process keeps the element list. Aggregating state handles
-// copy-on-write (it deep-copies an accumulator a snapshot still references before the first
-// change), so a user `add` that mutates its accumulator is safe.
+// Namespacing: the accumulator of window w of key k lives in k's entry (so in k's key group) under
+// the namespace w.end (unique among one key's windows: tumbling and sliding windows have one size,
+// session windows never overlap), so window state is snapshotted per key group and restores at any
+// parallelism, like any keyed state (Flink's key + namespace), without a composite key per record
+// (see HeapWindowState). Reduce, aggregate and process all become one AggregateFunction: reduce
+// keeps the reduced value, process keeps the element list. The window state handles copy-on-write
+// (it deep-copies an accumulator a snapshot still references before the first change), so a user
+// `add` that mutates its accumulator is safe.
 
 import type { Key } from '../../../core/types.ts';
 import type { AggregateFunction } from '../../../api/windows/window-functions.ts';
 import type { WindowFunctionSpec } from '../../../api/windows/window-spec.ts';
-import { AggregatingStateDescriptor, type AggregatingState, type HeapKeyedStateBackend } from '../../../state/index.ts';
-import type { TimeWindow } from '../../../api/windows/time-window.ts';
-
-/** An `add` argument that replaces the accumulator (after a session merge) instead of adding a record. */
-class Replace {
-  readonly acc: unknown;
-  constructor(acc: unknown) {
-    this.acc = acc;
-  }
-}
+import type { HeapKeyedStateBackend, HeapWindowState } from '../../../state/index.ts';
 
 const EMPTY = Symbol('empty');
 
@@ -66,45 +58,33 @@ export function accumulationOf(fn: WindowFunctionSpec): Accumulation {
   }
 }
 
-/** The accumulators of one window operator; every call works on the window of the backend's current user key. */
+/** The accumulators of one window operator; every call works on the backend's current (user) key, `ns` names the window (its end). */
 export class WindowContents {
-  readonly #backend: HeapKeyedStateBackend;
-  readonly #state: AggregatingState<unknown, unknown>;
+  readonly #state: HeapWindowState<unknown, unknown>;
   readonly #agg: AggregateFunction<unknown, unknown, unknown>;
 
   constructor(backend: HeapKeyedStateBackend, agg: AggregateFunction<unknown, unknown, unknown>) {
-    this.#backend = backend;
     this.#agg = agg;
-    // getResult is the identity: get() returns the raw accumulator; the operator applies the user's getResult when it fires.
-    const stored: AggregateFunction<unknown, unknown, unknown> = {
-      createAccumulator: () => agg.createAccumulator(),
-      add: (v, acc) => (v instanceof Replace ? v.acc : agg.add(v, acc)),
-      getResult: (acc) => acc,
-    };
-    this.#state = backend.getAggregatingState(new AggregatingStateDescriptor('_window-contents', stored as Required<typeof stored>));
+    this.#state = backend.getWindowState('_window-contents', agg);
   }
 
-  /** Makes [key, window] the backend's current key (in `keyGroup`, the user key's group). */
-  select(key: Key, keyGroup: number, window: TimeWindow): void {
-    this.#backend.setCurrentKey([key, window.start, window.end] as Key, keyGroup);
+  /** The raw accumulator of window `ns`, undefined when empty. Do not mutate it. */
+  get(ns: number): unknown {
+    return this.#state.get(ns);
   }
 
-  /** The raw accumulator of the selected window, undefined when empty. Do not mutate it. */
-  get(): unknown {
-    return this.#state.get();
+  /** Adds a record to window `ns`; true when the window was empty before (its timers are to be registered). */
+  add(ns: number, value: unknown): boolean {
+    return this.#state.add(ns, value);
   }
 
-  add(value: unknown): void {
-    this.#state.add(value);
+  /** Replaces window `ns`'s accumulator. */
+  set(ns: number, acc: unknown): void {
+    this.#state.set(ns, acc);
   }
 
-  /** Replaces the selected window's accumulator. */
-  set(acc: unknown): void {
-    this.#state.add(new Replace(acc));
-  }
-
-  clear(): void {
-    this.#state.clear();
+  clear(ns: number): void {
+    this.#state.clear(ns);
   }
 
   /** The accumulator of two merged windows (copies first: user merges may mutate). */

@@ -9,7 +9,7 @@
 // - a record whose every window is past cleanup is late: it goes to the late-data side
 //   output if one is set, else it is dropped;
 // - emitted results carry the window's end − 1 as their timestamp.
-// Timers and state are namespaced by window: key [userKey, start, end] in userKey's key group.
+// State is namespaced by window (window-contents.ts); timers are keyed [userKey, start, end] in userKey's key group.
 // The operator's watermark is checkpointed too (union state; a restore starts from the highest):
 // a source restarts its watermark from nothing, and without this floor a record for a window
 // that fired before the checkpoint would open that window again after a restore.
@@ -85,6 +85,8 @@ export class WindowOperator extends StreamOperator {
   }
 
   #restoredWatermark = Number.NEGATIVE_INFINITY;
+  /** Start of the tumbling window of the previous record (NaN before the first). */
+  #lastStart = Number.NaN;
 
   /** After a restore: event time resumes at the checkpointed watermark (windows of other old subtasks due by then fire first). */
   #resume(): void {
@@ -120,8 +122,9 @@ export class WindowOperator extends StreamOperator {
     let assigned = false;
     const t = this.#tumbling;
     if (t !== undefined) {
-      // Fast path: one window, no array.
-      const start = windowStart(time, t.offset, t.size);
+      // Fast path: one window, no array; the last window's start is reused while records fall into it (no float %).
+      let start = this.#lastStart;
+      if (!(time >= start && time < start + t.size)) this.#lastStart = start = windowStart(time, t.offset, t.size);
       if (!this.#eventTime || start + t.size - 1 + this.#lateness > watermark) {
         this.#addTo(key, keyGroup, record, start, start + t.size, watermark);
         assigned = true;
@@ -134,7 +137,6 @@ export class WindowOperator extends StreamOperator {
         assigned = true;
       }
     }
-    backend.setCurrentKey(key, keyGroup);
     if (!assigned) {
       if (this.#late === NO_OUTPUT) this.droppedLate++;
       else this.#late.collect(record);
@@ -142,39 +144,28 @@ export class WindowOperator extends StreamOperator {
   }
 
   #addTo(key: Key, keyGroup: number, record: unknown, start: number, end: number, watermark: number): void {
-    const contents = this.#contents;
-    this.#backend.setCurrentKey([key, start, end] as Key, keyGroup);
-    const fresh = contents.get() === undefined;
-    contents.add(record);
-    const maxTimestamp = end - 1;
-    if (fresh) this.#registerTimers(key, keyGroup, start, end);
+    if (this.#contents.add(end, record)) this.#registerTimers(key, keyGroup, start, end);
     // Event time: a window the watermark already passed (within allowed lateness) fires again now.
-    if (this.#eventTime && maxTimestamp <= watermark) this.#fire(key, new TimeWindow(start, end));
+    if (this.#eventTime && end - 1 <= watermark) this.#fire(key, new TimeWindow(start, end));
   }
 
   #addToSession(key: Key, keyGroup: number, record: unknown, w: TimeWindow, watermark: number): void {
     const sessions = this.#sessions!;
-    this.#backend.setCurrentKey(key, keyGroup);
     const { window, merged } = sessions.add(w);
     const contents = this.#contents;
     if (merged.length > 0) {
       let acc: unknown;
       for (const m of merged) {
-        contents.select(key, keyGroup, m);
-        acc = contents.merge(acc, contents.get());
-        contents.clear();
+        acc = contents.merge(acc, contents.get(m.end));
+        contents.clear(m.end);
         this.#deleteTimers(key, keyGroup, m.start, m.end);
       }
-      contents.select(key, keyGroup, window);
-      acc = contents.merge(acc, contents.get());
-      if (acc !== undefined) contents.set(acc);
+      acc = contents.merge(acc, contents.get(window.end));
+      if (acc !== undefined) contents.set(window.end, acc);
       this.#registerTimers(key, keyGroup, window.start, window.end);
-      contents.add(record);
-    } else {
-      contents.select(key, keyGroup, window);
-      const fresh = contents.get() === undefined;
-      contents.add(record);
-      if (fresh) this.#registerTimers(key, keyGroup, window.start, window.end);
+      contents.add(window.end, record);
+    } else if (contents.add(window.end, record)) {
+      this.#registerTimers(key, keyGroup, window.start, window.end);
     }
     if (this.#eventTime && window.maxTimestamp() <= watermark) this.#fire(key, window);
   }
@@ -202,9 +193,9 @@ export class WindowOperator extends StreamOperator {
     }
   }
 
-  /** Emits the selected window's result (the backend's current key is the window's composite). */
+  /** Emits the window's result (the backend's current key is `key`). */
   #fire(key: Key, window: TimeWindow): void {
-    const acc = this.#contents.get();
+    const acc = this.#contents.get(window.end);
     if (acc === undefined) return;
     const element = this.context.element;
     const saved = element.timestamp;
@@ -222,15 +213,11 @@ export class WindowOperator extends StreamOperator {
   #onTimer = (composite: Key, keyGroup: number, time: number): void => {
     const { key, start, end } = splitComposite(composite);
     const window = new TimeWindow(start, end);
-    this.#backend.setCurrentKey(composite, keyGroup);
+    this.#backend.setCurrentKey(key, keyGroup);
     if (time === window.maxTimestamp()) this.#fire(key, window);
     if (time === window.maxTimestamp() + this.#lateness) {
-      this.#contents.select(key, keyGroup, window);
-      this.#contents.clear();
-      if (this.#sessions !== undefined) {
-        this.#backend.setCurrentKey(key, keyGroup);
-        this.#sessions.remove(window);
-      }
+      this.#contents.clear(window.end);
+      this.#sessions?.remove(window);
     }
   };
 
