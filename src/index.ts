@@ -1,5 +1,11 @@
 // Public API of Weir: what a job file imports.
 
+/**
+ * Weir's public API: what a job file imports (`import { StreamExecutionEnvironment } from 'weir'`).
+ * @packageDocumentation
+ * @module weir
+ */
+
 import { setInlineExecutor } from './api/launch.ts';
 import { executeLocally } from './coordinator/local-executor.ts';
 

@@ -1,5 +1,11 @@
 // weir/testing: drive one operator in a test, without a job, a task or a thread.
 
+/**
+ * Test one operator without a job, a task or a thread: `import { OperatorHarness } from 'weir/testing'`.
+ * @packageDocumentation
+ * @module weir/testing
+ */
+
 export {
   OneInputOperatorHarness, OperatorHarness, type HarnessSnapshot, type OperatorHarnessOptions,
 } from './operator-harness.ts';
