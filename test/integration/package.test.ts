@@ -18,8 +18,11 @@ interface LockEntry { version?: string; dependencies?: Record<string, string>; o
 /** Runs a command; npm's own network use is forbidden by npm_config_offline. */
 function run(cmd: string, args: readonly string[], cwd: string, timeout = 120_000): SpawnSyncReturns<string> {
   const started = Date.now();
-  // NODE_TEST_CONTEXT (set for this file by node --test) would turn the project's own node --test into a silent child.
-  const { NODE_TEST_CONTEXT: _context, ...env } = process.env;
+  // NODE_TEST_CONTEXT (set for this file by node --test) would turn the project's own node --test into a silent
+  // child; npm_* variables of an enclosing `npm test` (npm_config_local_prefix!) would point npm at this repo.
+  // Kept: where npm's cache and configuration files are.
+  const keep = new Set(['npm_config_cache', 'npm_config_userconfig', 'npm_config_globalconfig', 'npm_config_registry', 'npm_config_cafile']);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT' && (!/^npm_/i.test(k) || keep.has(k.toLowerCase()))));
   const r = spawnSync(cmd, args, {
     cwd, encoding: 'utf8', timeout,
     env: { ...env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', NO_COLOR: '1' },
