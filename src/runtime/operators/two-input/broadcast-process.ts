@@ -8,9 +8,10 @@ import { ConfigError } from '../../../core/errors.ts';
 import type { Key } from '../../../core/types.ts';
 import type {
   BroadcastContext, BroadcastProcessFunction, KeyedBroadcastContext, KeyedBroadcastOnTimerContext, KeyedBroadcastProcessFunction,
-  KeyedReadOnlyBroadcastContext, ReadOnlyBroadcastContext,
+  KeyedReadOnlyBroadcastContext,
 } from '../../../api/two-input/functions.ts';
 import type { TimerService } from '../../../api/functions.ts';
+import type { OutputTag } from '../../../api/output-tag.ts';
 import { HeapBroadcastState } from '../../../state/broadcast-state.ts';
 import type { MapStateDescriptor } from '../../../state/index.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
@@ -26,6 +27,8 @@ export class BroadcastProcessOperator extends TwoInputStreamOperator {
   #readCtx!: KeyedReadOnlyBroadcastContext<Key>;
   #writeCtx!: KeyedBroadcastContext<Key>;
   #timers: KeyedTimers | undefined;
+  /** The last watermark (what an unkeyed function's currentWatermark() says; keyed ones ask the timer service). */
+  #watermark = Number.NEGATIVE_INFINITY;
 
   constructor(fn: AnyBroadcastFunction, descriptors: readonly MapStateDescriptor<Key, unknown>[], keyed: boolean) {
     super();
@@ -54,7 +57,7 @@ export class BroadcastProcessOperator extends TwoInputStreamOperator {
       timestamp: () => this.elementTimestamp(),
       currentProcessingTime: () => ctx.currentProcessingTime(),
       currentWatermark: () => ctx.timers?.currentWatermark ?? this.#watermark,
-      output: <X>(tag: import('../../../api/output-tag.ts').OutputTag<X>, value: X) => this.sideOutput(tag, value),
+      output: <X>(tag: OutputTag<X>, value: X) => this.sideOutput(tag, value),
     };
     this.#readCtx = {
       ...base,
@@ -88,8 +91,6 @@ export class BroadcastProcessOperator extends TwoInputStreamOperator {
     return openFunction(this.#fn, ctx);
   }
 
-  #watermark = Number.NEGATIVE_INFINITY;
-
   processElement1(record: unknown): void {
     this.#fn.processElement(record, this.#readCtx, this.output);
   }
@@ -122,6 +123,3 @@ export class BroadcastProcessOperator extends TwoInputStreamOperator {
 export function broadcastStateName(d: MapStateDescriptor<Key, unknown>): string {
   return `broadcast:${d.name}`;
 }
-
-/** ReadOnlyBroadcastContext is what processElement of either function kind gets. */
-export type { ReadOnlyBroadcastContext };

@@ -276,3 +276,18 @@ test('keyed broadcast: keyed state and timers in processElement, applyToKeyedSta
   h.processWatermark(100);
   assert.deepEqual(h.output, ['x over 3 (rule change)', 'y over 3', 'x total 5 at 100', 'y total 4 at 100']);
 });
+
+test('interval join with a window wholly in the past: a right record waits for lefts up to its time − lower', async () => {
+  const h = joinHarness(-10, -5);
+  await h.open();
+  h.processElement2({ k: 'a', t: 0 }, 0);
+  h.processWatermark(7);
+  h.processElement1({ k: 'a', t: 8 }, 8); // joins rights in [−2, 3]
+  h.processElement1({ k: 'a', t: 16 }, 16); // joins rights in [6, 11]: none
+  assert.deepEqual(h.takeOutput(), ['8-0@8']);
+  h.processWatermark(10); // right 0 can match lefts up to 10: gone now
+  h.processElement1({ k: 'a', t: 10 }, 10);
+  assert.deepEqual(h.output, []);
+  h.processWatermark(Infinity);
+  assert.equal(h.keyedBackend!.numKeys(), 0);
+});
