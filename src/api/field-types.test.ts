@@ -70,6 +70,17 @@ function compileOnly(): void {
     // @ts-expect-error the window's key is a string
     process(key: number, _ctx, _elements: Iterable<Click>, out: Collector<number>) { out.collect(key); },
   });
+
+  // Two inputs: each side's fields are its own record's.
+  const views = env().fromElements({ viewer: 'a', ms: 1 });
+  clicks.connect(views).keyBy('user', 'viewer');
+  // @ts-expect-error 'viewer' is a field of the second input, not the first
+  clicks.connect(views).keyBy('viewer', 'user');
+  clicks.join(views).where('user').equalTo('viewer');
+  // @ts-expect-error 'usr' is not a field of Click
+  clicks.coGroup(views).where('usr');
+  // @ts-expect-error 'user' is not a field of the right side
+  clicks.join(views).where('user').equalTo('user');
 }
 void compileOnly;
 

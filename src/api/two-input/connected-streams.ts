@@ -1,7 +1,7 @@
 // ConnectedStreams (a.connect(b)) and BroadcastConnectedStream (a.connect(b.broadcast(descriptor))): two inputs, one operator.
 
 import { ConfigError } from '../../core/errors.ts';
-import type { FieldRef, Key } from '../../core/types.ts';
+import type { FieldOf, Key } from '../../core/types.ts';
 import type { MapStateDescriptor } from '../../state/index.ts';
 import type { KeySelector } from '../functions.ts';
 import type { DataStream } from '../data-stream.ts';
@@ -57,8 +57,8 @@ export class ConnectedStreams<T1, T2> {
     this.#make = make;
   }
 
-  /** Keys both inputs; records of both with equal keys meet in one subtask, with one key's state and timers. */
-  keyBy<K extends Key>(key1: KeySelector<T1, K> | FieldRef, key2: KeySelector<T2, K> | FieldRef): ConnectedStreams<T1, T2> {
+  /** Keys both inputs (selectors, or fields of each record type); records of both with equal keys meet in one subtask, with one key's state and timers. */
+  keyBy<K extends Key>(key1: KeySelector<T1, K> | FieldOf<T1>, key2: KeySelector<T2, K> | FieldOf<T2>): ConnectedStreams<T1, T2> {
     const a = this.first.keyBy(key1 as KeySelector<T1, K>);
     const b = this.second.keyBy(key2 as KeySelector<T2, K>);
     return new ConnectedStreams<T1, T2>(a, b, [a.keySelector as AnyKeySelector, b.keySelector as AnyKeySelector], this.#make);

@@ -8,7 +8,7 @@
 // sides until it fires. The results carry the window's end − 1 as timestamp.
 
 import { ConfigError } from '../../core/errors.ts';
-import type { Collector, FieldRef, Key } from '../../core/types.ts';
+import type { Collector, FieldOf, FieldRef, Key } from '../../core/types.ts';
 import { checkNonNegative } from '../config.ts';
 import type { KeySelector, RichFunction } from '../functions.ts';
 import type { DataStream } from '../data-stream.ts';
@@ -45,7 +45,7 @@ export class TwoStreamWindowBuilder<L, R> {
     this.#kind = kind;
   }
 
-  where<K extends Key>(key: KeySelector<L, K> | FieldRef): { equalTo(key: KeySelector<R, K> | FieldRef): { window(assigner: WindowAssigner): WindowedTwoStreams<L, R> } } {
+  where<K extends Key>(key: KeySelector<L, K> | FieldOf<L>): { equalTo(key: KeySelector<R, K> | FieldOf<R>): { window(assigner: WindowAssigner): WindowedTwoStreams<L, R> } } {
     const k1 = selector<L>(key as KeySelector<L, Key> | FieldRef, `${this.#kind}().where()`);
     return {
       equalTo: (key2) => {
