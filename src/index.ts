@@ -49,7 +49,7 @@ export {
   ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor,
   type ValueState, type ListState, type MapState, type ReducingState, type AggregatingState,
 } from './state/index.ts';
-export type { Source, SourceReader, SourceSplit, PollStatus } from './connectors/source.ts';
+export type { Source, SourceReader, SourceSplit, PollStatus, ReaderOutput } from './connectors/source.ts';
 export type { Sink, SinkWriter, Committer } from './connectors/sink.ts';
 export { TextFileSource, FileSink } from './connectors/file/index.ts';
 

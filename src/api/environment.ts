@@ -14,6 +14,7 @@ import { DataStream } from './data-stream.ts';
 import type { KeySelector } from './functions.ts';
 import { getInlineExecutor, getLaunchContext, type JobResult } from './launch.ts';
 import { ParameterTool } from './params.ts';
+import type { WatermarkStrategy } from './watermark-strategy.ts';
 import { Transformation, type OperatorSpec, type PartitionSpec } from './transformation.ts';
 import { buildJobGraph, describeJobGraph } from '../graph/job-graph.ts';
 import { buildStreamGraph } from '../graph/stream-graph.ts';
@@ -162,11 +163,27 @@ export class StreamExecutionEnvironment {
     return this.fromSource(new GeneratorSource<T>(generate, options), 'Generator Source');
   }
 
-  fromSource<T>(source: Source<T>, name = 'Source'): DataStream<T> {
+  /**
+   * A stream from a Source. With a WatermarkStrategy (`fromSource(source, strategy, name)`),
+   * records get their timestamps at the source and each split its own watermark generator:
+   * the source's watermark is the minimum over its active splits (readers that emit per split,
+   * see `ReaderOutput`), idle splits excluded with `withIdleness`.
+   */
+  fromSource<T>(source: Source<T>, name?: string): DataStream<T>;
+  fromSource<T>(source: Source<T>, watermarks: WatermarkStrategy<T>, name?: string): DataStream<T>;
+  fromSource<T>(source: Source<T>, strategyOrName?: WatermarkStrategy<T> | string, maybeName?: string): DataStream<T> {
+    const strategy = typeof strategyOrName === 'string' ? undefined : strategyOrName;
+    const name = (typeof strategyOrName === 'string' ? strategyOrName : maybeName) ?? 'Source';
     if (typeof source?.createReader !== 'function' || typeof source.enumerateSplits !== 'function') {
       throw new ConfigError(`${name}: fromSource needs a Source (enumerateSplits and createReader)`);
     }
-    const t = this.addTransformation({ type: 'operator', name, inputs: [], spec: { kind: 'source', source: source as Source<unknown> } });
+    if (strategy !== undefined && typeof (strategy as { createWatermarkGenerator?: unknown })?.createWatermarkGenerator !== 'function') {
+      throw new ConfigError(`${name}: fromSource(source, strategy, name) needs a WatermarkStrategy (e.g. WatermarkStrategy.forBoundedOutOfOrderness(ms)) or a name`);
+    }
+    const spec: OperatorSpec = strategy === undefined
+      ? { kind: 'source', source: source as Source<unknown> }
+      : { kind: 'source', source: source as Source<unknown>, watermarks: strategy as WatermarkStrategy<unknown> };
+    const t = this.addTransformation({ type: 'operator', name, inputs: [], spec });
     return new DataStream<T>(this, t);
   }
 

@@ -29,7 +29,7 @@ export type AggregationKind = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
  * operator implementation (so `api/` never imports `runtime/`). User functions ride along.
  */
 export type OperatorSpec =
-  | { readonly kind: 'source'; readonly source: Source<unknown> }
+  | { readonly kind: 'source'; readonly source: Source<unknown>; readonly watermarks?: WatermarkStrategy<unknown> }
   | { readonly kind: 'map'; readonly fn: MapFunction<unknown, unknown> }
   | { readonly kind: 'flatMap'; readonly fn: FlatMapFunction<unknown, unknown> }
   | { readonly kind: 'filter'; readonly fn: FilterFunction<unknown> }

@@ -28,6 +28,22 @@ export interface SourceReaderContext {
 export type PollStatus = 'more' | 'wait' | 'end';
 
 /**
+ * The collector `pollNext` is given by the runtime. A reader that knows which split a record
+ * comes from emits it through `forSplit(splitId)` (cache the result per split): with a
+ * WatermarkStrategy at the source (`env.fromSource(source, strategy)`) each split then has its
+ * own watermark generator, and the source's watermark is the minimum over its active splits.
+ * Call `forSplit` for every split the reader holds (at each poll, say) and not only when it
+ * emits, so a split that has not emitted yet holds the minimum back too; `releaseSplit` when a
+ * split is read to its end, so it stops holding that minimum back.
+ * Records emitted through `collect` share one generator. Callers other than the runtime (tests)
+ * may pass a plain Collector: check that `forSplit` exists.
+ */
+export interface ReaderOutput<T> extends Collector<T> {
+  forSplit(splitId: string): Collector<T>;
+  releaseSplit(splitId: string): void;
+}
+
+/**
  * Reads the splits assigned to one source subtask. Called only from its task's thread,
  * never concurrently. The per-record path is synchronous: `pollNext` emits records into
  * the collector with plain calls; only `available()` is a promise, awaited per buffer.

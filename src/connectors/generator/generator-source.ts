@@ -2,7 +2,7 @@
 
 import type { Collector } from '../../core/types.ts';
 import { ConfigError } from '../../core/errors.ts';
-import type { PollStatus, Source, SourceReader, SourceReaderContext, SourceSplit } from '../source.ts';
+import type { PollStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../source.ts';
 
 export interface GeneratorSplit extends SourceSplit {
   /** Next sequence number this split emits. Split k of n emits k, k+n, k+2n, … below `count`. */
@@ -55,7 +55,7 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
   readonly #generate: (index: number) => T;
   readonly #count: number;
   readonly #ratePerMs: number | undefined;
-  readonly #splits: { splitId: string; next: number; stride: number }[] = [];
+  readonly #splits: { splitId: string; next: number; stride: number; out?: Collector<T>; outOf?: Collector<T> }[] = [];
   #startedAt = 0;
   #emitted = 0;
   #cursor = 0;
@@ -80,14 +80,19 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
       budget = Math.min(budget, allowed);
     }
     let done = 0;
+    // Per-split outputs (per-split watermarks) when the runtime's ReaderOutput is given.
+    const perSplit = typeof (output as Partial<ReaderOutput<T>>).forSplit === 'function' ? output as ReaderOutput<T> : undefined;
+    for (const split of this.#splits) {
+      if (split.outOf !== output) { split.out = perSplit ? perSplit.forSplit(split.splitId) : output; split.outOf = output; }
+    }
     while (done < budget && this.#splits.length > 0) {
       if (this.#cursor >= this.#splits.length) this.#cursor = 0;
       const split = this.#splits[this.#cursor]!;
-      if (split.next >= this.#count) { this.#splits.splice(this.#cursor, 1); continue; }
+      if (split.next >= this.#count) { perSplit?.releaseSplit(split.splitId); this.#splits.splice(this.#cursor, 1); continue; }
       const index = split.next;
       split.next = index + split.stride;
       done++;
-      output.collect(this.#generate(index));
+      split.out!.collect(this.#generate(index));
       this.#cursor++;
     }
     this.#emitted += done;

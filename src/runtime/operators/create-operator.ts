@@ -19,7 +19,7 @@ import { createTwoInputOperator } from './two-input/create-two-input-operator.ts
 
 export function createOperator(spec: OperatorSpec, operatorName: string): StreamOperator {
   switch (spec.kind) {
-    case 'source': return new SourceOperator(spec.source);
+    case 'source': return new SourceOperator(spec.source, spec.watermarks);
     case 'map': return new MapOperator(spec.fn);
     case 'flatMap': return new FlatMapOperator(spec.fn);
     case 'filter': return new FilterOperator(spec.fn);

@@ -1,9 +1,10 @@
 // The head of a source task: drives a SourceReader and keeps its splits (positions) in operator state.
 
-import type { Collector } from '../../core/types.ts';
 import type { PollStatus, Source, SourceReader, SourceSplit } from '../../connectors/source.ts';
+import type { WatermarkStrategy } from '../../api/watermark-strategy.ts';
 import { ListStateDescriptor, type ListState } from '../../state/index.ts';
 import { StreamOperator } from '../operator.ts';
+import { SourceOutput } from '../source-output.ts';
 
 export class SourceOperator extends StreamOperator {
   readonly #source: Source<unknown>;
@@ -12,13 +13,19 @@ export class SourceOperator extends StreamOperator {
   /** Splits assigned at a fresh start (restored runs take them from state instead). */
   initialSplits: SourceSplit[] = [];
 
-  constructor(source: Source<unknown>) {
+  readonly #watermarks: WatermarkStrategy<unknown> | undefined;
+  #out: SourceOutput | undefined;
+
+  constructor(source: Source<unknown>, watermarks?: WatermarkStrategy<unknown>) {
     super();
     this.#source = source;
+    this.#watermarks = watermarks;
   }
 
   override open(): void {
     this.#splitsState = this.context.operatorState.getListState(new ListStateDescriptor<SourceSplit>('splits'));
+    this.#out = new SourceOutput(this.output, this.context, this.#watermarks);
+    this.#out.start();
     this.#reader = this.#source.createReader({
       subtaskIndex: this.context.subtaskIndex, parallelism: this.context.parallelism, operatorName: this.context.operatorName,
     });
@@ -30,16 +37,17 @@ export class SourceOperator extends StreamOperator {
   restored = false;
 
   /** Records the reader emitted (the source's "records in"). */
-  recordsRead = 0;
-  #counting: Collector<unknown> | undefined;
+  get recordsRead(): number {
+    return this.#out?.count ?? 0;
+  }
+
+  /** The last watermark this source emitted (−∞ before the first). */
+  get currentWatermark(): number {
+    return this.#out?.currentWatermark ?? Number.NEGATIVE_INFINITY;
+  }
 
   poll(max: number): PollStatus {
-    let counting = this.#counting;
-    if (!counting) {
-      const output = this.output;
-      counting = this.#counting = { collect: (r: unknown) => { this.recordsRead++; output.collect(r); } };
-    }
-    return this.#reader.pollNext(counting, max);
+    return this.#reader.pollNext(this.#out!, max);
   }
 
   available(): Promise<void> {
@@ -48,6 +56,15 @@ export class SourceOperator extends StreamOperator {
 
   processElement(): void {
     throw new Error('internal: a source operator has no input');
+  }
+
+  /** Only the final watermark (end of input) comes from the task; it passes as is. */
+  override processWatermark(timestamp: number): void {
+    this.#out!.emitFinalWatermark(timestamp);
+  }
+
+  override onProcessingTime(now: number): void {
+    this.#out?.onProcessingTime(now);
   }
 
   override snapshotState(checkpointId: number): void {
