@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, ProgressReporter } from './progress.ts';
+import { formatDuration, formatWatermark, ProgressReporter } from './progress.ts';
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
   const s = { isTTY, text: '', write(chunk: string) { s.text += chunk; return true; } };
@@ -51,4 +51,20 @@ test('not on a terminal: no live lines, but the summary', () => {
   assert.match(summary, /job "j" finished in 2\.00 s \(restarts 1, checkpoints 2\)/);
   assert.match(summary, /throughput: 5 records\/s read by the first source/);
   assert.match(summary, /checkpoints \(median\): 5\.0 ms end to end; per task: sync 0\.50 ms, async 0\.25 ms, alignment 1\.0 ms/);
+});
+
+test('each stage shows its watermark: none before the first, epoch ms as a time, end for the final one', () => {
+  const out = fakeStream(true);
+  const r = new ProgressReporter(out, true);
+  r.onProgress([
+    { name: 'Source', parallelism: 2, recordsIn: 10, recordsOut: 10, watermark: Number.NEGATIVE_INFINITY },
+    { name: 'Window', parallelism: 2, recordsIn: 10, recordsOut: 1, watermark: 1_764_582_000_000 },
+    { name: 'Sink', parallelism: 1, recordsIn: 1, recordsOut: 0, watermark: 1500 },
+    { name: 'Done', parallelism: 1, recordsIn: 1, recordsOut: 0, watermark: Number.POSITIVE_INFINITY },
+  ], 1000);
+  assert.match(out.text, /Source .* wm none\n/);
+  assert.match(out.text, /Window .* wm 2025-12-01T09:40:00\.000Z\n/);
+  assert.match(out.text, /Sink .* wm 1500\n/);
+  assert.match(out.text, /Done .* wm end\n/);
+  assert.equal(formatWatermark(-5), '-5');
 });

@@ -1,4 +1,4 @@
-// Live progress on a terminal (records in/out per second per stage) and the closing summary.
+// Live progress on a terminal (records in/out per second and the watermark, per stage) and the closing summary.
 
 import type { JobListener, VertexProgress } from '../coordinator/job-listener.ts';
 import type { JobResult } from '../api/launch.ts';
@@ -25,7 +25,8 @@ export class ProgressReporter implements JobListener {
       const prev = last?.vertices[i];
       const inRate = dt > 0 ? (v.recordsIn - (prev?.recordsIn ?? 0)) / dt : 0;
       const outRate = dt > 0 ? (v.recordsOut - (prev?.recordsOut ?? 0)) / dt : 0;
-      return `  ${truncate(v.name, 48).padEnd(48)} x${String(v.parallelism).padEnd(3)} in ${fmt(inRate).padStart(7)}/s  out ${fmt(outRate).padStart(7)}/s`;
+      const wm = v.watermark === undefined ? '' : `  wm ${formatWatermark(v.watermark)}`;
+      return `  ${truncate(v.name, 48).padEnd(48)} x${String(v.parallelism).padEnd(3)} in ${fmt(inRate).padStart(7)}/s  out ${fmt(outRate).padStart(7)}/s${wm}`;
     });
     const header = `weir: ${(elapsedMs / 1000).toFixed(1)} s  checkpoints ${this.checkpoints}  restarts ${this.restarts}`;
     this.#clear();
@@ -85,6 +86,14 @@ export function formatDuration(ms: number): string {
   const seconds = totalSeconds % 60;
   if (hours > 0) return `${hours} h${minutes > 0 ? ` ${minutes} min` : ''}`;
   return `${minutes} min${seconds > 0 ? ` ${seconds} s` : ''}`;
+}
+
+/** A watermark for people: `none` before the first, `end` for the final one, an ISO time for epoch-like ms, else the ms. */
+export function formatWatermark(ms: number): string {
+  if (ms === Number.NEGATIVE_INFINITY) return 'none';
+  if (ms === Number.POSITIVE_INFINITY) return 'end';
+  if (ms >= 1e11 && ms < 8.64e15) return new Date(ms).toISOString();
+  return String(ms);
 }
 
 function fmt(n: number): string {

@@ -5,6 +5,8 @@ export interface VertexProgress {
   readonly parallelism: number;
   readonly recordsIn: number;
   readonly recordsOut: number;
+  /** The stage's watermark: the minimum over its subtasks (−∞ before every one has one); undefined before metrics. */
+  readonly watermark?: number | undefined;
 }
 
 export interface JobListener {

@@ -269,11 +269,14 @@ export class JobManager implements JobControl {
     return this.graph.vertices.map((v) => {
       let recordsIn = 0;
       let recordsOut = 0;
+      let watermark: number | undefined = Number.POSITIVE_INFINITY;
       for (let s = 0; s < v.parallelism; s++) {
         const m = this.#metrics.get(`${v.index}.${s}`);
         if (m) { recordsIn += m.recordsIn; recordsOut += m.recordsOut; }
+        if (m?.watermark === undefined) watermark = undefined;
+        else if (watermark !== undefined && m.watermark < watermark) watermark = m.watermark;
       }
-      return { name: v.name, parallelism: v.parallelism, recordsIn, recordsOut };
+      return { name: v.name, parallelism: v.parallelism, recordsIn, recordsOut, watermark };
     });
   }
 

@@ -32,14 +32,18 @@ export class ChainedOutput implements Output {
 export class WriterOutput implements Output {
   readonly #writer: RecordWriter;
   readonly #element: ElementTime;
-  constructor(writer: RecordWriter, element: ElementTime) {
+  readonly #onWatermark: ((timestamp: number) => void) | undefined;
+  /** `onWatermark` sees each watermark leaving (the task's metrics report the last). */
+  constructor(writer: RecordWriter, element: ElementTime, onWatermark?: (timestamp: number) => void) {
     this.#writer = writer;
     this.#element = element;
+    this.#onWatermark = onWatermark;
   }
   collect(record: unknown): void {
     this.#writer.emit(record, this.#element.timestamp);
   }
   emitWatermark(timestamp: number): void {
+    this.#onWatermark?.(timestamp);
     this.#writer.broadcastEvent({ type: 'watermark', timestamp });
   }
   emitWatermarkStatus(idle: boolean): void {

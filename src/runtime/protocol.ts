@@ -66,6 +66,8 @@ export interface TaskMetrics {
   readonly subtask: number;
   readonly recordsIn: number;
   readonly recordsOut: number;
+  /** The task's current watermark (Task.currentWatermark; −∞ before any). */
+  readonly watermark?: number;
 }
 
 export type SlotToManager =

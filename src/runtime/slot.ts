@@ -231,7 +231,7 @@ export class SlotRuntime {
   }
 
   #metrics(): TaskMetrics[] {
-    return this.#tasks.map((t) => ({ vertex: t.vertex, subtask: t.subtask, recordsIn: t.recordsIn, recordsOut: t.recordsOut }));
+    return this.#tasks.map((t) => ({ vertex: t.vertex, subtask: t.subtask, recordsIn: t.recordsIn, recordsOut: t.recordsOut, watermark: t.currentWatermark }));
   }
 
   async #finish(): Promise<void> {

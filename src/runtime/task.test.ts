@@ -135,10 +135,12 @@ test('the input watermark is the minimum over channels: a channel behind holds t
   c1.push(watermark(10));
   h.run();
   assert.deepEqual(h.fired, [], 'channel 1 is at 10: a timer at 50 must wait');
+  assert.equal(h.task.currentWatermark, 10, 'the metrics report the input watermark (a chain that ends in a sink)');
   c1.push(buf(['b', 70]));
   c1.push(watermark(60));
   h.run();
   assert.deepEqual(h.fired, ['a@50'], 'the minimum is now 60');
+  assert.equal(h.task.currentWatermark, 60);
   // The longer input ends with the max watermark; the shorter one still holds the rest back.
   c0.push(watermark(Number.POSITIVE_INFINITY));
   h.run();

@@ -62,6 +62,9 @@ export class Task implements TaskId {
   /** Operators that can refuse input (async I/O at capacity): while one does, the task pulls none. */
   readonly #blockers: StreamOperator[];
   #state: TaskState = 'created';
+  #inputWatermark = Number.NEGATIVE_INFINITY;
+  #outputWatermark = Number.NEGATIVE_INFINITY;
+  readonly #onOutputWatermark = (t: number): void => { if (t > this.#outputWatermark) this.#outputWatermark = t; };
   #busy = false;
   #sourceWaiting = false;
   #recordsIn = 0;
@@ -86,7 +89,7 @@ export class Task implements TaskId {
     this.#writers = [...options.writers.values()];
     this.#gate = options.inputs.length === 0 ? undefined : new InputGate(options.inputs, config.checkpoint.mode, {
       onBuffer: (channel, item) => this.#processBuffer(channel, item),
-      onWatermark: (t) => this.#operators[0]!.processWatermark(t),
+      onWatermark: (t) => { this.#inputWatermark = t; this.#operators[0]!.processWatermark(t); },
       onWatermarkStatus: (idle) => this.#operators[0]!.processWatermarkStatus(idle),
       onBarrier: (barrier, alignmentMs) => this.#performCheckpoint(barrier, alignmentMs),
       onEndOfInput: () => this.#endInput(),
@@ -132,7 +135,7 @@ export class Task implements TaskId {
       const outputs = new Map<string, Output[]>();
       const add = (tag: string, o: Output): void => { const list = outputs.get(tag); if (list) list.push(o); else outputs.set(tag, [o]); };
       chained.chainedOutputs.forEach((j, k) => add(chained.chainedTags?.[k] ?? '', new ChainedOutput(this.#operators[j]!, this.#infos[j]!)));
-      for (const edge of chained.edgeOutputs) add(edge.tag ?? '', new WriterOutput(options.writers.get(edge.index)!, this.#element));
+      for (const edge of chained.edgeOutputs) add(edge.tag ?? '', new WriterOutput(options.writers.get(edge.index)!, this.#element, this.#onOutputWatermark));
       const op = this.#operators[i]!;
       op.output = combineOutputs(outputs.get('') ?? []);
       const sides = new Map<string, Output>();
@@ -154,6 +157,16 @@ export class Task implements TaskId {
   /** Records that entered the chain: read by the source, or taken from input channels. */
   get recordsIn(): number {
     return this.#source ? this.#source.recordsRead : this.#recordsIn;
+  }
+
+  /**
+   * The stage's event-time progress for metrics: the last watermark the chain sent downstream,
+   * else (a chain ending in a sink) the one that reached its head, else a source's own; −∞ before any.
+   */
+  get currentWatermark(): number {
+    if (this.#outputWatermark > Number.NEGATIVE_INFINITY) return this.#outputWatermark;
+    if (this.#inputWatermark > Number.NEGATIVE_INFINITY) return this.#inputWatermark;
+    return this.#source?.currentWatermark ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Records sent to other tasks (0 for a chain that ends in a sink). */
