@@ -175,3 +175,21 @@ test('the lineage file keeps the start of every run of the branch, and only the 
     assert.equal(reread.maxId(), 259);
     assert.equal(reread.newest()?.id, 259);
   }));
+
+test('a point restored from the directory (its completion never recorded) stays a candidate after that run crashed', () =>
+  withTempDir(async (dir) => {
+    const s = await setup(dir, 1);
+    await s.lineage.append({ type: 'start', at: 1, fork: true, base: null });
+    await complete(s, 1, false);
+    // Checkpoint 2 completed on disk (retention removed 1), the process died before recording it.
+    const two = await s.storage.begin(2);
+    await writeSmallCheckpoint(two);
+    assert.equal((await latest(s))?.path, two.path);
+    // The next run restores 2 and dies before its first checkpoint: 2 is still what latest takes,
+    // not a fallback behind it (1 is gone, and older points would repeat work or output).
+    await s.lineage.append({ type: 'start', at: 2, fork: false, base: { id: 2, kind: 'checkpoint', path: two.path } });
+    const reread = await Lineage.read(s.jobDir);
+    assert.equal(reread.newest()?.id, 2);
+    assert.equal((await resolveLatest(s.jobDir, 'j', reread, (m) => s.warnings.push(m)))?.path, two.path);
+    assert.deepEqual(s.warnings, []);
+  }));

@@ -28,8 +28,10 @@ export async function restoreCandidates(jobDir: string, lineage: Lineage): Promi
   if (lineage.records.length === 0) {
     for (const e of scanned) byId.set(e.id, { id: e.id, kind: 'checkpoint', path: e.path, commits: true, why: 'no lineage records whether its output was committed' });
   } else {
-    const { start, completed } = lineage.branch();
-    if (start?.base) byId.set(start.base.id, { ...start.base, commits: true, why: 'the run that restored it committed its pending output' });
+    const { starts, completed } = lineage.branch();
+    // Every point a run of the branch restored — also one found in the directory whose completion
+    // was never recorded (ids then move past it, so the directory rule below no longer finds it).
+    for (const s of starts) if (s.base) byId.set(s.base.id, { ...s.base, commits: true, why: 'the run that restored it committed its pending output' });
     for (const r of completed) {
       byId.set(r.id, { id: r.id, kind: r.kind, path: r.path, commits: r.commits, why: r.commits ? 'its sinks were told to commit' : 'no sink had anything to commit in it' });
     }

@@ -54,6 +54,8 @@ export type StartRecord = Extract<LineageRecord, { type: 'start' }>;
 /** The current branch: where it started and the points it completed since, oldest first. */
 export interface LineageBranch {
   readonly start: StartRecord | undefined;
+  /** Every run start of the branch, oldest first (the fork start included). */
+  readonly starts: readonly StartRecord[];
   readonly completed: readonly CompletedRecord[];
 }
 
@@ -118,17 +120,21 @@ export class Lineage {
     const first = recs[0];
     return {
       start: first?.type === 'start' ? first : undefined,
+      starts: recs.filter((r): r is StartRecord => r.type === 'start'),
       completed: recs.filter((r): r is CompletedRecord => r.type === 'completed'),
     };
   }
 
-  /** The newest point of the current branch as recorded (not verified), or undefined. */
+  /**
+   * The newest point of the current branch as recorded (not verified), or undefined: a
+   * completed point, or a point a run restored (which may be one whose completion was never
+   * recorded, found in the directory).
+   */
   newest(): LineagePoint | undefined {
     const b = this.branch();
-    const last = b.completed[b.completed.length - 1];
-    const base = b.start?.base ?? undefined;
-    if (last && (!base || last.id > base.id)) return last;
-    return base;
+    let best: LineagePoint | undefined;
+    for (const p of [...b.starts.map((s) => s.base), ...b.completed]) if (p && (!best || p.id > best.id)) best = p;
+    return best;
   }
 
   /** Appends a record and rewrites the file durably (temporary name, fsync, rename, fsync of the directory). */

@@ -151,6 +151,7 @@ export class CheckpointCoordinator {
         process.stderr.write(`weir: notice: restoring ${restored.metadata.kind} ${id}, older than the job's newest point (${newest.kind} ${newest.id}): the output written after it is written again\n`);
       }
     }
+    if (restored) process.stderr.write(`weir: restoring ${restored.metadata.kind} ${restored.metadata.checkpointId} (${restored.path})\n`);
     if (restored && restored.metadata.checkpointId >= this.#nextId) this.#nextId = restored.metadata.checkpointId + 1;
     const base = restored ? { id: restored.metadata.checkpointId, kind: restored.metadata.kind, path: restored.path } : null;
     await lineage?.append({ type: 'start', at: Date.now(), fork, base });

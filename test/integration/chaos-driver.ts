@@ -9,7 +9,7 @@
 //   node --import tsx test/integration/chaos-driver.ts --lines 20000000 --kills 40 --savepoints 4 [--dir D] [--seed N]
 
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { completedCheckpoints, WEIR, ROOT, removeDir, tempDir } from './helpers.ts';
 import { checkSequenceOutput, writeSequenceInput } from './sequence-check.ts';
@@ -32,6 +32,8 @@ export interface ChaosOptions {
   readonly deadlineMs?: number;
   readonly dir?: string;
   readonly log?: (line: string) => void;
+  /** Keeps each run's command and stderr as run-<n>.log in the directory. */
+  readonly keepLogs?: boolean;
 }
 
 export interface ChaosResult {
@@ -111,6 +113,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const hang = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, o.runTimeoutMs ?? 180_000);
     const outcome = await done;
     clearTimeout(hang);
+    if (o.keepLogs) writeFileSync(join(dir, `run-${runs}.log`), `${args.join(' ')}\n${action}\n${outcome.stderr}`);
     if (outcome.signal === 'SIGKILL' && sent !== 'kill') {
       problems.push(`run ${runs} (p=${p}, ${action}) did not end within ${o.runTimeoutMs ?? 180_000} ms: ${outcome.stderr.slice(-3000)}`);
       break;
@@ -156,7 +159,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await runChaos({
     lines: arg('lines', 20_000_000), kills: arg('kills', 40), savepoints: arg('savepoints', 4), seed: arg('seed', Date.now() % 100000),
     throttleUs: arg('throttle-us', 0), maxPartBytes: arg('max-part-bytes', 8 << 20), maxKillDelayMs: arg('max-kill-delay', 6000),
-    deadlineMs: arg('deadline-min', 60) * 60_000, dir, log: (l) => process.stdout.write(`${new Date().toISOString()} ${l}\n`),
+    deadlineMs: arg('deadline-min', 60) * 60_000, runTimeoutMs: arg('run-timeout-s', 600) * 1000, keepLogs: true, dir, log: (l) => process.stdout.write(`${new Date().toISOString()} ${l}\n`),
   });
   process.stdout.write(`${JSON.stringify({ ...result, problems: result.problems.slice(0, 10) })}\n`);
   process.stdout.write(result.problems.length === 0 ? `EXACTLY ONCE: ${arg('lines', 20_000_000)} lines through ${result.kills} kill -9, ${result.savepoints} savepoints, ${result.rescales} parallelism changes in ${result.runs} runs\n` : 'FAILED\n');
