@@ -50,9 +50,15 @@ export interface FileSinkWriterConfig<T> {
   readonly partSuffix: string;
 }
 
-/** Lines are gathered here and written once this many bytes are buffered. */
+/**
+ * Lines are appended to one pending string (`#text`), encoded into the chunk once it holds this many
+ * UTF-16 units, and the chunk is written once it holds FLUSH_THRESHOLD bytes: one UTF-8 encode per
+ * ~48 K units and one `write` per ≥ 64 KiB, instead of a native call per record.
+ */
+const ENCODE_UNITS = 48 * 1024;
 const FLUSH_THRESHOLD = 64 * 1024;
-const CHUNK_CAPACITY = 2 * FLUSH_THRESHOLD;
+/** Room for a chunk below FLUSH_THRESHOLD plus one pending string of ENCODE_UNITS at 3 bytes a unit. */
+const CHUNK_CAPACITY = 256 * 1024;
 /** Upper bound of UTF-8 bytes per UTF-16 code unit, for the no-overflow check before `Buffer.write`. */
 const MAX_BYTES_PER_UNIT = 3;
 
@@ -74,12 +80,22 @@ interface OpenPart {
  * for the next prepareCommit) → finished (renamed by the committer once the checkpoint
  * completed). A part is opened by the first record after a roll, so no part is ever empty.
  * Sync fs calls happen only per chunk (≥ 64 KiB), per roll and per checkpoint.
+ *
+ * Per record: the format call, one string append and a length add. The size policy is checked
+ * when the pending text is encoded, which happens early enough to keep its per-record meaning
+ * (a part rolls after the record that brought it to maxPartSize): `#checkAt` is the pending
+ * length at which the part could first reach that size (3 bytes a unit at most).
  */
 export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWriterState>, ProcessingTimeAware {
   readonly checkInterval: number;
   readonly #cfg: FileSinkWriterConfig<T>;
   readonly #chunk: Buffer = Buffer.allocUnsafe(CHUNK_CAPACITY);
   #chunkLen = 0;
+  /** Lines not yet encoded into the chunk, and their length in UTF-16 units. */
+  #text = '';
+  #units = 0;
+  /** Encode (and check the size policy) once `#units` reaches this. */
+  #checkAt = 0;
   #part: OpenPart | null = null;
   /** Set per record, folded into `lastWriteAt` by onProcessingTime: no clock read per record. */
   #dirty = false;
@@ -124,21 +140,10 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
 
   write(record: T): void {
     const text = this.#cfg.format(record);
-    const part = this.#part ?? this.#openPart();
-    const worstCase = text.length * MAX_BYTES_PER_UNIT + 1;
-    if (worstCase > CHUNK_CAPACITY - this.#chunkLen) {
-      this.#flushChunk(part);
-      if (worstCase > CHUNK_CAPACITY) {
-        this.#writeBytes(part, Buffer.from(`${text}\n`, 'utf8'));
-        this.#afterWrite(part);
-        return;
-      }
-    }
-    const chunk = this.#chunk;
-    this.#chunkLen += chunk.write(text, this.#chunkLen);
-    chunk[this.#chunkLen++] = 10;
-    if (this.#chunkLen >= FLUSH_THRESHOLD) this.#flushChunk(part);
-    this.#afterWrite(part);
+    if (this.#part === null) this.#openPart();
+    this.#text += text + '\n';
+    this.#dirty = true;
+    if ((this.#units += text.length + 1) >= this.#checkAt) this.#encode();
   }
 
   finish(): void {
@@ -171,7 +176,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
 
   snapshotState(_checkpointId: number): FileWriterState[] {
     const part = this.#part;
-    if (part !== null && this.#chunkLen > 0) {
+    if (part !== null && (this.#chunkLen > 0 || this.#text.length > 0)) {
       // The runtime always calls prepareCommit first; stay correct if it did not.
       this.#flushChunk(part);
       this.#sync(part);
@@ -201,12 +206,44 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     const part = this.#part;
     this.#part = null;
     this.#chunkLen = 0;
+    this.#text = '';
+    this.#units = 0;
     if (part !== null) closeSync(part.fd);
   }
 
-  #afterWrite(part: OpenPart): void {
-    this.#dirty = true;
-    if (this.#cfg.policy.shouldRollOnWrite(part.size + this.#chunkLen)) this.#roll(part);
+  /** Encodes the pending text (writing the chunk when full), then applies the size policy with the exact size. */
+  #encode(): void {
+    const part = this.#part!;
+    if (this.#text.length > 0) {
+      this.#moveText(part);
+      if (this.#chunkLen >= FLUSH_THRESHOLD) this.#writeChunk(part);
+      if (this.#cfg.policy.shouldRollOnWrite(part.size + this.#chunkLen)) {
+        this.#roll(part);
+        return;
+      }
+    }
+    this.#setCheckAt(this.#cfg.policy.maxPartSize - part.size - this.#chunkLen);
+  }
+
+  /** The pending length at which `left` more bytes could first be reached. */
+  #setCheckAt(left: number): void {
+    this.#checkAt = Math.max(1, Math.min(ENCODE_UNITS, Math.ceil(left / MAX_BYTES_PER_UNIT)));
+  }
+
+  /** The pending text into the chunk; a text too large for it goes to the file directly (after the chunk). */
+  #moveText(part: OpenPart): void {
+    const text = this.#text;
+    this.#text = '';
+    this.#units = 0;
+    const worstCase = text.length * MAX_BYTES_PER_UNIT;
+    if (worstCase > CHUNK_CAPACITY - this.#chunkLen) {
+      this.#writeChunk(part);
+      if (worstCase > CHUNK_CAPACITY) {
+        this.#writeBytes(part, Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.#chunkLen += this.#chunk.write(text, this.#chunkLen);
   }
 
   #openPart(): OpenPart {
@@ -225,11 +262,18 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
       const now = Date.now();
       this.#dirty = false;
       this.#part = { path, name: names.inProgressName, finalName: names.finalName, fd, size: 0, openedAt: now, lastWriteAt: now };
+      this.#setCheckAt(this.#cfg.policy.maxPartSize);
       return this.#part;
     }
   }
 
+  /** Everything written so far goes to the file: the pending text, then the chunk. */
   #flushChunk(part: OpenPart): void {
+    if (this.#text.length > 0) this.#moveText(part);
+    this.#writeChunk(part);
+  }
+
+  #writeChunk(part: OpenPart): void {
     if (this.#chunkLen === 0) return;
     this.#writeBytes(part, this.#chunk.subarray(0, this.#chunkLen));
     this.#chunkLen = 0;

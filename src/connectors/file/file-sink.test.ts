@@ -305,3 +305,35 @@ test('without checkpointing: finish, prepareCommit, commit at end of input publi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('size rolling keeps its per-record meaning although lines are encoded per chunk: each part ends at the first record that reached maxPartSize', async () => {
+  const dir = tempDir();
+  try {
+    // Lines of 1..40 units, ASCII and multi-byte (2, 3 and 4 bytes per character) mixed.
+    const chars = ['a', 'é', '東', '😀'];
+    const records: string[] = [];
+    for (let i = 0; i < 3000; i++) records.push(chars[i % 4]!.repeat(1 + ((i * 7) % 40)));
+    for (const maxPartSize of [1, 97, 4096, 100_000]) {
+      rmSync(dir, { recursive: true, force: true });
+      const sink = new FileSink<string>(dir, { rollingPolicy: { maxPartSize } });
+      const writer = sink.createWriter(ctx(), []);
+      for (const r of records) writer.write(r);
+      await writer.finish();
+      await sink.createCommitter().commit(await writer.prepareCommit());
+      writer.close();
+      // The model: a part closes right after the line that makes it ≥ maxPartSize bytes.
+      const expected: string[] = [];
+      let part = '';
+      for (const r of records) {
+        part += `${r}\n`;
+        if (Buffer.byteLength(part) >= maxPartSize) { expected.push(part); part = ''; }
+      }
+      if (part !== '') expected.push(part);
+      const parts = finishedParts(dir).map((n) => readFileSync(join(dir, n), 'utf8'));
+      assert.equal(parts.length, expected.length, `maxPartSize ${maxPartSize}: number of parts`);
+      assert.deepEqual(parts, expected, `maxPartSize ${maxPartSize}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -22,8 +22,9 @@ export class PrintOperator extends StreamOperator {
     this.#prefix = this.#userPrefix ? `${this.#userPrefix}:${parallel ? '' : ' '}${sub}` : sub;
   }
 
+  /** One string per batch: appends only, the write (and its UTF-8 encoding) happens once per ~64 K units. */
   processElement(record: unknown): void {
-    this.#pending += `${this.#prefix}${formatRecord(record)}\n`;
+    this.#pending += this.#prefix + formatRecord(record) + '\n';
     if (this.#pending.length > FLUSH_AT) this.flush();
   }
 
@@ -36,9 +37,17 @@ export class PrintOperator extends StreamOperator {
   override finish(): void { this.flush(); }
 }
 
-/** Tuples print as (a,b) like Flink's Tuple.toString; objects as JSON; the rest with String(). */
+/** Tuples print as (a,b) like Flink's Tuple.toString; objects as JSON; the rest with String(). Built by appends: no array per record. */
 export function formatRecord(record: unknown): string {
-  if (Array.isArray(record)) return `(${record.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))).join(',')})`;
+  if (Array.isArray(record)) {
+    let s = '(';
+    for (let i = 0; i < record.length; i++) {
+      const v: unknown = record[i];
+      if (i > 0) s += ',';
+      s += typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+    }
+    return s + ')';
+  }
   if (typeof record === 'object' && record !== null) return JSON.stringify(record);
   return String(record);
 }
