@@ -47,6 +47,11 @@ export class InputGate {
     return this.#valve.watermark;
   }
 
+  /** Whether channel `index` waits for the other channels' barriers (exactly-once alignment). */
+  isBlocked(index: number): boolean {
+    return this.#aligner.isBlocked(index);
+  }
+
   /** Whether some channel has an item that may be read now. */
   get hasInput(): boolean {
     const inputs = this.#inputs;

@@ -172,6 +172,7 @@ export class SlotRuntime {
           // The consumer task may be deployed after this one: look it up at delivery.
           this.#inputChannels.get(id)!.push(item);
         },
+        input: (id) => this.#inputChannels.get(id),
       };
     } else {
       const link = this.#links.get(consumerSlot);

@@ -10,7 +10,7 @@ import {
 import { END_OF_DATA, MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
 import { InputGate } from './input-gate.ts';
 import { decodeBatch } from '../serde/index.ts';
-import type { InputChannel } from './network/input-channel.ts';
+import type { DirectReceiver, InputChannel } from './network/input-channel.ts';
 import type { RecordWriter } from './network/record-writer.ts';
 import type { ElementTime, Output, OperatorContext, StreamOperator } from './operator.ts';
 import { attribute, type OperatorInfo } from './operator-error.ts';
@@ -148,6 +148,14 @@ export class Task implements TaskId {
     this.#blockers = this.#operators.filter((op) => op.inputBlocked !== undefined);
     this.#twoInput = this.#operators[0] instanceof TwoInputStreamOperator ? this.#operators[0] : undefined;
     this.#inputIndexes = options.inputIndexes ?? [];
+    // Same-thread producers hand records over one by one (RecordWriter); two-input heads take buffers only.
+    if (this.#gate && !this.#twoInput) {
+      const receiver: DirectReceiver = {
+        accepts: (index) => this.#state === 'running' && !this.#busy && this.#mailbox.length === 0 && !this.#gate!.isBlocked(index) && !this.#outputsBlocked(),
+        process: (_index, record, key, selector, keyGroup, timestamp) => this.#processRecord(record, key, selector, keyGroup, timestamp),
+      };
+      for (const input of options.inputs) input.receiver = receiver;
+    }
   }
 
   get state(): TaskState {
@@ -358,6 +366,30 @@ export class Task implements TaskId {
       }
     } catch (e) {
       throw attribute(e, this.#infos[0]!, { value: records[i] });
+    }
+  }
+
+  /**
+   * One record handed over by a producer task of this thread (RecordWriter, same-thread
+   * channels): the key and key group come with it when the edge computed them with the head's
+   * own selector. A failure fails this task (and so the slot) before it unwinds into the
+   * producer, so a producer that catches it cannot hide it.
+   */
+  #processRecord(record: unknown, key: Key | undefined, selector: KeySelector<unknown, Key> | undefined, keyGroup: number, timestamp: number): void {
+    this.#recordsIn++;
+    try {
+      const keyed = this.#keyedHead;
+      if (keyed) {
+        if (selector !== keyed.selector || key === undefined) key = keyed.selector(record);
+        keyed.backend.setCurrentKey(key, keyGroup >= 0 ? keyGroup : keyGroupFor(key, this.#config.maxParallelism));
+      }
+      this.#element.timestamp = timestamp;
+      this.#operators[0]!.processElement(record);
+    } catch (e) {
+      const error = attribute(e, this.#infos[0]!, { value: record });
+      this.#state = 'failed';
+      this.#services.fail(this, error);
+      throw error;
     }
   }
 

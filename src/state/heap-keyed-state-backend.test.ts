@@ -404,4 +404,68 @@ test('window state: per-window accumulators of a key, copy-on-write across a sna
     }
     assert.equal(r.numKeys('w'), 0);
   }
+
+/** Counts Map get/set/has calls made by `fn` (the heap backend's tables are plain Maps). */
+function mapCalls(fn: () => void): { get: number; set: number; has: number } {
+  const proto = Map.prototype;
+  const { get, set, has } = proto;
+  const calls = { get: 0, set: 0, has: 0 };
+  proto.get = function (this: Map<unknown, unknown>, k: unknown) { calls.get++; return get.call(this, k); };
+  proto.set = function (this: Map<unknown, unknown>, k: unknown, v: unknown) { calls.set++; return set.call(this, k, v); };
+  proto.has = function (this: Map<unknown, unknown>, k: unknown) { calls.has++; return has.call(this, k); };
+  try {
+    fn();
+  } finally {
+    proto.get = get;
+    proto.set = set;
+    proto.has = has;
+  }
+  return calls;
+}
+
+test('value() then update() is one hash lookup once the key was written in this epoch; after a snapshot the first update copies, and the snapshot keeps the old value', () => {
+  const b = backend();
+  const count = b.getState(countD);
+  const [k0, k1] = twoKeys();
+  for (const k of [k0, k1]) { at(b, k); count.update(count.value()! + 1); }
+  // Warm: read-modify-write of the same key, and alternating keys.
+  const warm = mapCalls(() => {
+    for (let i = 0; i < 10; i++) {
+      at(b, i % 2 === 0 ? k0 : k1);
+      count.update(count.value()! + 1);
+    }
+  });
+  assert.deepEqual(warm, { get: 10, set: 0, has: 0 }, 'one get per update, no set');
+  at(b, k0);
+  assert.equal(count.value(), 6);
+
+  const snap = b.snapshot();
+  // First update after the snapshot: a new cell in a copied map (never the snapshot's cell); then warm again.
+  const afterSnapshot = mapCalls(() => {
+    for (let i = 0; i < 5; i++) { at(b, k0); count.update(count.value()! + 1); }
+  });
+  assert.equal(afterSnapshot.get, 5);
+  // new Map(copy) calls set() per entry: k0's key group holds k0 only, so 1 for the copy + 1 for the new cell, then none.
+  assert.equal(afterSnapshot.set, 2, 'only the first update after the snapshot copies the map and puts a new cell');
+  at(b, k0);
+  assert.equal(count.value(), 11);
+  const old = dump(restored([snap.write()], 1));
+  assert.equal((old.get(JSON.stringify(k0)) as { count: number }).count, 6, 'the snapshot does not see updates made after it');
+  assert.equal((old.get(JSON.stringify(k1)) as { count: number }).count, 6);
+
+  // A stale remembered cell is never written: value() of one key, then update() of another.
+  at(b, k0);
+  count.value();
+  at(b, k1);
+  count.update(100);
+  at(b, k0);
+  assert.equal(count.value(), 11);
+  at(b, k1);
+  assert.equal(count.value(), 100);
+  // clear() forgets the cell: an update after it stores again.
+  count.clear();
+  count.update(7);
+  assert.equal(count.value(), 7);
+  const live = dump(restored([b.snapshot().write()], 1));
+  assert.equal((live.get(JSON.stringify(k1)) as { count: number }).count, 7);
 });

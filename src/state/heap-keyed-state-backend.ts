@@ -45,10 +45,10 @@ interface CapturedState {
   readonly tables: readonly (Map<NormalizedKey, unknown> | undefined)[];
 }
 
-/** Stored values are bare for 'value' state and cells for the others; blobs hold bare values. */
+/** Stored values are cells (heap-states.ts), window state its own cells; blobs hold bare values. */
 function unwrap(kind: StateKind, stored: unknown): unknown {
   if (kind === 'window') return flattenWindowCells(stored);
-  return kind === 'value' ? stored : (stored as Cell<unknown>).v;
+  return (stored as Cell<unknown>).v;
 }
 
 /**
@@ -161,6 +161,7 @@ export class HeapKeyedStateBackend {
     ctx.norm = normalizeKey(key);
     ctx.kgIndex = i;
     ctx.keyGroup = keyGroup;
+    ctx.stamp++;
   }
 
   getCurrentKey(): Key | undefined {
@@ -239,6 +240,7 @@ export class HeapKeyedStateBackend {
    */
   restore(blobs: readonly Uint8Array[]): void {
     const epoch = this.#ctx.epoch;
+    this.#ctx.stamp++;
     blobs.forEach((blob, b) => {
       const source = `keyed state blob #${b}`;
       const r = readKeyGroupBlob(blob, MAGIC, source);
@@ -265,7 +267,7 @@ export class HeapKeyedStateBackend {
           const flat = payload[p + 1] as unknown[];
           for (let j = 0; j + 1 < flat.length; j += 2) {
             const v = flat[j + 1];
-            table.set(flat[j] as NormalizedKey, kind === 'value' ? v : kind === 'window' ? windowCellsOf(v, epoch) : ({ v, ver: epoch } satisfies Cell<unknown>));
+            table.set(flat[j] as NormalizedKey, kind === 'window' ? windowCellsOf(v, epoch) : ({ v, ver: epoch } satisfies Cell<unknown>));
           }
         }
       }

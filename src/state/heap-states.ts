@@ -2,10 +2,14 @@
 //
 // Copy-on-write by epochs. The backend keeps an epoch number; a snapshot keeps references
 // to the per-key-group maps and then increments the epoch. Everything stamped with an
-// older epoch (a key group's map, and the mutable containers inside it: list arrays,
-// MapState maps, reducing/aggregating cells) may be referenced by a snapshot, so the first
-// write to it in the new epoch copies it and stamps the copy. Plain ValueState values are
-// stored bare (no cell): update() replaces them and never mutates, so they need no copy.
+// older epoch (a key group's map, and the cells inside it: every stored value sits in a
+// cell, whose `v` is replaced in place, and the mutable containers in list and MapState
+// cells) may be referenced by a snapshot, so the first write to it in the new epoch copies
+// it and stamps the copy. A cell stamped with the current epoch was created after the last
+// snapshot, in a map of this epoch, so nothing else holds it: writing into it is safe.
+// That is what makes `value()` then `update()` one hash lookup: value() remembers the cell
+// it found (for the current key, `KeyContext.stamp`), update() writes into it when it is of
+// this epoch, and only otherwise owns the map and puts a new cell (once per key per epoch).
 // Rejected: a "shared" flag per map, cleared on copy, cannot tell the containers inside
 // a copied map apart from the snapshot's; a version per entry is what Flink's
 // CopyOnWriteStateMap does too, here coarsened to containers.
@@ -24,6 +28,8 @@ export class KeyContext {
   kgIndex = -1;
   keyGroup = -1;
   epoch = 0;
+  /** Changes with every setCurrentKey (and restore): a cell remembered under another stamp is stale. */
+  stamp = 0;
 }
 
 /** A mutable container stamped with the epoch it was created in. */
@@ -113,21 +119,38 @@ export class HeapValueState<T> implements ValueState<T> {
   readonly #t: StateTable;
   readonly #ctx: KeyContext;
   readonly #default: T | undefined;
+  /** The cell value() found for the key of `#stamp` (undefined: none stored). */
+  #cell: Cell<T> | undefined = undefined;
+  #stamp = -1;
   constructor(table: StateTable, ctx: KeyContext, defaultValue: T | undefined) {
     this.#t = table;
     this.#ctx = ctx;
     this.#default = defaultValue;
   }
   value(): T | undefined {
-    const v = this.#t.read(this.#ctx) as T | undefined;
-    return v === undefined ? this.#default : v;
+    const ctx = this.#ctx;
+    const c = this.#t.read(ctx) as Cell<T> | undefined;
+    this.#cell = c;
+    this.#stamp = ctx.stamp;
+    return c === undefined ? this.#default : c.v;
   }
   update(value: T): void {
     if (value === undefined) return this.clear();
     const ctx = this.#ctx;
-    this.#t.own(ctx.kgIndex, ctx.epoch).set(ctx.norm, value);
+    const c = this.#cell;
+    // The cell value() just read, created in this epoch: no snapshot holds it, no second lookup.
+    if (c !== undefined && this.#stamp === ctx.stamp && c.ver === ctx.epoch) {
+      c.v = value;
+      return;
+    }
+    const fresh: Cell<T> = { v: value, ver: ctx.epoch };
+    this.#t.own(ctx.kgIndex, ctx.epoch).set(ctx.norm, fresh);
+    this.#cell = fresh;
+    this.#stamp = ctx.stamp;
   }
   clear(): void {
+    this.#cell = undefined;
+    this.#stamp = -1;
     this.#t.remove(this.#ctx);
   }
 }

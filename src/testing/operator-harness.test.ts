@@ -80,6 +80,19 @@ test('min and max change only the field; minBy and maxBy return the whole record
   assert.deepEqual(await runAggregation<Obj>('min', 'v', (r) => r.k, objs), [objs[0], objs[1], { k: 'a', v: 1, tag: 'x' }]);
 });
 
+test('sum updates its state in place yet a snapshot keeps the value at snapshot time, and a restore continues from it', async () => {
+  const h = OperatorHarness.forSpec(aggregationSpec<[string, number]>('sum', 1), { keySelector: (r) => r[0] });
+  await h.open();
+  h.processElements([['a', 1], ['b', 10], ['a', 2]]);
+  const snap = await h.snapshot(1);
+  h.processElements([['a', 100], ['b', 100]]);
+  assert.deepEqual(h.output, [['a', 1], ['b', 10], ['a', 3], ['a', 103], ['b', 110]], 'records emitted earlier are never changed by later ones');
+  const h2 = OperatorHarness.forSpec(aggregationSpec<[string, number]>('sum', 1), { keySelector: (r) => r[0], restore: snap });
+  await h2.open();
+  h2.processElements([['a', 4], ['b', 5]]);
+  assert.deepEqual(h2.output, [['a', 7], ['b', 15]]);
+});
+
 test('an aggregation on a missing or non-number field fails naming the operator and the record', async () => {
   const h = OperatorHarness.forSpec(aggregationSpec<Record<string, unknown>>('sum', 'amount'), { keySelector: (r) => String(r['k']) });
   await h.open();

@@ -1,9 +1,24 @@
 // The receiving end of one channel: a FIFO of buffers and events, returning one credit per consumed buffer.
 
+import type { Key } from '../../core/types.ts';
+import type { KeySelector } from '../../api/functions.ts';
 import type { ChannelItem } from '../events.ts';
 
 /** How a consumed buffer's credit goes back to its producer (direct call in-thread, a message across threads). */
 export type CreditReturn = (channelId: number, buffer: ArrayBuffer | null) => void;
+
+/**
+ * The consuming task, for records handed over one by one by a producer of the same thread
+ * (no buffer, no queue: see RecordWriter). `accepts` says whether the task may take a record
+ * now, on channel `index`, as if it had read it from the queue (running, not held by a
+ * promise, no mailbox work, the channel not blocked by alignment, its own outputs not
+ * backpressured); `process` runs it through the task's chain at once. `key`/`keyGroup` are
+ * what the writer computed with `selector` (undefined/-1 when the edge is not keyed).
+ */
+export interface DirectReceiver {
+  accepts(index: number): boolean;
+  process(index: number, record: unknown, key: Key | undefined, selector: KeySelector<unknown, Key> | undefined, keyGroup: number, timestamp: number): void;
+}
 
 export class InputChannel {
   readonly id: number;
@@ -12,6 +27,8 @@ export class InputChannel {
   #items: ChannelItem[] = [];
   #head = 0;
   readonly #returnCredit: CreditReturn;
+  /** Set by the consuming task when it can take records directly (same thread only). */
+  receiver: DirectReceiver | null = null;
 
   constructor(id: number, index: number, returnCredit: CreditReturn) {
     this.id = id;
@@ -25,6 +42,19 @@ export class InputChannel {
 
   get isEmpty(): boolean {
     return this.#head >= this.#items.length;
+  }
+
+  /**
+   * Whether a record may skip the queue now: nothing queued before it (order) and the
+   * consumer would read it at once anyway.
+   */
+  acceptsRecord(): boolean {
+    return this.#head >= this.#items.length && this.receiver !== null && this.receiver.accepts(this.index);
+  }
+
+  /** Hands one record to the consumer (after acceptsRecord() said yes). */
+  deliverRecord(record: unknown, key: Key | undefined, selector: KeySelector<unknown, Key> | undefined, keyGroup: number, timestamp: number): void {
+    this.receiver!.process(this.index, record, key, selector, keyGroup, timestamp);
   }
 
   take(): ChannelItem | undefined {

@@ -2,12 +2,15 @@
 
 import { encodeBatch } from '../../serde/index.ts';
 import type { ChannelItem, RecordBuffer, StreamEvent } from '../events.ts';
+import type { InputChannel } from './input-channel.ts';
 
 /** Delivers to the consumer: into an InputChannel of this thread, or as a message to another thread. */
 export interface ChannelTransport {
   /** True when the consumer lives in this thread (buffers are handed over without serialization). */
   readonly local: boolean;
   deliver(channelId: number, item: ChannelItem, transfer: ArrayBuffer | null): void;
+  /** Local transports: the consumer's InputChannel, for records handed over one by one (RecordWriter). */
+  input?(channelId: number): InputChannel | undefined;
 }
 
 /**
@@ -38,6 +41,11 @@ export class OutputChannel {
 
   get credits(): number {
     return this.#credits;
+  }
+
+  /** The consumer's input channel when it lives in this thread and is deployed, else null. */
+  localInput(): InputChannel | null {
+    return this.#transport.local ? this.#transport.input?.(this.id) ?? null : null;
   }
 
   sendBuffer(buffer: RecordBuffer): void {

@@ -5,12 +5,20 @@ import type { Key } from '../../core/types.ts';
 import type { PartitionSpec } from '../../api/transformation.ts';
 import { keyGroupFor } from '../../state/index.ts';
 import type { StreamEvent } from '../events.ts';
+import type { InputChannel } from './input-channel.ts';
 import type { OutputChannel } from './output-channel.ts';
 
 /**
  * One writer per (job edge, producer subtask). `emit` is the per-record hot path: a channel
  * choice and an array push; serialization happens per buffer in the OutputChannel.
  * Channels are ordered by consumer subtask, so for all-to-all edges channel j = consumer j.
+ *
+ * Same-thread consumers take records one by one when they can (`InputChannel.acceptsRecord`:
+ * nothing queued or pending before the record, the consumer would read it now): the record
+ * goes straight into the consumer's chain with the key and key group computed here, so it is
+ * never batched, queued, or read again ~1,000 records later with the key selector called a
+ * second time. Otherwise it is batched as for any channel (the queue keeps the order, credits
+ * bound the memory); once the queue drained, records go direct again.
  */
 export class RecordWriter {
   readonly #channels: OutputChannel[];
@@ -26,6 +34,8 @@ export class RecordWriter {
   #pendingTimestamps: Float64Array[];
   #hasTimestamps: boolean[];
   #roundRobin: number;
+  /** Per channel, the consumer's InputChannel when it lives in this thread (resolved at the first record). */
+  #local: (InputChannel | null)[] | null = null;
   recordsOut = 0;
 
   constructor(options: {
@@ -57,10 +67,17 @@ export class RecordWriter {
     const p = this.#partition;
     switch (p.kind) {
       case 'hash': {
-        const key = p.key(record);
-        const kg = keyGroupFor(checkKey(key, record, this.#operatorName), this.#maxParallelism);
+        const key = checkKey(p.key(record), record, this.#operatorName);
+        const kg = keyGroupFor(key, this.#maxParallelism);
         const ch = ((kg * this.#n) / this.#maxParallelism) | 0;
         const pending = this.#pending[ch]!;
+        if (pending.length === 0) {
+          const input = (this.#local ??= this.#resolveLocal())[ch]!;
+          if (input !== null && input.acceptsRecord() && !this.#channels[ch]!.hasBacklog) {
+            input.deliverRecord(record, key, p.key, kg, timestamp);
+            return;
+          }
+        }
         this.#pendingKeyGroups[ch]![pending.length] = kg;
         if (timestamp === timestamp) { this.#pendingTimestamps[ch]![pending.length] = timestamp; this.#hasTimestamps[ch] = true; }
         else this.#pendingTimestamps[ch]![pending.length] = Number.NaN;
@@ -98,10 +115,21 @@ export class RecordWriter {
 
   #append(ch: number, record: unknown, timestamp: number): void {
     const pending = this.#pending[ch]!;
+    if (pending.length === 0) {
+      const input = (this.#local ??= this.#resolveLocal())[ch]!;
+      if (input !== null && input.acceptsRecord() && !this.#channels[ch]!.hasBacklog) {
+        input.deliverRecord(record, undefined, undefined, -1, timestamp);
+        return;
+      }
+    }
     if (timestamp === timestamp) { this.#pendingTimestamps[ch]![pending.length] = timestamp; this.#hasTimestamps[ch] = true; }
     else this.#pendingTimestamps[ch]![pending.length] = Number.NaN;
     pending.push(record);
     if (pending.length >= this.#bufferSize) this.#flushChannel(ch);
+  }
+
+  #resolveLocal(): (InputChannel | null)[] {
+    return this.#channels.map((c) => c.localInput());
   }
 
   #flushChannel(ch: number): void {

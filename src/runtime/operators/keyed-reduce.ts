@@ -33,51 +33,74 @@ export class KeyedReduceOperator extends StreamOperator {
   }
 }
 
-/** Builds the reduce function of a field aggregation, with Flink's semantics. */
-export function aggregationReducer(kind: AggregationKind, field: FieldRef, operatorName: string): ReduceFunction<unknown> {
-  const num = (record: unknown): number => {
-    const v = typeof record === 'object' && record !== null ? (record as Record<FieldRef, unknown>)[field] : record;
-    if (typeof v !== 'number') {
-      throw new WeirError(
-        `operator "${operatorName}": field ${JSON.stringify(field)} of record ${describeValue(record)} is ${v === undefined ? 'missing' : `a ${typeof v}`}, not a number`,
-        { code: 'WEIR_BAD_FIELD', fault: 'user' },
-      );
+/**
+ * sum/min/max/minBy/maxBy(field) without a generic reduce: per record one state lookup (value()
+ * then update() write the same cell), one number check of the incoming field (the stored one
+ * was checked when it was stored), and for sum/min/max one copy of the stored record with the
+ * field replaced — the record emitted, which is also the new stored value (emitted records are
+ * never mutated afterwards: a downstream operator or buffer may still hold them). Flink's
+ * semantics: the other fields come from the key's first record; minBy/maxBy keep the first
+ * record on ties. The state is the same '_reduce' value as a reduce's, so checkpoints of
+ * either restore into the other.
+ */
+export class KeyedAggregateOperator extends StreamOperator {
+  readonly #kind: AggregationKind;
+  readonly #field: FieldRef;
+  readonly #operatorName: string;
+  #state!: ValueState<unknown>;
+
+  constructor(kind: AggregationKind, field: FieldRef, operatorName: string) {
+    super();
+    this.#kind = kind;
+    this.#field = field;
+    this.#operatorName = operatorName;
+  }
+
+  override open(): void {
+    this.#state = this.context.keyedBackend!.getState(new ValueStateDescriptor<unknown>('_reduce'));
+  }
+
+  processElement(record: unknown): void {
+    const state = this.#state;
+    const field = this.#field;
+    const value = typeof record === 'object' && record !== null ? (record as Record<FieldRef, unknown>)[field] : record;
+    if (typeof value !== 'number') this.#badField(record, value);
+    const acc = state.value();
+    if (acc === undefined) {
+      state.update(record);
+      this.output.collect(record);
+      return;
     }
-    return v;
-  };
-  const withField = (record: unknown, value: number): unknown => {
-    if (typeof record !== 'object' || record === null) return value;
-    if (Array.isArray(record)) {
-      const copy = record.slice();
-      copy[field as number] = value;
-      return copy;
+    const current = typeof acc === 'object' && acc !== null ? (acc as Record<FieldRef, unknown>)[field] as number : acc as number;
+    let next: unknown;
+    switch (this.#kind) {
+      case 'sum': next = withField(acc, field, current + (value as number)); break;
+      case 'min': next = (value as number) < current ? withField(acc, field, value as number) : acc; break;
+      case 'max': next = (value as number) > current ? withField(acc, field, value as number) : acc; break;
+      case 'minBy': next = (value as number) < current ? record : acc; break;
+      case 'maxBy': next = (value as number) > current ? record : acc; break;
     }
-    return { ...(record as object), [field]: value };
-  };
-  switch (kind) {
-    case 'sum': return (acc, r) => withField(acc, num(acc) + num(r));
-    case 'min': return (acc, r) => { const a = num(acc); const b = num(r); return b < a ? withField(acc, b) : acc; };
-    case 'max': return (acc, r) => { const a = num(acc); const b = num(r); return b > a ? withField(acc, b) : acc; };
-    case 'minBy': return (acc, r) => (num(r) < num(acc) ? r : acc);
-    case 'maxBy': return (acc, r) => (num(r) > num(acc) ? r : acc);
+    if (next !== acc) state.update(next);
+    this.output.collect(next);
+  }
+
+  #badField(record: unknown, v: unknown): never {
+    throw new WeirError(
+      `operator "${this.#operatorName}": field ${JSON.stringify(this.#field)} of record ${describeValue(record)} is ${v === undefined ? 'missing' : `a ${typeof v}`}, not a number`,
+      { code: 'WEIR_BAD_FIELD', fault: 'user' },
+    );
   }
 }
 
-/**
- * The first record of a key is checked too, so a wrong field fails at once, not at the
- * second record (later records are checked by the reducer itself).
- */
-export class KeyedAggregateOperator extends KeyedReduceOperator {
-  readonly #check: (r: unknown) => void;
-  constructor(kind: AggregationKind, field: FieldRef, operatorName: string) {
-    const reducer = aggregationReducer(kind, field, operatorName);
-    super(reducer);
-    // minBy/maxBy on (r, r) only read the field: a check without the copy that sum/min/max make.
-    const check = aggregationReducer('minBy', field, operatorName);
-    this.#check = (r) => { check(r, r); };
+/** A copy of `record` with `field` set to `value` (a plain number record becomes the value). */
+function withField(record: unknown, field: FieldRef, value: number): unknown {
+  if (typeof record !== 'object' || record === null) return value;
+  if (Array.isArray(record)) {
+    const copy = record.slice();
+    copy[field as number] = value;
+    return copy;
   }
-  protected override first(record: unknown): unknown {
-    this.#check(record);
-    return record;
-  }
+  const copy: Record<FieldRef, unknown> = { ...(record as Record<FieldRef, unknown>) };
+  copy[field] = value;
+  return copy;
 }
