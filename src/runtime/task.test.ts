@@ -9,7 +9,8 @@ import {
 import type { CheckpointingMode } from '../api/config.ts';
 import { buildJobGraph } from '../graph/job-graph.ts';
 import { buildStreamGraph } from '../graph/stream-graph.ts';
-import { HeapKeyedStateBackend, KeyGroupRange } from '../state/index.ts';
+import type { Key } from '../core/types.ts';
+import { HeapKeyedStateBackend, KeyGroupRange, keyGroupFor } from '../state/index.ts';
 import type { ChannelItem } from './events.ts';
 import { InputChannel } from './network/input-channel.ts';
 import type { SlotToManager } from './protocol.ts';
@@ -42,6 +43,8 @@ interface Harness {
   run(): void;
   /** Waits for the ack of a checkpoint (its serialization is asynchronous). */
   ack(checkpointId: number): Promise<Extract<SlotToManager, { type: 'ack' }>>;
+  /** The keyed head's key selector (the one keyBy made). */
+  readonly selector: (record: unknown) => Key;
 }
 
 /** Subtask 0 of the keyed vertex of source → keyBy → process(CountAndTime) → discard, with `n` input channels. */
@@ -76,7 +79,7 @@ async function keyedTask(n: number, mode: CheckpointingMode = 'exactly-once'): P
     }
     throw new Error(`no ack of checkpoint ${checkpointId}`);
   };
-  return { task, channels, fired, reports, run, ack };
+  return { task, channels, fired, reports, run, ack, selector: vertex.operators[0]!.node.keySelector! };
 }
 
 const buf = (...records: Rec[]): ChannelItem => ({ records, keyGroups: null });
@@ -170,4 +173,42 @@ test('an event-time timer at T does not fire at watermark T-1 and fires at water
   c.push(watermark(1000));
   h.run();
   assert.equal(h.fired.length, 3);
+});
+
+test('same-thread records handed over one by one: accepted only when the channel is empty and not blocked by alignment; the key computed by the writer is used as is', async () => {
+  const h = await keyedTask(2);
+  const [c0, c1] = h.channels as [InputChannel, InputChannel];
+  const kg = (k: string) => keyGroupFor(k, 128);
+  // With the head's own selector the writer's key is trusted (no second selector call); with another one it is computed again.
+  assert.equal(c0.acceptsRecord(), true);
+  c0.deliverRecord(['x', 1], 'a', h.selector, kg('a'), Number.NaN);
+  c0.deliverRecord(['y', 1], 'ignored', () => 'other', kg('y'), Number.NaN);
+  c1.push(buf(['b', 1]));
+  assert.equal(c1.acceptsRecord(), false, 'a record must not overtake what is queued');
+  c0.push(barrier(1));
+  h.run();
+  assert.equal(c1.acceptsRecord(), true, 'the queue drained');
+  assert.equal(c0.acceptsRecord(), false, 'channel 0 delivered barrier 1 and is blocked until channel 1 delivers it');
+  c1.deliverRecord(['b', 1], 'b', h.selector, kg('b'), Number.NaN);
+  c1.push(barrier(1));
+  h.run();
+  assert.equal(c0.acceptsRecord(), true, 'aligned: unblocked');
+  c0.deliverRecord(['a', 1], 'a', h.selector, kg('a'), Number.NaN);
+  assert.deepEqual(countsIn(await h.ack(1)), { a: 1, y: 1, b: 2 }, 'direct records before the barrier are in the snapshot, the one after it is not');
+});
+
+test('through the inline runtime, a keyBy between two tasks of one thread calls the key selector once per record', async () => {
+  let calls = 0;
+  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 1 });
+  const words = Array.from({ length: 5000 }, (_, i) => `w${i % 37}`);
+  const counts = await env.fromElements(...words)
+    .map((w: string): Rec => [w, 1])
+    .keyBy((r: Rec) => { calls++; return r[0]; })
+    .sum(1)
+    .executeAndCollect();
+  assert.equal(counts.length, words.length);
+  const finals = new Map<string, number>();
+  for (const [w, n] of counts) finals.set(w, Math.max(finals.get(w) ?? 0, n));
+  assert.equal([...finals.values()].reduce((a, b) => a + b, 0), words.length);
+  assert.equal(calls, words.length, 'the key travels with the record from the writer to the keyed operator');
 });
