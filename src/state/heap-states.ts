@@ -134,6 +134,15 @@ export class HeapValueState<T> implements ValueState<T> {
     this.#stamp = ctx.stamp;
     return c === undefined ? this.#default : c.v;
   }
+  /**
+   * Whether the value value() just returned sits in a cell of this epoch: then no snapshot
+   * holds it, and its owner (an operator that stores private copies, never shared objects)
+   * may mutate it in place instead of storing a new value. Runtime-internal.
+   */
+  ownsValue(): boolean {
+    const c = this.#cell;
+    return c !== undefined && this.#stamp === this.#ctx.stamp && c.ver === this.#ctx.epoch;
+  }
   update(value: T): void {
     if (value === undefined) return this.clear();
     const ctx = this.#ctx;

@@ -4,6 +4,7 @@ import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSy
 import { join } from 'node:path';
 import { CheckpointCorruptError, WeirError } from '../../core/errors.ts';
 import type { SinkWriter } from '../sink.ts';
+import { writeUtf8 } from '../../serde/utf8.ts';
 import { fileSinkIoError } from './file-sink-errors.ts';
 import { highestPartCounter, locate, partNames, sameDir } from './part-files.ts';
 import type { RollingPolicy } from './rolling-policy.ts';
@@ -50,17 +51,13 @@ export interface FileSinkWriterConfig<T> {
   readonly partSuffix: string;
 }
 
-/**
- * Lines are appended to one pending string (`#text`), encoded into the chunk once it holds this many
- * UTF-16 units, and the chunk is written once it holds FLUSH_THRESHOLD bytes: one UTF-8 encode per
- * ~48 K units and one `write` per ≥ 64 KiB, instead of a native call per record.
- */
-const ENCODE_UNITS = 48 * 1024;
+/** The chunk is written to the file once it holds this many bytes. */
 const FLUSH_THRESHOLD = 64 * 1024;
-/** Room for a chunk below FLUSH_THRESHOLD plus one pending string of ENCODE_UNITS at 3 bytes a unit. */
-const CHUNK_CAPACITY = 256 * 1024;
-/** Upper bound of UTF-8 bytes per UTF-16 code unit, for the no-overflow check before `Buffer.write`. */
+const CHUNK_CAPACITY = 2 * FLUSH_THRESHOLD;
+/** Upper bound of UTF-8 bytes per UTF-16 code unit, for the no-overflow check before encoding. */
 const MAX_BYTES_PER_UNIT = 3;
+/** Lines up to this many units are encoded by a JS loop (no native call); longer ones by Buffer.write. */
+const SHORT_LINE_UNITS = 256;
 
 interface OpenPart {
   /** Absolute, for I/O and messages. */
@@ -81,20 +78,19 @@ interface OpenPart {
  * completed). A part is opened by the first record after a roll, so no part is ever empty.
  * Sync fs calls happen only per chunk (≥ 64 KiB), per roll and per checkpoint.
  *
- * Per record: the format call, one string append and a length add. The size policy is checked
- * when the pending text is encoded, which happens early enough to keep its per-record meaning
- * (a part rolls after the record that brought it to maxPartSize): `#checkAt` is the pending
- * length at which the part could first reach that size (3 bytes a unit at most).
+ * Per record: the format call, the line encoded straight into the chunk (a JS loop for short
+ * lines: no native call, nothing retained for the GC to trace), one compare. The size policy is
+ * consulted only when the chunk reaches `#checkAt` = min(FLUSH_THRESHOLD, bytes the part may
+ * still take): once per chunk, yet a part still rolls right after the record that brought it
+ * to maxPartSize. Rejected: one pending string per chunk (appends are cheap, but the rope lives
+ * across thousands of records, so young-generation GCs copy and promote it: GC time doubled).
  */
 export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWriterState>, ProcessingTimeAware {
   readonly checkInterval: number;
   readonly #cfg: FileSinkWriterConfig<T>;
   readonly #chunk: Buffer = Buffer.allocUnsafe(CHUNK_CAPACITY);
   #chunkLen = 0;
-  /** Lines not yet encoded into the chunk, and their length in UTF-16 units. */
-  #text = '';
-  #units = 0;
-  /** Encode (and check the size policy) once `#units` reaches this. */
+  /** Consult the policy (and maybe write the chunk) once `#chunkLen` reaches this. */
   #checkAt = 0;
   #part: OpenPart | null = null;
   /** Set per record, folded into `lastWriteAt` by onProcessingTime: no clock read per record. */
@@ -141,9 +137,17 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
   write(record: T): void {
     const text = this.#cfg.format(record);
     if (this.#part === null) this.#openPart();
-    this.#text += text + '\n';
+    const units = text.length;
+    let len = this.#chunkLen;
+    if (units <= SHORT_LINE_UNITS && len + units * MAX_BYTES_PER_UNIT < CHUNK_CAPACITY) {
+      len = writeUtf8(this.#chunk, len, text);
+    } else {
+      len = this.#writeLong(text);
+    }
+    this.#chunk[len++] = 10;
+    this.#chunkLen = len;
     this.#dirty = true;
-    if ((this.#units += text.length + 1) >= this.#checkAt) this.#encode();
+    if (len >= this.#checkAt) this.#checkChunk();
   }
 
   finish(): void {
@@ -176,7 +180,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
 
   snapshotState(_checkpointId: number): FileWriterState[] {
     const part = this.#part;
-    if (part !== null && (this.#chunkLen > 0 || this.#text.length > 0)) {
+    if (part !== null && this.#chunkLen > 0) {
       // The runtime always calls prepareCommit first; stay correct if it did not.
       this.#flushChunk(part);
       this.#sync(part);
@@ -206,44 +210,36 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     const part = this.#part;
     this.#part = null;
     this.#chunkLen = 0;
-    this.#text = '';
-    this.#units = 0;
     if (part !== null) closeSync(part.fd);
   }
 
-  /** Encodes the pending text (writing the chunk when full), then applies the size policy with the exact size. */
-  #encode(): void {
+  /** A line that may not fit the chunk: the chunk goes first, a huge line to the file directly. Returns the chunk length. */
+  #writeLong(text: string): number {
     const part = this.#part!;
-    if (this.#text.length > 0) {
-      this.#moveText(part);
-      if (this.#chunkLen >= FLUSH_THRESHOLD) this.#writeChunk(part);
-      if (this.#cfg.policy.shouldRollOnWrite(part.size + this.#chunkLen)) {
-        this.#roll(part);
-        return;
-      }
-    }
-    this.#setCheckAt(this.#cfg.policy.maxPartSize - part.size - this.#chunkLen);
-  }
-
-  /** The pending length at which `left` more bytes could first be reached. */
-  #setCheckAt(left: number): void {
-    this.#checkAt = Math.max(1, Math.min(ENCODE_UNITS, Math.ceil(left / MAX_BYTES_PER_UNIT)));
-  }
-
-  /** The pending text into the chunk; a text too large for it goes to the file directly (after the chunk). */
-  #moveText(part: OpenPart): void {
-    const text = this.#text;
-    this.#text = '';
-    this.#units = 0;
-    const worstCase = text.length * MAX_BYTES_PER_UNIT;
-    if (worstCase > CHUNK_CAPACITY - this.#chunkLen) {
+    // One byte stays free for the newline.
+    if (text.length * MAX_BYTES_PER_UNIT >= CHUNK_CAPACITY - this.#chunkLen) {
       this.#writeChunk(part);
-      if (worstCase > CHUNK_CAPACITY) {
+      if (text.length * MAX_BYTES_PER_UNIT >= CHUNK_CAPACITY) {
         this.#writeBytes(part, Buffer.from(text, 'utf8'));
-        return;
+        return 0;
       }
     }
-    this.#chunkLen += this.#chunk.write(text, this.#chunkLen);
+    return this.#chunkLen + this.#chunk.write(text, this.#chunkLen);
+  }
+
+  /** The chunk reached `#checkAt`: roll when the part reached maxPartSize, write the chunk when full. */
+  #checkChunk(): void {
+    const part = this.#part!;
+    if (this.#cfg.policy.shouldRollOnWrite(part.size + this.#chunkLen)) {
+      this.#roll(part);
+      return;
+    }
+    if (this.#chunkLen >= FLUSH_THRESHOLD) this.#writeChunk(part);
+    this.#setCheckAt(part);
+  }
+
+  #setCheckAt(part: OpenPart): void {
+    this.#checkAt = Math.min(FLUSH_THRESHOLD, this.#cfg.policy.maxPartSize - part.size);
   }
 
   #openPart(): OpenPart {
@@ -262,15 +258,14 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
       const now = Date.now();
       this.#dirty = false;
       this.#part = { path, name: names.inProgressName, finalName: names.finalName, fd, size: 0, openedAt: now, lastWriteAt: now };
-      this.#setCheckAt(this.#cfg.policy.maxPartSize);
+      this.#setCheckAt(this.#part);
       return this.#part;
     }
   }
 
-  /** Everything written so far goes to the file: the pending text, then the chunk. */
   #flushChunk(part: OpenPart): void {
-    if (this.#text.length > 0) this.#moveText(part);
     this.#writeChunk(part);
+    this.#setCheckAt(part);
   }
 
   #writeChunk(part: OpenPart): void {

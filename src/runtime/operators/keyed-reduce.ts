@@ -5,6 +5,7 @@ import type { FieldRef } from '../../core/types.ts';
 import type { ReduceFunction } from '../../api/functions.ts';
 import type { AggregationKind } from '../../api/transformation.ts';
 import { ValueStateDescriptor, type ValueState } from '../../state/index.ts';
+import type { HeapValueState } from '../../state/heap-states.ts';
 import { StreamOperator } from '../operator.ts';
 
 export class KeyedReduceOperator extends StreamOperator {
@@ -34,20 +35,21 @@ export class KeyedReduceOperator extends StreamOperator {
 }
 
 /**
- * sum/min/max/minBy/maxBy(field) without a generic reduce: per record one state lookup (value()
- * then update() write the same cell), one number check of the incoming field (the stored one
- * was checked when it was stored), and for sum/min/max one copy of the stored record with the
- * field replaced — the record emitted, which is also the new stored value (emitted records are
- * never mutated afterwards: a downstream operator or buffer may still hold them). Flink's
- * semantics: the other fields come from the key's first record; minBy/maxBy keep the first
- * record on ties. The state is the same '_reduce' value as a reduce's, so checkpoints of
- * either restore into the other.
+ * sum/min/max/minBy/maxBy(field) without a generic reduce. For sum/min/max the state holds a
+ * private copy of the key's first record whose field is updated in place (one state lookup:
+ * value(), then a write into the record when `ownsValue()` says no snapshot holds it — else a
+ * copy, once per key per checkpoint); each emitted record is a fresh copy of it. So the stored
+ * record is never replaced (a replacement lives long, and every young GC would copy and
+ * promote it) and emitted records are never mutated afterwards (a buffer or operator
+ * downstream may still hold them). minBy/maxBy store and emit the winning input record itself.
+ * Flink's semantics: the other fields come from the key's first record; ties keep the first.
+ * The state is the same '_reduce' value a reduce keeps, so either restores the other's.
  */
 export class KeyedAggregateOperator extends StreamOperator {
   readonly #kind: AggregationKind;
   readonly #field: FieldRef;
   readonly #operatorName: string;
-  #state!: ValueState<unknown>;
+  #state!: HeapValueState<unknown>;
 
   constructor(kind: AggregationKind, field: FieldRef, operatorName: string) {
     super();
@@ -57,31 +59,47 @@ export class KeyedAggregateOperator extends StreamOperator {
   }
 
   override open(): void {
-    this.#state = this.context.keyedBackend!.getState(new ValueStateDescriptor<unknown>('_reduce'));
+    this.#state = this.context.keyedBackend!.getState(new ValueStateDescriptor<unknown>('_reduce')) as HeapValueState<unknown>;
   }
 
   processElement(record: unknown): void {
     const state = this.#state;
     const field = this.#field;
-    const value = typeof record === 'object' && record !== null ? (record as Record<FieldRef, unknown>)[field] : record;
+    const kind = this.#kind;
+    const isObject = typeof record === 'object' && record !== null;
+    const value = isObject ? (record as Record<FieldRef, unknown>)[field] : record;
     if (typeof value !== 'number') this.#badField(record, value);
-    const acc = state.value();
+    let acc = state.value();
     if (acc === undefined) {
-      state.update(record);
+      state.update(isObject && kind !== 'minBy' && kind !== 'maxBy' ? copyRecord(record as object) : record);
       this.output.collect(record);
       return;
     }
-    const current = typeof acc === 'object' && acc !== null ? (acc as Record<FieldRef, unknown>)[field] as number : acc as number;
-    let next: unknown;
-    switch (this.#kind) {
-      case 'sum': next = withField(acc, field, current + (value as number)); break;
-      case 'min': next = (value as number) < current ? withField(acc, field, value as number) : acc; break;
-      case 'max': next = (value as number) > current ? withField(acc, field, value as number) : acc; break;
-      case 'minBy': next = (value as number) < current ? record : acc; break;
-      case 'maxBy': next = (value as number) > current ? record : acc; break;
+    if (typeof acc !== 'object' || acc === null) {
+      // Plain number records: the number is the record.
+      const next = kind === 'sum' ? (acc as number) + value : (kind === 'min' || kind === 'minBy') ? Math.min(acc as number, value) : Math.max(acc as number, value);
+      if (next !== acc) state.update(next);
+      this.output.collect(next);
+      return;
     }
-    if (next !== acc) state.update(next);
-    this.output.collect(next);
+    const current = (acc as Record<FieldRef, number>)[field]!;
+    if (kind === 'minBy' || kind === 'maxBy') {
+      if (kind === 'minBy' ? value < current : value > current) {
+        state.update(record);
+        acc = record;
+      }
+      this.output.collect(acc);
+      return;
+    }
+    const next = kind === 'sum' ? current + value : kind === 'min' ? (value < current ? value : current) : (value > current ? value : current);
+    if (next !== current) {
+      if (!state.ownsValue()) {
+        acc = copyRecord(acc as object);
+        state.update(acc);
+      }
+      (acc as Record<FieldRef, number>)[field] = next;
+    }
+    this.output.collect(copyRecord(acc as object));
   }
 
   #badField(record: unknown, v: unknown): never {
@@ -92,15 +110,8 @@ export class KeyedAggregateOperator extends StreamOperator {
   }
 }
 
-/** A copy of `record` with `field` set to `value` (a plain number record becomes the value). */
-function withField(record: unknown, field: FieldRef, value: number): unknown {
-  if (typeof record !== 'object' || record === null) return value;
-  if (Array.isArray(record)) {
-    const copy = record.slice();
-    copy[field as number] = value;
-    return copy;
-  }
-  const copy: Record<FieldRef, unknown> = { ...(record as Record<FieldRef, unknown>) };
-  copy[field] = value;
-  return copy;
+/** A shallow copy: a tuple's elements or an object's own enumerable fields (prototype kept for null-prototype objects). */
+function copyRecord(record: object): object {
+  if (Array.isArray(record)) return record.slice();
+  return Object.getPrototypeOf(record) === null ? Object.assign(Object.create(null) as object, record) : { ...record };
 }
