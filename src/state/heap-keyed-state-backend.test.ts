@@ -404,6 +404,7 @@ test('window state: per-window accumulators of a key, copy-on-write across a sna
     }
     assert.equal(r.numKeys('w'), 0);
   }
+});
 
 /** Counts Map get/set/has calls made by `fn` (the heap backend's tables are plain Maps). */
 function mapCalls(fn: () => void): { get: number; set: number; has: number } {
