@@ -13,12 +13,14 @@ import type { OutputChannel } from './output-channel.ts';
  * choice and an array push; serialization happens per buffer in the OutputChannel.
  * Channels are ordered by consumer subtask, so for all-to-all edges channel j = consumer j.
  *
- * Same-thread consumers take records one by one when they can (`InputChannel.acceptsRecord`:
+ * On keyed (hash) edges, same-thread consumers take records one by one when they can (`InputChannel.acceptsRecord`:
  * nothing queued or pending before the record, the consumer would read it now): the record
  * goes straight into the consumer's chain with the key and key group computed here, so it is
  * never batched, queued, or read again ~1,000 records later with the key selector called a
  * second time. Otherwise it is batched as for any channel (the queue keeps the order, credits
- * bound the memory); once the queue drained, records go direct again.
+ * bound the memory); once the queue drained, records go direct again. Other partitioners batch
+ * always: their point is spreading load, and a same-thread hand-over would only pay off on keyBy
+ * (where the consumer would call the key selector again).
  */
 export class RecordWriter {
   readonly #channels: OutputChannel[];
@@ -115,13 +117,6 @@ export class RecordWriter {
 
   #append(ch: number, record: unknown, timestamp: number): void {
     const pending = this.#pending[ch]!;
-    if (pending.length === 0) {
-      const input = (this.#local ??= this.#resolveLocal())[ch]!;
-      if (input !== null && input.acceptsRecord() && !this.#channels[ch]!.hasBacklog) {
-        input.deliverRecord(record, undefined, undefined, -1, timestamp);
-        return;
-      }
-    }
     if (timestamp === timestamp) { this.#pendingTimestamps[ch]![pending.length] = timestamp; this.#hasTimestamps[ch] = true; }
     else this.#pendingTimestamps[ch]![pending.length] = Number.NaN;
     pending.push(record);
