@@ -28,13 +28,19 @@ export {
   AsyncDataStream, AsyncRetryStrategies, RetryPredicates,
   type AsyncFunction, type AsyncFunctionObject, type AsyncRetryStrategy, type ResultFuture,
 } from './api/async-data-stream.ts';
-export { TimeWindow } from './api/windows/time-window.ts';
+export { TimeWindow, GLOBAL_WINDOW } from './api/windows/time-window.ts';
 export {
   TumblingEventTimeWindows, TumblingProcessingTimeWindows, SlidingEventTimeWindows, SlidingProcessingTimeWindows,
-  EventTimeSessionWindows, ProcessingTimeSessionWindows, type WindowAssigner,
+  EventTimeSessionWindows, ProcessingTimeSessionWindows, GlobalWindows, type WindowAssigner,
 } from './api/windows/assigners.ts';
 export type { AggregateFunction, ProcessWindowFunction, ProcessWindowContext } from './api/windows/window-functions.ts';
 export { WindowedStream } from './api/windows/windowed-stream.ts';
+export { AllWindowedStream, type ProcessAllWindowFunction } from './api/windows/all-windowed-stream.ts';
+export {
+  TriggerResult, EventTimeTrigger, ProcessingTimeTrigger, NeverTrigger, CountTrigger, ContinuousEventTimeTrigger,
+  ContinuousProcessingTimeTrigger, PurgingTrigger, type Trigger, type TriggerContext, type KeyedStateStore,
+} from './api/windows/triggers.ts';
+export { CountEvictor, TimeEvictor, type Evictor, type EvictorContext, type TimestampedValue } from './api/windows/evictors.ts';
 export { ConnectedStreams, BroadcastStream, BroadcastConnectedStream } from './api/two-input/connected-streams.ts';
 export { IntervalJoin, IntervalJoined } from './api/two-input/interval-join.ts';
 export { TwoStreamWindowBuilder, WindowedTwoStreams, type JoinFunction, type CoGroupFunction } from './api/two-input/window-join.ts';

@@ -13,6 +13,10 @@ import type { OutputTag } from './output-tag.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
 import type { WindowAssigner } from './windows/assigners.ts';
 import { WindowedStream } from './windows/windowed-stream.ts';
+import { AllWindowedStream } from './windows/all-windowed-stream.ts';
+import { GlobalWindows } from './windows/assigners.ts';
+import { CountEvictor } from './windows/evictors.ts';
+import { CountTrigger, PurgingTrigger } from './windows/triggers.ts';
 import type { MapStateDescriptor } from '../state/index.ts';
 import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams, type MakeStream } from './two-input/connected-streams.ts';
 import { IntervalJoin } from './two-input/interval-join.ts';
@@ -86,6 +90,16 @@ export class DataStream<T> {
       type: 'union', name: 'Union', inputs: [this.transformation, ...others.map((o) => o.transformation)],
     });
     return new DataStream<T>(this.environment, t);
+  }
+
+  /** Windows over the whole stream in one operator of parallelism 1 (Flink's windowAll). */
+  windowAll(assigner: WindowAssigner): AllWindowedStream<T> {
+    return new AllWindowedStream<T>(this.keyBy((): number => 0).window(assigner));
+  }
+
+  /** windowAll of `size` records (every `slide` records, of the last `size`, when given). */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T> {
+    return new AllWindowedStream<T>(countWindowOf(this.keyBy((): number => 0), size, slide));
   }
 
   // ---- two inputs (api/two-input/) ----
@@ -236,6 +250,11 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     return new WindowedStream<T, K>(this, assigner, (name, spec) => this.#keyed(name, { kind: 'window', window: spec }));
   }
 
+  /** Windows of `size` records per key; with `slide`, every `slide` records the last `size` (GlobalWindows + count trigger, + CountEvictor). */
+  countWindow(size: number, slide?: number): WindowedStream<T, K> {
+    return countWindowOf(this, size, slide);
+  }
+
   /** Interval join with another keyed stream: intervalJoin(b.keyBy(k)).between(lower, upper).process(fn). */
   intervalJoin<U>(other: KeyedStream<U, K>): IntervalJoin<T, U, K> {
     return new IntervalJoin<T, U, K>(this, other, (t) => new DataStream<unknown>(this.environment, t));
@@ -273,6 +292,11 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     });
     return new DataStream<O>(this.environment, t);
   }
+}
+
+function countWindowOf<T, K extends Key>(keyed: KeyedStream<T, K>, size: number, slide: number | undefined): WindowedStream<T, K> {
+  const w = keyed.window(GlobalWindows.create());
+  return slide === undefined ? w.trigger(PurgingTrigger.of(CountTrigger.of<T>(size))) : w.evictor(CountEvictor.of<T>(size)).trigger(CountTrigger.of<T>(slide));
 }
 
 function checkName(name: unknown): string {

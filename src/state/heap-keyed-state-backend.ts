@@ -202,6 +202,11 @@ export class HeapKeyedStateBackend {
     return t.handle as AggregatingState<IN, OUT>;
   }
 
+  /** Removes the current key's entry from state `stateName`, whatever its kind (window cleanup). */
+  clearCurrentKey(stateName: string): void {
+    this.#states.get(stateName)?.remove(this.#ctx);
+  }
+
   /** Per-window accumulators of the current key (the window operator's contents; see HeapWindowState). */
   getWindowState<IN, ACC>(name: string, agg: AggregateFunction<IN, ACC, unknown>): HeapWindowState<IN, ACC> {
     const t = this.#table(name, 'window');

@@ -7,7 +7,9 @@ export type TimeDomain = 'event-time' | 'processing-time';
 export type WindowAssigner =
   | { readonly kind: 'tumbling'; readonly time: TimeDomain; readonly size: number; readonly offset: number }
   | { readonly kind: 'sliding'; readonly time: TimeDomain; readonly size: number; readonly slide: number; readonly offset: number }
-  | { readonly kind: 'session'; readonly time: TimeDomain; readonly gap: number };
+  | { readonly kind: 'session'; readonly time: TimeDomain; readonly gap: number; readonly gapOf?: (element: unknown) => number }
+  /** One window per key holding everything (GlobalWindow): fires only through a trigger (countWindow, a custom one). */
+  | { readonly kind: 'global'; readonly time: 'processing-time' };
 
 function positive(setting: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || !Number.isInteger(v)) throw new ConfigError(`${setting} must be an integer number of ms > 0, got ${String(v)}`);
@@ -49,7 +51,21 @@ export const SlidingProcessingTimeWindows = {
 /** A window per burst of activity: records closer than `gap` merge into one session. */
 export const EventTimeSessionWindows = {
   withGap: (gap: number): WindowAssigner => Object.freeze({ kind: 'session', time: 'event-time', gap: positive('EventTimeSessionWindows.withGap(gap)', gap) }),
+  /** The gap of each record's own window comes from the record (an integer ms > 0, checked per record). */
+  withDynamicGap: <T>(extractor: (element: T) => number): WindowAssigner => dynamicSession('EventTimeSessionWindows', 'event-time', extractor),
 };
 export const ProcessingTimeSessionWindows = {
   withGap: (gap: number): WindowAssigner => Object.freeze({ kind: 'session', time: 'processing-time', gap: positive('ProcessingTimeSessionWindows.withGap(gap)', gap) }),
+  withDynamicGap: <T>(extractor: (element: T) => number): WindowAssigner => dynamicSession('ProcessingTimeSessionWindows', 'processing-time', extractor),
+};
+
+function dynamicSession<T>(name: string, time: TimeDomain, extractor: (element: T) => number): WindowAssigner {
+  if (typeof extractor !== 'function') throw new ConfigError(`${name}.withDynamicGap needs a function (element) => gap in ms`);
+  const gapOf = (element: unknown): number => positive(`${name}.withDynamicGap: the gap of record ${String(element)}`, extractor(element as T));
+  return Object.freeze({ kind: 'session', time, gap: Number.NaN, gapOf });
+}
+
+/** Everything of a key in one window, which never fires by itself: give it a trigger (countWindow does). */
+export const GlobalWindows = {
+  create: (): WindowAssigner => Object.freeze({ kind: 'global', time: 'processing-time' }),
 };

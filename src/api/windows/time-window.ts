@@ -10,7 +10,7 @@ export class TimeWindow {
   }
   /** The largest timestamp inside the window (end − 1): the window fires when the watermark reaches it. */
   maxTimestamp(): number {
-    return this.end - 1;
+    return this.end - 1; // +∞ for the global window
   }
   /** Overlapping or adjacent (session windows merge then). */
   intersects(other: TimeWindow): boolean {
@@ -23,6 +23,9 @@ export class TimeWindow {
     return `TimeWindow[${this.start}, ${this.end})`;
   }
 }
+
+/** The one window of GlobalWindows: (−∞, +∞), never past its end. */
+export const GLOBAL_WINDOW = Object.freeze(new TimeWindow(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY));
 
 /** The start of the window of `size` (shifted by `offset`) that holds `timestamp`: Flink's getWindowStartWithOffset. */
 export function windowStart(timestamp: number, offset: number, size: number): number {

@@ -4,6 +4,7 @@ import type { Collector, Key } from '../../core/types.ts';
 import type { RichFunction } from '../functions.ts';
 import type { OutputTag } from '../output-tag.ts';
 import type { TimeWindow } from './time-window.ts';
+import type { KeyedStateStore } from './triggers.ts';
 
 /**
  * Folds a window's records into one accumulator. `add` and `merge` may mutate and return
@@ -23,6 +24,10 @@ export interface ProcessWindowContext {
   currentProcessingTime(): number;
   /** Emits to a side output (read with getSideOutput(tag) on the result stream). */
   output<X>(tag: OutputTag<X>, value: X): void;
+  /** State of this (key, window): kept across its firings (allowed lateness, triggers), dropped at its cleanup. */
+  windowState(): KeyedStateStore;
+  /** Keyed state of the key, shared by all its windows. */
+  globalState(): KeyedStateStore;
 }
 
 /** Called when a window fires, with every element (or the one pre-aggregated result). */

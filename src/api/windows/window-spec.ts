@@ -3,6 +3,8 @@
 import type { Key } from '../../core/types.ts';
 import type { ReduceFunction } from '../functions.ts';
 import type { WindowAssigner } from './assigners.ts';
+import type { Evictor } from './evictors.ts';
+import type { Trigger } from './triggers.ts';
 import type { AggregateFunction, ProcessWindowFunction } from './window-functions.ts';
 
 export type WindowProcess = ProcessWindowFunction<unknown, unknown, Key> | (() => ProcessWindowFunction<unknown, unknown, Key>);
@@ -19,4 +21,8 @@ export interface WindowSpec {
   /** Records too late for every window go to this side output (OutputTag id); dropped when undefined. */
   readonly lateDataTag: string | undefined;
   readonly fn: WindowFunctionSpec;
+  /** Replaces the assigner's default trigger (event time, processing time, never for global windows). */
+  readonly trigger?: Trigger<unknown>;
+  /** With an evictor the window keeps its elements, evicted from before/after each firing. */
+  readonly evictor?: Evictor<unknown>;
 }

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigError, EventTimeSessionWindows, OutputTag, StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy,
-  type WatermarkOutput,
+  ConfigError, ContinuousEventTimeTrigger, CountTrigger, EventTimeSessionWindows, OutputTag, StreamExecutionEnvironment, TimeEvictor,
+  TumblingEventTimeWindows, WatermarkStrategy, type WatermarkOutput,
 } from '../../index.ts';
 
 type Ev = { t: number; k: string; v: number };
@@ -77,4 +77,58 @@ test('window settings are validated when the job is built', () => {
   assert.throws(() => keyed.window(EventTimeSessionWindows.withGap(5)).aggregate({ createAccumulator: () => 0, add: (n: number, a: number) => a + n, getResult: (a: number) => a }), /merge/);
   assert.throws(() => keyed.window(TumblingEventTimeWindows.of(5)).allowedLateness(-1), /allowedLateness/);
   assert.throws(() => WatermarkStrategy.forBoundedOutOfOrderness(-5), /forBoundedOutOfOrderness/);
+});
+
+test('countWindow(size) and countWindow(size, slide) in a job at parallelism 2, per key', async () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+  const input = Array.from({ length: 20 }, (_, i) => ({ k: `k${i % 2}`, v: i }));
+  const tumbling = env.fromCollection(input).keyBy((e) => e.k).countWindow(4).reduce((a, b) => ({ k: a.k, v: a.v + b.v })).map((e) => `${e.k}:${e.v}`);
+  const sliding = env.fromCollection(input).keyBy((e) => e.k).countWindow(3, 2)
+    .process<string>({ process: (k: string, _ctx, els, out) => out.collect(`${k}[${[...els].map((e) => e.v).join(',')}]`) });
+  const out = await tumbling.union(sliding).executeAndCollect();
+  // k0 gets 0, 2, 4, ... 18 (10 records): two windows of 4 (0+2+4+6, 8+10+12+14), 16 and 18 stay unfired.
+  assert.deepEqual(out.filter((l) => l.includes(':')).sort(), ['k0:12', 'k0:44', 'k1:16', 'k1:48']);
+  const k0 = out.filter((l) => l.startsWith('k0['));
+  assert.deepEqual(k0, ['k0[0,2]', 'k0[2,4,6]', 'k0[6,8,10]', 'k0[10,12,14]', 'k0[14,16,18]']);
+});
+
+test('windowAll: one window operator at parallelism 1 over a parallel stream; countWindowAll', async () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+  const events: Ev[] = Array.from({ length: 100 }, (_, t) => ({ t, k: `k${t % 3}`, v: 1 }));
+  const all = env.fromCollection(events).assignTimestampsAndWatermarks(punctuated(0))
+    .windowAll(TumblingEventTimeWindows.of(25))
+    .aggregate<number, number, string>(
+      { createAccumulator: () => 0, add: (e: Ev, n: number) => n + e.v, getResult: (n: number) => n },
+      { process: (ctx, res, out) => { for (const n of res) out.collect(`${ctx.window.start}:${n}`); } },
+    );
+  assert.equal(all.transformation.parallelism, 1);
+  const counted = env.fromCollection(events).countWindowAll(40).process<string>({ process: (_ctx, els, out) => out.collect(`n=${[...els].length}`) });
+  const out = await all.union(counted).executeAndCollect();
+  assert.deepEqual(out.filter((l) => l.includes(':')).sort(), ['0:25', '25:25', '50:25', '75:25']);
+  assert.deepEqual(out.filter((l) => l.startsWith('n=')), ['n=40', 'n=40']);
+});
+
+test('a trigger and an evictor in a job: early firings every 20 ms of event time, the last 10 ms only', async () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  const out = await env.fromCollection<Ev>(Array.from({ length: 60 }, (_, t) => ({ t, k: 'a', v: t })))
+    .assignTimestampsAndWatermarks(punctuated(0))
+    .keyBy((e) => e.k)
+    .window(TumblingEventTimeWindows.of(100))
+    .trigger(ContinuousEventTimeTrigger.of(20))
+    .evictor(TimeEvictor.of(10))
+    .process<string>({ process: (_k, ctx, els, out) => out.collect(`${ctx.currentWatermark()}:${[...els].map((e) => e.v).join(',')}`) })
+    .executeAndCollect();
+  // Watermark t − 1 after record t: the firing at 20 happens when record 21 arrives; 10 ms = records 11..20.
+  assert.deepEqual(out.slice(0, 2), ['20:11,12,13,14,15,16,17,18,19,20', '40:31,32,33,34,35,36,37,38,39,40']);
+  assert.equal(out.at(-1), `${Infinity}:50,51,52,53,54,55,56,57,58,59`);
+});
+
+test('trigger and evictor settings are validated when the job is built', () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  const keyed = env.fromElements(1).keyBy((n) => n);
+  assert.throws(() => keyed.window(EventTimeSessionWindows.withGap(5)).trigger(CountTrigger.of(2)), /onMerge/);
+  assert.throws(() => keyed.window(TumblingEventTimeWindows.of(5)).trigger({} as never), /needs a Trigger/);
+  assert.throws(() => keyed.window(TumblingEventTimeWindows.of(5)).evictor({} as never), /needs an Evictor/);
+  assert.throws(() => keyed.countWindow(0), /CountTrigger.of\(count\) must be an integer > 0/);
+  assert.throws(() => EventTimeSessionWindows.withDynamicGap(5 as never), /withDynamicGap needs a function/);
 });

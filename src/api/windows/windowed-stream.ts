@@ -7,6 +7,8 @@ import type { ReduceFunction } from '../functions.ts';
 import type { OutputTag } from '../output-tag.ts';
 import type { DataStream, KeyedStream } from '../data-stream.ts';
 import type { WindowAssigner } from './assigners.ts';
+import { checkEvictor, type Evictor } from './evictors.ts';
+import { checkTrigger, type Trigger } from './triggers.ts';
 import type { AggregateFunction, ProcessWindowFunction } from './window-functions.ts';
 import type { WindowFunctionSpec, WindowProcess, WindowSpec } from './window-spec.ts';
 
@@ -18,11 +20,13 @@ export class WindowedStream<T, K extends Key> {
   readonly #assigner: WindowAssigner;
   #allowedLateness = 0;
   #lateDataTag: string | undefined;
+  #trigger: Trigger<unknown> | undefined;
+  #evictor: Evictor<unknown> | undefined;
   readonly #build: (name: string, spec: WindowSpec) => DataStream<unknown>;
 
   /** @internal Made by KeyedStream.window(). */
   constructor(input: KeyedStream<T, K>, assigner: WindowAssigner, build: (name: string, spec: WindowSpec) => DataStream<unknown>) {
-    const kinds = ['tumbling', 'sliding', 'session'];
+    const kinds = ['tumbling', 'sliding', 'session', 'global'];
     if (assigner === null || typeof assigner !== 'object' || !kinds.includes((assigner as { kind?: string }).kind ?? '')) {
       throw new ConfigError('window() needs a window assigner, such as TumblingEventTimeWindows.of(60_000)');
     }
@@ -44,6 +48,22 @@ export class WindowedStream<T, K extends Key> {
     return this;
   }
 
+  /** When windows fire and purge, instead of the assigner's default (event time, processing time, never for GlobalWindows). */
+  trigger(trigger: Trigger<T>): this {
+    const t = checkTrigger(trigger, 'trigger()');
+    if (this.#assigner.kind === 'session' && typeof t.onMerge !== 'function') {
+      throw new ConfigError('trigger(): session windows merge, so their trigger needs onMerge(window, ctx) (CountTrigger has none)');
+    }
+    this.#trigger = t;
+    return this;
+  }
+
+  /** Keeps the window's elements and evicts some before and/or after each firing (CountEvictor, TimeEvictor, your own). */
+  evictor(evictor: Evictor<T>): this {
+    this.#evictor = checkEvictor(evictor);
+    return this;
+  }
+
   /** Incremental reduce per window; with `process`, that function gets the one reduced value and the window. */
   reduce(fn: ReduceFunction<T>): DataStream<T>;
   reduce<O>(fn: ReduceFunction<T>, process: ProcessArg<T, O, K>): DataStream<O>;
@@ -59,7 +79,7 @@ export class WindowedStream<T, K extends Key> {
     if (agg === null || typeof agg !== 'object' || typeof agg.createAccumulator !== 'function' || typeof agg.add !== 'function' || typeof agg.getResult !== 'function') {
       throw new ConfigError('window aggregate() needs an AggregateFunction: an object with createAccumulator, add and getResult (and merge for session windows)');
     }
-    if (this.#assigner.kind === 'session' && typeof agg.merge !== 'function') {
+    if (this.#assigner.kind === 'session' && typeof agg.merge !== 'function' && this.#evictor === undefined) {
       throw new ConfigError('window aggregate() on session windows needs an AggregateFunction with merge(a, b): sessions merge their accumulators');
     }
     return this.#make<O>('Window(aggregate)', { kind: 'aggregate', aggregate: agg as AggregateFunction<unknown, unknown, unknown>, process: checkProcess(process) });
@@ -75,7 +95,12 @@ export class WindowedStream<T, K extends Key> {
       throw new ConfigError('allowedLateness applies to event-time windows only');
     }
     void this.#input;
-    return this.#build(name, { assigner: this.#assigner, allowedLateness: this.#allowedLateness, lateDataTag: this.#lateDataTag, fn }) as DataStream<O>;
+    const spec: WindowSpec = {
+      assigner: this.#assigner, allowedLateness: this.#allowedLateness, lateDataTag: this.#lateDataTag, fn,
+      ...(this.#trigger === undefined ? {} : { trigger: this.#trigger }),
+      ...(this.#evictor === undefined ? {} : { evictor: this.#evictor }),
+    };
+    return this.#build(this.#evictor === undefined ? name : name.replace('Window(', 'EvictingWindow('), spec) as DataStream<O>;
   }
 }
 

@@ -1,10 +1,10 @@
-// Window assignment: the windows a timestamp belongs to, for tumbling, sliding and session assigners.
+// Window assignment: the windows a record belongs to, for tumbling, sliding, session and global assigners.
 
 import type { WindowAssigner } from '../../../api/windows/assigners.ts';
-import { TimeWindow, windowStart } from '../../../api/windows/time-window.ts';
+import { GLOBAL_WINDOW, TimeWindow, windowStart } from '../../../api/windows/time-window.ts';
 
 /** The windows of `timestamp`, in ascending start order. Session windows are the record's own [t, t + gap), merged later. */
-export function assignWindows(assigner: WindowAssigner, timestamp: number): TimeWindow[] {
+export function assignWindows(assigner: WindowAssigner, timestamp: number, element: unknown): TimeWindow[] {
   switch (assigner.kind) {
     case 'tumbling': {
       const start = windowStart(timestamp, assigner.offset, assigner.size);
@@ -17,7 +17,9 @@ export function assignWindows(assigner: WindowAssigner, timestamp: number): Time
       return windows.reverse();
     }
     case 'session':
-      return [new TimeWindow(timestamp, timestamp + assigner.gap)];
+      return [new TimeWindow(timestamp, timestamp + (assigner.gapOf === undefined ? assigner.gap : assigner.gapOf(element)))];
+    case 'global':
+      return [GLOBAL_WINDOW];
   }
 }
 

@@ -58,6 +58,20 @@ export function accumulationOf(fn: WindowFunctionSpec): Accumulation {
   }
 }
 
+/** The contents of a window with an evictor: every element with its timestamp, in arrival order. */
+export function evictingAccumulation(): Accumulation {
+  return {
+    agg: {
+      createAccumulator: () => [],
+      add: (v, acc) => { (acc as unknown[]).push(v); return acc; },
+      getResult: (acc) => acc,
+      merge: (a, b) => (a as unknown[]).concat(b as unknown[]),
+    },
+    elements: (acc) => acc as unknown[],
+    result: (acc) => acc,
+  };
+}
+
 /** The accumulators of one window operator; every call works on the backend's current (user) key, `ns` names the window (its end). */
 export class WindowContents {
   readonly #state: HeapWindowState<unknown, unknown>;

@@ -1,6 +1,6 @@
-// The keyed window operator: assigns records to windows, keeps one accumulator per (key, window), fires on time, handles lateness.
+// The keyed window operator: assigns records to windows, keeps one accumulator per (key, window), fires on triggers, handles lateness.
 //
-// What fires when (the default triggers of Flink, event time and processing time):
+// What fires when. Default triggers (Flink's), inlined on the fast path:
 // - a window [start, end) fires when the watermark (or the processing-time clock) reaches
 //   end − 1, through a timer of the keyed timer service (checkpointed with the state);
 // - event time: its contents are kept until end − 1 + allowedLateness (the cleanup timer);
@@ -9,6 +9,10 @@
 // - a record whose every window is past cleanup is late: it goes to the late-data side
 //   output if one is set, else it is dropped;
 // - emitted results carry the window's end − 1 as their timestamp.
+// With a custom trigger, an evictor or global windows, the general path asks a Trigger object
+// instead (onElement / onEventTime / onProcessingTime → CONTINUE, FIRE, PURGE, FIRE_AND_PURGE) and
+// cleans up at the same cleanup time: contents, the trigger's clear(), and every (key, window)-scoped
+// state (the trigger's, the ProcessWindowFunction's windowState()). Global windows have no cleanup.
 // State is namespaced by window (window-contents.ts); timers are keyed [userKey, start, end] in userKey's key group.
 // The operator's watermark is checkpointed too (union state; a restore starts from the highest):
 // a source restarts its watermark from nothing, and without this floor a record for a window
@@ -17,7 +21,9 @@
 import { WeirError, describeValue } from '../../../core/errors.ts';
 import type { Collector, Key } from '../../../core/types.ts';
 import { instantiate } from '../../../api/transformation.ts';
-import { TimeWindow, windowStart } from '../../../api/windows/time-window.ts';
+import { GLOBAL_WINDOW, TimeWindow, windowStart } from '../../../api/windows/time-window.ts';
+import type { Evictor, EvictorContext, TimestampedValue } from '../../../api/windows/evictors.ts';
+import { EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, type Trigger, type TriggerContext, type TriggerResult } from '../../../api/windows/triggers.ts';
 import type { ProcessWindowContext, ProcessWindowFunction } from '../../../api/windows/window-functions.ts';
 import type { WindowSpec } from '../../../api/windows/window-spec.ts';
 import type { OutputTag } from '../../../api/output-tag.ts';
@@ -27,7 +33,11 @@ import { NO_OUTPUT } from '../../output.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
 import { assignWindows } from './assigners.ts';
 import { MergingWindowSet } from './merging-window-set.ts';
-import { WindowContents, accumulationOf, splitComposite, type Accumulation } from './window-contents.ts';
+import { WindowContents, accumulationOf, evictingAccumulation, splitComposite, type Accumulation } from './window-contents.ts';
+import { keyStateStore, windowStateStore, type WindowScope } from './window-state-store.ts';
+
+const TRIGGER_STATE = '_trigger/';
+const WINDOW_STATE = '_window/';
 
 export class WindowOperator extends StreamOperator {
   readonly #spec: WindowSpec;
@@ -36,6 +46,9 @@ export class WindowOperator extends StreamOperator {
   readonly #lateness: number;
   readonly #accumulation: Accumulation;
   readonly #tumbling: { size: number; offset: number } | undefined;
+  /** The trigger of the general path; undefined on the fast path (the default trigger, inlined). */
+  readonly #trigger: Trigger<unknown> | undefined;
+  readonly #evictor: Evictor<unknown> | undefined;
   #process: ProcessWindowFunction<unknown, unknown, Key> | undefined;
   #backend!: HeapKeyedStateBackend;
   #timers!: InternalTimerService;
@@ -43,6 +56,12 @@ export class WindowOperator extends StreamOperator {
   #sessions: MergingWindowSet | undefined;
   #late: Output = NO_OUTPUT;
   #context!: ProcessWindowContext & { window: TimeWindow };
+  /** The (key, window) the trigger context and windowState() act on. */
+  readonly #scope: WindowScope = { key: 0, keyGroup: 0, window: GLOBAL_WINDOW };
+  #triggerContext!: TriggerContext;
+  #evictorContext!: EvictorContext;
+  /** Names of the (key, window)-scoped state tables that may hold entries (cleared at cleanup). */
+  readonly #scopedTables = new Set<string>();
   #watermarkState!: ListState<number>;
   /** Records dropped as late (no late-data tag). */
   droppedLate = 0;
@@ -53,25 +72,52 @@ export class WindowOperator extends StreamOperator {
     this.#operatorName = operatorName;
     this.#eventTime = spec.assigner.time === 'event-time';
     this.#lateness = this.#eventTime ? spec.allowedLateness : 0;
-    this.#accumulation = accumulationOf(spec.fn);
+    this.#evictor = spec.evictor;
+    this.#accumulation = spec.evictor === undefined ? accumulationOf(spec.fn) : evictingAccumulation();
     const a = spec.assigner;
-    this.#tumbling = a.kind === 'tumbling' ? { size: a.size, offset: a.offset } : undefined;
+    const general = spec.trigger !== undefined || spec.evictor !== undefined || a.kind === 'global';
+    if (general) {
+      this.#trigger = spec.trigger ?? (a.kind === 'global' ? NeverTrigger.create() : this.#eventTime ? EventTimeTrigger.create() : ProcessingTimeTrigger.create());
+    }
+    this.#tumbling = a.kind === 'tumbling' && !general ? { size: a.size, offset: a.offset } : undefined;
   }
 
   override open(): void | Promise<void> {
     this.#backend = this.context.keyedBackend!;
     this.#timers = this.context.timers!;
-    this.#contents = new WindowContents(this.#backend, this.#accumulation.agg);
-    if (this.#spec.assigner.kind === 'session') this.#sessions = new MergingWindowSet(this.#backend);
+    const backend = this.#backend;
+    this.#contents = new WindowContents(backend, this.#accumulation.agg);
+    if (this.#spec.assigner.kind === 'session') this.#sessions = new MergingWindowSet(backend);
     if (this.#spec.lateDataTag !== undefined) this.#late = this.sideOutputs.get(this.#spec.lateDataTag) ?? NO_OUTPUT;
     const ctx = this.context;
     const timers = this.#timers;
+    const scope = this.#scope;
+    const used = (table: string): void => { this.#scopedTables.add(table); };
+    for (const name of backend.stateNames()) if (name.startsWith(TRIGGER_STATE) || name.startsWith(WINDOW_STATE)) used(name);
+    const windowState = windowStateStore(backend, WINDOW_STATE, scope, used);
+    const globalState = keyStateStore(backend);
     this.#context = {
       window: new TimeWindow(0, 0),
       currentWatermark: () => timers.currentWatermark,
       currentProcessingTime: () => ctx.currentProcessingTime(),
       output: <X>(tag: OutputTag<X>, value: X) => { (this.sideOutputs.get(tag.id) ?? NO_OUTPUT).collect(value); },
+      windowState: () => windowState,
+      globalState: () => globalState,
     };
+    const composite = (): Key => [scope.key, scope.window.start, scope.window.end] as Key;
+    this.#triggerContext = {
+      currentWatermark: () => timers.currentWatermark,
+      currentProcessingTime: () => ctx.currentProcessingTime(),
+      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(composite(), scope.keyGroup, t),
+      registerProcessingTimeTimer: (t) => {
+        timers.registerProcessingTimeTimer(composite(), scope.keyGroup, t);
+        ctx.scheduleProcessingTime(t);
+      },
+      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(composite(), scope.keyGroup, t),
+      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(composite(), scope.keyGroup, t),
+      getPartitionedState: windowStateStore(backend, TRIGGER_STATE, scope, used),
+    };
+    this.#evictorContext = { currentWatermark: () => timers.currentWatermark, currentProcessingTime: () => ctx.currentProcessingTime() };
     const due = timers.nextProcessingTime();
     if (due !== undefined) ctx.scheduleProcessingTime(due);
     this.#watermarkState = ctx.operatorState.getUnionListState(new ListStateDescriptor<number>('_window-watermark'));
@@ -96,7 +142,7 @@ export class WindowOperator extends StreamOperator {
       const backend = this.#backend;
       const key = backend.getCurrentKey();
       const keyGroup = backend.getCurrentKeyGroup();
-      this.#timers.advanceWatermark(w, this.#onTimer);
+      this.#timers.advanceWatermark(w, this.#trigger === undefined ? this.#onTimer : this.#onEventTimer);
       if (key !== undefined) backend.setCurrentKey(key, keyGroup);
     }
   }
@@ -129,8 +175,10 @@ export class WindowOperator extends StreamOperator {
         this.#addTo(key, keyGroup, record, start, start + t.size, watermark);
         assigned = true;
       }
+    } else if (this.#trigger !== undefined) {
+      assigned = this.#addTriggered(key, keyGroup, record, time, watermark);
     } else {
-      for (const w of assignWindows(this.#spec.assigner, time)) {
+      for (const w of assignWindows(this.#spec.assigner, time, record)) {
         if (this.#eventTime && w.maxTimestamp() + this.#lateness <= watermark) continue;
         if (this.#sessions !== undefined) this.#addToSession(key, keyGroup, record, w, watermark);
         else this.#addTo(key, keyGroup, record, w.start, w.end, watermark);
@@ -146,28 +194,46 @@ export class WindowOperator extends StreamOperator {
   #addTo(key: Key, keyGroup: number, record: unknown, start: number, end: number, watermark: number): void {
     if (this.#contents.add(end, record)) this.#registerTimers(key, keyGroup, start, end);
     // Event time: a window the watermark already passed (within allowed lateness) fires again now.
-    if (this.#eventTime && end - 1 <= watermark) this.#fire(key, new TimeWindow(start, end));
+    if (this.#eventTime && end - 1 <= watermark) this.#fire(key, keyGroup, new TimeWindow(start, end));
   }
 
   #addToSession(key: Key, keyGroup: number, record: unknown, w: TimeWindow, watermark: number): void {
-    const sessions = this.#sessions!;
-    const { window, merged } = sessions.add(w);
+    const window = this.#merge(key, keyGroup, w, false);
+    if (this.#contents.add(window.end, record)) this.#registerTimers(key, keyGroup, window.start, window.end);
+    if (this.#eventTime && window.maxTimestamp() <= watermark) this.#fire(key, keyGroup, window);
+  }
+
+  /**
+   * Merges `w` into the key's sessions: the contents of the windows it bridges move into the
+   * covering window, their timers and scoped state go (the trigger's onMerge sets the new one up).
+   */
+  #merge(key: Key, keyGroup: number, w: TimeWindow, triggered: boolean): TimeWindow {
+    const { window, merged } = this.#sessions!.add(w);
+    if (merged.length === 0) return window;
     const contents = this.#contents;
-    if (merged.length > 0) {
-      let acc: unknown;
-      for (const m of merged) {
-        acc = contents.merge(acc, contents.get(m.end));
-        contents.clear(m.end);
+    let acc: unknown;
+    for (const m of merged) {
+      acc = contents.merge(acc, contents.get(m.end));
+      contents.clear(m.end);
+      if (triggered) {
+        this.#setScope(key, keyGroup, m);
+        this.#trigger!.clear?.(m, this.#triggerContext);
+        this.#deleteCleanupTimer(key, keyGroup, m);
+      } else {
         this.#deleteTimers(key, keyGroup, m.start, m.end);
       }
-      acc = contents.merge(acc, contents.get(window.end));
-      if (acc !== undefined) contents.set(window.end, acc);
-      this.#registerTimers(key, keyGroup, window.start, window.end);
-      contents.add(window.end, record);
-    } else if (contents.add(window.end, record)) {
+      this.#clearScoped(key, keyGroup, m);
+    }
+    acc = contents.merge(acc, contents.get(window.end));
+    if (acc !== undefined) contents.set(window.end, acc);
+    if (triggered) {
+      this.#registerCleanupTimer(key, keyGroup, window);
+      this.#setScope(key, keyGroup, window);
+      this.#trigger!.onMerge!(window, this.#triggerContext);
+    } else {
       this.#registerTimers(key, keyGroup, window.start, window.end);
     }
-    if (this.#eventTime && window.maxTimestamp() <= watermark) this.#fire(key, window);
+    return window;
   }
 
   #registerTimers(key: Key, keyGroup: number, start: number, end: number): void {
@@ -193,30 +259,154 @@ export class WindowOperator extends StreamOperator {
     }
   }
 
-  /** Emits the window's result (the backend's current key is `key`). */
-  #fire(key: Key, window: TimeWindow): void {
-    const acc = this.#contents.get(window.end);
-    if (acc === undefined) return;
+  // ---- the general path: a Trigger object, an evictor, global windows ----
+
+  /** When window `w`'s state goes: end − 1 + allowed lateness (event time), end − 1 (processing time), never (global). */
+  #cleanupTime(w: TimeWindow): number {
+    return w.maxTimestamp() + this.#lateness;
+  }
+
+  #registerCleanupTimer(key: Key, keyGroup: number, w: TimeWindow): void {
+    const at = this.#cleanupTime(w);
+    if (at === Number.POSITIVE_INFINITY) return;
+    const composite = [key, w.start, w.end] as Key;
+    if (this.#eventTime) {
+      this.#timers.registerEventTimeTimer(composite, keyGroup, at);
+    } else {
+      this.#timers.registerProcessingTimeTimer(composite, keyGroup, at);
+      this.context.scheduleProcessingTime(at);
+    }
+  }
+
+  #deleteCleanupTimer(key: Key, keyGroup: number, w: TimeWindow): void {
+    const at = this.#cleanupTime(w);
+    if (at === Number.POSITIVE_INFINITY) return;
+    const composite = [key, w.start, w.end] as Key;
+    if (this.#eventTime) this.#timers.deleteEventTimeTimer(composite, keyGroup, at);
+    else this.#timers.deleteProcessingTimeTimer(composite, keyGroup, at);
+  }
+
+  #setScope(key: Key, keyGroup: number, w: TimeWindow): void {
+    const s = this.#scope;
+    s.key = key;
+    s.keyGroup = keyGroup;
+    s.window = w;
+  }
+
+  /** Adds the record to its windows through the trigger; false when every window was past cleanup (late). */
+  #addTriggered(key: Key, keyGroup: number, record: unknown, time: number, watermark: number): boolean {
+    const trigger = this.#trigger!;
+    const timestamp = this.context.element.timestamp;
+    let assigned = false;
+    for (const w0 of assignWindows(this.#spec.assigner, time, record)) {
+      if (this.#eventTime && this.#cleanupTime(w0) <= watermark) continue;
+      assigned = true;
+      const w = this.#sessions === undefined ? w0 : this.#merge(key, keyGroup, w0, true);
+      const value = this.#evictor === undefined ? record : ({ value: record, timestamp } satisfies TimestampedValue<unknown>);
+      if (this.#contents.add(w.end, value)) this.#registerCleanupTimer(key, keyGroup, w);
+      this.#setScope(key, keyGroup, w);
+      this.#apply(trigger.onElement(record, timestamp, w, this.#triggerContext), key, keyGroup, w);
+    }
+    return assigned;
+  }
+
+  #apply(result: TriggerResult, key: Key, keyGroup: number, w: TimeWindow): void {
+    if (result === 'CONTINUE') return;
+    if (result === 'FIRE' || result === 'FIRE_AND_PURGE') {
+      if (this.#evictor === undefined) this.#fire(key, keyGroup, w);
+      else this.#fireEvicting(key, keyGroup, w);
+    }
+    if (result === 'PURGE' || result === 'FIRE_AND_PURGE') this.#contents.clear(w.end);
+  }
+
+  #onTriggerTimer(composite: Key, keyGroup: number, time: number, eventTime: boolean): void {
+    const { key, start, end } = splitComposite(composite);
+    const w = start === Number.NEGATIVE_INFINITY && end === Number.POSITIVE_INFINITY ? GLOBAL_WINDOW : new TimeWindow(start, end);
+    this.#backend.setCurrentKey(key, keyGroup);
+    if (this.#sessions !== undefined && !this.#sessions.contains(w)) return; // merged away meanwhile
+    this.#setScope(key, keyGroup, w);
+    const trigger = this.#trigger!;
+    const ctx = this.#triggerContext;
+    this.#apply(eventTime ? trigger.onEventTime(time, w, ctx) : trigger.onProcessingTime(time, w, ctx), key, keyGroup, w);
+    if (eventTime === this.#eventTime && time === this.#cleanupTime(w)) {
+      this.#contents.clear(w.end);
+      this.#setScope(key, keyGroup, w);
+      trigger.clear?.(w, ctx);
+      this.#clearScoped(key, keyGroup, w);
+      this.#sessions?.remove(w);
+    }
+  }
+
+  #onEventTimer = (composite: Key, keyGroup: number, time: number): void => this.#onTriggerTimer(composite, keyGroup, time, true);
+  #onProcessingTimer = (composite: Key, keyGroup: number, time: number): void => this.#onTriggerTimer(composite, keyGroup, time, false);
+
+  /** Drops every (key, window)-scoped state entry of `w` (the trigger's, windowState()). */
+  #clearScoped(key: Key, keyGroup: number, w: TimeWindow): void {
+    if (this.#scopedTables.size === 0) return;
+    const backend = this.#backend;
+    backend.setCurrentKey([key, w.start, w.end] as Key, keyGroup);
+    for (const name of this.#scopedTables) backend.clearCurrentKey(name);
+    backend.setCurrentKey(key, keyGroup);
+  }
+
+  // ---- firing ----
+
+  #emit(key: Key, keyGroup: number, window: TimeWindow, elements: Iterable<unknown>, result: () => unknown, empty: boolean): void {
     const element = this.context.element;
     const saved = element.timestamp;
     element.timestamp = window.maxTimestamp();
-    const a = this.#accumulation;
     if (this.#process === undefined) {
-      this.output.collect(a.result(acc));
+      if (!empty) this.output.collect(result());
     } else {
       this.#context.window = window;
-      this.#process.process(key, this.#context, a.elements(acc), this.output as Collector<unknown>);
+      this.#setScope(key, keyGroup, window);
+      this.#process.process(key, this.#context, elements, this.output as Collector<unknown>);
     }
     element.timestamp = saved;
+  }
+
+  /** Emits the window's result (the backend's current key is `key`). */
+  #fire(key: Key, keyGroup: number, window: TimeWindow): void {
+    const acc = this.#contents.get(window.end);
+    if (acc === undefined) return;
+    const a = this.#accumulation;
+    if (this.#process === undefined) this.#emit(key, keyGroup, window, [], () => a.result(acc), false);
+    else this.#emit(key, keyGroup, window, a.elements(acc), () => undefined, false);
+  }
+
+  /** Evicts, applies the window function to the remaining elements, evicts again, keeps what is left. */
+  #fireEvicting(key: Key, keyGroup: number, window: TimeWindow): void {
+    const stored = this.#contents.get(window.end) as TimestampedValue<unknown>[] | undefined;
+    if (stored === undefined) return;
+    const els = stored.slice();
+    const evictor = this.#evictor!;
+    evictor.evictBefore?.(els, window, this.#evictorContext);
+    const values = els.map((e) => e.value);
+    const fn = this.#spec.fn;
+    let elements: unknown[];
+    if (fn.kind === 'reduce') {
+      elements = values.length === 0 ? [] : [values.reduce((x, y) => fn.reduce(x, y))];
+    } else if (fn.kind === 'aggregate') {
+      let acc = fn.aggregate.createAccumulator();
+      for (const v of values) acc = fn.aggregate.add(v, acc);
+      elements = [fn.aggregate.getResult(acc)];
+    } else {
+      elements = values;
+    }
+    this.#emit(key, keyGroup, window, elements, () => elements[0], elements.length === 0);
+    evictor.evictAfter?.(els, window, this.#evictorContext);
+    if (els.length === 0) this.#contents.clear(window.end);
+    else this.#contents.set(window.end, els);
   }
 
   #onTimer = (composite: Key, keyGroup: number, time: number): void => {
     const { key, start, end } = splitComposite(composite);
     const window = new TimeWindow(start, end);
     this.#backend.setCurrentKey(key, keyGroup);
-    if (time === window.maxTimestamp()) this.#fire(key, window);
+    if (time === window.maxTimestamp()) this.#fire(key, keyGroup, window);
     if (time === window.maxTimestamp() + this.#lateness) {
       this.#contents.clear(window.end);
+      this.#clearScoped(key, keyGroup, window);
       this.#sessions?.remove(window);
     }
   };
@@ -228,14 +418,16 @@ export class WindowOperator extends StreamOperator {
 
   override processWatermark(timestamp: number): void {
     if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
-    if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#onTimer);
+    if (this.#trigger !== undefined) this.#timers.advanceWatermark(timestamp, this.#onEventTimer);
+    else if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#onTimer);
     else this.#timers.advanceWatermark(timestamp, () => {});
     this.output.emitWatermark(timestamp);
   }
 
   override onProcessingTime(now: number): void {
-    if (this.#eventTime) return;
-    this.#timers.fireProcessingTimers(now, this.#onTimer);
+    if (this.#trigger !== undefined) this.#timers.fireProcessingTimers(now, this.#onProcessingTimer);
+    else if (this.#eventTime) return;
+    else this.#timers.fireProcessingTimers(now, this.#onTimer);
     const next = this.#timers.nextProcessingTime();
     if (next !== undefined) this.context.scheduleProcessingTime(next);
   }
