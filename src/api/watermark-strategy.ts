@@ -86,16 +86,25 @@ class IdlenessWatermarks<T> implements WatermarkGenerator<T> {
   }
 }
 
+/** withWatermarkAlignment's settings. */
+export interface WatermarkAlignmentSettings {
+  readonly group: string;
+  readonly maxDrift: number;
+  readonly updateInterval: number;
+}
+
 /** Immutable: each `with...` returns a new strategy. One generator is created per subtask. */
 export class WatermarkStrategy<T> {
   readonly #factory: WatermarkGeneratorFactory<T>;
   readonly #assigner: TimestampAssigner<T> | undefined;
   readonly #idleness: number | undefined;
+  readonly #alignment: WatermarkAlignmentSettings | undefined;
 
-  private constructor(factory: WatermarkGeneratorFactory<T>, assigner: TimestampAssigner<T> | undefined, idleness: number | undefined) {
+  private constructor(factory: WatermarkGeneratorFactory<T>, assigner: TimestampAssigner<T> | undefined, idleness: number | undefined, alignment?: WatermarkAlignmentSettings) {
     this.#factory = factory;
     this.#assigner = assigner;
     this.#idleness = idleness;
+    this.#alignment = alignment;
   }
 
   /** Timestamps never decrease: watermark = highest timestamp − 1. */
@@ -124,14 +133,33 @@ export class WatermarkStrategy<T> {
     if (typeof assigner !== 'function' && typeof (assigner as { extractTimestamp?: unknown })?.extractTimestamp !== 'function') {
       throw new ConfigError('withTimestampAssigner needs a function (element, recordTimestamp) => ms, or an object with extractTimestamp');
     }
-    return new WatermarkStrategy<T>(this.#factory, assigner, this.#idleness);
+    return new WatermarkStrategy<T>(this.#factory, assigner, this.#idleness, this.#alignment);
   }
 
   /** Marks the stream idle after `timeoutMs` of processing time without records. */
   withIdleness(timeoutMs: number): WatermarkStrategy<T> {
     const t = checkNonNegative('withIdleness(ms)', timeoutMs);
     if (t === 0) throw new ConfigError('withIdleness(ms) needs a timeout > 0');
-    return new WatermarkStrategy<T>(this.#factory, this.#assigner, t);
+    return new WatermarkStrategy<T>(this.#factory, this.#assigner, t, this.#alignment);
+  }
+
+  /**
+   * Source watermark alignment (only where the strategy is given to `env.fromSource`): every
+   * source subtask in `group` pauses reading while its watermark is more than `maxDriftMs` ahead
+   * of the group's minimum, which the JobManager aggregates from the watermarks the sources
+   * report every `updateIntervalMs` (default 1000). Idle and finished sources do not count.
+   */
+  withWatermarkAlignment(group: string, maxDriftMs: number, updateIntervalMs = 1000): WatermarkStrategy<T> {
+    if (typeof group !== 'string' || group.length === 0) throw new ConfigError('withWatermarkAlignment(group, maxDrift) needs a non-empty group name');
+    const maxDrift = checkNonNegative('withWatermarkAlignment maxDrift (ms)', maxDriftMs);
+    const updateInterval = checkNonNegative('withWatermarkAlignment updateInterval (ms)', updateIntervalMs);
+    if (updateInterval === 0) throw new ConfigError('withWatermarkAlignment updateInterval must be > 0 ms');
+    return new WatermarkStrategy<T>(this.#factory, this.#assigner, this.#idleness, { group, maxDrift, updateInterval });
+  }
+
+  /** @internal The alignment settings, if any. */
+  get alignment(): WatermarkAlignmentSettings | undefined {
+    return this.#alignment;
   }
 
   /** @internal The generator of one subtask (the runtime calls this in open()). */

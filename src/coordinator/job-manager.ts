@@ -11,6 +11,7 @@ import { buildStreamGraph } from '../graph/stream-graph.ts';
 import { JobFailedError } from '../runtime/operator-error.ts';
 import type { Deployment, OperatorRestore, SlotToManager, TaskDeployment, TaskMetrics } from '../runtime/protocol.ts';
 import { taskKey } from '../runtime/protocol.ts';
+import { WatermarkAlignment, type AlignmentGroup } from './watermark-alignment.ts';
 import { graphFingerprint } from '../runtime/slot.ts';
 import type { TaskManagerGateway } from '../runtime/task-manager.ts';
 import { CheckpointCoordinator, type RestoreSource } from './checkpoint-coordinator.ts';
@@ -143,6 +144,7 @@ export class JobManager implements JobControl {
     const deployed = new Set<number>();
     const finished = new Set<number>();
     const endOfData = new Set<string>();
+    const alignment = new WatermarkAlignment(alignmentGroups(graph));
     const progressStarted = performance.now();
     let progressTimer: NodeJS.Timeout | undefined;
     const checkpoints = this.#checkpoints;
@@ -202,6 +204,11 @@ export class JobManager implements JobControl {
           case 'metrics':
             for (const m of event.metrics) this.#metrics.set(taskKey(m), m);
             return;
+          case 'source-watermark': {
+            const max = alignment.report(event.group, taskKey(event.task), event.watermark);
+            if (max !== undefined) tm.broadcast({ type: 'watermark-alignment', group: event.group, maxWatermark: max });
+            return;
+          }
           case 'collected': {
             const list = this.#collected.get(event.sinkId);
             if (list) for (const r of event.records) list.push(r);
@@ -307,3 +314,19 @@ export function jobIdFor(jobName: string): string {
   return slug.slice(0, 64);
 }
 
+
+/** Watermark alignment groups of the job's sources (`withWatermarkAlignment` on a strategy given to fromSource). */
+function alignmentGroups(graph: JobGraph): AlignmentGroup[] {
+  const groups = new Map<string, { maxDrift: number; members: string[] }>();
+  for (const v of graph.vertices) {
+    const head = v.operators[0]!.node;
+    const a = head.spec.kind === 'source' ? head.spec.watermarks?.alignment : undefined;
+    if (a === undefined) continue;
+    const g = groups.get(a.group) ?? { maxDrift: a.maxDrift, members: [] };
+    // One drift per group: the smallest given, as the strictest promise.
+    g.maxDrift = Math.min(g.maxDrift, a.maxDrift);
+    for (let s = 0; s < v.parallelism; s++) g.members.push(taskKey({ vertex: v.index, subtask: s }));
+    groups.set(a.group, g);
+  }
+  return [...groups].map(([group, g]) => ({ group, maxDrift: g.maxDrift, members: g.members }));
+}

@@ -43,6 +43,8 @@ export interface OperatorContext extends TaskInfo {
    * and wakes a parked task (how a completion from the event loop, e.g. async I/O, re-enters the chain).
    */
   enqueue(action: () => void): void;
+  /** Watermark alignment: tells the JobManager this source's watermark in `group`. */
+  reportSourceWatermark(group: string, watermark: number): void;
   /** Sends records gathered by a collect sink to the client. */
   reportCollected(records: unknown[]): void;
   /** Writes text to the process's stdout/stderr (print sinks). */

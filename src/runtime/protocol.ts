@@ -59,7 +59,9 @@ export type ManagerToSlot =
   /** Every task reached end of data (and the final checkpoint completed): close and stop. */
   | { readonly type: 'finish' }
   /** Stop sources early (stop-with-savepoint): they end their input as if bounded. */
-  | { readonly type: 'stop-sources' };
+  | { readonly type: 'stop-sources' }
+  /** Watermark alignment: sources of `group` read only while their watermark is ≤ maxWatermark. */
+  | { readonly type: 'watermark-alignment'; readonly group: string; readonly maxWatermark: number };
 
 export interface TaskMetrics {
   readonly vertex: number;
@@ -78,4 +80,6 @@ export type SlotToManager =
   | { readonly type: 'finished'; readonly slot: number; readonly metrics: TaskMetrics[] }
   | { readonly type: 'failed'; readonly slot: number; readonly error: SerializedError }
   | { readonly type: 'metrics'; readonly metrics: TaskMetrics[] }
-  | { readonly type: 'collected'; readonly sinkId: number; readonly records: unknown[] };
+  | { readonly type: 'collected'; readonly sinkId: number; readonly records: unknown[] }
+  /** A source in an alignment group reports its watermark (+∞ when idle or finished). */
+  | { readonly type: 'source-watermark'; readonly task: TaskId; readonly group: string; readonly watermark: number };

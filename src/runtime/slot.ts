@@ -103,6 +103,9 @@ export class SlotRuntime {
       case 'stop-sources':
         for (const task of this.#tasks) task.stopSource();
         return;
+      case 'watermark-alignment':
+        for (const task of this.#tasks) task.alignWatermark(command.group, command.maxWatermark);
+        return;
       case 'finish':
         void this.#finish();
         return;

@@ -66,6 +66,11 @@ export class SourceOutput implements ReaderOutput<unknown> {
     this.#assign = strategy?.createTimestampAssigner();
   }
 
+  /** Whether the source is idle (every split idle). */
+  get idle(): boolean {
+    return this.#idle;
+  }
+
   /** The last watermark emitted. */
   get currentWatermark(): number {
     return this.#current;

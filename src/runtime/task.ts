@@ -118,6 +118,7 @@ export class Task implements TaskId {
         currentProcessingTime: () => Date.now(),
         scheduleProcessingTime: (time) => this.#services.scheduleProcessingTime(this, time),
         enqueue: (action) => this.enqueue(action),
+        reportSourceWatermark: (group, watermark) => this.#services.report({ type: 'source-watermark', task: { vertex: this.vertex, subtask: this.subtask }, group, watermark }),
         reportCollected: (records) => this.#services.report({ type: 'collected', sinkId: node.transformationId, records }),
         writeText: (stream, text) => this.#services.writeText(stream, text),
       };
@@ -458,6 +459,12 @@ export class Task implements TaskId {
 
   onProcessingTime(now: number): void {
     this.enqueue(() => this.#runHooks((op) => op.onProcessingTime(now), 'a processing-time timer', () => {}));
+  }
+
+  /** Watermark alignment: the group's allowed maximum changed (source tasks only). */
+  alignWatermark(group: string, maxWatermark: number): void {
+    const source = this.#source;
+    if (source) this.enqueue(() => source.alignWatermark(group, maxWatermark));
   }
 
   /** Stop-with-savepoint: a source ends its input early, as if it were bounded. */

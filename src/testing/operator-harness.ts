@@ -135,6 +135,7 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
       currentProcessingTime: () => this.#processingTime,
       scheduleProcessingTime: (time) => { this.#scheduled.push(time); },
       enqueue: (action) => { this.#mailbox.push(action); },
+      reportSourceWatermark: () => {},
       reportCollected: (records) => { for (const r of records) this.collected.push(r); },
       writeText: (stream, text) => { this.text[stream] += text; },
     };

@@ -4,6 +4,7 @@ import type { PollStatus, Source, SourceReader, SourceSplit } from '../../connec
 import type { WatermarkStrategy } from '../../api/watermark-strategy.ts';
 import { ListStateDescriptor, type ListState } from '../../state/index.ts';
 import { StreamOperator } from '../operator.ts';
+import { SourceAlignment } from '../source-alignment.ts';
 import { SourceOutput } from '../source-output.ts';
 
 export class SourceOperator extends StreamOperator {
@@ -15,6 +16,7 @@ export class SourceOperator extends StreamOperator {
 
   readonly #watermarks: WatermarkStrategy<unknown> | undefined;
   #out: SourceOutput | undefined;
+  #alignment: SourceAlignment | undefined;
 
   constructor(source: Source<unknown>, watermarks?: WatermarkStrategy<unknown>) {
     super();
@@ -26,6 +28,12 @@ export class SourceOperator extends StreamOperator {
     this.#splitsState = this.context.operatorState.getListState(new ListStateDescriptor<SourceSplit>('splits'));
     this.#out = new SourceOutput(this.output, this.context, this.#watermarks);
     this.#out.start();
+    const alignment = this.#watermarks?.alignment;
+    if (alignment !== undefined) {
+      const out = this.#out;
+      this.#alignment = new SourceAlignment(this.context, alignment, () => (out.idle ? Number.POSITIVE_INFINITY : out.currentWatermark));
+      this.#alignment.start();
+    }
     this.#reader = this.#source.createReader({
       subtaskIndex: this.context.subtaskIndex, parallelism: this.context.parallelism, operatorName: this.context.operatorName,
     });
@@ -47,10 +55,12 @@ export class SourceOperator extends StreamOperator {
   }
 
   poll(max: number): PollStatus {
+    if (this.#alignment?.paused(this.#out!.currentWatermark)) return 'wait';
     return this.#reader.pollNext(this.#out!, max);
   }
 
   available(): Promise<void> {
+    if (this.#alignment?.paused(this.#out!.currentWatermark)) return this.#alignment.available();
     return this.#reader.available();
   }
 
@@ -61,10 +71,17 @@ export class SourceOperator extends StreamOperator {
   /** Only the final watermark (end of input) comes from the task; it passes as is. */
   override processWatermark(timestamp: number): void {
     this.#out!.emitFinalWatermark(timestamp);
+    this.#alignment?.finish();
   }
 
   override onProcessingTime(now: number): void {
     this.#out?.onProcessingTime(now);
+    this.#alignment?.onProcessingTime(now);
+  }
+
+  /** Watermark alignment: the JobManager's new maximum for `group` (a mailbox action). */
+  alignWatermark(group: string, maxWatermark: number): void {
+    if (this.#alignment !== undefined && this.#watermarks?.alignment?.group === group) this.#alignment.update(maxWatermark);
   }
 
   override snapshotState(checkpointId: number): void {
