@@ -64,14 +64,15 @@ export class ConnectedStreams<T1, T2> {
     return new ConnectedStreams<T1, T2>(a, b, [a.keySelector as AnyKeySelector, b.keySelector as AnyKeySelector], this.#make);
   }
 
-  map<O>(fn: CoMapFunction<T1, T2, O>, name = 'Co-Map'): DataStream<O> {
-    checkObject(fn, ['map1', 'map2'], 'map()', name, false);
-    return this.#add<O>(name, { kind: 'coMap', fn: fn as CoMapFunction<unknown, unknown, unknown> });
+  /** `fn` may be a factory giving each subtask its own instance (needed inline for objects with open() at parallelism > 1). */
+  map<O>(fn: Fn<CoMapFunction<T1, T2, O>>, name = 'Co-Map'): DataStream<O> {
+    checkObject(fn, ['map1', 'map2'], 'map()', name, true);
+    return this.#add<O>(name, { kind: 'coMap', fn: fn as Fn<CoMapFunction<unknown, unknown, unknown>> });
   }
 
-  flatMap<O>(fn: CoFlatMapFunction<T1, T2, O>, name = 'Co-Flat Map'): DataStream<O> {
-    checkObject(fn, ['flatMap1', 'flatMap2'], 'flatMap()', name, false);
-    return this.#add<O>(name, { kind: 'coFlatMap', fn: fn as CoFlatMapFunction<unknown, unknown, unknown> });
+  flatMap<O>(fn: Fn<CoFlatMapFunction<T1, T2, O>>, name = 'Co-Flat Map'): DataStream<O> {
+    checkObject(fn, ['flatMap1', 'flatMap2'], 'flatMap()', name, true);
+    return this.#add<O>(name, { kind: 'coFlatMap', fn: fn as Fn<CoFlatMapFunction<unknown, unknown, unknown>> });
   }
 
   /**

@@ -11,8 +11,8 @@ import type {
 type Fn<F> = F | (() => F);
 
 export type TwoInputFunctionSpec =
-  | { readonly kind: 'coMap'; readonly fn: CoMapFunction<unknown, unknown, unknown> }
-  | { readonly kind: 'coFlatMap'; readonly fn: CoFlatMapFunction<unknown, unknown, unknown> }
+  | { readonly kind: 'coMap'; readonly fn: Fn<CoMapFunction<unknown, unknown, unknown>> }
+  | { readonly kind: 'coFlatMap'; readonly fn: Fn<CoFlatMapFunction<unknown, unknown, unknown>> }
   | { readonly kind: 'coProcess'; readonly fn: Fn<CoProcessFunction<unknown, unknown, unknown>> }
   | { readonly kind: 'keyedCoProcess'; readonly fn: Fn<KeyedCoProcessFunction<Key, unknown, unknown, unknown>> }
   /** Joins left t with right in [t + lower, t + upper] (bounds already made inclusive). */

@@ -124,3 +124,24 @@ test('two-input settings are validated when the job is built', () => {
   const other = StreamExecutionEnvironment.getExecutionEnvironment();
   assert.throws(() => a.connect(other.fromElements(1)).map({ map1: () => 0, map2: (x: number) => x }), /same environment/);
 });
+
+test('keyed co-flat-map with keyed state from open(): a factory per subtask inline; a shared object with open() is refused', async () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+  const a = env.fromCollection(Array.from({ length: 30 }, (_, i) => `k${i % 5}`));
+  const b = env.fromCollection(Array.from({ length: 10 }, (_, i) => `k${i % 5}`));
+  const make = () => {
+    let seen!: ValueState<number>;
+    return {
+      open(ctx: RuntimeContext) { seen = ctx.getState(new ValueStateDescriptor<number>('seen')); },
+      flatMap1(k: string) { seen.update((seen.value() ?? 0) + 1); void k; },
+      flatMap2(k: string, out: Collector<string>) { out.collect(`${k}:${seen.value() ?? 0}`); },
+    };
+  };
+  const connected = a.connect(b).keyBy((k) => k, (k) => k);
+  const out = await connected.flatMap(make).executeAndCollect();
+  assert.equal(out.length, 10);
+  for (const line of out) assert.match(line, /^k\d:\d+$/);
+  const env2 = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+  const shared = env2.fromElements('x').connect(env2.fromElements('y')).keyBy((k) => k, (k) => k).flatMap(make());
+  await assert.rejects(shared.executeAndCollect(), /would be shared by 2 subtasks/);
+});

@@ -13,8 +13,8 @@ export function createTwoInputOperator(spec: TwoInputSpec): TwoInputStreamOperat
   const f = spec.fn;
   let op: TwoInputStreamOperator;
   switch (f.kind) {
-    case 'coMap': op = new CoProcessOperator({ kind: 'coMap', fn: f.fn }); break;
-    case 'coFlatMap': op = new CoProcessOperator({ kind: 'coFlatMap', fn: f.fn }); break;
+    case 'coMap': op = new CoProcessOperator({ kind: 'coMap', fn: instantiate(f.fn) }); break;
+    case 'coFlatMap': op = new CoProcessOperator({ kind: 'coFlatMap', fn: instantiate(f.fn) }); break;
     case 'coProcess': op = new CoProcessOperator({ kind: 'coProcess', fn: instantiate(f.fn) }); break;
     case 'keyedCoProcess': op = new KeyedCoProcessOperator(instantiate(f.fn)); break;
     case 'intervalJoin': op = new IntervalJoinOperator(f.lower, f.upper, instantiate(f.fn)); break;
