@@ -12,6 +12,7 @@ import type { StreamExecutionEnvironment } from './environment.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
 import type { WindowAssigner } from './windows/assigners.ts';
+import type { AggregateFunction } from './windows/window-functions.ts';
 import { WindowedStream } from './windows/windowed-stream.ts';
 import { AllWindowedStream } from './windows/all-windowed-stream.ts';
 import { GlobalWindows } from './windows/assigners.ts';
@@ -264,6 +265,14 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   reduce(fn: ReduceFunction<T>, name = 'Keyed Reduce'): DataStream<T> {
     if (typeof fn !== 'function') throw new ConfigError(`${name}: reduce() needs a function (a, b) => value`);
     return this.#keyed<T>(name, { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
+  }
+
+  /** Rolling aggregation: the key's accumulator (keyed state) takes every record, and getResult is emitted after each. */
+  aggregate<ACC, R>(agg: AggregateFunction<T, ACC, R>, name = 'Keyed Aggregate'): DataStream<R> {
+    if (agg === null || typeof agg !== 'object' || typeof agg.createAccumulator !== 'function' || typeof agg.add !== 'function' || typeof agg.getResult !== 'function') {
+      throw new ConfigError(`${name}: aggregate() needs an AggregateFunction: an object with createAccumulator, add and getResult`);
+    }
+    return this.#keyed<R>(name, { kind: 'rollingAggregate', aggregate: agg as AggregateFunction<unknown, unknown, unknown> });
   }
 
   // Field arguments are the numeric fields of T (a property name or a tuple index), checked at compile time.

@@ -1,6 +1,7 @@
 // User-function shapes: plain functions or objects with lifecycle hooks, and the runtime context they see.
 
 import type { Collector, Key } from '../core/types.ts';
+import type { OutputTag } from './output-tag.ts';
 import type {
   AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor,
   AggregatingState, ListState, MapState, ReducingState, ValueState,
@@ -53,6 +54,8 @@ export interface TimerService {
 /** What a process function sees besides the record. */
 export interface ProcessContext {
   timerService(): TimerService;
+  /** Emits to the side output `tag` (read it with getSideOutput(tag) on the operator's result). */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 export interface KeyedProcessContext<K extends Key> extends ProcessContext {
@@ -60,7 +63,8 @@ export interface KeyedProcessContext<K extends Key> extends ProcessContext {
 }
 
 export interface OnTimerContext<K extends Key> extends KeyedProcessContext<K> {
-  readonly timeDomain: 'event-time' | 'processing-time';
+  /** Whether the firing timer is an event-time or a processing-time one. */
+  timeDomain(): 'event-time' | 'processing-time';
   /** The time the timer was set for. */
   readonly timestamp: number;
 }

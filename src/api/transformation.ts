@@ -6,6 +6,7 @@ import type { Sink } from '../connectors/sink.ts';
 import type { AsyncWaitSpec } from './async-data-stream.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
 import type { WindowSpec } from './windows/window-spec.ts';
+import type { AggregateFunction } from './windows/window-functions.ts';
 import type { TwoInputSpec } from './two-input/spec.ts';
 import type {
   FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction, ReduceFunction,
@@ -36,6 +37,8 @@ export type OperatorSpec =
   | { readonly kind: 'process'; readonly fn: ProcessFunction<unknown, unknown> | (() => ProcessFunction<unknown, unknown>) }
   | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
   | { readonly kind: 'aggregate'; readonly aggregation: AggregationKind; readonly field: FieldRef }
+  /** KeyedStream.aggregate(AggregateFunction): a running accumulator per key, getResult emitted for every record. */
+  | { readonly kind: 'rollingAggregate'; readonly aggregate: AggregateFunction<unknown, unknown, unknown> }
   | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<Key, unknown, unknown> | (() => KeyedProcessFunction<Key, unknown, unknown>) }
   | { readonly kind: 'timestampsAndWatermarks'; readonly strategy: WatermarkStrategy<unknown> }
   | { readonly kind: 'window'; readonly window: WindowSpec }

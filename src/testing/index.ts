@@ -10,7 +10,7 @@ export {
   OneInputOperatorHarness, OperatorHarness, type HarnessSnapshot, type OperatorHarnessOptions,
 } from './operator-harness.ts';
 export {
-  aggregationSpec, asyncWaitSpec, filterSpec, flatMapSpec, keyedProcessSpec, mapSpec, processSpec, reduceSpec, sinkSpec, timestampsSpec, windowSpec,
+  aggregationSpec, asyncWaitSpec, filterSpec, flatMapSpec, keyedProcessSpec, mapSpec, processSpec, reduceSpec, rollingAggregateSpec, sinkSpec, timestampsSpec, windowSpec,
   type TypedOperatorSpec,
 } from './specs.ts';
 export type { OperatorSpec, AggregationKind } from '../api/transformation.ts';

@@ -125,7 +125,7 @@ class CountWithTimers implements KeyedProcessFunction<string, { key: string; ts:
     if (n === 1) ctx.timerService().registerProcessingTimeTimer(100);
   }
   onTimer(timestamp: number, ctx: OnTimerContext<string>, out: Collector<string>): void {
-    out.collect(`${ctx.timeDomain} ${ctx.getCurrentKey()}@${timestamp} count=${this.count.value() ?? 0}`);
+    out.collect(`${ctx.timeDomain()} ${ctx.getCurrentKey()}@${timestamp} count=${this.count.value() ?? 0}`);
   }
 }
 

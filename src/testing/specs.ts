@@ -9,6 +9,7 @@ import type { AggregationKind, OperatorSpec } from '../api/transformation.ts';
 import type { WatermarkStrategy } from '../api/watermark-strategy.ts';
 import { DEFAULT_ASYNC_CAPACITY, type AsyncFunction, type AsyncRetryStrategy } from '../api/async-data-stream.ts';
 import type { WindowSpec } from '../api/windows/window-spec.ts';
+import type { AggregateFunction } from '../api/windows/window-functions.ts';
 
 /**
  * An OperatorSpec that remembers its record types (a phantom, never set), so
@@ -36,6 +37,11 @@ export function processSpec<I, O>(fn: ProcessFunction<I, O>): TypedOperatorSpec<
 /** keyBy(...).reduce(fn): needs a harness keySelector. */
 export function reduceSpec<T>(fn: ReduceFunction<T>): TypedOperatorSpec<T, T> {
   return { kind: 'reduce', fn: fn as ReduceFunction<unknown> };
+}
+
+/** keyBy(...).aggregate(AggregateFunction), the rolling aggregate: needs a harness keySelector. */
+export function rollingAggregateSpec<I, ACC, O>(agg: AggregateFunction<I, ACC, O>): TypedOperatorSpec<I, O> {
+  return { kind: 'rollingAggregate', aggregate: agg as AggregateFunction<unknown, unknown, unknown> };
 }
 
 /** keyBy(...).sum/min/max/minBy/maxBy(field): needs a harness keySelector. */
@@ -82,6 +88,7 @@ export function defaultOperatorName(spec: OperatorSpec): string {
     case 'process': return 'Process';
     case 'reduce': return 'Keyed Reduce';
     case 'aggregate': return `Keyed Aggregation (${spec.aggregation} ${spec.field})`;
+    case 'rollingAggregate': return 'Keyed Aggregate';
     case 'keyedProcess': return 'KeyedProcess';
     case 'timestampsAndWatermarks': return 'Timestamps/Watermarks';
     case 'window': return 'Window';

@@ -7,7 +7,7 @@ import { CollectOperator, DiscardOperator } from './collect.ts';
 import { FilterOperator } from './filter.ts';
 import { FlatMapOperator } from './flat-map.ts';
 import { KeyedProcessOperator } from './keyed-process.ts';
-import { KeyedAggregateOperator, KeyedReduceOperator } from './keyed-reduce.ts';
+import { KeyedAggregateOperator, KeyedRollingAggregateOperator, KeyedReduceOperator } from './keyed-reduce.ts';
 import { MapOperator } from './map.ts';
 import { PrintOperator } from './print.ts';
 import { ProcessOperator } from './process.ts';
@@ -26,6 +26,7 @@ export function createOperator(spec: OperatorSpec, operatorName: string): Stream
     case 'process': return new ProcessOperator(instantiate(spec.fn));
     case 'reduce': return new KeyedReduceOperator(spec.fn);
     case 'aggregate': return new KeyedAggregateOperator(spec.aggregation, spec.field, operatorName);
+    case 'rollingAggregate': return new KeyedRollingAggregateOperator(spec.aggregate);
     case 'keyedProcess': return new KeyedProcessOperator(instantiate(spec.fn));
     case 'timestampsAndWatermarks': return new TimestampsAndWatermarksOperator(spec.strategy);
     case 'window': return createWindowOperator(spec.window, operatorName);

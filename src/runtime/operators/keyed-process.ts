@@ -1,16 +1,21 @@
-// keyed process: a KeyedProcessFunction with keyed state and event/processing-time timers.
+// keyed process: a KeyedProcessFunction with keyed state, event/processing-time timers and side outputs (ctx.output).
+//
+// What onTimer emits carries the timer's time as its timestamp for an event-time timer and no
+// timestamp for a processing-time one (as Flink); the record's own timestamp is restored afterwards.
 
 import type { Collector, Key } from '../../core/types.ts';
 import type { KeyedProcessFunction, OnTimerContext, TimerService } from '../../api/functions.ts';
 import type { HeapKeyedStateBackend, InternalTimerService } from '../../state/index.ts';
 import { StreamOperator } from '../operator.ts';
+import { NO_OUTPUT } from '../output.ts';
 import { closeFunction, openFunction } from './runtime-context.ts';
 
 export class KeyedProcessOperator extends StreamOperator {
   readonly #fn: KeyedProcessFunction<Key, unknown, unknown>;
   #backend!: HeapKeyedStateBackend;
   #timers!: InternalTimerService;
-  #context!: OnTimerContext<Key> & { timeDomain: 'event-time' | 'processing-time'; timestamp: number };
+  #context!: OnTimerContext<Key> & { timestamp: number };
+  #timeDomain: 'event-time' | 'processing-time' = 'event-time';
 
   constructor(fn: KeyedProcessFunction<Key, unknown, unknown>) {
     super();
@@ -38,7 +43,8 @@ export class KeyedProcessOperator extends StreamOperator {
     this.#context = {
       getCurrentKey: () => backend.getCurrentKey() as Key,
       timerService: () => timerService,
-      timeDomain: 'event-time',
+      output: (tag, value) => { (this.sideOutputs.get(tag.id) ?? NO_OUTPUT).collect(value); },
+      timeDomain: () => this.#timeDomain,
       timestamp: 0,
     };
     // Processing-time timers restored from a checkpoint need a wake-up too.
@@ -69,12 +75,16 @@ export class KeyedProcessOperator extends StreamOperator {
       return;
     }
     const out: Collector<unknown> = this.output;
+    const element = this.context.element;
+    const saved = element.timestamp;
+    this.#timeDomain = domain;
     run((key, keyGroup, time) => {
       this.#backend.setCurrentKey(key, keyGroup);
-      this.#context.timeDomain = domain;
       this.#context.timestamp = time;
+      element.timestamp = domain === 'event-time' ? time : Number.NaN;
       onTimer.call(this.#fn, time, this.#context, out);
     });
+    element.timestamp = saved;
   }
 
   override close(): void | Promise<void> {

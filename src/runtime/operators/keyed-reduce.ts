@@ -1,10 +1,11 @@
-// Keyed reduce and the field aggregations (sum/min/max/minBy/maxBy): a running value per key in ValueState.
+// Keyed reduce, the field aggregations (sum/min/max/minBy/maxBy) and the rolling AggregateFunction: a running value per key in keyed state.
 
 import { WeirError, describeValue } from '../../core/errors.ts';
 import type { FieldRef } from '../../core/types.ts';
 import type { ReduceFunction } from '../../api/functions.ts';
 import type { AggregationKind } from '../../api/transformation.ts';
-import { ValueStateDescriptor, type ValueState } from '../../state/index.ts';
+import type { AggregateFunction } from '../../api/windows/window-functions.ts';
+import { AggregatingStateDescriptor, ValueStateDescriptor, type AggregatingState, type ValueState } from '../../state/index.ts';
 import type { HeapValueState } from '../../state/heap-states.ts';
 import { StreamOperator } from '../operator.ts';
 
@@ -31,6 +32,37 @@ export class KeyedReduceOperator extends StreamOperator {
   /** The first record of a key becomes its value (a hook for checks). */
   protected first(record: unknown): unknown {
     return record;
+  }
+}
+
+/**
+ * KeyedStream.aggregate(AggregateFunction): the key's accumulator in aggregating state (which
+ * copies an accumulator a snapshot still holds before `add` may mutate it), getResult emitted after
+ * every record. A result that is the accumulator itself is emitted as a copy: the next `add` may
+ * mutate the accumulator while the emitted record still sits in a buffer downstream.
+ */
+export class KeyedRollingAggregateOperator extends StreamOperator {
+  readonly #agg: AggregateFunction<unknown, unknown, unknown>;
+  #state!: AggregatingState<unknown, unknown>;
+
+  constructor(agg: AggregateFunction<unknown, unknown, unknown>) {
+    super();
+    this.#agg = agg;
+  }
+
+  override open(): void {
+    const agg = this.#agg;
+    // getResult is the identity in state: processElement applies the user's to the raw accumulator.
+    const stored = { createAccumulator: () => agg.createAccumulator(), add: (v: unknown, acc: unknown) => agg.add(v, acc), getResult: (acc: unknown) => acc };
+    this.#state = this.context.keyedBackend!.getAggregatingState(new AggregatingStateDescriptor('_aggregate', stored));
+  }
+
+  processElement(record: unknown): void {
+    const state = this.#state;
+    state.add(record);
+    const acc = state.get();
+    const result = this.#agg.getResult(acc);
+    this.output.collect(result === acc && typeof result === 'object' && result !== null ? structuredClone(result) : result);
   }
 }
 

@@ -1,8 +1,9 @@
-// process: a non-keyed process function with a collector.
+// process: a non-keyed process function with a collector and side outputs (ctx.output).
 
 import { ConfigError } from '../../core/errors.ts';
 import type { ProcessContext, ProcessFunction, TimerService } from '../../api/functions.ts';
 import { StreamOperator } from '../operator.ts';
+import { NO_OUTPUT } from '../output.ts';
 import { closeFunction, openFunction } from './runtime-context.ts';
 
 export class ProcessOperator extends StreamOperator {
@@ -22,7 +23,7 @@ export class ProcessOperator extends StreamOperator {
       deleteProcessingTimeTimer: noTimers,
       deleteEventTimeTimer: noTimers,
     };
-    this.#ctx = { timerService: () => timers };
+    this.#ctx = { timerService: () => timers, output: (tag, value) => { (this.sideOutputs.get(tag.id) ?? NO_OUTPUT).collect(value); } };
   }
   override open(): void | Promise<void> { return openFunction(this.#fn, this.context); }
   processElement(record: unknown): void { this.#fn.processElement(record, this.#ctx, this.output); }

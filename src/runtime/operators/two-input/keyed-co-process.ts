@@ -26,17 +26,18 @@ export class KeyedCoProcessOperator extends TwoInputStreamOperator {
       output: (tag, value) => this.sideOutput(tag, value),
     };
     const onTimer = this.#fn.onTimer;
-    const timerCtx: KeyedCoOnTimerContext<Key> & { timeDomain: 'event-time' | 'processing-time'; timestamp: number } = {
+    let timeDomain: 'event-time' | 'processing-time' = 'event-time';
+    const timerCtx: KeyedCoOnTimerContext<Key> & { timestamp: number } = {
       getCurrentKey: () => backend.getCurrentKey() as Key,
       timerService: () => timerService,
       output: (tag, value) => this.sideOutput(tag, value),
-      timeDomain: 'event-time',
+      timeDomain: () => timeDomain,
       timestamp: 0,
     };
     const element = this.context.element;
     this.#timers = new KeyedTimers(this.context, (domain, time) => {
       if (!onTimer) return;
-      timerCtx.timeDomain = domain;
+      timeDomain = domain;
       timerCtx.timestamp = time;
       // What a timer emits carries the timer's time (event time) or no timestamp (processing time).
       element.timestamp = domain === 'event-time' ? time : Number.NaN;

@@ -75,7 +75,7 @@ class PaymentCheck {
   }
   onTimer(t: number, ctx: KeyedCoOnTimerContext<string>, out: Collector<string>): void {
     if (this.pending.value() === undefined) return;
-    out.collect(`timeout ${ctx.getCurrentKey()} at ${t} (${ctx.timeDomain})`);
+    out.collect(`timeout ${ctx.getCurrentKey()} at ${t} (${ctx.timeDomain()})`);
     this.pending.clear();
   }
 }
