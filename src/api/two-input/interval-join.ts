@@ -4,6 +4,7 @@ import { ConfigError } from '../../core/errors.ts';
 import type { Key } from '../../core/types.ts';
 import type { KeySelector } from '../functions.ts';
 import type { DataStream, KeyedStream } from '../data-stream.ts';
+import type { OutputTag } from '../output-tag.ts';
 import { addTwoInput, type MakeStream } from './connected-streams.ts';
 import type { ProcessJoinFunction } from './functions.ts';
 
@@ -44,6 +45,8 @@ export class IntervalJoined<L, R, K extends Key> {
   readonly #make: MakeStream;
   #lowerExclusive = false;
   #upperExclusive = false;
+  #leftLateTag: string | undefined;
+  #rightLateTag: string | undefined;
 
   /** @internal */
   constructor(left: KeyedStream<L, K>, right: KeyedStream<R, K>, lower: number, upper: number, make: MakeStream) {
@@ -57,6 +60,11 @@ export class IntervalJoined<L, R, K extends Key> {
   lowerBoundExclusive(): this { this.#lowerExclusive = true; return this; }
   upperBoundExclusive(): this { this.#upperExclusive = true; return this; }
 
+  /** Left records behind the watermark on arrival go to this side output instead of being dropped. */
+  sideOutputLeftLateData(tag: OutputTag<L>): this { this.#leftLateTag = checkTag(tag, 'sideOutputLeftLateData'); return this; }
+  /** Right records behind the watermark on arrival go to this side output instead of being dropped. */
+  sideOutputRightLateData(tag: OutputTag<R>): this { this.#rightLateTag = checkTag(tag, 'sideOutputRightLateData'); return this; }
+
   /** Called once per matching pair; what it emits carries max(left, right) as its timestamp. */
   process<O>(fn: ProcessJoinFunction<L, R, O> | (() => ProcessJoinFunction<L, R, O>), name = 'IntervalJoin'): DataStream<O> {
     if (typeof fn !== 'function' && typeof fn?.processElement !== 'function') {
@@ -69,7 +77,16 @@ export class IntervalJoined<L, R, K extends Key> {
     return addTwoInput<O>(
       this.#left as DataStream<unknown>, this.#right as DataStream<unknown>,
       [this.#left.keySelector as AnyKeySelector, this.#right.keySelector as AnyKeySelector],
-      name, { kind: 'intervalJoin', lower, upper, fn: fn as ProcessJoinFunction<unknown, unknown, unknown> }, this.#make,
+      name, {
+        kind: 'intervalJoin', lower, upper, fn: fn as ProcessJoinFunction<unknown, unknown, unknown>,
+        ...(this.#leftLateTag === undefined ? {} : { leftLateTag: this.#leftLateTag }),
+        ...(this.#rightLateTag === undefined ? {} : { rightLateTag: this.#rightLateTag }),
+      }, this.#make,
     );
   }
+}
+
+function checkTag(tag: OutputTag<unknown>, what: string): string {
+  if (typeof tag?.id !== 'string') throw new ConfigError(`${what} needs an OutputTag`);
+  return tag.id;
 }

@@ -16,7 +16,11 @@ export type TwoInputFunctionSpec =
   | { readonly kind: 'coProcess'; readonly fn: Fn<CoProcessFunction<unknown, unknown, unknown>> }
   | { readonly kind: 'keyedCoProcess'; readonly fn: Fn<KeyedCoProcessFunction<Key, unknown, unknown, unknown>> }
   /** Joins left t with right in [t + lower, t + upper] (bounds already made inclusive). */
-  | { readonly kind: 'intervalJoin'; readonly lower: number; readonly upper: number; readonly fn: Fn<ProcessJoinFunction<unknown, unknown, unknown>> }
+  | {
+    readonly kind: 'intervalJoin'; readonly lower: number; readonly upper: number; readonly fn: Fn<ProcessJoinFunction<unknown, unknown, unknown>>;
+    /** Side-output tag ids for late records of each side (undefined: dropped). */
+    readonly leftLateTag?: string; readonly rightLateTag?: string;
+  }
   | { readonly kind: 'broadcastProcess'; readonly fn: Fn<BroadcastProcessFunction<unknown, unknown, unknown>>; readonly descriptors: readonly MapStateDescriptor<Key, unknown>[] }
   | { readonly kind: 'keyedBroadcastProcess'; readonly fn: Fn<KeyedBroadcastProcessFunction<Key, unknown, unknown, unknown>>; readonly descriptors: readonly MapStateDescriptor<Key, unknown>[] };
 

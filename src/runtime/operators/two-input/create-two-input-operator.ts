@@ -17,7 +17,7 @@ export function createTwoInputOperator(spec: TwoInputSpec): TwoInputStreamOperat
     case 'coFlatMap': op = new CoProcessOperator({ kind: 'coFlatMap', fn: instantiate(f.fn) }); break;
     case 'coProcess': op = new CoProcessOperator({ kind: 'coProcess', fn: instantiate(f.fn) }); break;
     case 'keyedCoProcess': op = new KeyedCoProcessOperator(instantiate(f.fn)); break;
-    case 'intervalJoin': op = new IntervalJoinOperator(f.lower, f.upper, instantiate(f.fn)); break;
+    case 'intervalJoin': op = new IntervalJoinOperator(f.lower, f.upper, instantiate(f.fn), [f.leftLateTag, f.rightLateTag]); break;
     case 'broadcastProcess': op = new BroadcastProcessOperator(instantiate(f.fn), f.descriptors, false); break;
     case 'keyedBroadcastProcess': op = new BroadcastProcessOperator(instantiate(f.fn) as never, f.descriptors, true); break;
   }

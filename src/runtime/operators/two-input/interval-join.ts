@@ -6,8 +6,8 @@
 // once, with timestamp max(left, right). A left record can match nothing once the watermark
 // passed t + max(upper, 0) (a right record needs time ≤ t + upper and later right records are
 // after the watermark), a right record at t once it passed t + max(-lower, 0): that is when
-// an event-time timer removes them. Records behind the watermark are late and dropped, as
-// they could miss partners already cleaned up. Buffers are MapState<time, records[]>, so a
+// an event-time timer removes them. Records behind the watermark are late (they could miss
+// partners already cleaned up): dropped, or sent to the side's late-data side output. Buffers are MapState<time, records[]>, so a
 // snapshot or rescale moves them with their key group.
 
 import { WeirError, describeValue } from '../../../core/errors.ts';
@@ -24,17 +24,19 @@ export class IntervalJoinOperator extends TwoInputStreamOperator {
   readonly #fn: ProcessJoinFunction<unknown, unknown, unknown>;
   readonly #lower: number;
   readonly #upper: number;
+  readonly #lateTags: readonly [string | undefined, string | undefined];
   #left!: MapState<number, unknown[]>;
   #right!: MapState<number, unknown[]>;
   #timers!: KeyedTimers;
   readonly #ctx: ProcessJoinContext & { leftTimestamp: number; rightTimestamp: number; timestamp: number };
-  /** Late records dropped (behind the watermark on arrival). */
+  /** Late records (behind the watermark on arrival) dropped for want of a late-data side output. */
   lateRecordsDropped = 0;
 
-  constructor(lower: number, upper: number, fn: ProcessJoinFunction<unknown, unknown, unknown>) {
+  constructor(lower: number, upper: number, fn: ProcessJoinFunction<unknown, unknown, unknown>, lateTags: readonly [string | undefined, string | undefined] = [undefined, undefined]) {
     super();
     this.#lower = lower;
     this.#upper = upper;
+    this.#lateTags = lateTags;
     this.#fn = fn;
     this.#ctx = { leftTimestamp: 0, rightTimestamp: 0, timestamp: 0, output: (tag, value) => this.sideOutput(tag, value) };
   }
@@ -49,7 +51,7 @@ export class IntervalJoinOperator extends TwoInputStreamOperator {
 
   processElement1(record: unknown): void {
     const t = this.#timestampOf(record, 'left');
-    if (t < this.context.timers!.currentWatermark) { this.lateRecordsDropped++; return; }
+    if (t < this.context.timers!.currentWatermark) { this.#late(0, record); return; }
     append(this.#left, t, record);
     const from = t + this.#lower;
     const to = t + this.#upper;
@@ -62,7 +64,7 @@ export class IntervalJoinOperator extends TwoInputStreamOperator {
 
   processElement2(record: unknown): void {
     const t = this.#timestampOf(record, 'right');
-    if (t < this.context.timers!.currentWatermark) { this.lateRecordsDropped++; return; }
+    if (t < this.context.timers!.currentWatermark) { this.#late(1, record); return; }
     append(this.#right, t, record);
     const from = t - this.#upper;
     const to = t - this.#lower;
@@ -90,6 +92,13 @@ export class IntervalJoinOperator extends TwoInputStreamOperator {
     element.timestamp = ctx.timestamp;
     this.#fn.processElement(left, right, ctx, this.output);
     element.timestamp = saved;
+  }
+
+  #late(side: 0 | 1, record: unknown): void {
+    const tag = this.#lateTags[side];
+    const out = tag === undefined ? undefined : this.sideOutputs.get(tag);
+    if (out === undefined) this.lateRecordsDropped++;
+    else out.collect(record);
   }
 
   #registerCleanup(time: number): void {
