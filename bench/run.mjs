@@ -1,7 +1,8 @@
 // The benchmark suite (`npm run bench`): Weir against hand-written single-thread loops, fresh process per run.
 //
 //   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--lines 20000000]
-//                      [--events 10000000] [--only wordcount|engine-cost|checkpoint|windows|micro|<config>]
+//                      [--events 10000000] [--keyed-records 5000000]
+//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|micro|<config>]
 //
 // Every configuration runs in its own process (no JIT or heap state shared between configurations);
 // configurations are interleaved round by round, starting one later each round, so a slow spell of the
@@ -15,7 +16,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
 import { generateCorpus } from '../scripts/gen-corpus.mjs';
 import { checkpointBenchmark } from './checkpoint.mjs';
@@ -24,12 +25,13 @@ import { windowsBenchmark } from './windows.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'data', 'bench');
 const weir = join(root, 'bin', 'weir');
+const cpuReport = pathToFileURL(join(root, 'bench', 'cpu-report.mjs')).href;
 
 // ---- options ----
 const opts = parseArgs(process.argv.slice(2));
 
 function parseArgs(argv) {
-  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, events: 10_000_000, only: undefined };
+  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, events: 10_000_000, keyedRecords: 5_000_000, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].startsWith('--') ? splitEq(argv[i].slice(2)) : [argv[i], undefined];
     const value = () => {
@@ -50,6 +52,7 @@ function parseArgs(argv) {
       case 'records': o.records = int(); break;
       case 'lines': o.lines = int(); break;
       case 'events': o.events = int(); break;
+      case 'keyed-records': o.keyedRecords = int(); break;
       case 'only': o.only = value().split(','); break;
       case 'help': usage(); break;
       default: usage(`unknown option "${argv[i]}"`);
@@ -65,7 +68,7 @@ function splitEq(s) {
 
 function usage(error) {
   if (error) process.stderr.write(`bench: ${error}\n`);
-  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--only <benchmark|config>[,...]]\n');
+  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--keyed-records N] [--only <benchmark|config>[,...]]\n');
   process.exit(error ? 1 : 0);
 }
 
@@ -74,7 +77,7 @@ function usage(error) {
 function runProcess(args, label, env) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
+    const child = spawn(process.execPath, ['--import', cpuReport, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
@@ -83,9 +86,16 @@ function runProcess(args, label, env) {
     child.on('close', (code, signal) => {
       const wallSeconds = (performance.now() - started) / 1000;
       if (code !== 0) reject(new Error(`${label}: exited with ${code ?? signal}\n$ node ${args.join(' ')}\n${stderr}${stdout}`));
-      else resolvePromise({ stdout, stderr, wallSeconds });
+      else resolvePromise({ stdout, stderr, wallSeconds, cpuSeconds: cpuSecondsOf(stderr) });
     });
   });
+}
+
+const CPU = /^weir-bench-cpu (\{.*\})$/m;
+/** The process's CPU time (all threads) that bench/cpu-report.mjs printed at exit, or NaN. */
+function cpuSecondsOf(stderr) {
+  const m = CPU.exec(stderr);
+  return m ? JSON.parse(m[1]).seconds : Number.NaN;
 }
 
 const SUMMARY = /^weir: job "([^"]*)" finished in ([\d.]+) s/m;
@@ -107,13 +117,13 @@ function parseSummary(stderr, label) {
 async function runBaseline(args, label, units) {
   const r = await runProcess(args, label);
   const result = JSON.parse(r.stdout.trim().split('\n').at(-1));
-  return { jobSeconds: result.seconds, wallSeconds: r.wallSeconds, units, result };
+  return { jobSeconds: result.seconds, wallSeconds: r.wallSeconds, cpuSeconds: r.cpuSeconds, units, result };
 }
 
 async function runWeir(args, label, units, env) {
   const r = await runProcess([weir, 'run', ...args, '--no-progress'], label, env);
   const s = parseSummary(r.stderr, label);
-  return { jobSeconds: s.jobSeconds, wallSeconds: r.wallSeconds, units, stages: s.stages, stderr: r.stderr };
+  return { jobSeconds: s.jobSeconds, wallSeconds: r.wallSeconds, cpuSeconds: r.cpuSeconds, units, stages: s.stages, stderr: r.stderr };
 }
 
 // ---- the corpus ----
@@ -142,6 +152,17 @@ function wordcountBenchmark() {
   const corpusNow = () => (cached ??= corpus(opts.words, opts.files));
   const outDir = (name) => join(dataDir, 'out', name);
   const job = 'bench/jobs/wordcount-bench.ts';
+  const baselineOut = (name) => join(dataDir, 'out', `${name}.txt`);
+  const baselineConfig = (name, extra) => ({
+    name,
+    run: async () => {
+      const c = corpusNow();
+      mkdirSync(join(dataDir, 'out'), { recursive: true });
+      const r = await runBaseline(['bench/baseline-wordcount.mjs', c.dir, '--output', baselineOut(name), ...extra], name, c.words);
+      rmSync(baselineOut(name), { force: true });
+      return r;
+    },
+  });
   const weirConfig = (name, parallelism, sink) => ({
     name,
     run: () => {
@@ -159,28 +180,32 @@ function wordcountBenchmark() {
     title: `Word count, ${opts.words} words in ${opts.files} files (data/bench/corpus-${opts.words}w-${opts.files}f)`,
     unit: 'words/s',
     configs: [
-      { name: 'baseline', run: () => { const c = corpusNow(); return runBaseline(['bench/baseline-wordcount.mjs', c.dir], 'baseline', c.words); } },
+      // The loop writing the final counts (one line per distinct word) and the loop writing the running counts (a line per word, as Weir's file sink does).
+      baselineConfig('baseline', []),
+      baselineConfig('baseline-running', ['--running']),
       weirConfig('weir-p1', 1, 'discard'),
       weirConfig('weir-p2', 2, 'discard'),
       weirConfig('weir-p1-file', 1, 'file'),
       weirConfig('weir-p2-file', 2, 'file'),
     ],
     ratios: [
-      ['weir-p1', 'baseline'], ['weir-p2', 'baseline'], ['weir-p2', 'weir-p1'],
-      ['weir-p1-file', 'weir-p1'], ['weir-p2-file', 'weir-p2'], ['weir-p2-file', 'baseline'],
+      ['weir-p1-file', 'baseline'], ['weir-p2-file', 'baseline'], ['weir-p1-file', 'baseline-running'], ['weir-p2-file', 'baseline-running'],
+      ['weir-p2-file', 'weir-p1-file'], ['weir-p1', 'baseline'], ['weir-p2', 'baseline'], ['weir-p2', 'weir-p1'],
+      ['baseline-running', 'baseline'],
     ],
     check: (runs) => {
       const c = corpusNow();
-      const base = runs.get('baseline');
-      if (base) {
-        for (const r of base) {
-          assert.equal(r.result.words, c.words, 'baseline: words counted ≠ words the corpus generator wrote');
-          assert.equal(r.result.distinct, base[0].result.distinct, 'baseline: distinct words differ between rounds');
+      const base = runs.get('baseline') ?? runs.get('baseline-running');
+      for (const name of ['baseline', 'baseline-running']) {
+        for (const r of runs.get(name) ?? []) {
+          assert.equal(r.result.words, c.words, `${name}: words counted ≠ words the corpus generator wrote`);
+          assert.equal(r.result.distinct, base[0].result.distinct, `${name}: distinct words differ between rounds`);
+          assert.equal(r.result.linesOut, name === 'baseline' ? r.result.distinct : c.words, `${name}: lines written`);
         }
       }
       const distinct = base?.[0].result.distinct;
       for (const [name, list] of runs) {
-        if (name === 'baseline') continue;
+        if (name.startsWith('baseline')) continue;
         for (const r of list) {
           const first = r.stages[0];
           const last = r.stages.at(-1);
@@ -269,6 +294,52 @@ function engineCostBenchmark() {
   };
 }
 
+/**
+ * Scaling: a keyed job whose user function costs ~1 µs per record (bench/jobs/keyed-work.ts) at p=1 and p=2,
+ * and the loop calling the same function (bench/baseline-keyed-work.mjs). The ratio that matters is p=2 / p=1:
+ * with two free cores it should approach 2.
+ */
+function keyedWorkBenchmark() {
+  const n = opts.keyedRecords;
+  const work = 200;
+  const job = 'bench/jobs/keyed-work.ts';
+  const weirConfig = (name, parallelism) => ({
+    name,
+    run: () => runWeir([job, '--parallelism', String(parallelism), '--count', String(n), '--work', String(work)], name, n),
+  });
+  return {
+    name: 'keyed-work',
+    title: `Scaling, generator → keyBy → map(~1 µs of xorshift: ${work} rounds) → count, ${n} records`,
+    unit: 'records/s',
+    configs: [
+      { name: 'baseline', run: () => runBaseline(['bench/baseline-keyed-work.mjs', String(n), String(work)], 'baseline', n) },
+      weirConfig('weir-p1', 1),
+      weirConfig('weir-p2', 2),
+    ],
+    ratios: [['weir-p2', 'weir-p1'], ['weir-p1', 'baseline'], ['weir-p2', 'baseline']],
+    printExtra: (stats) => {
+      const base = stats.get('baseline');
+      if (base) process.stdout.write(`  the user function alone (the loop): ${(1e6 / base.rate.median).toFixed(2)} µs per record\n`);
+    },
+    check: (runs) => {
+      const base = runs.get('baseline')?.[0]?.result;
+      for (const [name, list] of runs) {
+        if (name === 'baseline') continue;
+        for (const r of list) {
+          let passed = 0;
+          let checksum = 0;
+          for (const m of r.stderr.matchAll(/^keyed-work: subtask passed (\d+) checksum (-?\d+)$/gm)) {
+            passed += Number(m[1]);
+            checksum = (checksum + Number(m[2])) | 0;
+          }
+          assert.equal(passed, n, `${name}: the counting stage saw ${passed} records, expected ${n}`);
+          if (base) assert.equal(checksum, base.checksum, `${name}: checksum ${checksum} ≠ the loop's ${base.checksum}`);
+        }
+      }
+    },
+  };
+}
+
 // ---- statistics and printing ----
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -287,14 +358,16 @@ function summarize(list) {
   const wallRate = list.map((r) => r.units / r.wallSeconds);
   const job = list.map((r) => r.jobSeconds);
   const wall = list.map((r) => r.wallSeconds);
+  // CPU time of the whole process (all threads) over its wall time: how many cores it kept busy.
+  const cores = list.map((r) => r.cpuSeconds / r.wallSeconds);
   const stat = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-  return { rate: stat(rate), wallRate: stat(wallRate), job: stat(job), wall: stat(wall) };
+  return { rate: stat(rate), wallRate: stat(wallRate), job: stat(job), wall: stat(wall), cores: stat(cores) };
 }
 
 function printTable(bench, stats) {
   const u = bench.unit;
   const rows = [[
-    'config', `${u} (job time)`, 'range', 'job s', `${u} (process)`, 'process s',
+    'config', `${u} (job time)`, 'range', 'job s', `${u} (process)`, 'process s', 'cpu/wall',
   ]];
   for (const c of bench.configs) {
     const s = stats.get(c.name);
@@ -305,6 +378,7 @@ function printTable(bench, stats) {
       `${s.job.median.toFixed(2)} (${s.job.min.toFixed(2)}–${s.job.max.toFixed(2)})`,
       fmtRate(s.wallRate.median),
       `${s.wall.median.toFixed(2)} (${s.wall.min.toFixed(2)}–${s.wall.max.toFixed(2)})`,
+      Number.isFinite(s.cores.median) ? s.cores.median.toFixed(2) : '-',
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -333,7 +407,7 @@ const selected = (bench) => {
 };
 
 const benchmarks = [
-  wordcountBenchmark(), engineCostBenchmark(), checkpointBenchmark({ opts, dataDir, runWeir, corpus }),
+  wordcountBenchmark(), keyedWorkBenchmark(), engineCostBenchmark(), checkpointBenchmark({ opts, dataDir, runWeir, corpus }),
   windowsBenchmark({ opts, runWeir, runBaseline }),
 ];
 if (opts.only && !opts.only.includes('micro') && benchmarks.every((b) => selected(b) === undefined)) {

@@ -1,0 +1,1 @@
+export function spin(x: number, rounds: number): number;
