@@ -7,14 +7,19 @@
  *   4  u8   magic 0x57 ('W')
  *   5  u8   format: FORMAT_TYPED | FORMAT_V8
  *   6  u8   flags: FLAG_KEY_GROUPS | FLAG_TIMESTAMPS
- *   7  u8   layout version (1)
+ *   7  u8   layout version (2)
  *   8  u32  record count
- *  12  u32  reserved, 0
- *  16  u16 × count  key groups, when FLAG_KEY_GROUPS is set (values 0..32767)
- *      f64 × count  event-time timestamps (NaN = none), when FLAG_TIMESTAMPS is set
- *  then, FORMAT_V8:    the bytes of v8.serialize(records) up to the used length
+ *  12  u32  byte offset of the columns (= the end of the records)
+ *  16  the records: FORMAT_V8: the bytes of v8.serialize(records);
  *        FORMAT_TYPED: schema = u8 shape, u32 field count, u8 kind × fields,
  *                      and for object shapes the keys as strings; then the records, field after field.
+ *  then the columns, up to the used length:
+ *      u16 × count  key groups, when FLAG_KEY_GROUPS is set (values 0..32767)
+ *      f64 × count  event-time timestamps (NaN = none), when FLAG_TIMESTAMPS is set
+ *
+ * The columns come after the records (version 2; version 1 had them first) so that a record writer
+ * can encode each record as it is emitted, while it is still in the cache, before the count and the
+ * columns of the buffer are known (BatchEncoder).
  *
  * Strings: a length prefix, then UTF-8. The prefix is one byte (< 0x80) when the encoder knows the
  * string is short, else four bytes: (b0 & 0x7f) | b1 << 7 | b2 << 15 | b3 << 23, b0 ≥ 0x80.
@@ -30,9 +35,10 @@ export const OFFSET_FORMAT = 5;
 export const OFFSET_FLAGS = 6;
 export const OFFSET_VERSION = 7;
 export const OFFSET_COUNT = 8;
+export const OFFSET_COLUMNS = 12;
 
 export const MAGIC = 0x57;
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 export const FORMAT_TYPED = 1;
 export const FORMAT_V8 = 2;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { WeirError } from '../core/errors.ts';
 import { FORMAT_TYPED, FORMAT_V8, OFFSET_FORMAT, OFFSET_USED } from './batch-format.ts';
-import { decodeBatch, encodeBatch } from './index.ts';
+import { BatchEncoder, decodeBatch, encodeBatch } from './index.ts';
 
 function formatOf(buffer: ArrayBuffer): number {
   return new DataView(buffer).getUint8(OFFSET_FORMAT);
@@ -267,4 +267,48 @@ test('event-time timestamps round-trip with the records (typed and v8 formats), 
     assert.deepEqual(Array.from(decoded.timestamps!), Array.from(ts));
   }
   assert.equal(decodeBatch(encodeBatch([1], 1, null)).timestamps, undefined);
+});
+
+test('BatchEncoder (record by record, as a writer emits) gives what encodeBatch gives: typed, widened, mixed shapes, empty, with columns', () => {
+  const batches: unknown[][] = [
+    [['a', 1], ['b', 2], ['c', 3]],
+    [['a', 1], ['b', 'two'], ['c', null]], // the second field widens: finish falls back to encodeBatch
+    [{ w: 'x', n: 1 }, { w: 'y', n: 2 }],
+    [{ w: 'x', n: 1 }, ['not', 'an object']], // another shape: v8
+    [1, 2.5, -0, NaN],
+    [new Date(0), new Date(1)], // no typed schema at all
+    ['only'],
+  ];
+  let spare: ArrayBuffer | undefined;
+  const encoder = new BatchEncoder(() => { const s = spare; spare = undefined; return s; });
+  for (const records of batches) {
+    for (const r of records) encoder.add(r);
+    const keyGroups = Int32Array.from(records, (_, i) => i * 3);
+    const timestamps = Float64Array.from(records, (_, i) => (i % 2 === 0 ? i * 10 : Number.NaN));
+    const buffer = encoder.finish(records, records.length, keyGroups, timestamps);
+    const decoded = decodeBatch(buffer);
+    assert.deepStrictEqual(decoded.records, records);
+    assert.deepStrictEqual(decoded.keyGroups, keyGroups);
+    assert.deepEqual(Array.from(decoded.timestamps!), Array.from(timestamps));
+    assert.equal(formatOf(buffer), formatOf(encodeBatch(records, records.length, keyGroups, undefined, timestamps)));
+    spare = buffer; // the consumer gives it back: the next batch is written over it
+  }
+});
+
+test('property: BatchEncoder round-trips any JSON batch, reusing returned buffers without leaking a previous batch', () => {
+  const json = fc.jsonValue({ maxDepth: 2 });
+  const tuples = fc.array(fc.tuple(text, anyDouble), { maxLength: 40 });
+  fc.assert(
+    fc.property(fc.array(fc.oneof(tuples, fc.array(json, { maxLength: 20 })), { minLength: 1, maxLength: 6 }), (batches) => {
+      let spare: ArrayBuffer | undefined;
+      const encoder = new BatchEncoder(() => spare);
+      for (const records of batches) {
+        for (const r of records) encoder.add(r);
+        const buffer = encoder.finish(records, records.length, null, null);
+        assert.deepStrictEqual(decodeBatch(buffer).records, records);
+        spare = buffer;
+      }
+    }),
+    { numRuns: 150 },
+  );
 });

@@ -15,6 +15,7 @@ import {
   LAYOUT_VERSION,
   MAGIC,
   MAX_KEY_GROUP,
+  OFFSET_COLUMNS,
   OFFSET_COUNT,
   OFFSET_FLAGS,
   OFFSET_FORMAT,
@@ -78,22 +79,84 @@ export function encodeBatch(
 
   const schema = count === 0 ? { shape: SHAPE_PRIMITIVE, kinds: [KIND_ANY], keys: [] } : inferSchema(records[0]);
   if (schema !== null) {
-    const writer = new ByteWriter(usable ?? new ArrayBuffer(initialCapacity(count, keyGroups) + (timestamps === null ? 0 : count * 8)));
+    const writer = new ByteWriter(usable ?? new ArrayBuffer(initialCapacity(count, keyGroups !== null, timestamps !== null)));
     // Each failed pass widens one field for good, so this loop runs at most fields + 1 times.
     for (;;) {
-      writer.pos = 0;
-      writeHeader(writer, FORMAT_TYPED, count, keyGroups, timestamps);
+      writer.pos = HEADER_BYTES;
+      writer.ensure(0);
       writeSchema(writer, schema);
       const result = writeRecords(writer, schema, records, count);
-      if (result === OK) {
-        writer.view.setUint32(OFFSET_USED, writer.pos, true);
-        return writer.buffer;
-      }
+      if (result === OK) return finishBatch(writer, FORMAT_TYPED, count, keyGroups, timestamps);
       if (result === MISMATCH) break;
       schema.kinds[result] = KIND_ANY;
     }
   }
   return encodeFallback(records, count, keyGroups, usable, timestamps);
+}
+
+/**
+ * Encodes a batch record by record, as a record writer emits them (each record is encoded while it
+ * is still in the cache, instead of being read again ~1,000 records later at the flush): the schema
+ * is inferred from the batch's first record and checked per record by the field writes. The caller
+ * keeps the records too: `finish` falls back to `encodeBatch` over them when a record did not fit
+ * the schema (another shape, a field to widen), so the result is always what encodeBatch gives.
+ */
+export class BatchEncoder {
+  readonly #scratch: () => ArrayBuffer | undefined;
+  #writer: ByteWriter | null = null;
+  #schema: BatchSchema | null = null;
+  #count = 0;
+  #failed = false;
+
+  /** `scratch` supplies the buffer of each batch (one the consumer gave back) at its first record. */
+  constructor(scratch: () => ArrayBuffer | undefined = () => undefined) {
+    this.#scratch = scratch;
+  }
+
+  add(record: unknown): void {
+    if (this.#failed) return;
+    let writer = this.#writer;
+    let schema = this.#schema;
+    if (writer === null || schema === null) {
+      schema = inferSchema(record);
+      const spare = this.#scratch();
+      writer = new ByteWriter(spare !== undefined && spare.byteLength >= 4096 ? spare : new ArrayBuffer(16 * 1024));
+      this.#writer = writer;
+      if (schema === null) { this.#failed = true; return; }
+      this.#schema = schema;
+      writer.pos = HEADER_BYTES;
+      writeSchema(writer, schema);
+    }
+    if (writeRecord(writer, schema, record) !== OK) this.#failed = true;
+    this.#count++;
+  }
+
+  /** The encoded batch of records[0..count) (the ones given to add since the last finish); starts the next batch. */
+  finish(records: readonly unknown[], count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBuffer {
+    const writer = this.#writer;
+    const ok = !this.#failed && writer !== null && this.#count === count && count > 0;
+    this.#writer = null;
+    this.#schema = null;
+    this.#count = 0;
+    this.#failed = false;
+    if (ok) return finishBatch(writer, FORMAT_TYPED, count, keyGroups, timestamps);
+    return encodeBatch(records, count, keyGroups, writer?.buffer, timestamps);
+  }
+}
+
+/** Appends the columns after the records at `writer.pos` and fills in the header. */
+function finishBatch(writer: ByteWriter, format: number, count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBuffer {
+  const columnsAt = writer.pos;
+  writeColumns(writer, count, keyGroups, timestamps);
+  const view = writer.view;
+  view.setUint32(OFFSET_USED, writer.pos, true);
+  view.setUint8(OFFSET_MAGIC, MAGIC);
+  view.setUint8(OFFSET_FORMAT, format);
+  view.setUint8(OFFSET_FLAGS, (keyGroups === null ? 0 : FLAG_KEY_GROUPS) | (timestamps === null ? 0 : FLAG_TIMESTAMPS));
+  view.setUint8(OFFSET_VERSION, LAYOUT_VERSION);
+  view.setUint32(OFFSET_COUNT, count, true);
+  view.setUint32(OFFSET_COLUMNS, columnsAt, true);
+  return writer.buffer;
 }
 
 /** Decodes a buffer made by encodeBatch. Throws WeirError WEIR_SERDE_CORRUPT when its header is invalid. */
@@ -109,25 +172,21 @@ export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
   }
   if (used < HEADER_BYTES || used > buffer.byteLength) throw corrupt(`used length ${used} outside ${HEADER_BYTES}..${buffer.byteLength}`);
 
-  const reader = new ByteReader(buffer, HEADER_BYTES, used);
+  const columnsAt = header.getUint32(OFFSET_COLUMNS, true);
+  const columnBytes = ((flags & FLAG_KEY_GROUPS) !== 0 ? count * 2 : 0) + ((flags & FLAG_TIMESTAMPS) !== 0 ? count * 8 : 0);
+  if (columnsAt < HEADER_BYTES || columnsAt + columnBytes !== used) throw corrupt(`columns at ${columnsAt} (${columnBytes} bytes) do not end at the used length ${used}`);
+
+  // Columns: copied out whole (native copies), not read value by value.
   let keyGroups: Int32Array | null = null;
+  let at = columnsAt;
   if ((flags & FLAG_KEY_GROUPS) !== 0) {
-    if (HEADER_BYTES + count * 2 > used) throw corrupt(`${count} key groups do not fit in ${used} bytes`);
-    keyGroups = new Int32Array(count);
-    const view = reader.view;
-    for (let i = 0, pos = HEADER_BYTES; i < count; i++, pos += 2) keyGroups[i] = view.getUint16(pos, true);
-    reader.pos = HEADER_BYTES + count * 2;
+    keyGroups = readKeyGroups(buffer, at, count);
+    at += count * 2;
   }
   let timestamps: Float64Array | null = null;
-  if ((flags & FLAG_TIMESTAMPS) !== 0) {
-    const start = reader.pos;
-    if (start + count * 8 > used) throw corrupt(`${count} timestamps do not fit in ${used} bytes`);
-    timestamps = new Float64Array(count);
-    const view = reader.view;
-    for (let i = 0, pos = start; i < count; i++, pos += 8) timestamps[i] = view.getFloat64(pos, true);
-    reader.pos = start + count * 8;
-  }
+  if ((flags & FLAG_TIMESTAMPS) !== 0) timestamps = readTimestamps(buffer, at, count);
 
+  const reader = new ByteReader(buffer, HEADER_BYTES, columnsAt);
   let records: unknown[];
   if (format === FORMAT_TYPED) {
     try {
@@ -137,9 +196,9 @@ export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
       if (error instanceof RangeError) throw corrupt(`truncated: ${error.message}`);
       throw error;
     }
-    if (reader.pos !== used) throw corrupt(`decoding ended at byte ${reader.pos}, the batch says ${used}`);
+    if (reader.pos !== columnsAt) throw corrupt(`decoding ended at byte ${reader.pos}, the batch says ${columnsAt}`);
   } else if (format === FORMAT_V8) {
-    const value: unknown = deserialize(new Uint8Array(buffer, reader.pos, used - reader.pos));
+    const value: unknown = deserialize(new Uint8Array(buffer, HEADER_BYTES, columnsAt - HEADER_BYTES));
     if (!Array.isArray(value) || value.length !== count) throw corrupt(`v8 payload is not an array of ${count} records`);
     records = value;
   } else {
@@ -148,31 +207,43 @@ export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
   return timestamps === null ? { records, keyGroups } : { records, keyGroups, timestamps };
 }
 
-/** Room for the header, key groups and ~16 bytes a record: enough for small tuples without growing. */
-function initialCapacity(count: number, keyGroups: Int32Array | null): number {
-  return HEADER_BYTES + (keyGroups === null ? 0 : count * 2) + 64 + count * 16;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function readKeyGroups(buffer: ArrayBuffer, at: number, count: number): Int32Array {
+  if (LITTLE_ENDIAN) return new Int32Array(new Uint16Array(buffer.slice(at, at + count * 2)));
+  const view = new DataView(buffer);
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) out[i] = view.getUint16(at + i * 2, true);
+  return out;
 }
 
-function writeHeader(writer: ByteWriter, format: number, count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): void {
-  const keyGroupBytes = keyGroups === null ? 0 : count * 2;
-  const timestampBytes = timestamps === null ? 0 : count * 8;
-  writer.ensure(HEADER_BYTES + keyGroupBytes + timestampBytes);
+function readTimestamps(buffer: ArrayBuffer, at: number, count: number): Float64Array {
+  if (LITTLE_ENDIAN) return new Float64Array(buffer.slice(at, at + count * 8));
+  const view = new DataView(buffer);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat64(at + i * 8, true);
+  return out;
+}
+
+/** Room for the header, the columns and ~16 bytes a record: enough for small tuples without growing. */
+function initialCapacity(count: number, keyGroups: boolean, timestamps: boolean): number {
+  return HEADER_BYTES + 64 + count * (16 + (keyGroups ? 2 : 0) + (timestamps ? 8 : 0));
+}
+
+function writeColumns(writer: ByteWriter, count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): void {
+  writer.ensure((keyGroups === null ? 0 : count * 2) + (timestamps === null ? 0 : count * 8));
   const view = writer.view;
-  view.setUint32(OFFSET_USED, 0, true);
-  view.setUint8(OFFSET_MAGIC, MAGIC);
-  view.setUint8(OFFSET_FORMAT, format);
-  view.setUint8(OFFSET_FLAGS, (keyGroups === null ? 0 : FLAG_KEY_GROUPS) | (timestamps === null ? 0 : FLAG_TIMESTAMPS));
-  view.setUint8(OFFSET_VERSION, LAYOUT_VERSION);
-  view.setUint32(OFFSET_COUNT, count, true);
-  view.setUint32(OFFSET_COUNT + 4, 0, true);
-  let pos = HEADER_BYTES;
+  let pos = writer.pos;
   if (keyGroups !== null) {
+    let bad = 0;
     for (let i = 0; i < count; i++, pos += 2) {
       const group = keyGroups[i]!;
-      if (!(group >= 0 && group <= MAX_KEY_GROUP)) {
-        throw new WeirError(`encodeBatch: key group ${group} of record ${i} is outside 0..${MAX_KEY_GROUP}`, { code: 'WEIR_SERDE_ARGUMENT', fault: 'internal' });
-      }
+      bad |= group & ~MAX_KEY_GROUP;
       view.setUint16(pos, group, true);
+    }
+    if (bad !== 0) {
+      const i = keyGroups.findIndex((g, j) => j < count && !(g >= 0 && g <= MAX_KEY_GROUP));
+      throw new WeirError(`encodeBatch: key group ${keyGroups[i]} of record ${i} is outside 0..${MAX_KEY_GROUP}`, { code: 'WEIR_SERDE_ARGUMENT', fault: 'internal' });
     }
   }
   if (timestamps !== null) {
@@ -207,42 +278,38 @@ function readSchema(reader: ByteReader): BatchSchema {
 
 /** Writes every record; returns OK, MISMATCH, or the index of a field to widen. */
 function writeRecords(writer: ByteWriter, schema: BatchSchema, records: readonly unknown[], count: number): number {
-  const { shape, kinds, keys } = schema;
-  const fields = kinds.length;
-  if (shape === SHAPE_PRIMITIVE) {
-    const kind = kinds[0]!;
-    for (let i = 0; i < count; i++) {
-      const result = writeField(writer, kind, records[i], 0);
-      if (result !== OK) return result;
-    }
-    return OK;
+  for (let i = 0; i < count; i++) {
+    const result = writeRecord(writer, schema, records[i]);
+    if (result !== OK) return result;
   }
+  return OK;
+}
+
+/** Writes one record of the schema's shape; returns OK, MISMATCH, or the index of a field to widen. */
+function writeRecord(writer: ByteWriter, schema: BatchSchema, record: unknown): number {
+  const { shape, kinds } = schema;
+  if (shape === SHAPE_PRIMITIVE) return writeField(writer, kinds[0]!, record, 0);
+  const fields = kinds.length;
   if (shape === SHAPE_TUPLE) {
-    for (let i = 0; i < count; i++) {
-      const record = records[i];
-      if (!Array.isArray(record) || record.length !== fields) return MISMATCH;
-      for (let f = 0; f < fields; f++) {
-        const result = writeField(writer, kinds[f]!, record[f], f);
-        if (result !== OK) return result;
-      }
+    if (!Array.isArray(record) || record.length !== fields) return MISMATCH;
+    for (let f = 0; f < fields; f++) {
+      const result = writeField(writer, kinds[f]!, record[f], f);
+      if (result !== OK) return result;
     }
     return OK;
   }
   const proto = shape === SHAPE_OBJECT ? Object.prototype : null;
-  for (let i = 0; i < count; i++) {
-    const record = records[i];
-    if (typeof record !== 'object' || record === null || Object.getPrototypeOf(record) !== proto) return MISMATCH;
-    // for...in checks that the record has exactly the schema's keys, in order, without allocating.
-    let f = 0;
-    for (const key in record) {
-      if (f === fields || key !== keys[f]) return MISMATCH;
-      const result = writeField(writer, kinds[f]!, (record as Record<string, unknown>)[key], f);
-      if (result !== OK) return result;
-      f++;
-    }
-    if (f !== fields) return MISMATCH;
+  if (typeof record !== 'object' || record === null || Object.getPrototypeOf(record) !== proto) return MISMATCH;
+  // for...in checks that the record has exactly the schema's keys, in order, without allocating.
+  const keys = schema.keys;
+  let f = 0;
+  for (const key in record) {
+    if (f === fields || key !== keys[f]) return MISMATCH;
+    const result = writeField(writer, kinds[f]!, (record as Record<string, unknown>)[key], f);
+    if (result !== OK) return result;
+    f++;
   }
-  return OK;
+  return f === fields ? OK : MISMATCH;
 }
 
 function writeField(writer: ByteWriter, kind: number, value: unknown, field: number): number {
@@ -297,10 +364,22 @@ function readRecords(reader: ByteReader, schema: BatchSchema, count: number): un
     else if (kind === KIND_NUMBER) for (let i = 0; i < count; i++) records[i] = reader.number();
     else for (let i = 0; i < count; i++) records[i] = readField(reader, kind);
   } else if (shape === SHAPE_TUPLE) {
-    for (let i = 0; i < count; i++) {
-      const tuple = new Array<unknown>(fields);
-      for (let f = 0; f < fields; f++) tuple[f] = readField(reader, kinds[f]!);
-      records[i] = tuple;
+    // Literals for the common arities: packed arrays (new Array(n) makes holey ones, slower downstream).
+    if (fields === 2) {
+      const k0 = kinds[0]!;
+      const k1 = kinds[1]!;
+      for (let i = 0; i < count; i++) records[i] = [readField(reader, k0), readField(reader, k1)];
+    } else if (fields === 3) {
+      const k0 = kinds[0]!;
+      const k1 = kinds[1]!;
+      const k2 = kinds[2]!;
+      for (let i = 0; i < count; i++) records[i] = [readField(reader, k0), readField(reader, k1), readField(reader, k2)];
+    } else {
+      for (let i = 0; i < count; i++) {
+        const tuple: unknown[] = [];
+        for (let f = 0; f < fields; f++) tuple.push(readField(reader, kinds[f]!));
+        records[i] = tuple;
+      }
     }
   } else {
     const nullProto = shape === SHAPE_NULL_PROTO_OBJECT;
@@ -360,13 +439,11 @@ function encodeFallback(
   } catch (cause) {
     throw unserializable(batch, cause);
   }
-  const prefix = HEADER_BYTES + (keyGroups === null ? 0 : count * 2) + (timestamps === null ? 0 : count * 8);
-  const total = prefix + payload.length;
+  const total = HEADER_BYTES + payload.length + (keyGroups === null ? 0 : count * 2) + (timestamps === null ? 0 : count * 8);
   const writer = new ByteWriter(scratch !== undefined && scratch.byteLength >= total ? scratch : new ArrayBuffer(total));
-  writeHeader(writer, FORMAT_V8, count, keyGroups, timestamps);
-  writer.bytes.set(payload, prefix);
-  writer.view.setUint32(OFFSET_USED, total, true);
-  return writer.buffer;
+  writer.bytes.set(payload, HEADER_BYTES);
+  writer.pos = HEADER_BYTES + payload.length;
+  return finishBatch(writer, FORMAT_V8, count, keyGroups, timestamps);
 }
 
 /** Names the first record v8 cannot clone (a function, a symbol...): found only on this error path. */

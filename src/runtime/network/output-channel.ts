@@ -23,7 +23,7 @@ export class OutputChannel {
   readonly id: number;
   #credits: number;
   readonly #transport: ChannelTransport;
-  readonly #backlog: (RecordBuffer | StreamEvent)[] = [];
+  readonly #backlog: (RecordBuffer | ArrayBuffer | StreamEvent)[] = [];
   /** Buffers returned by the consumer, reused for encoding. */
   readonly #spare: ArrayBuffer[] = [];
   /** Data buffers sent, for metrics. */
@@ -43,12 +43,23 @@ export class OutputChannel {
     return this.#credits;
   }
 
+  /** True when the consumer lives in another thread (buffers cross encoded). */
+  get remote(): boolean {
+    return !this.#transport.local;
+  }
+
+  /** A buffer the consumer gave back, to encode the next batch into (RecordWriter's BatchEncoder). */
+  takeSpare(): ArrayBuffer | undefined {
+    return this.#spare.pop();
+  }
+
   /** The consumer's input channel when it lives in this thread and is deployed, else null. */
   localInput(): InputChannel | null {
     return this.#transport.local ? this.#transport.input?.(this.id) ?? null : null;
   }
 
-  sendBuffer(buffer: RecordBuffer): void {
+  /** A batch of records, or (remote channels) one the record writer already encoded. */
+  sendBuffer(buffer: RecordBuffer | ArrayBuffer): void {
     if (this.#backlog.length > 0 || this.#credits <= 0) {
       this.#backlog.push(buffer);
       return;
@@ -70,7 +81,7 @@ export class OutputChannel {
     if (returned && this.#spare.length < 4) this.#spare.push(returned);
     while (this.#backlog.length > 0) {
       const head = this.#backlog[0]!;
-      if ('type' in head) {
+      if (!(head instanceof ArrayBuffer) && 'type' in head) {
         this.#backlog.shift();
         this.#transport.deliver(this.id, head, null);
       } else if (this.#credits > 0) {
@@ -82,10 +93,12 @@ export class OutputChannel {
     }
   }
 
-  #sendNow(buffer: RecordBuffer): void {
+  #sendNow(buffer: RecordBuffer | ArrayBuffer): void {
     this.#credits--;
     this.buffersSent++;
-    if (this.#transport.local) {
+    if (buffer instanceof ArrayBuffer) {
+      this.#transport.deliver(this.id, buffer, buffer);
+    } else if (this.#transport.local) {
       this.#transport.deliver(this.id, buffer, null);
     } else {
       const encoded = encodeBatch(buffer.records, buffer.records.length, buffer.keyGroups, this.#spare.pop(), buffer.timestamps);

@@ -5,12 +5,14 @@ import type { Key } from '../../core/types.ts';
 import type { PartitionSpec } from '../../api/transformation.ts';
 import { keyGroupFor } from '../../state/index.ts';
 import type { StreamEvent } from '../events.ts';
+import { BatchEncoder } from '../../serde/index.ts';
 import type { InputChannel } from './input-channel.ts';
 import type { OutputChannel } from './output-channel.ts';
 
 /**
  * One writer per (job edge, producer subtask). `emit` is the per-record hot path: a channel
- * choice and an array push; serialization happens per buffer in the OutputChannel.
+ * choice and an array push; for a channel to another thread the record is also encoded at once
+ * (BatchEncoder), while it is still in the cache, and the buffer is finished at the flush.
  * Channels are ordered by consumer subtask, so for all-to-all edges channel j = consumer j.
  *
  * On keyed (hash) edges, same-thread consumers take records one by one when they can (`InputChannel.acceptsRecord`:
@@ -38,6 +40,8 @@ export class RecordWriter {
   #roundRobin: number;
   /** Per channel, the consumer's InputChannel when it lives in this thread (resolved at the first record). */
   #local: (InputChannel | null)[] | null = null;
+  /** Per channel to another thread, the encoder of its pending batch (null for same-thread channels). */
+  readonly #encoders: (BatchEncoder | null)[];
   recordsOut = 0;
 
   constructor(options: {
@@ -59,6 +63,7 @@ export class RecordWriter {
     this.#pendingKeyGroups = this.#channels.map(() => (this.#keyed ? new Int32Array(this.#bufferSize) : null));
     this.#pendingTimestamps = this.#channels.map(() => new Float64Array(this.#bufferSize));
     this.#hasTimestamps = this.#channels.map(() => false);
+    this.#encoders = this.#channels.map((c) => (c.remote ? new BatchEncoder(() => c.takeSpare()) : null));
     // Start round robin at a subtask-dependent channel, so producers do not all hit consumer 0 first.
     this.#roundRobin = this.#n > 0 ? options.producerSubtask % this.#n : 0;
   }
@@ -84,6 +89,8 @@ export class RecordWriter {
         if (timestamp === timestamp) { this.#pendingTimestamps[ch]![pending.length] = timestamp; this.#hasTimestamps[ch] = true; }
         else this.#pendingTimestamps[ch]![pending.length] = Number.NaN;
         pending.push(record);
+        const encoder = this.#encoders[ch]!;
+        if (encoder !== null) encoder.add(record);
         if (pending.length >= this.#bufferSize) this.#flushChannel(ch);
         return;
       }
@@ -120,6 +127,8 @@ export class RecordWriter {
     if (timestamp === timestamp) { this.#pendingTimestamps[ch]![pending.length] = timestamp; this.#hasTimestamps[ch] = true; }
     else this.#pendingTimestamps[ch]![pending.length] = Number.NaN;
     pending.push(record);
+    const encoder = this.#encoders[ch]!;
+    if (encoder !== null) encoder.add(record);
     if (pending.length >= this.#bufferSize) this.#flushChannel(ch);
   }
 
@@ -130,6 +139,17 @@ export class RecordWriter {
   #flushChannel(ch: number): void {
     const records = this.#pending[ch]!;
     if (records.length === 0) return;
+    const encoder = this.#encoders[ch]!;
+    if (encoder !== null) {
+      // Another thread: the columns are copied into the buffer now, so the pending arrays stay ours.
+      const n = records.length;
+      const keyGroups = this.#pendingKeyGroups[ch]?.subarray(0, n) ?? null;
+      const timestamps = this.#hasTimestamps[ch] ? this.#pendingTimestamps[ch]!.subarray(0, n) : null;
+      this.#hasTimestamps[ch] = false;
+      this.#pending[ch] = [];
+      this.#channels[ch]!.sendBuffer(encoder.finish(records, n, keyGroups, timestamps));
+      return;
+    }
     let keyGroups = this.#pendingKeyGroups[ch]!;
     if (keyGroups) {
       const full = keyGroups;
