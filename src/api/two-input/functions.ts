@@ -94,7 +94,8 @@ export interface KeyedBroadcastContext<K extends Key> extends BroadcastContext {
 }
 
 export interface KeyedBroadcastOnTimerContext<K extends Key> extends KeyedReadOnlyBroadcastContext<K> {
-  readonly timeDomain: 'event-time' | 'processing-time';
+  /** Which kind of timer fired. */
+  timeDomain(): 'event-time' | 'processing-time';
 }
 
 /** On a keyed stream: keyed state and timers in processElement and onTimer; broadcast elements see every key through applyToKeyedState. */

@@ -79,11 +79,12 @@ export class BroadcastProcessOperator extends TwoInputStreamOperator {
     if (this.#keyed) {
       const keyedFn = this.#fn as KeyedBroadcastProcessFunction<Key, unknown, unknown, unknown>;
       const onTimer = keyedFn.onTimer;
-      const timerCtx: KeyedBroadcastOnTimerContext<Key> & { timeDomain: 'event-time' | 'processing-time' } = { ...this.#readCtx, timeDomain: 'event-time' };
+      let timeDomain: 'event-time' | 'processing-time' = 'event-time';
+      const timerCtx: KeyedBroadcastOnTimerContext<Key> = { ...this.#readCtx, timeDomain: () => timeDomain };
       const element = ctx.element;
       this.#timers = new KeyedTimers(ctx, (domain, time) => {
         if (!onTimer) return;
-        timerCtx.timeDomain = domain;
+        timeDomain = domain;
         element.timestamp = domain === 'event-time' ? time : Number.NaN;
         onTimer.call(keyedFn, time, timerCtx, this.output);
       });

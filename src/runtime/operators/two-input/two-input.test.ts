@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Collector } from '../../../core/types.ts';
 import { OutputTag } from '../../../api/output-tag.ts';
 import type {
-  CoProcessContext, KeyedBroadcastContext, KeyedCoOnTimerContext, KeyedCoProcessContext, KeyedReadOnlyBroadcastContext, ProcessJoinContext,
+  CoProcessContext, KeyedBroadcastContext, KeyedBroadcastOnTimerContext, KeyedCoOnTimerContext, KeyedCoProcessContext, KeyedReadOnlyBroadcastContext, ProcessJoinContext,
   ReadOnlyBroadcastContext, BroadcastContext,
 } from '../../../api/two-input/functions.ts';
 import type { RuntimeContext } from '../../../api/functions.ts';
@@ -265,7 +265,7 @@ test('keyed broadcast: keyed state and timers in processElement, applyToKeyedSta
       ctx.getBroadcastState(threshold).put('limit', limit);
       ctx.applyToKeyedState(seenDesc, (key) => { if (seen.value()! > limit) out.collect(`${key} over ${limit} (rule change)`); });
     },
-    onTimer(t: number, ctx: { getCurrentKey(): string }, out: Collector<string>) { out.collect(`${ctx.getCurrentKey()} total ${seen.value()} at ${t}`); },
+    onTimer(t: number, ctx: KeyedBroadcastOnTimerContext<string>, out: Collector<string>) { out.collect(`${ctx.getCurrentKey()} total ${seen.value()} at ${t} (${ctx.timeDomain()})`); },
   };
   const h = TwoInputOperatorHarness.forSpec(keyedBroadcastProcessSpec(fn, [threshold], (v: [string, number]) => v[0]));
   await h.open();
@@ -274,7 +274,7 @@ test('keyed broadcast: keyed state and timers in processElement, applyToKeyedSta
   h.processElement2(3);
   h.processElement1(['y', 3], 2);
   h.processWatermark(100);
-  assert.deepEqual(h.output, ['x over 3 (rule change)', 'y over 3', 'x total 5 at 100', 'y total 4 at 100']);
+  assert.deepEqual(h.output, ['x over 3 (rule change)', 'y over 3', 'x total 5 at 100 (event-time)', 'y total 4 at 100 (event-time)']);
 });
 
 test('interval join with a window wholly in the past: a right record waits for lefts up to its time − lower', async () => {
