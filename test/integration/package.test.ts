@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, removeDir, tempDir } from './helpers.ts';
 
@@ -100,6 +100,9 @@ test('the packed tarball installs offline into a new project: weir init, npm tes
     const printed = ran.split('\n').filter((l) => l !== '').map((l) => l.replace(/^\d+> /, ''));
     assert.ok(printed.includes('be\t2') && printed.includes('to\t2') && printed.includes('question\t1'), `npx weir run printed:\n${ran}`);
     assert.match(ok(run(npm, ['exec', '--offline', '--', 'weir', '--version'], app), 'npm exec weir --version'), /^weir \d+\.\d+\.\d+/);
+    // The engine came from the package's dist/ (it has no src/); bundles went to the project's node_modules/.cache.
+    assert.ok(!existsSync(join(app, 'node_modules', 'weir', 'src')) && existsSync(join(app, 'node_modules', 'weir', 'dist', 'index.js')));
+    assert.ok(existsSync(join(app, 'node_modules', '.cache', 'weir')), 'weir run keeps its bundles in the project\'s node_modules/.cache');
 
     // 4. Inline runs: a JavaScript job under plain node, the TypeScript job under the project's tsx.
     writeFileSync(join(app, 'inline.js'), [
@@ -109,12 +112,14 @@ test('the packed tarball installs offline into a new project: weir init, npm tes
       'console.log(JSON.stringify(out.filter((r) => r.user === "a").map((r) => r.n)));',
     ].join('\n'));
     assert.equal(ok(run(process.execPath, ['inline.js'], app), 'node inline.js').trim(), '[1,4]');
+    const js = ok(run('npx', ['--offline', 'weir', 'run', 'inline.js', '-p', '2'], app), 'npx weir run inline.js');
+    assert.equal(js.trim(), '[1,4]', 'the same JavaScript job through weir run (worker threads)');
     const tsx = ok(run('npx', ['--offline', 'tsx', 'src/job.ts'], app), 'npx tsx src/job.ts');
     assert.ok(tsx.split('\n').includes('question\t1'), `tsx src/job.ts printed:\n${tsx}`);
 
     // 5. tsc in a folder configured by `tsc --init` (nodenext, strict, verbatimModuleSyntax, ...): a job
-    // type-checks with no special flag, and a misspelt field fails naming it. --skipLibCheck false (TypeScript's own lib files aside): Weir's
-    // .d.ts files must also be clean for a project that checks libraries (and has no @types/node: types []).
+    // type-checks with no special flag, and a misspelt field fails naming it. With --skipLibCheck false
+    // (TypeScript's own lib files aside), Weir's .d.ts files must be clean too, without @types/node (types []).
     const plain = join(app, 'plain');
     mkdirSync(plain);
     ok(run('npx', ['--offline', 'tsc', '--init'], plain), 'tsc --init');
