@@ -171,3 +171,17 @@ test('interval join late data: sideOutputLeftLateData / sideOutputRightLateData 
   assert.deepEqual(h.sideOutput.get('late-right'), [{ k: 'a', t: 13 }]);
   assert.throws(() => env.fromElements<Ev>({ k: 'a', t: 0 }).keyBy((e) => e.k).intervalJoin(env.fromElements<Ev>({ k: 'a', t: 0 }).keyBy((e) => e.k)).between(0, 1).sideOutputLeftLateData({} as never), /needs an OutputTag/);
 });
+
+test('connect across parallelisms and through a union: each input may have several edges, each record arrives once on its side', async () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+  const a = env.fromCollection(Array.from({ length: 40 }, (_, i) => i)); // parallelism 1
+  const b1 = env.fromSequence(100, 139).map((n) => n).setParallelism(3);
+  const b2 = env.fromSequence(200, 219);
+  const out = await a.connect(b1.union(b2)).map({ map1: (n: number) => `a${n}`, map2: (n: number) => `b${n}` }).setParallelism(3).executeAndCollect();
+  const want = [
+    ...Array.from({ length: 40 }, (_, i) => `a${i}`),
+    ...Array.from({ length: 40 }, (_, i) => `b${100 + i}`),
+    ...Array.from({ length: 20 }, (_, i) => `b${200 + i}`),
+  ];
+  assert.deepEqual(out.sort(), want.sort());
+});
