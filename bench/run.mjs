@@ -2,7 +2,7 @@
 //
 //   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--lines 20000000]
 //                      [--events 10000000] [--keyed-records 5000000]
-//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|micro|<config>]
+//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|interval-join|micro|<config>]
 //
 // Every configuration runs in its own process (no JIT or heap state shared between configurations);
 // configurations are interleaved round by round, starting one later each round, so a slow spell of the
@@ -21,6 +21,7 @@ import assert from 'node:assert/strict';
 import { generateCorpus } from '../scripts/gen-corpus.mjs';
 import { checkpointBenchmark } from './checkpoint.mjs';
 import { windowsBenchmark } from './windows.mjs';
+import { intervalJoinBenchmark } from './interval-join.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'data', 'bench');
@@ -408,7 +409,7 @@ const selected = (bench) => {
 
 const benchmarks = [
   wordcountBenchmark(), keyedWorkBenchmark(), engineCostBenchmark(), checkpointBenchmark({ opts, dataDir, runWeir, corpus }),
-  windowsBenchmark({ opts, runWeir, runBaseline }),
+  windowsBenchmark({ opts, runWeir, runBaseline }), intervalJoinBenchmark({ opts, runWeir, runBaseline }),
 ];
 if (opts.only && !opts.only.includes('micro') && benchmarks.every((b) => selected(b) === undefined)) {
   const names = benchmarks.flatMap((b) => [b.name, ...b.configs.map((c) => `${b.name}/${c.name}`)]);

@@ -106,12 +106,14 @@ export class IntervalJoinOperator extends TwoInputStreamOperator {
     this.context.timers!.registerEventTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), time);
   }
 
-  /** The timer at `time` of the current key: drop what can no longer match on either side. */
+  /**
+   * The timer at `time` of the current key: a left bucket at t asked for t + max(upper, 0), a right
+   * one for t + max(−lower, 0), so this drops exactly the bucket of each side that set it (or a bucket
+   * of the other side that expires at the same time): O(1), no scan of the buffers.
+   */
   #cleanUp(time: number): void {
-    const leftKeep = Math.max(this.#upper, 0);
-    const rightKeep = Math.max(-this.#lower, 0);
-    for (const lt of Array.from(this.#left.keys())) if (lt + leftKeep <= time) this.#left.remove(lt);
-    for (const rt of Array.from(this.#right.keys())) if (rt + rightKeep <= time) this.#right.remove(rt);
+    this.#left.remove(time - Math.max(this.#upper, 0));
+    this.#right.remove(time - Math.max(-this.#lower, 0));
   }
 
   #timestampOf(record: unknown, side: string): number {
