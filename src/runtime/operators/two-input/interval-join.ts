@@ -112,8 +112,16 @@ export class IntervalJoinOperator extends TwoInputStreamOperator {
    * of the other side that expires at the same time): O(1), no scan of the buffers.
    */
   #cleanUp(time: number): void {
-    this.#left.remove(time - Math.max(this.#upper, 0));
-    this.#right.remove(time - Math.max(-this.#lower, 0));
+    const leftKeep = Math.max(this.#upper, 0);
+    const rightKeep = Math.max(-this.#lower, 0);
+    if (Number.isInteger(time) && Number.isInteger(leftKeep) && Number.isInteger(rightKeep)) {
+      this.#left.remove(time - leftKeep);
+      this.#right.remove(time - rightKeep);
+      return;
+    }
+    // Fractional times: (t + keep) − keep need not give t back, so scan instead.
+    for (const lt of Array.from(this.#left.keys())) if (lt + leftKeep <= time) this.#left.remove(lt);
+    for (const rt of Array.from(this.#right.keys())) if (rt + rightKeep <= time) this.#right.remove(rt);
   }
 
   #timestampOf(record: unknown, side: string): number {

@@ -291,3 +291,14 @@ test('interval join with a window wholly in the past: a right record waits for l
   h.processWatermark(Infinity);
   assert.equal(h.keyedBackend!.numKeys(), 0);
 });
+
+test('interval join with fractional timestamps and bounds: buffers are still cleaned up', async () => {
+  const h = joinHarness(-0.2, 0.3);
+  await h.open();
+  h.processElement1({ k: 'a', t: 0.1 }, 0.1);
+  h.processElement2({ k: 'a', t: 0.3 }, 0.3);
+  h.processElement2({ k: 'a', t: 0.45 }, 0.45);
+  assert.deepEqual(h.output, ['0.1-0.3@0.3']);
+  h.processWatermark(Infinity);
+  assert.equal(h.keyedBackend!.numKeys(), 0);
+});
