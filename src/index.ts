@@ -55,7 +55,8 @@ export {
   ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor,
   type ValueState, type ListState, type MapState, type ReducingState, type AggregatingState,
 } from './state/index.ts';
-export type { Source, SourceReader, SourceSplit, PollStatus, ReaderOutput } from './connectors/source.ts';
+export type { Source, SourceReader, SourceSplit, PollStatus, ReaderOutput, SplitEnumerator, SplitEnumeratorContext, SourceReaderContext } from './connectors/source.ts';
+export { QueueSplitEnumerator } from './connectors/source.ts';
 export type { Sink, SinkWriter, Committer } from './connectors/sink.ts';
 export { TextFileSource, FileSink } from './connectors/file/index.ts';
 

@@ -49,6 +49,11 @@ class CollectionReader<T> implements SourceReader<T, CollectionSplit> {
     for (const s of splits) this.#splits.push({ splitId: s.splitId, next: s.next, end: s.end });
   }
 
+  /** The first split is the one being read. */
+  pendingSplits(): number {
+    return Math.max(0, this.#splits.length - 1);
+  }
+
   pollNext(output: Collector<T>, max: number): PollStatus {
     let emitted = 0;
     while (this.#splits.length > 0) {

@@ -1,4 +1,4 @@
-// The Source API: a source is cut into splits; readers read splits and keep their positions as state.
+// The Source API: a source is cut into splits; an enumerator (JobManager role) hands them to readers on request.
 
 import type { Collector } from '../core/types.ts';
 
@@ -47,27 +47,74 @@ export interface ReaderOutput<T> extends Collector<T> {
  * Reads the splits assigned to one source subtask. Called only from its task's thread,
  * never concurrently. The per-record path is synchronous: `pollNext` emits records into
  * the collector with plain calls; only `available()` is a promise, awaited per buffer.
+ *
+ * Splits arrive over the reader's life (dynamic assignment): the task asks the enumerator for
+ * one whenever `pendingSplits()` drops to 0 (the reader started its last split), so the next
+ * one is queued before the reader runs dry; a reader without `pendingSplits` is asked for
+ * only when it says 'end'.
  */
 export interface SourceReader<T, S extends SourceSplit> {
-  /** Hands splits to the reader (at start, or restored from a checkpoint). */
+  /** Hands splits to the reader: restored from a checkpoint at open, then as assigned. */
   addSplits(splits: readonly S[]): void;
   /**
    * Emits at most `max` records synchronously. Returns 'more' when it can go on at once,
    * 'wait' when data is not ready yet (then `available()` tells when), 'end' when every
-   * split it holds is read to the end (bounded sources only).
+   * split it holds is read to the end. 'end' is not final: the task ends the input only once
+   * the enumerator has no more splits for this reader; until then more may come through `addSplits`.
    */
   pollNext(output: Collector<T>, max: number): PollStatus;
   /** Resolves when a poll after 'wait' can make progress. */
   available(): Promise<void>;
   /** The remaining splits with their current positions: the reader's checkpointed state. */
   snapshotState(checkpointId: number): S[];
+  /** Splits assigned but not started yet (optional; see the class comment). */
+  pendingSplits?(): number;
   close(): Promise<void> | void;
 }
 
-/** A source: how to cut the input into splits (once, in the JobManager role) and how to read them. */
+/**
+ * Hands splits to readers on their request (FLIP-27's SplitEnumerator), in the JobManager
+ * role, on its thread. Its state is the splits not assigned yet; it is checkpointed with the
+ * readers' splits and restored into a new enumerator (`Source.createEnumerator`), at any parallelism.
+ */
+export interface SplitEnumerator<S extends SourceSplit> {
+  /**
+   * Reader `subtask` asks for work: the split it should read next, or undefined when there
+   * is none left for it, ever (the reader then ends its input once its splits are read).
+   */
+  nextSplit(subtask: number): S | undefined;
+  /** The splits not assigned yet (plain data), copied: the enumerator's checkpointed state. */
+  snapshotState(): S[];
+}
+
+/** The default enumerator: first come, first served over one queue, so a fast reader takes more. */
+export class QueueSplitEnumerator<S extends SourceSplit> implements SplitEnumerator<S> {
+  readonly #queue: S[];
+  #head = 0;
+
+  constructor(splits: readonly S[]) {
+    this.#queue = [...splits];
+  }
+
+  nextSplit(_subtask: number): S | undefined {
+    if (this.#head >= this.#queue.length) return undefined;
+    return this.#queue[this.#head++];
+  }
+
+  snapshotState(): S[] {
+    return this.#queue.slice(this.#head);
+  }
+}
+
+/** A source: how to cut the input into splits (once, in the JobManager role), how to hand them out, and how to read them. */
 export interface Source<T, S extends SourceSplit = SourceSplit> {
   readonly bounded: boolean;
-  /** Called once when a job starts without restored state; the result is assigned to subtasks round robin. */
+  /** Called once when a job starts without restored state: every split of the input. */
   enumerateSplits(context: SplitEnumeratorContext): Promise<S[]> | S[];
+  /**
+   * The enumerator over `splits` (fresh from `enumerateSplits`, or the unassigned splits of a
+   * restored checkpoint). Optional: the default is a QueueSplitEnumerator.
+   */
+  createEnumerator?(context: SplitEnumeratorContext, splits: S[]): SplitEnumerator<S>;
   createReader(context: SourceReaderContext): SourceReader<T, S>;
 }

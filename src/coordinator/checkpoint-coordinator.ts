@@ -17,6 +17,13 @@ import type { JobListener } from './job-listener.ts';
 
 export type RestoreSource = LoadedCheckpoint;
 
+/** State of the JobManager role itself (split enumerators): one file per entry, under subtask 0 of operator `uid`. */
+export interface CoordinatorState {
+  readonly uid: string;
+  readonly role: string;
+  readonly data: Uint8Array;
+}
+
 type Ack = Extract<SlotToManager, { type: 'ack' }>;
 type Decline = Extract<SlotToManager, { type: 'decline' }>;
 
@@ -67,6 +74,7 @@ export class CheckpointCoordinator {
   #nextId = 0;
   #pending: Pending | undefined;
   #send: ((m: ManagerToSlot) => void) | undefined;
+  #coordinatorStates: ((checkpointId: number) => CoordinatorState[]) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastCompletedAt = 0;
   #failedInARow = 0;
@@ -169,8 +177,14 @@ export class CheckpointCoordinator {
     return resolveLatest(this.#storage.jobDir, this.#jobName, this.#lineage, (m) => this.#warn(m));
   }
 
-  start(send: (m: ManagerToSlot) => void): void {
+  /**
+   * `coordinatorStates` is called in the same turn that sends each trigger, right before it:
+   * what it returns is the JobManager-side state of that checkpoint (see source-coordinator.ts
+   * for why this moment makes split assignment exactly-once).
+   */
+  start(send: (m: ManagerToSlot) => void, coordinatorStates?: (checkpointId: number) => CoordinatorState[]): void {
     this.#send = send;
+    this.#coordinatorStates = coordinatorStates;
     this.#stopped = false;
     this.#periodic = true;
     this.#schedule();
@@ -236,6 +250,8 @@ export class CheckpointCoordinator {
           waiting: new Set(this.#allTasks.map((t) => `${t.vertex}.${t.subtask}`)),
           handles: new Map(), writes: [], acks: [], timeout, sizeBytes: 0, commits: false, resolve, reject,
         };
+        const pending = this.#pending;
+        for (const c of this.#coordinatorStates?.(id) ?? []) this.#writeState(pending, c.uid, 0, c.role, c.data);
         this.#send?.({ type: 'trigger-checkpoint', checkpointId: id, timestamp, kind, tasks: this.#sourceTasks });
       }, beginFailed);
     });
@@ -250,27 +266,32 @@ export class CheckpointCoordinator {
     for (const op of ack.operators) {
       const info = this.#operators.get(op.uid);
       if (info?.sink && (op.operator?.['committables']?.items.length ?? 0) > 0) p.commits = true;
-      const roles: Record<string, StateHandle> = {};
-      let subtasks = p.handles.get(op.uid);
-      if (!subtasks) p.handles.set(op.uid, (subtasks = new Map()));
-      subtasks.set(ack.task.subtask, roles);
-      const write = (role: string, data: Uint8Array): void => {
-        p.sizeBytes += data.byteLength;
-        p.writes.push(p.storage.writeState(stateFileName(op.uid, ack.task.subtask, role), data).then(
-          (h) => { roles[role] = h; },
-          (cause: unknown) => {
-            throw new WeirError(
-              `cannot write the ${role} state of operator "${info?.name ?? op.uid}" (uid ${op.uid}, subtask ${ack.task.subtask + 1}) to ${p.storage.path}: ${(cause as Error).message}`,
-              { code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause },
-            );
-          },
-        ));
-      };
-      if (op.keyed && op.keyed.byteLength > 0) write('keyed', op.keyed);
-      if (op.timers && op.timers.byteLength > 0) write('timers', op.timers);
-      if (op.operator && Object.keys(op.operator).length > 0) write('operator', serialize(op.operator));
+      const subtask = ack.task.subtask;
+      if (op.keyed && op.keyed.byteLength > 0) this.#writeState(p, op.uid, subtask, 'keyed', op.keyed);
+      if (op.timers && op.timers.byteLength > 0) this.#writeState(p, op.uid, subtask, 'timers', op.timers);
+      if (op.operator && Object.keys(op.operator).length > 0) this.#writeState(p, op.uid, subtask, 'operator', serialize(op.operator));
     }
     if (p.waiting.size === 0) void this.#complete(p);
+  }
+
+  /** Writes one state file of checkpoint `p`; its handle joins the metadata of (uid, subtask) under `role`. */
+  #writeState(p: Pending, uid: string, subtask: number, role: string, data: Uint8Array): void {
+    let subtasks = p.handles.get(uid);
+    if (!subtasks) p.handles.set(uid, (subtasks = new Map()));
+    let roles = subtasks.get(subtask);
+    if (!roles) subtasks.set(subtask, (roles = {}));
+    const handles = roles;
+    p.sizeBytes += data.byteLength;
+    p.writes.push(p.storage.writeState(stateFileName(uid, subtask, role), data).then(
+      (h) => { handles[role] = h; },
+      (cause: unknown) => {
+        const name = this.#operators.get(uid)?.name ?? uid;
+        throw new WeirError(
+          `cannot write the ${role} state of operator "${name}" (uid ${uid}, subtask ${subtask + 1}) to ${p.storage.path}: ${(cause as Error).message}`,
+          { code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause },
+        );
+      },
+    ));
   }
 
   onDecline(decline: Decline): void {

@@ -4,7 +4,6 @@ import { ConfigError, isRecoverable, WeirError } from '../core/errors.ts';
 import { describeRestartStrategy, effectiveRestartStrategy } from '../api/config.ts';
 import type { StreamExecutionEnvironment } from '../api/environment.ts';
 import type { JobResult } from '../api/launch.ts';
-import type { SourceSplit } from '../connectors/source.ts';
 import { loadCheckpoint } from '../checkpoint/index.ts';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.ts';
 import { buildStreamGraph } from '../graph/stream-graph.ts';
@@ -17,7 +16,8 @@ import type { TaskManagerGateway } from '../runtime/task-manager.ts';
 import { CheckpointCoordinator, type RestoreSource } from './checkpoint-coordinator.ts';
 import type { JobListener, VertexProgress } from './job-listener.ts';
 import { RestartBackoff } from './restart-strategy.ts';
-import { buildRestoreAssignments } from './state-assignment.ts';
+import { SourceCoordinator, ENUMERATOR_ROLE } from './source-coordinator.ts';
+import { buildRestoreAssignments, restoreEnumeratorSplits } from './state-assignment.ts';
 
 export interface JobManagerOptions {
   readonly env: StreamExecutionEnvironment;
@@ -136,7 +136,7 @@ export class JobManager implements JobControl {
     const config = this.#options.env.config;
     const graph = this.graph;
     const tm = this.#options.createTaskManager(graph);
-    const tasks = await this.#taskDeployments(restore);
+    const { tasks, sources } = await this.#taskDeployments(restore);
     const deployment: Deployment = {
       jobId: this.#jobId, jobName: this.#options.jobName, attempt, config, fingerprint: graphFingerprint(graph), tasks,
     };
@@ -183,7 +183,7 @@ export class JobManager implements JobControl {
             deployed.add(event.slot);
             if (deployed.size === tm.numSlots) {
               tm.broadcast({ type: 'start' });
-              checkpoints?.start((m) => tm.broadcast(m));
+              checkpoints?.start((m) => tm.broadcast(m), () => [...sources.values()].map((s) => ({ uid: s.uid, role: ENUMERATOR_ROLE, data: s.snapshotState() })));
               this.#stopRequested = () => {
                 checkpoints?.pausePeriodic();
                 tm.broadcast({ type: 'stop-sources' });
@@ -191,6 +191,11 @@ export class JobManager implements JobControl {
               if (this.#stopWanted) this.#stopRequested();
             }
             return;
+          case 'split-request': {
+            const source = sources.get(event.task.vertex);
+            if (source) tm.broadcast(source.handleSplitRequest(event.task.subtask));
+            return;
+          }
           case 'end-of-data':
             endOfData.add(taskKey(event.task));
             if (endOfData.size === totalTasks) allEnded();
@@ -239,17 +244,23 @@ export class JobManager implements JobControl {
     });
   }
 
-  async #taskDeployments(restore: RestoreSource | undefined): Promise<TaskDeployment[]> {
+  /**
+   * The tasks to deploy, with their restored state, and one SourceCoordinator per source
+   * vertex: over every split of a fresh start, or over the unassigned splits of the restored
+   * checkpoint (the readers' splits come back as their operator state).
+   */
+  async #taskDeployments(restore: RestoreSource | undefined): Promise<{ tasks: TaskDeployment[]; sources: Map<number, SourceCoordinator> }> {
     const graph = this.graph;
     const restored = restore ? await buildRestoreAssignments(graph, restore, this.#options.env.config.allowNonRestoredState) : undefined;
+    const enumerated = restore ? await restoreEnumeratorSplits(restore) : undefined;
     const tasks: TaskDeployment[] = [];
+    const sources = new Map<number, SourceCoordinator>();
     for (const vertex of graph.vertices) {
-      let splitsBySubtask: SourceSplit[][] | undefined;
       const head = vertex.operators[0]!.node;
-      if (head.spec.kind === 'source' && !(restored && restored.has(`${head.uid}`))) {
-        const all = await head.spec.source.enumerateSplits({ parallelism: vertex.parallelism });
-        splitsBySubtask = Array.from({ length: vertex.parallelism }, () => []);
-        all.forEach((split, i) => splitsBySubtask![i % vertex.parallelism]!.push(split));
+      if (head.spec.kind === 'source') {
+        const source = head.spec.source;
+        const splits = restored?.has(head.uid) ? enumerated?.get(head.uid) ?? [] : await source.enumerateSplits({ parallelism: vertex.parallelism });
+        sources.set(vertex.index, new SourceCoordinator({ uid: head.uid, vertex: vertex.index, parallelism: vertex.parallelism, source, splits }));
       }
       for (let subtask = 0; subtask < vertex.parallelism; subtask++) {
         let taskRestore: Record<string, OperatorRestore> | undefined;
@@ -260,10 +271,10 @@ export class JobManager implements JobControl {
             if (r) taskRestore[op.node.uid] = r;
           }
         }
-        tasks.push({ vertex: vertex.index, subtask, splits: splitsBySubtask?.[subtask], restore: taskRestore });
+        tasks.push({ vertex: vertex.index, subtask, restore: taskRestore });
       }
     }
-    return tasks;
+    return { tasks, sources };
   }
 
   #perVertex(field: 'recordsIn' | 'recordsOut'): Record<string, number> {

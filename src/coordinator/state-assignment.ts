@@ -4,7 +4,9 @@ import { deserialize } from 'node:v8';
 import { ConfigError } from '../core/errors.ts';
 import type { LoadedCheckpoint } from '../checkpoint/index.ts';
 import type { JobGraph } from '../graph/job-graph.ts';
+import type { SourceSplit } from '../connectors/source.ts';
 import type { OperatorRestore } from '../runtime/protocol.ts';
+import { ENUMERATOR_ROLE, SourceCoordinator } from './source-coordinator.ts';
 import {
   HeapKeyedStateBackend, KeyGroupRange, redistributeOperatorState, type OperatorStateSnapshot,
 } from '../state/index.ts';
@@ -55,6 +57,24 @@ export async function buildRestoreAssignments(
       perSubtask.push({ keyed, timers: timerBlobs, operator: operatorStates[s] });
     }
     result.set(op.uid, perSubtask);
+  }
+  return result;
+}
+
+/**
+ * The split enumerators' state of a checkpoint: source uid → the splits not assigned to any
+ * reader at its trigger. A source with state but no enumerator file (a checkpoint from before
+ * dynamic assignment) has every split in its readers' state: it gets an empty enumerator.
+ */
+export async function restoreEnumeratorSplits(checkpoint: LoadedCheckpoint): Promise<Map<string, SourceSplit[]>> {
+  const result = new Map<string, SourceSplit[]>();
+  for (const op of checkpoint.metadata.operators) {
+    const splits: SourceSplit[] = [];
+    for (const sub of op.subtasks) {
+      const handle = sub.handles[ENUMERATOR_ROLE];
+      if (handle) splits.push(...SourceCoordinator.decodeState(await checkpoint.readState(handle)));
+    }
+    result.set(op.uid, splits);
   }
   return result;
 }

@@ -25,8 +25,6 @@ export interface OperatorRestore {
 }
 
 export interface TaskDeployment extends TaskId {
-  /** Splits for a source subtask at a fresh start. */
-  readonly splits: SourceSplit[] | undefined;
   /** operator uid → state, when restoring. */
   readonly restore: Record<string, OperatorRestore> | undefined;
 }
@@ -61,7 +59,13 @@ export type ManagerToSlot =
   /** Stop sources early (stop-with-savepoint): they end their input as if bounded. */
   | { readonly type: 'stop-sources' }
   /** Watermark alignment: sources of `group` read only while their watermark is ≤ maxWatermark. */
-  | { readonly type: 'watermark-alignment'; readonly group: string; readonly maxWatermark: number };
+  | { readonly type: 'watermark-alignment'; readonly group: string; readonly maxWatermark: number }
+  /**
+   * The answer to a source reader's `split-request`: splits for it (one, as the default
+   * enumerator answers), or none and `noMoreSplits` (it ends its input once its splits are read).
+   * Travels in the same ordered stream as `trigger-checkpoint` (coordinator/source-coordinator.ts).
+   */
+  | { readonly type: 'assign-splits'; readonly task: TaskId; readonly splits: SourceSplit[]; readonly noMoreSplits: boolean };
 
 export interface TaskMetrics {
   readonly vertex: number;
@@ -75,6 +79,8 @@ export interface TaskMetrics {
 export type SlotToManager =
   | { readonly type: 'deployed'; readonly slot: number }
   | { readonly type: 'end-of-data'; readonly task: TaskId }
+  /** A source reader started its last split (or has none): it asks its enumerator for the next one. */
+  | { readonly type: 'split-request'; readonly task: TaskId }
   | { readonly type: 'ack'; readonly task: TaskId; readonly checkpointId: number; readonly operators: OperatorSnapshotData[]; readonly syncMs: number; readonly asyncMs: number; readonly alignmentMs: number }
   | { readonly type: 'decline'; readonly task: TaskId; readonly checkpointId: number; readonly reason: string }
   | { readonly type: 'finished'; readonly slot: number; readonly metrics: TaskMetrics[] }

@@ -106,6 +106,11 @@ export class SlotRuntime {
       case 'watermark-alignment':
         for (const task of this.#tasks) task.alignWatermark(command.group, command.maxWatermark);
         return;
+      case 'assign-splits':
+        for (const task of this.#tasks) {
+          if (task.vertex === command.task.vertex && task.subtask === command.task.subtask) task.assignSplits(command.splits, command.noMoreSplits);
+        }
+        return;
       case 'finish':
         void this.#finish();
         return;

@@ -60,7 +60,7 @@ async function keyedTask(n: number, mode: CheckpointingMode = 'exactly-once'): P
   const errors: unknown[] = [];
   const task = new Task({
     vertex, config: env.config, inputs: channels, writers: new Map(),
-    deployment: { vertex: vertex.index, subtask: 0, splits: undefined, restore: undefined },
+    deployment: { vertex: vertex.index, subtask: 0, restore: undefined },
     services: {
       wake: () => {}, report: (m) => { reports.push(m); }, writeText: () => {},
       scheduleProcessingTime: () => {}, fail: (_t, e) => { errors.push(e); }, jobArgs: [],

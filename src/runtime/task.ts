@@ -19,6 +19,7 @@ import { createOperator } from './operators/create-operator.ts';
 import { SourceOperator } from './operators/source.ts';
 import { TwoInputStreamOperator } from './operators/two-input/two-input-operator.ts';
 import type { OperatorSnapshotData, SlotToManager, TaskDeployment, TaskId } from './protocol.ts';
+import type { SourceSplit } from '../connectors/source.ts';
 
 /** What a task needs from the slot that hosts it. */
 export interface TaskServices {
@@ -124,8 +125,8 @@ export class Task implements TaskId {
       };
       operator.context = context;
       if (operator instanceof SourceOperator) {
-        operator.initialSplits = deployment.splits ?? [];
-        operator.restored = restored !== undefined;
+        const task: TaskId = { vertex: vertex.index, subtask: deployment.subtask };
+        operator.requestSplit = () => this.#services.report({ type: 'split-request', task });
       }
       this.#operators.push(operator);
       this.#infos.push(info);
@@ -405,6 +406,15 @@ export class Task implements TaskId {
       this.#state = 'ended';
       this.#services.report({ type: 'end-of-data', task: { vertex: this.vertex, subtask: this.subtask } });
     });
+  }
+
+  /**
+   * Source tasks: the enumerator's answer to a split request. A mailbox action, like a
+   * checkpoint trigger, so the two apply in the order they arrived (source-coordinator.ts).
+   */
+  assignSplits(splits: readonly SourceSplit[], noMoreSplits: boolean): void {
+    const source = this.#source;
+    if (source) this.enqueue(() => source.assignSplits(splits, noMoreSplits));
   }
 
   /** Source tasks: the coordinator asks for checkpoint n; the barrier starts here. */

@@ -53,7 +53,7 @@ async function twoInputTask(perInput: number) {
   const errors: unknown[] = [];
   const task = new Task({
     vertex, config: env.config, inputs: channels, inputIndexes, writers: new Map(),
-    deployment: { vertex: vertex.index, subtask: 0, splits: undefined, restore: undefined },
+    deployment: { vertex: vertex.index, subtask: 0, restore: undefined },
     services: {
       wake: () => {}, report: (m) => { reports.push(m); }, writeText: () => {},
       scheduleProcessingTime: () => {}, fail: (_t, e) => { errors.push(e); }, jobArgs: [],

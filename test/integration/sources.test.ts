@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import {
   StreamExecutionEnvironment, type Collector, type ProcessContext, type ProcessFunction, type RuntimeContext,
 } from '../../src/index.ts';
-import { removeDir, tempDir } from './helpers.ts';
+import { readOutputLines, removeDir, runWeir, tempDir } from './helpers.ts';
 
 /** Tags each line with the subtask that read it (a field set in open(): one instance per subtask). */
 class TagWithSubtask implements ProcessFunction<string, [number, string]> {
@@ -54,4 +54,31 @@ test('inline, a function object with open() shared by parallel subtasks is refus
   const env2 = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
   const out = await env2.fromElements(1, 2, 3).process(() => ({ ...shared })).executeAndCollect();
   assert.deepEqual([...out].sort(), [1, 2, 3]);
+});
+
+test('weir run -p 2 over one 8 MiB file: both readers take splits on request, every line once', { timeout: 120_000 }, async () => {
+  const dir = tempDir('split-readers');
+  try {
+    const file = join(dir, 'input.txt');
+    const lines = Array.from({ length: 200_000 }, (_, i) => `${i} ${'x'.repeat(30 + (i % 20))}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const r = await runWeir(['run', 'test/integration/jobs/split-readers-job.ts', '--input', file, '--output', out, '-p', '2', '--no-progress'], { timeoutMs: 90_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const tagged = readOutputLines(out);
+    assert.equal(tagged.length, lines.length);
+    const bySubtask = [0, 0];
+    const seen = new Set<number>();
+    for (const t of tagged) {
+      const tab = t.indexOf('\t');
+      const subtask = Number(t.slice(0, tab));
+      bySubtask[subtask]!++;
+      seen.add(Number(t.slice(tab + 1, t.indexOf(' ', tab))));
+    }
+    assert.equal(seen.size, lines.length, 'every line exactly once');
+    // ~8.4 MB at 1 MiB splits: 8 splits; each reader took at least one of them (≥ 1/9 of the lines).
+    for (const [s, n] of bySubtask.entries()) assert.ok(n > lines.length / 9, `reader ${s} read ${n} of ${lines.length} lines (${bySubtask.join(' / ')})`);
+  } finally {
+    removeDir(dir);
+  }
 });

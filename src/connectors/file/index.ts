@@ -1,6 +1,6 @@
 // Public API of the file connector: a splittable text file source and an exactly-once text file sink.
 
-export { TextFileSource, DEFAULT_SPLIT_SIZE, DEFAULT_READ_CHUNK_SIZE } from './text-file-source.ts';
+export { TextFileSource, DEFAULT_MIN_SPLIT_SIZE, DEFAULT_MAX_SPLIT_SIZE, DEFAULT_READ_CHUNK_SIZE } from './text-file-source.ts';
 export type { FileSplit, TextFileSourceOptions } from './text-file-source.ts';
 export { TextLineReader } from './text-line-reader.ts';
 export { FileSink } from './file-sink.ts';

@@ -297,3 +297,65 @@ test('invalid UTF-8 fails by default with the file and offset; invalidUtf8: "rep
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('automatic split size: a 41.6 MB-like file is cut into parallelism × 4 pieces of equal size; small files stay whole', async () => {
+  const dir = tempDir();
+  try {
+    // The 41.6 MB file of the word count, scaled down 1,000×, with the split bounds scaled alike (1 MiB → 1 KiB, 64 MiB → 64 KiB).
+    const file = join(dir, 'corpus.txt');
+    const line = 'the quick brown fox jumps over the lazy dog\n';
+    writeFileSync(file, line.repeat(Math.ceil(41_600 / line.length)));
+    const size = Buffer.byteLength(line) * Math.ceil(41_600 / line.length);
+    const source = new TextFileSource(file, { minSplitSize: 1024, maxSplitSize: 64 * 1024 });
+    for (const parallelism of [1, 2, 3, 8]) {
+      const splits = await source.enumerateSplits({ parallelism });
+      assert.equal(splits.length, parallelism * 4, `p=${parallelism}`);
+      const sizes = splits.map((s) => s.end - s.start);
+      assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `p=${parallelism}: pieces of ${Math.min(...sizes)}–${Math.max(...sizes)} bytes`);
+      // Contiguous and complete: [0, size) with no gap and no overlap.
+      assert.equal(splits[0]!.start, 0);
+      for (let i = 1; i < splits.length; i++) assert.equal(splits[i]!.start, splits[i - 1]!.end);
+      assert.equal(splits.at(-1)!.end, size);
+      assert.equal(new Set(splits.map((s) => s.splitId)).size, splits.length);
+    }
+    // Two readers over 8 pieces: each piece is 1/8 of the input, not 80 % of it in one split.
+    const p2 = await source.enumerateSplits({ parallelism: 2 });
+    assert.ok(Math.max(...p2.map((s) => s.end - s.start)) <= Math.ceil(size / 8));
+    // A file below minSplitSize is one split at any parallelism.
+    const small = join(dir, 'small.txt');
+    writeFileSync(small, line.repeat(20));
+    assert.equal((await new TextFileSource(small, { minSplitSize: 1024 }).enumerateSplits({ parallelism: 8 })).length, 1);
+    // The default bounds: 1 MiB to 64 MiB.
+    const dflt = new TextFileSource(file);
+    assert.equal(dflt.splitSizeFor(41_600_000, 2), 5_200_000);
+    assert.equal(dflt.splitSizeFor(100_000, 8), 1024 * 1024);
+    assert.equal(dflt.splitSizeFor(100 * 1024 ** 3, 2), 64 * 1024 * 1024);
+    // An explicit splitSize wins.
+    assert.equal(new TextFileSource(file, { splitSize: 7 }).splitSizeFor(41_600_000, 2), 7);
+    assert.throws(() => new TextFileSource(file, { minSplitSize: 10, maxSplitSize: 5 }), (e: unknown) => e instanceof ConfigError && /maxSplitSize/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a directory at automatic split size: splits sized from the total input, each file cut evenly', async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir, 'a.txt'), 'a\n'.repeat(15_000)); // 30,000 bytes
+    writeFileSync(join(dir, 'b.txt'), 'b\n'.repeat(5_000)); // 10,000 bytes
+    writeFileSync(join(dir, 'c.txt'), 'c\n'.repeat(100)); // 200 bytes
+    const source = new TextFileSource(dir, { minSplitSize: 1024 });
+    // 40,200 bytes / (2 × 4) = 5,025 bytes per split: a → 6 pieces of 5,000, b → 2 of 5,000, c → 1.
+    const splits = await source.enumerateSplits({ parallelism: 2 });
+    const per = (name: string) => splits.filter((s) => s.path === join(dir, name)).map((s) => s.end - s.start);
+    assert.deepEqual(per('a.txt'), Array(6).fill(5000));
+    assert.deepEqual(per('b.txt'), [5000, 5000]);
+    assert.deepEqual(per('c.txt'), [200]);
+    const reader = source.createReader(readerCtx());
+    reader.addSplits(splits);
+    const lines = await drain(reader, 1000);
+    assert.equal(lines.length, 20_100);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

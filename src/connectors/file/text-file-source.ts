@@ -22,8 +22,15 @@ export interface FileSplit extends SourceSplit {
 }
 
 export interface TextFileSourceOptions {
-  /** Target split size in bytes (default 32 MiB). */
+  /**
+   * Split size in bytes. Default: the input's total size / (parallelism × 4), within
+   * [minSplitSize, maxSplitSize], so readers that take splits on request end close together.
+   */
   readonly splitSize?: number;
+  /** Smallest automatic split size (default 1 MiB): a file smaller than this is one split. */
+  readonly minSplitSize?: number;
+  /** Largest automatic split size (default 64 MiB). */
+  readonly maxSplitSize?: number;
   /** Bytes read per asynchronous read (default 1 MiB); the buffer grows for longer lines. */
   readonly readChunkSize?: number;
   /** Longest line in bytes (default: V8's longest string, 0x1fffffe8); a longer line fails naming the file and its offset. */
@@ -32,12 +39,15 @@ export interface TextFileSourceOptions {
   readonly invalidUtf8?: 'fail' | 'replace';
 }
 
-export const DEFAULT_SPLIT_SIZE = 32 * 1024 * 1024;
+export const DEFAULT_MIN_SPLIT_SIZE = 1024 * 1024;
+export const DEFAULT_MAX_SPLIT_SIZE = 64 * 1024 * 1024;
+/** Automatic split size: this many splits per reader, so the last ones even out readers of different speed. */
+export const SPLITS_PER_READER = 4;
 export const DEFAULT_READ_CHUNK_SIZE = 1024 * 1024;
 /** A UTF-8 line never decodes to more UTF-16 units than it has bytes, so a line up to this many bytes always fits a string. */
 export const DEFAULT_MAX_LINE_BYTES = bufferConstants.MAX_STRING_LENGTH;
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['splitSize', 'readChunkSize', 'maxLineBytes', 'invalidUtf8']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['splitSize', 'minSplitSize', 'maxSplitSize', 'readChunkSize', 'maxLineBytes', 'invalidUtf8']);
 
 function positiveInteger(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
@@ -49,7 +59,9 @@ function positiveInteger(value: unknown, name: string): number {
 export class TextFileSource implements Source<string, FileSplit> {
   readonly bounded = true;
   readonly #path: string;
-  readonly #splitSize: number;
+  readonly #splitSize: number | undefined;
+  readonly #minSplitSize: number;
+  readonly #maxSplitSize: number;
   readonly #readChunkSize: number;
   readonly #maxLineBytes: number;
   readonly #invalidUtf8: 'fail' | 'replace';
@@ -64,7 +76,12 @@ export class TextFileSource implements Source<string, FileSplit> {
       }
     }
     this.#path = pathOrDir;
-    this.#splitSize = options.splitSize === undefined ? DEFAULT_SPLIT_SIZE : positiveInteger(options.splitSize, 'splitSize');
+    this.#splitSize = options.splitSize === undefined ? undefined : positiveInteger(options.splitSize, 'splitSize');
+    this.#minSplitSize = options.minSplitSize === undefined ? DEFAULT_MIN_SPLIT_SIZE : positiveInteger(options.minSplitSize, 'minSplitSize');
+    this.#maxSplitSize = options.maxSplitSize === undefined ? Math.max(DEFAULT_MAX_SPLIT_SIZE, this.#minSplitSize) : positiveInteger(options.maxSplitSize, 'maxSplitSize');
+    if (this.#maxSplitSize < this.#minSplitSize) {
+      throw new ConfigError(`TextFileSource option 'maxSplitSize' (${this.#maxSplitSize}) must be at least 'minSplitSize' (${this.#minSplitSize})`);
+    }
     this.#readChunkSize =
       options.readChunkSize === undefined ? DEFAULT_READ_CHUNK_SIZE : positiveInteger(options.readChunkSize, 'readChunkSize');
     this.#maxLineBytes = options.maxLineBytes === undefined ? DEFAULT_MAX_LINE_BYTES : positiveInteger(options.maxLineBytes, 'maxLineBytes');
@@ -78,16 +95,31 @@ export class TextFileSource implements Source<string, FileSplit> {
     this.#invalidUtf8 = invalidUtf8;
   }
 
-  async enumerateSplits(_context?: SplitEnumeratorContext): Promise<FileSplit[]> {
+  /**
+   * Every file cut into ceil(size / splitSize) byte ranges of equal size (±1 byte), so no
+   * file ends in a sliver; an empty file gives no split.
+   */
+  async enumerateSplits(context?: SplitEnumeratorContext): Promise<FileSplit[]> {
     const files = await listFiles(this.#path);
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    const splitSize = this.splitSizeFor(total, context?.parallelism ?? 1);
     const splits: FileSplit[] = [];
     for (const { path, size } of files) {
-      for (let start = 0; start < size; start += this.#splitSize) {
-        const end = Math.min(size, start + this.#splitSize);
+      const pieces = Math.ceil(size / splitSize);
+      for (let i = 0; i < pieces; i++) {
+        const start = Math.floor((i * size) / pieces);
+        const end = Math.floor(((i + 1) * size) / pieces);
         splits.push({ splitId: `${path}:${start}`, path, start, end, offset: start });
       }
     }
     return splits;
+  }
+
+  /** The split size for `totalBytes` of input read by `parallelism` readers. */
+  splitSizeFor(totalBytes: number, parallelism: number): number {
+    if (this.#splitSize !== undefined) return this.#splitSize;
+    const target = Math.ceil(totalBytes / (Math.max(1, parallelism) * SPLITS_PER_READER));
+    return Math.min(this.#maxSplitSize, Math.max(this.#minSplitSize, target));
   }
 
   createReader(context: SourceReaderContext): SourceReader<string, FileSplit> {

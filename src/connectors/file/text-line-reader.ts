@@ -86,6 +86,10 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
     for (const split of splits) this.#queue.push({ ...split });
   }
 
+  pendingSplits(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
   pollNext(output: Collector<string>, max: number): PollStatus {
     if (this.#error !== null) throw this.#error;
     if (this.#pending !== null) return 'wait';

@@ -1,4 +1,4 @@
-// The head of a source task: drives a SourceReader and keeps its splits (positions) in operator state.
+// The head of a source task: drives a SourceReader, asks the enumerator for splits ahead of need, keeps its splits (positions) in operator state.
 
 import type { PollStatus, Source, SourceReader, SourceSplit } from '../../connectors/source.ts';
 import type { WatermarkStrategy } from '../../api/watermark-strategy.ts';
@@ -7,12 +7,25 @@ import { StreamOperator } from '../operator.ts';
 import { SourceAlignment } from '../source-alignment.ts';
 import { SourceOutput } from '../source-output.ts';
 
+/**
+ * Split requests: one at a time in flight. The reader asks as soon as it has no split queued
+ * behind the one it reads (`SourceReader.pendingSplits() === 0`), so the answer's round trip
+ * overlaps reading, and at most one split waits unread in a reader while another reader may
+ * run dry. A reader 'end' is final only after the enumerator answered `noMoreSplits`; before
+ * that it is a wait for the assignment.
+ */
 export class SourceOperator extends StreamOperator {
   readonly #source: Source<unknown>;
   #reader!: SourceReader<unknown, SourceSplit>;
   #splitsState!: ListState<SourceSplit>;
-  /** Splits assigned at a fresh start (restored runs take them from state instead). */
-  initialSplits: SourceSplit[] = [];
+  /** Sends a `split-request` for this subtask (set by the task). */
+  requestSplit: () => void = () => {};
+  #requested = false;
+  #noMoreSplits = false;
+  /** The reader read every split it holds and waits for the answer to a request. */
+  #dry = false;
+  /** Resolves the wait of a dry reader. */
+  #assigned: { promise: Promise<void>; resolve: () => void } | undefined;
 
   readonly #watermarks: WatermarkStrategy<unknown> | undefined;
   #out: SourceOutput | undefined;
@@ -37,12 +50,11 @@ export class SourceOperator extends StreamOperator {
     this.#reader = this.#source.createReader({
       subtaskIndex: this.context.subtaskIndex, parallelism: this.context.parallelism, operatorName: this.context.operatorName,
     });
+    // Restored splits first (with their positions); then whatever the enumerator hands out.
     const restored = [...this.#splitsState.get()];
-    this.#reader.addSplits(restored.length > 0 || this.restored ? restored : this.initialSplits);
+    if (restored.length > 0) this.#reader.addSplits(restored);
+    this.#request();
   }
-
-  /** True when the task was restored from a checkpoint (then the state holds the splits, maybe none). */
-  restored = false;
 
   /** Records the reader emitted (the source's "records in"). */
   get recordsRead(): number {
@@ -56,12 +68,40 @@ export class SourceOperator extends StreamOperator {
 
   poll(max: number): PollStatus {
     if (this.#alignment?.paused(this.#out!.currentWatermark)) return 'wait';
-    return this.#reader.pollNext(this.#out!, max);
+    const reader = this.#reader;
+    const status = reader.pollNext(this.#out!, max);
+    if (status === 'end') {
+      if (this.#noMoreSplits) return 'end';
+      this.#request();
+      this.#dry = true;
+      return 'wait';
+    }
+    // Request ahead: the reader started its last queued split.
+    if (!this.#requested && !this.#noMoreSplits && reader.pendingSplits?.() === 0) this.#request();
+    return status;
   }
 
   available(): Promise<void> {
     if (this.#alignment?.paused(this.#out!.currentWatermark)) return this.#alignment.available();
+    if (this.#dry) return (this.#assigned ??= withResolvers()).promise;
     return this.#reader.available();
+  }
+
+  /** The enumerator's answer, run as a mailbox action of the task (ordered with checkpoint triggers). */
+  assignSplits(splits: readonly SourceSplit[], noMoreSplits: boolean): void {
+    this.#requested = false;
+    this.#dry = false;
+    if (noMoreSplits) this.#noMoreSplits = true;
+    if (splits.length > 0) this.#reader.addSplits(splits);
+    const waiting = this.#assigned;
+    this.#assigned = undefined;
+    waiting?.resolve();
+  }
+
+  #request(): void {
+    if (this.#requested || this.#noMoreSplits) return;
+    this.#requested = true;
+    this.requestSplit();
   }
 
   processElement(): void {
@@ -91,4 +131,10 @@ export class SourceOperator extends StreamOperator {
   override close(): void | Promise<void> {
     return this.#reader?.close();
   }
+}
+
+function withResolvers(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => { resolve = r; });
+  return { promise, resolve };
 }
