@@ -216,6 +216,9 @@ export class SlotRuntime {
         if (task.runnable && task.step()) round = did = true;
         if (this.#failed) return;
       }
+      // A task that waits for credit from another thread: yield now, not at the end of the slice,
+      // so the returned credit (a message) is seen promptly and that consumer does not idle.
+      if (round && this.#links.size > 0 && this.#tasks.some((t) => t.waitsForCredit)) break;
     } while (round && performance.now() < deadline);
     const now = performance.now();
     if (!did || now - this.#lastFlush > FLUSH_INTERVAL_MS) {

@@ -40,6 +40,8 @@ interface KeyedHead {
 
 /** Most buffers a task handles per scheduling step before letting its slot-mates run. */
 const BUFFERS_PER_STEP = 8;
+/** Smallest source poll when there is some credit (a poll has a fixed cost; the records of a tiny one would wait in a partial buffer anyway). */
+const MIN_SOURCE_POLL = 32;
 
 export class Task implements TaskId {
   readonly vertex: number;
@@ -231,7 +233,7 @@ export class Task implements TaskId {
     if (this.#mailbox.length > 0) return true;
     if (this.#state !== 'running' && this.#state !== 'ended') return false;
     if (this.#outputsBlocked()) return false;
-    if (this.#source) return this.#state === 'running' && !this.#sourceWaiting;
+    if (this.#source) return this.#state === 'running' && !this.#sourceWaiting && this.#sourcePollSize() > 0;
     return this.#gate!.hasInput;
   }
 
@@ -252,17 +254,44 @@ export class Task implements TaskId {
     return sent;
   }
 
+  /** Output waits for credit: a backlog, or a running source with no credit for its next poll. */
+  get waitsForCredit(): boolean {
+    for (const w of this.#writers) if (w.hasBacklog) return true;
+    return this.#source !== undefined && this.#state === 'running' && !this.#sourceWaiting && this.#sourcePollSize() === 0;
+  }
+
   #outputsBlocked(): boolean {
     for (const w of this.#writers) if (w.hasBacklog) return true;
     for (const op of this.#blockers) if (op.inputBlocked!()) return true;
     return false;
   }
 
+  /**
+   * Flow control at the source: the next poll asks for as many records as the outputs can pass
+   * on the credit they have now, at the fan-out (records out per record read) seen so far, so
+   * a poll fills the free buffers instead of piling buffers into backlogs and stalling the task
+   * until they drained; between MIN_SOURCE_POLL and bufferSize records, 0 when a writer has no
+   * credit at all (the task then waits for one: a returned credit wakes the slot).
+   */
+  #sourcePollSize(): number {
+    const bufferSize = this.#config.bufferSize;
+    const read = this.#source!.recordsRead;
+    let size = bufferSize;
+    for (const w of this.#writers) {
+      const room = w.recordRoom;
+      if (room <= 0) return 0;
+      const fanOut = read > 0 ? w.recordsOut / read : 1;
+      if (fanOut > 0 && room < size * fanOut) size = Math.floor(room / fanOut);
+    }
+    return size < MIN_SOURCE_POLL ? Math.min(MIN_SOURCE_POLL, bufferSize) : size;
+  }
+
   #stepSource(): boolean {
     if (this.#state !== 'running' || this.#sourceWaiting) return false;
     const source = this.#source!;
-    const max = this.#config.bufferSize;
     for (let i = 0; i < BUFFERS_PER_STEP; i++) {
+      const max = this.#sourcePollSize();
+      if (max === 0) return i > 0;
       let status;
       try {
         status = source.poll(max);

@@ -178,6 +178,22 @@ export class RecordWriter {
     for (const c of this.#channels) c.sendEvent(event);
   }
 
+  /**
+   * How many more records this writer can take before a buffer would wait for credit: the
+   * tightest channel's credits × buffer size minus its partial buffer, times the channels a
+   * record may go to (a source polls no more than this, so its output never piles up in backlogs).
+   */
+  get recordRoom(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (let ch = 0; ch < this.#n; ch++) {
+      const room = this.#channels[ch]!.credits * this.#bufferSize - this.#pending[ch]!.length;
+      if (room < min) min = room;
+    }
+    if (!(min > 0)) return 0;
+    const kind = this.#partition.kind;
+    return kind === 'broadcast' || kind === 'global' ? min : min * this.#n;
+  }
+
   get hasBacklog(): boolean {
     for (const c of this.#channels) if (c.hasBacklog) return true;
     return false;
