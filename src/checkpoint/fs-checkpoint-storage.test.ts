@@ -182,3 +182,17 @@ test('constructor validates jobId and retained', () => {
   assert.throws(() => new FsCheckpointStorage({ baseDir: '/tmp', jobId: '../x' }), ConfigError);
   assert.throws(() => new FsCheckpointStorage({ baseDir: '/tmp', jobId: 'job', retained: 0 }), /retained/);
 });
+
+test('removeIncomplete deletes directories without _metadata (left by a crash), never a completed one or one being written', () =>
+  withTempDir(async (dir) => {
+    const storage = new FsCheckpointStorage({ baseDir: dir, jobId: JOB_ID, retained: 3 });
+    await writeSmallCheckpoint(await storage.begin(1));
+    await mkdir(join(dir, JOB_ID, 'chk-2'));
+    await mkdir(join(dir, JOB_ID, 'chk-5'));
+    await writeFile(join(dir, JOB_ID, 'chk-5', 'x-0-keyed'), 'half');
+    const open = await storage.begin(7);
+    assert.equal(await storage.removeIncomplete(), 2);
+    assert.deepEqual((await readdir(join(dir, JOB_ID))).sort(), ['chk-1', 'chk-7']);
+    assert.equal(await storage.nextCheckpointId(), 8);
+    await open.abort();
+  }));

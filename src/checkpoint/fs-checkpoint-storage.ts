@@ -106,6 +106,25 @@ export class FsCheckpointStorage {
     return listCompletedIn(this.jobDir, this.#warn);
   }
 
+  /**
+   * Removes the checkpoint directories without `_metadata` (a run that crashed or was killed
+   * while writing or deleting them): they can never be restored. For the start of a run only,
+   * before it begins checkpoints of its own. Returns how many were removed.
+   */
+  async removeIncomplete(): Promise<number> {
+    let removed = 0;
+    for (const entry of await scanJobDir(this.jobDir)) {
+      if (entry.complete || this.#pending.has(entry.id)) continue;
+      try {
+        await rm(entry.path, { recursive: true, force: true });
+        removed++;
+      } catch (error) {
+        this.#warn(`Could not delete the incomplete checkpoint ${entry.path}: ${(error as Error).message}`);
+      }
+    }
+    return removed;
+  }
+
   /** One above the highest `chk-<n>` present, completed or not: an id `begin` accepts after a restart. */
   async nextCheckpointId(): Promise<number> {
     const entries = await scanJobDir(this.jobDir);

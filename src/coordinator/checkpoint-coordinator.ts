@@ -137,7 +137,9 @@ export class CheckpointCoordinator {
       this.#lineage = await Lineage.read(jobDir);
     }
     const lineage = this.#lineage;
+    // Ids continue past every directory, also the incomplete ones removed just after.
     this.#nextId = Math.max(await this.#storage.nextCheckpointId(), (lineage?.maxId() ?? 0) + 1);
+    if (lineage) await this.#storage.removeIncomplete();
     let restored: LoadedCheckpoint | undefined;
     let fork = true;
     if (restorePath === 'latest') {
