@@ -6,7 +6,8 @@
 // returns CONTINUE, FIRE (emit the window's result, keep the contents), PURGE (drop the contents) or
 // FIRE_AND_PURGE. State a trigger keeps goes through ctx.getPartitionedState: it is scoped to the
 // (key, window), checkpointed with the window and dropped at cleanup. Triggers on merging (session)
-// windows need onMerge, called for the merged window after the merged windows' trigger state was cleared.
+// windows need onMerge, called for the covering window before the merged windows' clear() (their
+// state is then dropped); ctx.mergePartitionedState(d) folds their reducing state into the new window's.
 
 import { ConfigError } from '../../core/errors.ts';
 import type { Key } from '../../core/types.ts';
@@ -44,6 +45,8 @@ export interface TriggerContext {
   deleteProcessingTimeTimer(time: number): void;
   /** State of the current (key, window); cleared when the window is cleaned up. */
   getPartitionedState: KeyedStateStore;
+  /** In onMerge only: adds the merged windows' values of this reducing state to the new window's. */
+  mergePartitionedState<T>(descriptor: ReducingStateDescriptor<T>): void;
 }
 
 export interface Trigger<T = unknown> {
@@ -124,6 +127,7 @@ export const CountTrigger = {
       onEventTime: (): TriggerResult => CONTINUE,
       onProcessingTime: (): TriggerResult => CONTINUE,
       clear: (_w: TimeWindow, ctx: TriggerContext): void => ctx.getPartitionedState.getReducingState(counted).clear(),
+      onMerge: (_w: TimeWindow, ctx: TriggerContext): void => ctx.mergePartitionedState(counted),
     });
   },
 };

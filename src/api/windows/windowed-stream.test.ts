@@ -126,7 +126,9 @@ test('a trigger and an evictor in a job: early firings every 20 ms of event time
 test('trigger and evictor settings are validated when the job is built', () => {
   const env = StreamExecutionEnvironment.getExecutionEnvironment();
   const keyed = env.fromElements(1).keyBy((n) => n);
-  assert.throws(() => keyed.window(EventTimeSessionWindows.withGap(5)).trigger(CountTrigger.of(2)), /onMerge/);
+  const noMerge = { ...CountTrigger.of(2), onMerge: undefined };
+  assert.throws(() => keyed.window(EventTimeSessionWindows.withGap(5)).trigger(noMerge), /onMerge/);
+  keyed.window(EventTimeSessionWindows.withGap(5)).trigger(CountTrigger.of(2)); // merges its count
   assert.throws(() => keyed.window(TumblingEventTimeWindows.of(5)).trigger({} as never), /needs a Trigger/);
   assert.throws(() => keyed.window(TumblingEventTimeWindows.of(5)).evictor({} as never), /needs an Evictor/);
   assert.throws(() => keyed.countWindow(0), /CountTrigger.of\(count\) must be an integer > 0/);

@@ -52,7 +52,7 @@ export class WindowedStream<T, K extends Key> {
   trigger(trigger: Trigger<T>): this {
     const t = checkTrigger(trigger, 'trigger()');
     if (this.#assigner.kind === 'session' && typeof t.onMerge !== 'function') {
-      throw new ConfigError('trigger(): session windows merge, so their trigger needs onMerge(window, ctx) (CountTrigger has none)');
+      throw new ConfigError('trigger(): session windows merge, so their trigger needs onMerge(window, ctx)');
     }
     this.#trigger = t;
     return this;

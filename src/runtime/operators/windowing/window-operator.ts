@@ -27,7 +27,7 @@ import { EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, type Trigger, ty
 import type { ProcessWindowContext, ProcessWindowFunction } from '../../../api/windows/window-functions.ts';
 import type { WindowSpec } from '../../../api/windows/window-spec.ts';
 import type { OutputTag } from '../../../api/output-tag.ts';
-import { ListStateDescriptor, type HeapKeyedStateBackend, type InternalTimerService, type ListState } from '../../../state/index.ts';
+import { ListStateDescriptor, type ReducingStateDescriptor, type HeapKeyedStateBackend, type InternalTimerService, type ListState } from '../../../state/index.ts';
 import { StreamOperator, type Output } from '../../operator.ts';
 import { NO_OUTPUT } from '../../output.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
@@ -59,6 +59,8 @@ export class WindowOperator extends StreamOperator {
   /** The (key, window) the trigger context and windowState() act on. */
   readonly #scope: WindowScope = { key: 0, keyGroup: 0, window: GLOBAL_WINDOW };
   #triggerContext!: TriggerContext;
+  /** The windows being merged while the trigger's onMerge runs. */
+  #merging: readonly TimeWindow[] | undefined;
   #evictorContext!: EvictorContext;
   /** Names of the (key, window)-scoped state tables that may hold entries (cleared at cleanup). */
   readonly #scopedTables = new Set<string>();
@@ -116,6 +118,22 @@ export class WindowOperator extends StreamOperator {
       deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(composite(), scope.keyGroup, t),
       deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(composite(), scope.keyGroup, t),
       getPartitionedState: windowStateStore(backend, TRIGGER_STATE, scope, used),
+      mergePartitionedState: <T>(d: ReducingStateDescriptor<T>) => {
+        const merging = this.#merging;
+        if (merging === undefined) {
+          throw new WeirError(`window "${this.#operatorName}": mergePartitionedState is for a trigger's onMerge only`, { code: 'WEIR_TRIGGER_MERGE', fault: 'user' });
+        }
+        const state = this.#triggerContext.getPartitionedState.getReducingState(d);
+        const target = scope.window;
+        let acc: T | undefined;
+        for (const m of merging) {
+          scope.window = m;
+          const v = state.get();
+          if (v !== undefined) acc = acc === undefined ? v : d.reduce(acc, v);
+        }
+        scope.window = target;
+        if (acc !== undefined) state.add(acc);
+      },
     };
     this.#evictorContext = { currentWatermark: () => timers.currentWatermark, currentProcessingTime: () => ctx.currentProcessingTime() };
     const due = timers.nextProcessingTime();
@@ -215,24 +233,29 @@ export class WindowOperator extends StreamOperator {
     for (const m of merged) {
       acc = contents.merge(acc, contents.get(m.end));
       contents.clear(m.end);
-      if (triggered) {
-        this.#setScope(key, keyGroup, m);
-        this.#trigger!.clear?.(m, this.#triggerContext);
-        this.#deleteCleanupTimer(key, keyGroup, m);
-      } else {
-        this.#deleteTimers(key, keyGroup, m.start, m.end);
-      }
-      this.#clearScoped(key, keyGroup, m);
+      if (triggered) this.#deleteCleanupTimer(key, keyGroup, m);
+      else this.#deleteTimers(key, keyGroup, m.start, m.end);
     }
     acc = contents.merge(acc, contents.get(window.end));
     if (acc !== undefined) contents.set(window.end, acc);
     if (triggered) {
+      // onMerge first (it may merge the merged windows' trigger state: mergePartitionedState), then their state goes.
       this.#registerCleanupTimer(key, keyGroup, window);
       this.#setScope(key, keyGroup, window);
-      this.#trigger!.onMerge!(window, this.#triggerContext);
+      this.#merging = merged;
+      try {
+        this.#trigger!.onMerge!(window, this.#triggerContext);
+      } finally {
+        this.#merging = undefined;
+      }
+      for (const m of merged) {
+        this.#setScope(key, keyGroup, m);
+        this.#trigger!.clear?.(m, this.#triggerContext);
+      }
     } else {
       this.#registerTimers(key, keyGroup, window.start, window.end);
     }
+    for (const m of merged) this.#clearScoped(key, keyGroup, m);
     return window;
   }
 

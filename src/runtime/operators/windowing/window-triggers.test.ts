@@ -245,3 +245,20 @@ test('trigger state, evictor contents and trigger timers restore at another para
   assert.equal(fired.length, 4 * keys.length);
   for (const k of keys) assert.deepEqual(fired.filter((o) => (o as unknown[])[0] === k), Array.from({ length: 4 }, () => [k, 0, 100, 1]));
 });
+
+test('CountTrigger on session windows: the counts of merged sessions add up (mergePartitionedState), the merged windows\' state goes', async () => {
+  const h = await harness(spec(EventTimeSessionWindows.withGap(10), values, { trigger: CountTrigger.of(3) }));
+  h.processElements([['a', 0, 1], ['a', 25, 2]], ts); // two sessions, one record each
+  assert.deepEqual(h.takeOutput(), []);
+  h.processElement(['a', 12, 3], 12); // [12, 22): a third session, touching neither
+  assert.deepEqual(h.takeOutput(), []);
+  h.processElement(['a', 9, 4], 9); // [9, 19) bridges [0, 10) and [12, 22): count 1 + 1 + 1 = 3
+  assert.deepEqual(h.takeOutput(), [['a', 0, 22, 1, 3, 4]]);
+  h.processElement(['a', 21, 5], 21); // joins [25, 35) too: 0 (reset after firing) + 1 + 1 = 2
+  assert.deepEqual(h.takeOutput(), []);
+  h.processElement(['a', 30, 6], 30); // [30, 40) extends it: 2 + 1 = 3
+  assert.equal(h.output.length, 1);
+  const [k, start, end, ...vs] = h.output[0] as unknown[];
+  assert.deepEqual([k, start, end, (vs as number[]).sort()], ['a', 0, 40, [1, 2, 3, 4, 5, 6]]);
+  assert.equal(h.keyedBackend!.numKeys('_trigger/count'), 0, 'the count reset at the firing, the merged windows\' counts dropped');
+});
