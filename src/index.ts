@@ -13,7 +13,7 @@ export { StreamExecutionEnvironment, type EnvironmentOptions } from './api/envir
 export { DataStream, DataStreamSink, KeyedStream } from './api/data-stream.ts';
 export { ParameterTool } from './api/params.ts';
 export type { JobResult } from './api/launch.ts';
-export type { CheckpointingMode, RestartStrategy } from './api/config.ts';
+export type { CheckpointingMode, RestartStrategy, RuntimeMode } from './api/config.ts';
 export type {
   FilterFunction, FlatMapFunction, KeyedProcessContext, KeyedProcessFunction, KeySelector, MapFunction, OnTimerContext,
   ProcessContext, ProcessFunction, ReduceFunction, RichFunction, RuntimeContext, TimerService,

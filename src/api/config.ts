@@ -4,6 +4,23 @@ import { ConfigError } from '../core/errors.ts';
 
 export type CheckpointingMode = 'exactly-once' | 'at-least-once';
 
+/**
+ * How a job runs (Flink's execution.runtime-mode): STREAMING (the default) emits results as
+ * records arrive; BATCH runs a job over bounded input with batch semantics (src/batch/);
+ * AUTOMATIC picks BATCH when every source is bounded, else STREAMING.
+ */
+export type RuntimeMode = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
+export const RUNTIME_MODES: readonly RuntimeMode[] = ['STREAMING', 'BATCH', 'AUTOMATIC'];
+
+/** A runtime mode as written by a user (any case), or a ConfigError naming `setting`. */
+export function checkRuntimeMode(setting: string, value: unknown): RuntimeMode {
+  const v = typeof value === 'string' ? value.toUpperCase() : value;
+  if (!RUNTIME_MODES.includes(v as RuntimeMode)) {
+    throw new ConfigError(`${setting} must be STREAMING, BATCH or AUTOMATIC, got ${JSON.stringify(value)}`);
+  }
+  return v as RuntimeMode;
+}
+
 export interface CheckpointConfig {
   /** Interval in ms; 0 = checkpointing off (the default). */
   interval: number;
@@ -40,6 +57,8 @@ export interface ExecutionConfig {
   appendOutput: boolean;
   /** Periodic watermark emission interval of timestamp assigners, ms; 0 = off (Flink's default 200). */
   autoWatermarkInterval: number;
+  /** STREAMING (default), BATCH or AUTOMATIC; the JobManager resolves AUTOMATIC before deploying. */
+  runtimeMode: RuntimeMode;
 }
 
 export const DEFAULT_MAX_PARALLELISM = 128;
@@ -66,6 +85,7 @@ export function defaultExecutionConfig(): ExecutionConfig {
     savepointDir: undefined,
     appendOutput: false,
     autoWatermarkInterval: 200,
+    runtimeMode: 'STREAMING',
   };
 }
 

@@ -7,8 +7,8 @@ import { CollectionSource } from '../connectors/collection-source.ts';
 import { GeneratorSource, type GeneratorOptions } from '../connectors/generator/generator-source.ts';
 import { TextFileSource, type TextFileSourceOptions } from '../connectors/file/index.ts';
 import {
-  checkKnownKeys, checkNonNegative, checkPositiveInt, defaultExecutionConfig,
-  type CheckpointingMode, type ExecutionConfig, type RestartStrategy,
+  checkKnownKeys, checkNonNegative, checkPositiveInt, checkRuntimeMode, defaultExecutionConfig,
+  type CheckpointingMode, type ExecutionConfig, type RestartStrategy, type RuntimeMode,
 } from './config.ts';
 import { DataStream } from './data-stream.ts';
 import type { KeySelector } from './functions.ts';
@@ -123,6 +123,21 @@ export class StreamExecutionEnvironment {
   setAutoWatermarkInterval(ms: number): this {
     this.config.autoWatermarkInterval = checkNonNegative('autoWatermarkInterval (ms)', ms);
     return this;
+  }
+
+  /**
+   * STREAMING (the default), BATCH (bounded input only: keyed operators see their input grouped
+   * by key, reduce/sum/aggregate emit one final value per key, windows and event-time timers
+   * fire once at the end of each key, no watermarks, no processing-time timers, no checkpoints)
+   * or AUTOMATIC (BATCH when every source is bounded). `weir run --runtime-mode` sets the default.
+   */
+  setRuntimeMode(mode: RuntimeMode): this {
+    this.config.runtimeMode = checkRuntimeMode('runtime mode', mode);
+    return this;
+  }
+
+  getRuntimeMode(): RuntimeMode {
+    return this.config.runtimeMode;
   }
 
   setRestartStrategy(strategy: RestartStrategy): this {

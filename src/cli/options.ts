@@ -1,6 +1,7 @@
 // `weir run` options: Weir's own flags are taken out wherever they appear; everything else goes to the job.
 
 import { ConfigError } from '../core/errors.ts';
+import { checkRuntimeMode } from '../api/config.ts';
 import type { LaunchContext } from '../api/launch.ts';
 import type { ParameterTool } from '../api/params.ts';
 
@@ -31,6 +32,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'savepoint-dir', value: 'string', help: 'where stop-with-savepoint writes (default <checkpoint-dir>/savepoints)' },
   { name: 'allow-non-restored-state', value: 'none', help: 'skip restored state whose operator no longer exists' },
   { name: 'append-output', value: 'none', help: 'a fresh run adds part files to an output directory that already has some (refused by default)' },
+  { name: 'runtime-mode', value: 'string', help: 'STREAMING (default), BATCH (bounded input, final results) or AUTOMATIC (BATCH when every source is bounded)' },
   { name: 'no-progress', value: 'none', help: 'no live progress on stderr' },
   { name: 'inline', value: 'none', help: 'run every slot in the main thread (debugging)' },
 ];
@@ -103,6 +105,8 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
   if (savepointDir !== undefined) defaults['savepointDir'] = savepointDir;
   if (values.has('allow-non-restored-state')) defaults['allowNonRestoredState'] = true;
   if (values.has('append-output')) defaults['appendOutput'] = true;
+  const runtimeMode = values.get('runtime-mode');
+  if (runtimeMode !== undefined) defaults['runtimeMode'] = checkRuntimeMode('weir run: --runtime-mode', runtimeMode);
   return {
     jobFile, jobArgs, defaults: defaults as LaunchContext['defaults'],
     progress: !values.has('no-progress'), inline: values.has('inline'),

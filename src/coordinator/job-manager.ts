@@ -7,6 +7,7 @@ import type { JobResult } from '../api/launch.ts';
 import { loadCheckpoint } from '../checkpoint/index.ts';
 import { buildJobGraph, type JobGraph } from '../graph/job-graph.ts';
 import { buildStreamGraph } from '../graph/stream-graph.ts';
+import { resolveRuntimeMode, type ResolvedRuntimeMode } from '../graph/runtime-mode.ts';
 import { JobFailedError } from '../runtime/operator-error.ts';
 import type { Deployment, OperatorRestore, SlotToManager, TaskDeployment, TaskMetrics } from '../runtime/protocol.ts';
 import { taskKey } from '../runtime/protocol.ts';
@@ -38,6 +39,8 @@ export interface JobControl {
 
 export class JobManager implements JobControl {
   readonly graph: JobGraph;
+  /** STREAMING or BATCH: AUTOMATIC decided from the sources (graph/runtime-mode.ts). */
+  readonly runtimeMode: ResolvedRuntimeMode;
   readonly #options: JobManagerOptions;
   readonly #jobId: string;
   readonly #collected = new Map<number, unknown[]>();
@@ -52,6 +55,7 @@ export class JobManager implements JobControl {
     const env = options.env;
     // Every mistake in the graph or the settings surfaces here, before anything runs.
     this.graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
+    this.runtimeMode = resolveRuntimeMode(this.graph, env.config);
     this.#jobId = options.jobId ?? jobIdFor(options.jobName);
     const cp = env.config.checkpoint;
     if (cp.interval > 0 && !cp.dir) {
@@ -78,7 +82,8 @@ export class JobManager implements JobControl {
     const strategy = effectiveRestartStrategy(config, bounded);
     const backoff = new RestartBackoff(strategy);
     // A savepoint directory alone is enough for stop-with-savepoint, as in Flink.
-    if (config.checkpoint.dir || config.savepointDir) {
+    // BATCH takes no checkpoints or savepoints (graph/runtime-mode.ts).
+    if (this.runtimeMode === 'STREAMING' && (config.checkpoint.dir || config.savepointDir)) {
       this.#checkpoints = new CheckpointCoordinator({
         config, jobId: this.#jobId, jobName: this.#options.jobName, graph: this.graph, listener: this.#options.listener,
       });
@@ -138,7 +143,7 @@ export class JobManager implements JobControl {
     const tm = this.#options.createTaskManager(graph);
     const { tasks, sources } = await this.#taskDeployments(restore);
     const deployment: Deployment = {
-      jobId: this.#jobId, jobName: this.#options.jobName, attempt, config, fingerprint: graphFingerprint(graph), tasks,
+      jobId: this.#jobId, jobName: this.#options.jobName, attempt, config: { ...config, runtimeMode: this.runtimeMode }, fingerprint: graphFingerprint(graph), tasks,
     };
     const totalTasks = tasks.length;
     const deployed = new Set<number>();

@@ -25,6 +25,12 @@ export interface ElementTime {
 /** What the task gives each operator. Never shared between operators. */
 export interface OperatorContext extends TaskInfo {
   readonly checkpointing: boolean;
+  /**
+   * Runtime mode BATCH (src/batch/): a keyed head gets its input key by key, `endOfKey()`
+   * after each key's records, then event time +∞ for that key; no watermarks before that,
+   * processing-time timers never fire.
+   */
+  readonly batch: boolean;
   /** Present for operators on a keyed stream. */
   readonly keyedBackend: HeapKeyedStateBackend | undefined;
   /** Present for operators on a keyed stream. */
@@ -76,6 +82,11 @@ export abstract class StreamOperator<IN = unknown, OUT = unknown> {
    * stops pulling input until it turns false, which happens in a mailbox action of the operator.
    */
   inputBlocked?(): boolean;
+  /**
+   * BATCH only, keyed heads: the current key's last record was processed (its event-time
+   * timers fire next, then its state is dropped). Aggregations emit their final value here.
+   */
+  endOfKey?(): void;
   /** Processing-time callback requested through `context.scheduleProcessingTime`. */
   onProcessingTime(_now: number): void {}
   /** The task is going idle or a barrier comes: hand over anything buffered inside the operator. */

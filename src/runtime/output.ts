@@ -33,20 +33,24 @@ export class WriterOutput implements Output {
   readonly #writer: RecordWriter;
   readonly #element: ElementTime;
   readonly #onWatermark: ((timestamp: number) => void) | undefined;
-  /** `onWatermark` sees each watermark leaving (the task's metrics report the last). */
-  constructor(writer: RecordWriter, element: ElementTime, onWatermark?: (timestamp: number) => void) {
+  readonly #dropWatermarks: boolean;
+  /** `onWatermark` sees each watermark leaving (the task's metrics report the last); BATCH drops watermarks and statuses (none flow). */
+  constructor(writer: RecordWriter, element: ElementTime, onWatermark?: (timestamp: number) => void, dropWatermarks = false) {
     this.#writer = writer;
     this.#element = element;
     this.#onWatermark = onWatermark;
+    this.#dropWatermarks = dropWatermarks;
   }
   collect(record: unknown): void {
     this.#writer.emit(record, this.#element.timestamp);
   }
   emitWatermark(timestamp: number): void {
+    if (this.#dropWatermarks) return;
     this.#onWatermark?.(timestamp);
     this.#writer.broadcastEvent({ type: 'watermark', timestamp });
   }
   emitWatermarkStatus(idle: boolean): void {
+    if (this.#dropWatermarks) return;
     this.#writer.broadcastEvent(idle ? IDLE : ACTIVE);
   }
 }

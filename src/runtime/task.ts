@@ -9,6 +9,7 @@ import {
 } from '../state/index.ts';
 import { END_OF_DATA, MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
 import { InputGate } from './input-gate.ts';
+import { BatchKeyedInput, type KeyedFeed } from '../batch/keyed-input.ts';
 import { decodeBatch } from '../serde/index.ts';
 import type { DirectReceiver, InputChannel } from './network/input-channel.ts';
 import type { RecordWriter } from './network/record-writer.ts';
@@ -70,6 +71,12 @@ export class Task implements TaskId {
   readonly #onOutputWatermark = (t: number): void => { if (t > this.#outputWatermark) this.#outputWatermark = t; };
   #busy = false;
   #sourceWaiting = false;
+  /** Runtime mode BATCH: no watermarks in or out, no processing-time timers (src/batch/). */
+  readonly #batch: boolean;
+  /** BATCH, one-input keyed head: the whole input grouped by key, fed key by key once it ended. */
+  readonly #batchInput: BatchKeyedInput | undefined;
+  #batchDraining = false;
+  #batchRecord: unknown;
   #recordsIn = 0;
 
   constructor(options: {
@@ -90,10 +97,11 @@ export class Task implements TaskId {
     this.#services = options.services;
     this.#config = config;
     this.#writers = [...options.writers.values()];
+    const batch = this.#batch = config.runtimeMode === 'BATCH';
     this.#gate = options.inputs.length === 0 ? undefined : new InputGate(options.inputs, config.checkpoint.mode, {
       onBuffer: (channel, item) => this.#processBuffer(channel, item),
-      onWatermark: (t) => { this.#inputWatermark = t; this.#operators[0]!.processWatermark(t); },
-      onWatermarkStatus: (idle) => this.#operators[0]!.processWatermarkStatus(idle),
+      onWatermark: (t) => { if (batch) return; this.#inputWatermark = t; this.#operators[0]!.processWatermark(t); },
+      onWatermarkStatus: (idle) => { if (!batch) this.#operators[0]!.processWatermarkStatus(idle); },
       onBarrier: (barrier, alignmentMs) => this.#performCheckpoint(barrier, alignmentMs),
       onEndOfInput: () => this.#endInput(),
       shouldPause: () => this.#busy || (this.#state !== 'running' && this.#state !== 'ended') || this.#outputsBlocked() || this.#mailbox.length > 0,
@@ -115,11 +123,12 @@ export class Task implements TaskId {
       }
       const context: OperatorContext = {
         operatorName: node.name, uid: node.uid, subtaskIndex: deployment.subtask, parallelism: vertex.parallelism,
-        maxParallelism: config.maxParallelism, jobArgs: options.services.jobArgs, checkpointing: config.checkpoint.interval > 0,
+        maxParallelism: config.maxParallelism, jobArgs: options.services.jobArgs, checkpointing: config.checkpoint.interval > 0, batch,
         keyedBackend, timers, operatorState, element: this.#element,
         autoWatermarkInterval: config.autoWatermarkInterval,
         currentProcessingTime: () => Date.now(),
-        scheduleProcessingTime: (time) => this.#services.scheduleProcessingTime(this, time),
+        // BATCH: processing-time timers never fire, so no wake-up is scheduled for them.
+        scheduleProcessingTime: batch ? () => {} : (time) => this.#services.scheduleProcessingTime(this, time),
         enqueue: (action) => this.enqueue(action),
         reportSourceWatermark: (group, watermark) => this.#services.report({ type: 'source-watermark', task: { vertex: this.vertex, subtask: this.subtask }, group, watermark }),
         reportCollected: (records) => this.#services.report({ type: 'collected', sinkId: node.transformationId, records }),
@@ -139,7 +148,7 @@ export class Task implements TaskId {
       const outputs = new Map<string, Output[]>();
       const add = (tag: string, o: Output): void => { const list = outputs.get(tag); if (list) list.push(o); else outputs.set(tag, [o]); };
       chained.chainedOutputs.forEach((j, k) => add(chained.chainedTags?.[k] ?? '', new ChainedOutput(this.#operators[j]!, this.#infos[j]!)));
-      for (const edge of chained.edgeOutputs) add(edge.tag ?? '', new WriterOutput(options.writers.get(edge.index)!, this.#element, this.#onOutputWatermark));
+      for (const edge of chained.edgeOutputs) add(edge.tag ?? '', new WriterOutput(options.writers.get(edge.index)!, this.#element, this.#onOutputWatermark, batch));
       const op = this.#operators[i]!;
       op.output = combineOutputs(outputs.get('') ?? []);
       const sides = new Map<string, Output>();
@@ -152,6 +161,7 @@ export class Task implements TaskId {
     this.#blockers = this.#operators.filter((op) => op.inputBlocked !== undefined);
     this.#twoInput = this.#operators[0] instanceof TwoInputStreamOperator ? this.#operators[0] : undefined;
     this.#inputIndexes = options.inputIndexes ?? [];
+    this.#batchInput = batch && this.#keyedHead && this.#gate && !this.#twoInput ? new BatchKeyedInput() : undefined;
     // Same-thread producers hand records over one by one (RecordWriter); two-input heads take buffers only.
     if (this.#gate && !this.#twoInput) {
       const receiver: DirectReceiver = {
@@ -218,6 +228,7 @@ export class Task implements TaskId {
       if (this.#busy) return true;
       if (this.#state !== 'running' && this.#state !== 'ended') return did;
       if (this.#outputsBlocked()) return did;
+      if (this.#batchDraining) return this.#stepBatchDrain() || did;
       if (this.#source) return this.#stepSource() || did;
       return this.#gate!.read(BUFFERS_PER_STEP) || did;
     } catch (e) {
@@ -233,6 +244,7 @@ export class Task implements TaskId {
     if (this.#mailbox.length > 0) return true;
     if (this.#state !== 'running' && this.#state !== 'ended') return false;
     if (this.#outputsBlocked()) return false;
+    if (this.#batchDraining) return true;
     if (this.#source) return this.#state === 'running' && !this.#sourceWaiting && this.#sourcePollSize() > 0;
     return this.#gate!.hasInput;
   }
@@ -339,7 +351,17 @@ export class Task implements TaskId {
     let i = 0;
     try {
       const keyed = this.#keyedHead;
-      if (timestamps) {
+      const batchInput = this.#batchInput;
+      if (batchInput !== undefined) {
+        const keyGroups = buffer.keyGroups;
+        const selector = keyed!.selector;
+        const maxParallelism = this.#config.maxParallelism;
+        for (; i < count; i++) {
+          const record = records[i];
+          const key = selector(record);
+          batchInput.add(key, keyGroups ? keyGroups[i]! : keyGroupFor(key, maxParallelism), record, timestamps ? timestamps[i]! : NO_TIMESTAMP);
+        }
+      } else if (timestamps) {
         const selector = keyed?.selector;
         const keyGroups = buffer.keyGroups;
         const maxParallelism = this.#config.maxParallelism;
@@ -410,6 +432,11 @@ export class Task implements TaskId {
     this.#recordsIn++;
     try {
       const keyed = this.#keyedHead;
+      if (keyed && this.#batchInput !== undefined) {
+        if (selector !== keyed.selector || key === undefined) key = keyed.selector(record);
+        this.#batchInput.add(key, keyGroup >= 0 ? keyGroup : keyGroupFor(key, this.#config.maxParallelism), record, timestamp);
+        return;
+      }
       if (keyed) {
         if (selector !== keyed.selector || key === undefined) key = keyed.selector(record);
         keyed.backend.setCurrentKey(key, keyGroup >= 0 ? keyGroup : keyGroupFor(key, this.#config.maxParallelism));
@@ -426,6 +453,14 @@ export class Task implements TaskId {
 
   /** End of input: finish operators head first (their last records still flow), then signal end of data. */
   #endInput(drain = true): void {
+    if (this.#batchInput !== undefined && drain) {
+      // BATCH: the grouped input is fed key by key in bounded steps (#stepBatchDrain), then the input ends.
+      this.#batchDraining = true;
+      this.#services.wake();
+      return;
+    }
+    // BATCH without grouping (two-input and non-keyed heads): no watermark came in, event time ends at +∞ here.
+    if (this.#batch && !this.#source && drain) this.#operators[0]!.processWatermark(MAX_WATERMARK);
     this.#state = 'finishing';
     // A bounded end fires every event-time timer; a stop-with-savepoint does not (the job goes on after restore).
     if (this.#source && drain) this.#source.processWatermark(MAX_WATERMARK);
@@ -445,6 +480,49 @@ export class Task implements TaskId {
     const source = this.#source;
     if (source) this.enqueue(() => source.assignSplits(splits, noMoreSplits));
   }
+
+  /** BATCH: feeds about one step's worth of the grouped input to the head; ends the input after the last key. */
+  #stepBatchDrain(): boolean {
+    const budget = BUFFERS_PER_STEP * this.#config.bufferSize;
+    let done: boolean;
+    try {
+      done = this.#batchInput!.drain(budget, this.#batchFeed);
+    } catch (e) {
+      throw attribute(e, this.#infos[0]!, { value: this.#batchRecord });
+    }
+    if (done) {
+      this.#batchDraining = false;
+      this.#batchRecord = undefined;
+      // drain = false: every key already had its event time at +∞; now finish() and end-of-data.
+      this.#endInput(false);
+    }
+    return true;
+  }
+
+  /** How a key's grouped input enters the head: its records, endOfKey(), its event-time timers at +∞, then its state goes. */
+  readonly #batchFeed: KeyedFeed = {
+    startKey: (key, keyGroup) => this.#keyedHead!.backend.setCurrentKey(key, keyGroup),
+    record: (record, timestamp) => {
+      this.#batchRecord = record;
+      this.#element.timestamp = timestamp;
+      this.#operators[0]!.processElement(record);
+    },
+    endKey: (key, keyGroup) => {
+      const head = this.#operators[0]!;
+      const backend = this.#keyedHead!.backend;
+      const timers = this.#contexts[0]!.timers;
+      this.#batchRecord = undefined;
+      head.endOfKey?.();
+      if (timers !== undefined) {
+        if (timers.numEventTimeTimers() > 0) {
+          head.processWatermark(MAX_WATERMARK);
+          backend.setCurrentKey(key, keyGroup);
+        }
+        timers.resetForNextKey();
+      }
+      backend.clearAllOfCurrentKey();
+    },
+  };
 
   /** Source tasks: the coordinator asks for checkpoint n; the barrier starts here. */
   triggerCheckpoint(barrier: CheckpointBarrier): void {
@@ -497,6 +575,7 @@ export class Task implements TaskId {
   }
 
   onProcessingTime(now: number): void {
+    if (this.#batch) return;
     this.enqueue(() => this.#runHooks((op) => op.onProcessingTime(now), 'a processing-time timer', () => {}));
   }
 

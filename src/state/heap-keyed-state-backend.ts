@@ -207,6 +207,11 @@ export class HeapKeyedStateBackend {
     this.#states.get(stateName)?.remove(this.#ctx);
   }
 
+  /** Removes every state's entry of the current key (BATCH: a key's state goes once its input and timers are done). */
+  clearAllOfCurrentKey(): void {
+    for (const t of this.#states.values()) t.remove(this.#ctx);
+  }
+
   /** Per-window accumulators of the current key (the window operator's contents; see HeapWindowState). */
   getWindowState<IN, ACC>(name: string, agg: AggregateFunction<IN, ACC, unknown>): HeapWindowState<IN, ACC> {
     const t = this.#table(name, 'window');

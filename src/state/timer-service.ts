@@ -200,7 +200,7 @@ export class InternalTimerService {
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRange;
   readonly #event: TimerQueue;
-  readonly #processing: TimerQueue;
+  #processing: TimerQueue;
   #watermark = Number.NEGATIVE_INFINITY;
   #epoch = 0;
 
@@ -268,6 +268,16 @@ export class InternalTimerService {
     for (let e = this.#processing.pollUntil(now, this.#epoch); e !== undefined; e = this.#processing.pollUntil(now, this.#epoch)) {
       onTimer(e.key, start + e.kgIndex, e.time);
     }
+  }
+
+  /**
+   * BATCH, between two keys: event time starts again at −∞ for the next key (its records are
+   * never late), and processing-time timers (which never fire in BATCH) are dropped. Called after
+   * advanceWatermark(+∞) fired the finished key's event-time timers, so none are left.
+   */
+  resetForNextKey(): void {
+    this.#watermark = Number.NEGATIVE_INFINITY;
+    if (this.#processing.live > 0 || this.#processing.heap.length > 0) this.#processing = new TimerQueue(this.keyGroupRange.size);
   }
 
   numEventTimeTimers(): number {

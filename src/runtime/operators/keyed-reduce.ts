@@ -1,4 +1,7 @@
 // Keyed reduce, the field aggregations (sum/min/max/minBy/maxBy) and the rolling AggregateFunction: a running value per key in keyed state.
+//
+// BATCH (context.batch): nothing is emitted per record; endOfKey() emits the key's final value,
+// which equals the last running value the same job emits in STREAMING.
 
 import { WeirError, describeValue } from '../../core/errors.ts';
 import type { FieldRef } from '../../core/types.ts';
@@ -12,6 +15,7 @@ import { StreamOperator } from '../operator.ts';
 export class KeyedReduceOperator extends StreamOperator {
   readonly #reduce: ReduceFunction<unknown>;
   #state!: ValueState<unknown>;
+  #batch = false;
 
   constructor(reduce: ReduceFunction<unknown>) {
     super();
@@ -20,13 +24,19 @@ export class KeyedReduceOperator extends StreamOperator {
 
   override open(): void {
     this.#state = this.context.keyedBackend!.getState(new ValueStateDescriptor<unknown>('_reduce'));
+    this.#batch = this.context.batch;
   }
 
   processElement(record: unknown): void {
     const acc = this.#state.value();
     const next = acc === undefined ? this.first(record) : this.#reduce(acc, record);
     this.#state.update(next);
-    this.output.collect(next);
+    if (!this.#batch) this.output.collect(next);
+  }
+
+  override endOfKey(): void {
+    const v = this.#state.value();
+    if (v !== undefined) this.output.collect(v);
   }
 
   /** The first record of a key becomes its value (a hook for checks). */
@@ -44,6 +54,7 @@ export class KeyedReduceOperator extends StreamOperator {
 export class KeyedRollingAggregateOperator extends StreamOperator {
   readonly #agg: AggregateFunction<unknown, unknown, unknown>;
   #state!: AggregatingState<unknown, unknown>;
+  #batch = false;
 
   constructor(agg: AggregateFunction<unknown, unknown, unknown>) {
     super();
@@ -55,14 +66,22 @@ export class KeyedRollingAggregateOperator extends StreamOperator {
     // getResult is the identity in state: processElement applies the user's to the raw accumulator.
     const stored = { createAccumulator: () => agg.createAccumulator(), add: (v: unknown, acc: unknown) => agg.add(v, acc), getResult: (acc: unknown) => acc };
     this.#state = this.context.keyedBackend!.getAggregatingState(new AggregatingStateDescriptor('_aggregate', stored));
+    this.#batch = this.context.batch;
   }
 
   processElement(record: unknown): void {
     const state = this.#state;
     state.add(record);
+    if (this.#batch) return;
     const acc = state.get();
     const result = this.#agg.getResult(acc);
     this.output.collect(result === acc && typeof result === 'object' && result !== null ? structuredClone(result) : result);
+  }
+
+  /** BATCH: getResult of the key's final accumulator (dropped right after, so no copy). */
+  override endOfKey(): void {
+    const acc = this.#state.get();
+    if (acc !== undefined) this.output.collect(this.#agg.getResult(acc));
   }
 }
 
@@ -82,6 +101,7 @@ export class KeyedAggregateOperator extends StreamOperator {
   readonly #field: FieldRef;
   readonly #operatorName: string;
   #state!: HeapValueState<unknown>;
+  #batch = false;
 
   constructor(kind: AggregationKind, field: FieldRef, operatorName: string) {
     super();
@@ -92,6 +112,13 @@ export class KeyedAggregateOperator extends StreamOperator {
 
   override open(): void {
     this.#state = this.context.keyedBackend!.getState(new ValueStateDescriptor<unknown>('_reduce')) as HeapValueState<unknown>;
+    this.#batch = this.context.batch;
+  }
+
+  /** BATCH: the key's final value; its state is dropped right after, so the stored record itself goes out. */
+  override endOfKey(): void {
+    const v = this.#state.value();
+    if (v !== undefined) this.output.collect(v);
   }
 
   processElement(record: unknown): void {
@@ -104,14 +131,14 @@ export class KeyedAggregateOperator extends StreamOperator {
     let acc = state.value();
     if (acc === undefined) {
       state.update(isObject && kind !== 'minBy' && kind !== 'maxBy' ? copyRecord(record as object) : record);
-      this.output.collect(record);
+      if (!this.#batch) this.output.collect(record);
       return;
     }
     if (typeof acc !== 'object' || acc === null) {
       // Plain number records: the number is the record.
       const next = kind === 'sum' ? (acc as number) + value : (kind === 'min' || kind === 'minBy') ? Math.min(acc as number, value) : Math.max(acc as number, value);
       if (next !== acc) state.update(next);
-      this.output.collect(next);
+      if (!this.#batch) this.output.collect(next);
       return;
     }
     const current = (acc as Record<FieldRef, number>)[field]!;
@@ -120,7 +147,7 @@ export class KeyedAggregateOperator extends StreamOperator {
         state.update(record);
         acc = record;
       }
-      this.output.collect(acc);
+      if (!this.#batch) this.output.collect(acc);
       return;
     }
     const next = kind === 'sum' ? current + value : kind === 'min' ? (value < current ? value : current) : (value > current ? value : current);
@@ -131,7 +158,7 @@ export class KeyedAggregateOperator extends StreamOperator {
       }
       (acc as Record<FieldRef, number>)[field] = next;
     }
-    this.output.collect(copyRecord(acc as object));
+    if (!this.#batch) this.output.collect(copyRecord(acc as object));
   }
 
   #badField(record: unknown, v: unknown): never {

@@ -1,0 +1,180 @@
+// Runtime mode BATCH against STREAMING on inline jobs: final values equal the last running value per key (sum, reduce, windows, timers, interval join); refusals before the job runs.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ConfigError, StreamExecutionEnvironment, TumblingEventTimeWindows, TumblingProcessingTimeWindows, ValueStateDescriptor, WatermarkStrategy,
+  type Collector, type KeyedProcessContext, type OnTimerContext, type RuntimeContext, type RuntimeMode, type ValueState,
+} from '../index.ts';
+import { parseRunArgs } from '../cli/options.ts';
+
+type Word = [string, number];
+const WORDS: Word[] = Array.from({ length: 5000 }, (_, i) => [`w${(i * 7919) % 97}`, 1 + (i % 3)]);
+
+/** The last value emitted per key (STREAMING's running results reduced to their final values). */
+function lastPerKey<T>(records: readonly T[], key: (r: T) => string): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const r of records) m.set(key(r), r);
+  return m;
+}
+
+async function wordSums(mode: RuntimeMode, parallelism: number): Promise<Word[]> {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism });
+  env.setRuntimeMode(mode);
+  return env.fromCollection(WORDS).rebalance().keyBy(0).sum(1).executeAndCollect();
+}
+
+test('keyBy().sum() in BATCH emits one final count per key, equal to STREAMING\'s last running count (p=1 and p=2)', async () => {
+  const expected = new Map<string, number>();
+  for (const [w, n] of WORDS) expected.set(w, (expected.get(w) ?? 0) + n);
+  for (const p of [1, 2]) {
+    const streaming = await wordSums('STREAMING', p);
+    assert.equal(streaming.length, WORDS.length, 'STREAMING: one running count per record');
+    const batch = await wordSums('BATCH', p);
+    assert.equal(batch.length, expected.size, `p=${p}: BATCH emits one record per key`);
+    const finals = new Map(batch.map(([w, n]) => [w, n]));
+    assert.deepEqual(finals, expected, `p=${p}: BATCH final counts`);
+    assert.deepEqual(new Map([...lastPerKey(streaming, (r) => r[0])].map(([k, r]) => [k, r[1]])), finals, `p=${p}: STREAMING's last running count per key`);
+  }
+});
+
+test('reduce, min, maxBy and aggregate(AggregateFunction) in BATCH: one final value per key, equal to STREAMING\'s last', async () => {
+  type R = { k: string; v: number; i: number };
+  const data: R[] = Array.from({ length: 2000 }, (_, i) => ({ k: `k${i % 13}`, v: (i * 37) % 101, i }));
+  const run = async (mode: RuntimeMode, which: 'reduce' | 'min' | 'maxBy' | 'aggregate'): Promise<R[]> => {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+    env.setRuntimeMode(mode);
+    const keyed = env.fromCollection(data).keyBy((r) => r.k);
+    const s = which === 'reduce' ? keyed.reduce((a, b) => ({ k: a.k, v: a.v + b.v, i: Math.max(a.i, b.i) }))
+      : which === 'min' ? keyed.min('v') : which === 'maxBy' ? keyed.maxBy('v')
+        : keyed.aggregate({
+          createAccumulator: () => ({ k: '', v: 0, i: 0 }),
+          add: (r: R, acc: R) => { acc.k = r.k; acc.v += r.v; acc.i++; return acc; },
+          getResult: (acc: R) => acc,
+        });
+    return s.executeAndCollect();
+  };
+  for (const which of ['reduce', 'min', 'maxBy', 'aggregate'] as const) {
+    const streaming = lastPerKey(await run('STREAMING', which), (r) => r.k);
+    const batch = await run('BATCH', which);
+    assert.equal(batch.length, 13, which);
+    assert.deepEqual(lastPerKey(batch, (r) => r.k), streaming, which);
+  }
+});
+
+type Ev = { k: string; t: number; v: number };
+// Out of order by up to 50 ms; the strategy allows 100, so STREAMING drops nothing as late.
+const EVENTS: Ev[] = Array.from({ length: 3000 }, (_, i) => ({ k: `k${i % 11}`, t: i * 10 + ((i * 31) % 6) * 10, v: i % 5 }));
+// Punctuated: a watermark of max timestamp − 100 after every record, so STREAMING sees watermarks however fast it runs.
+const byTime = WatermarkStrategy.forGenerator<Ev>(() => {
+  let max = Number.NEGATIVE_INFINITY;
+  return {
+    onEvent(_e, t, out) { if (t > max) { max = t; out.emitWatermark(max - 101); } },
+    onPeriodicEmit() {},
+  };
+}).withTimestampAssigner((e) => e.t);
+
+test('tumbling event-time windows in BATCH: the same window results as STREAMING, without any watermark flowing', async () => {
+  const run = async (mode: RuntimeMode): Promise<string[]> => {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+    env.setRuntimeMode(mode);
+    return env.fromCollection(EVENTS).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k)
+      .window(TumblingEventTimeWindows.of(1000))
+      .process({
+        process(key: string, ctx, elements: Iterable<Ev>, out: Collector<string>) {
+          let sum = 0;
+          let n = 0;
+          for (const e of elements) { sum += e.v; n++; }
+          out.collect(`${key}@${ctx.window.start}: ${n} ${sum}`);
+        },
+      })
+      .executeAndCollect();
+  };
+  const streaming = (await run('STREAMING')).sort();
+  const batch = (await run('BATCH')).sort();
+  assert.ok(streaming.length > 11 * 25, `windows fired: ${streaming.length}`);
+  assert.deepEqual(batch, streaming);
+});
+
+test('keyed process with event-time timers and state in BATCH: timers fire once per key after all its records; equal to STREAMING', async () => {
+  let maxWatermarkSeen = Number.NEGATIVE_INFINITY;
+  const run = async (mode: RuntimeMode): Promise<string[]> => {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+    env.setRuntimeMode(mode);
+    maxWatermarkSeen = Number.NEGATIVE_INFINITY;
+    return env.fromCollection(EVENTS).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k)
+      .process(() => {
+        let sum!: ValueState<number>;
+        return {
+          open(ctx: RuntimeContext) { sum = ctx.getState(new ValueStateDescriptor<number>('sum')); },
+          processElement(e: Ev, ctx: KeyedProcessContext<string>) {
+            sum.update((sum.value() ?? 0) + e.v);
+            maxWatermarkSeen = Math.max(maxWatermarkSeen, ctx.timerService().currentWatermark());
+            // One timer per key at the end of its time range: fires after every record of the key.
+            ctx.timerService().registerEventTimeTimer(100_000);
+          },
+          onTimer(time: number, ctx: OnTimerContext<string>, out: Collector<string>) {
+            out.collect(`${ctx.getCurrentKey()} ${time} ${sum.value()}`);
+          },
+        };
+      })
+      .executeAndCollect();
+  };
+  const streaming = (await run('STREAMING')).sort();
+  assert.ok(maxWatermarkSeen > 0, 'STREAMING: watermarks reach the operator');
+  const batch = (await run('BATCH')).sort();
+  assert.equal(maxWatermarkSeen, Number.NEGATIVE_INFINITY, 'BATCH: no watermark before a key ends');
+  assert.equal(streaming.length, 11);
+  assert.deepEqual(batch, streaming);
+});
+
+test('interval join in BATCH (a two-input keyed head, not grouped): the same pairs as STREAMING', async () => {
+  const run = async (mode: RuntimeMode): Promise<string[]> => {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+    env.setRuntimeMode(mode);
+    const left = env.fromCollection(EVENTS.filter((e) => e.v === 0)).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k);
+    const right = env.fromCollection(EVENTS.filter((e) => e.v === 1)).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k);
+    return left.intervalJoin(right).between(-200, 200)
+      .process({ processElement(a: Ev, b: Ev, _ctx, out: Collector<string>) { out.collect(`${a.k} ${a.t} ${b.t}`); } })
+      .executeAndCollect();
+  };
+  const streaming = (await run('STREAMING')).sort();
+  assert.ok(streaming.length > 100, `pairs: ${streaming.length}`);
+  assert.deepEqual((await run('BATCH')).sort(), streaming);
+});
+
+test('AUTOMATIC picks BATCH when every source is bounded, STREAMING otherwise', async () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+  env.setRuntimeMode('AUTOMATIC');
+  const out = await env.fromCollection(WORDS).keyBy(0).sum(1).executeAndCollect();
+  assert.equal(out.length, 97, 'final counts only');
+  const env2 = StreamExecutionEnvironment.getExecutionEnvironment();
+  env2.setRuntimeMode('automatic' as RuntimeMode);
+  assert.equal(env2.getRuntimeMode(), 'AUTOMATIC');
+});
+
+test('a job that cannot run in BATCH fails before it runs, naming why', async () => {
+  const unbounded = StreamExecutionEnvironment.getExecutionEnvironment();
+  unbounded.setRuntimeMode('BATCH');
+  unbounded.fromGenerator((i) => i).name('Endless').keyBy((n) => n % 3).sum(0).discard();
+  await assert.rejects(unbounded.execute(), (e: unknown) => e instanceof ConfigError && /source "Endless" is unbounded/.test(e.message));
+
+  const ptime = StreamExecutionEnvironment.getExecutionEnvironment();
+  ptime.setRuntimeMode('AUTOMATIC');
+  ptime.fromCollection([1, 2, 3]).keyBy((n) => n % 2).window(TumblingProcessingTimeWindows.of(1000)).reduce((a, b) => a + b).name('PT window').discard();
+  await assert.rejects(ptime.execute(), (e: unknown) => e instanceof ConfigError && /AUTOMATIC picked BATCH.*window "PT window" uses processing-time windows/.test(e.message));
+
+  const checkpointed = StreamExecutionEnvironment.getExecutionEnvironment();
+  checkpointed.setRuntimeMode('BATCH').enableCheckpointing(1000).configureCheckpointing({ dir: '/tmp/never-used' });
+  checkpointed.fromCollection([1]).discard();
+  await assert.rejects(checkpointed.execute(), (e: unknown) => e instanceof ConfigError && /checkpointing is on/.test(e.message));
+
+  assert.throws(() => StreamExecutionEnvironment.getExecutionEnvironment().setRuntimeMode('BATCHY' as RuntimeMode), /STREAMING, BATCH or AUTOMATIC/);
+});
+
+test('weir run --runtime-mode sets the default runtime mode (any case); a wrong value is refused', () => {
+  assert.equal(parseRunArgs(['job.ts', '--runtime-mode', 'batch']).defaults.runtimeMode, 'BATCH');
+  assert.equal(parseRunArgs(['job.ts', '--runtime-mode=AUTOMATIC']).defaults.runtimeMode, 'AUTOMATIC');
+  assert.equal(parseRunArgs(['job.ts']).defaults.runtimeMode, undefined);
+  assert.throws(() => parseRunArgs(['job.ts', '--runtime-mode', 'fast']), /--runtime-mode must be STREAMING, BATCH or AUTOMATIC/);
+});
