@@ -205,7 +205,14 @@ test('a lost in-progress part file: the restore ends at once with exit ≠ 0, no
   try {
     writeSequenceInput(join(dir, 'in.txt'), 60_000, 5);
     const run = args(dir, '--checkpoint-interval', '120', '--throttle-us', '40', '--restore', 'latest');
-    await killAfterCheckpoint(dir, run);
+    // Killed after a checkpoint that was taken while a part file was open, so its state names that file.
+    const child = startWeir(run);
+    const out = join(dir, 'out');
+    assert.ok(await waitUntil(() => existsSync(out) && readdirSync(out).some((f) => f.includes('inprogress')), child, 120_000), 'no part file was opened');
+    const before = Math.max(0, ...recordedIds(dir));
+    assert.ok(await waitUntil(() => recordedIds(dir).some((id) => id > before), child, 120_000), 'no checkpoint after the part file opened');
+    child.kill('SIGKILL');
+    await waitFor(child, 60_000);
     const hidden = readdirSync(join(dir, 'out')).filter((f) => f.startsWith('.') && f.includes('inprogress'));
     assert.ok(hidden.length > 0, `no in-progress part file in ${readdirSync(join(dir, 'out')).join(', ')}`);
     for (const f of hidden) unlinkSync(join(dir, 'out', f));
