@@ -59,6 +59,20 @@ export interface ExecutionConfig {
   autoWatermarkInterval: number;
   /** STREAMING (default), BATCH or AUTOMATIC; the JobManager resolves AUTOMATIC before deploying. */
   runtimeMode: RuntimeMode;
+  /** BATCH: how a keyed operator gets its input (see src/batch/keyed-input.ts and docs/batch.md). */
+  batchKeyedInput: BatchKeyedInputMode;
+}
+
+/**
+ * BATCH keyed input: 'state' (the default) hands records to the operator as they come, with every
+ * key's state in the heap backend, and emits final values at end of input; 'grouped' collects
+ * the input per key and feeds it key by key with one key's state at a time.
+ */
+export type BatchKeyedInputMode = 'state' | 'grouped';
+
+export function checkBatchKeyedInput(setting: string, value: unknown): BatchKeyedInputMode {
+  if (value !== 'state' && value !== 'grouped') throw new ConfigError(`${setting} must be "state" or "grouped", got ${JSON.stringify(value)}`);
+  return value;
 }
 
 export const DEFAULT_MAX_PARALLELISM = 128;
@@ -86,6 +100,7 @@ export function defaultExecutionConfig(): ExecutionConfig {
     appendOutput: false,
     autoWatermarkInterval: 200,
     runtimeMode: 'STREAMING',
+    batchKeyedInput: 'state',
   };
 }
 

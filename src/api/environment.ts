@@ -7,8 +7,8 @@ import { CollectionSource } from '../connectors/collection-source.ts';
 import { GeneratorSource, type GeneratorOptions } from '../connectors/generator/generator-source.ts';
 import { TextFileSource, type TextFileSourceOptions } from '../connectors/file/index.ts';
 import {
-  checkKnownKeys, checkNonNegative, checkPositiveInt, checkRuntimeMode, defaultExecutionConfig,
-  type CheckpointingMode, type ExecutionConfig, type RestartStrategy, type RuntimeMode,
+  checkKnownKeys, checkNonNegative, checkPositiveInt, checkBatchKeyedInput, checkRuntimeMode, defaultExecutionConfig,
+  type CheckpointingMode, type ExecutionConfig, type BatchKeyedInputMode, type RestartStrategy, type RuntimeMode,
 } from './config.ts';
 import { DataStream } from './data-stream.ts';
 import type { KeySelector } from './functions.ts';
@@ -138,6 +138,12 @@ export class StreamExecutionEnvironment {
 
   getRuntimeMode(): RuntimeMode {
     return this.config.runtimeMode;
+  }
+
+  /** BATCH only: 'state' (default; every key's state on the heap, records not held) or 'grouped' (input held and fed key by key). */
+  setBatchKeyedInput(mode: BatchKeyedInputMode): this {
+    this.config.batchKeyedInput = checkBatchKeyedInput('batch keyed input', mode);
+    return this;
   }
 
   setRestartStrategy(strategy: RestartStrategy): this {

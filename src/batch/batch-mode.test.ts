@@ -8,6 +8,15 @@ import {
 } from '../index.ts';
 import { parseRunArgs } from '../cli/options.ts';
 
+/** Each test runs BATCH with both keyed inputs: 'state' (default) and 'grouped' (key by key). */
+const KEYED_INPUTS = ['state', 'grouped'] as const;
+let keyedInput: (typeof KEYED_INPUTS)[number] = 'state';
+
+function envFor(mode: RuntimeMode, parallelism: number): StreamExecutionEnvironment {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism });
+  return env.setRuntimeMode(mode).setBatchKeyedInput(keyedInput);
+}
+
 type Word = [string, number];
 const WORDS: Word[] = Array.from({ length: 5000 }, (_, i) => [`w${(i * 7919) % 97}`, 1 + (i % 3)]);
 
@@ -19,12 +28,13 @@ function lastPerKey<T>(records: readonly T[], key: (r: T) => string): Map<string
 }
 
 async function wordSums(mode: RuntimeMode, parallelism: number): Promise<Word[]> {
-  const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism });
-  env.setRuntimeMode(mode);
+  const env = envFor(mode, parallelism);
   return env.fromCollection(WORDS).rebalance().keyBy(0).sum(1).executeAndCollect();
 }
 
-test('keyBy().sum() in BATCH emits one final count per key, equal to STREAMING\'s last running count (p=1 and p=2)', async () => {
+for (const input of KEYED_INPUTS) {
+test(`[${input}] keyBy().sum() in BATCH emits one final count per key, equal to STREAMING's last running count (p=1 and p=2)`, async () => {
+  keyedInput = input;
   const expected = new Map<string, number>();
   for (const [w, n] of WORDS) expected.set(w, (expected.get(w) ?? 0) + n);
   for (const p of [1, 2]) {
@@ -37,13 +47,15 @@ test('keyBy().sum() in BATCH emits one final count per key, equal to STREAMING\'
     assert.deepEqual(new Map([...lastPerKey(streaming, (r) => r[0])].map(([k, r]) => [k, r[1]])), finals, `p=${p}: STREAMING's last running count per key`);
   }
 });
+}
 
-test('reduce, min, maxBy and aggregate(AggregateFunction) in BATCH: one final value per key, equal to STREAMING\'s last', async () => {
+for (const input of KEYED_INPUTS) {
+test(`[${input}] reduce, min, maxBy and aggregate(AggregateFunction) in BATCH: one final value per key, equal to STREAMING's last`, async () => {
+  keyedInput = input;
   type R = { k: string; v: number; i: number };
   const data: R[] = Array.from({ length: 2000 }, (_, i) => ({ k: `k${i % 13}`, v: (i * 37) % 101, i }));
   const run = async (mode: RuntimeMode, which: 'reduce' | 'min' | 'maxBy' | 'aggregate'): Promise<R[]> => {
-    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
-    env.setRuntimeMode(mode);
+    const env = envFor(mode, 2);
     const keyed = env.fromCollection(data).keyBy((r) => r.k);
     const s = which === 'reduce' ? keyed.reduce((a, b) => ({ k: a.k, v: a.v + b.v, i: Math.max(a.i, b.i) }))
       : which === 'min' ? keyed.min('v') : which === 'maxBy' ? keyed.maxBy('v')
@@ -61,6 +73,7 @@ test('reduce, min, maxBy and aggregate(AggregateFunction) in BATCH: one final va
     assert.deepEqual(lastPerKey(batch, (r) => r.k), streaming, which);
   }
 });
+}
 
 type Ev = { k: string; t: number; v: number };
 // Out of order by up to 50 ms; the strategy allows 100, so STREAMING drops nothing as late.
@@ -74,10 +87,11 @@ const byTime = WatermarkStrategy.forGenerator<Ev>(() => {
   };
 }).withTimestampAssigner((e) => e.t);
 
-test('tumbling event-time windows in BATCH: the same window results as STREAMING, without any watermark flowing', async () => {
+for (const input of KEYED_INPUTS) {
+test(`[${input}] tumbling event-time windows in BATCH: the same window results as STREAMING, without any watermark flowing`, async () => {
+  keyedInput = input;
   const run = async (mode: RuntimeMode): Promise<string[]> => {
-    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
-    env.setRuntimeMode(mode);
+    const env = envFor(mode, 2);
     return env.fromCollection(EVENTS).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k)
       .window(TumblingEventTimeWindows.of(1000))
       .process({
@@ -95,12 +109,14 @@ test('tumbling event-time windows in BATCH: the same window results as STREAMING
   assert.ok(streaming.length > 11 * 25, `windows fired: ${streaming.length}`);
   assert.deepEqual(batch, streaming);
 });
+}
 
-test('keyed process with event-time timers and state in BATCH: timers fire once per key after all its records; equal to STREAMING', async () => {
+for (const input of KEYED_INPUTS) {
+test(`[${input}] keyed process with event-time timers and state in BATCH: timers fire once per key after all its records; equal to STREAMING`, async () => {
+  keyedInput = input;
   let maxWatermarkSeen = Number.NEGATIVE_INFINITY;
   const run = async (mode: RuntimeMode): Promise<string[]> => {
-    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
-    env.setRuntimeMode(mode);
+    const env = envFor(mode, 2);
     maxWatermarkSeen = Number.NEGATIVE_INFINITY;
     return env.fromCollection(EVENTS).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k)
       .process(() => {
@@ -127,11 +143,13 @@ test('keyed process with event-time timers and state in BATCH: timers fire once 
   assert.equal(streaming.length, 11);
   assert.deepEqual(batch, streaming);
 });
+}
 
-test('interval join in BATCH (a two-input keyed head, not grouped): the same pairs as STREAMING', async () => {
+for (const input of KEYED_INPUTS) {
+test(`[${input}] interval join in BATCH (a two-input keyed head, not grouped): the same pairs as STREAMING`, async () => {
+  keyedInput = input;
   const run = async (mode: RuntimeMode): Promise<string[]> => {
-    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
-    env.setRuntimeMode(mode);
+    const env = envFor(mode, 2);
     const left = env.fromCollection(EVENTS.filter((e) => e.v === 0)).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k);
     const right = env.fromCollection(EVENTS.filter((e) => e.v === 1)).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k);
     return left.intervalJoin(right).between(-200, 200)
@@ -142,8 +160,11 @@ test('interval join in BATCH (a two-input keyed head, not grouped): the same pai
   assert.ok(streaming.length > 100, `pairs: ${streaming.length}`);
   assert.deepEqual((await run('BATCH')).sort(), streaming);
 });
+}
 
-test('AUTOMATIC picks BATCH when every source is bounded, STREAMING otherwise', async () => {
+for (const input of KEYED_INPUTS) {
+test(`[${input}] AUTOMATIC picks BATCH when every source is bounded, STREAMING otherwise`, async () => {
+  keyedInput = input;
   const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
   env.setRuntimeMode('AUTOMATIC');
   const out = await env.fromCollection(WORDS).keyBy(0).sum(1).executeAndCollect();
@@ -152,6 +173,7 @@ test('AUTOMATIC picks BATCH when every source is bounded, STREAMING otherwise', 
   env2.setRuntimeMode('automatic' as RuntimeMode);
   assert.equal(env2.getRuntimeMode(), 'AUTOMATIC');
 });
+}
 
 test('a job that cannot run in BATCH fails before it runs, naming why', async () => {
   const unbounded = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -6,6 +6,13 @@
 // every record, where the hash grouping is one Map lookup and one push per record, and
 // nothing downstream needs the keys of one key group in a sorted order. Memory: every record
 // of the task's key-group range is held until the input ends (no spilling yet).
+//
+// This is the 'grouped' keyed input (ExecutionConfig.batchKeyedInput), not the default:
+// holding every record costs more than it saves while no spilling exists — the 6 M-word
+// count took 44 s grouped against 9 s with 'state' (records straight into keyed state, final
+// values at end of input) on the same loaded 2-core machine; V8 promotes and copies the retained
+// records through every young-generation GC. Grouping is the base for spilling to disk, where
+// the key count exceeds the heap.
 
 import type { Key } from '../core/types.ts';
 import { normalizeKey, type NormalizedKey } from '../state/key-encoding.ts';

@@ -1,7 +1,7 @@
 // `weir run` options: Weir's own flags are taken out wherever they appear; everything else goes to the job.
 
 import { ConfigError } from '../core/errors.ts';
-import { checkRuntimeMode } from '../api/config.ts';
+import { checkBatchKeyedInput, checkRuntimeMode } from '../api/config.ts';
 import type { LaunchContext } from '../api/launch.ts';
 import type { ParameterTool } from '../api/params.ts';
 
@@ -33,6 +33,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'allow-non-restored-state', value: 'none', help: 'skip restored state whose operator no longer exists' },
   { name: 'append-output', value: 'none', help: 'a fresh run adds part files to an output directory that already has some (refused by default)' },
   { name: 'runtime-mode', value: 'string', help: 'STREAMING (default), BATCH (bounded input, final results) or AUTOMATIC (BATCH when every source is bounded)' },
+  { name: 'batch-keyed-input', value: 'string', help: 'BATCH: state (default: keyed state of all keys, final values at the end) or grouped (input held and fed key by key)' },
   { name: 'no-progress', value: 'none', help: 'no live progress on stderr' },
   { name: 'inline', value: 'none', help: 'run every slot in the main thread (debugging)' },
 ];
@@ -107,6 +108,8 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
   if (values.has('append-output')) defaults['appendOutput'] = true;
   const runtimeMode = values.get('runtime-mode');
   if (runtimeMode !== undefined) defaults['runtimeMode'] = checkRuntimeMode('weir run: --runtime-mode', runtimeMode);
+  const batchKeyedInput = values.get('batch-keyed-input');
+  if (batchKeyedInput !== undefined) defaults['batchKeyedInput'] = checkBatchKeyedInput('weir run: --batch-keyed-input', batchKeyedInput);
   return {
     jobFile, jobArgs, defaults: defaults as LaunchContext['defaults'],
     progress: !values.has('no-progress'), inline: values.has('inline'),

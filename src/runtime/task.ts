@@ -161,7 +161,7 @@ export class Task implements TaskId {
     this.#blockers = this.#operators.filter((op) => op.inputBlocked !== undefined);
     this.#twoInput = this.#operators[0] instanceof TwoInputStreamOperator ? this.#operators[0] : undefined;
     this.#inputIndexes = options.inputIndexes ?? [];
-    this.#batchInput = batch && this.#keyedHead && this.#gate && !this.#twoInput ? new BatchKeyedInput() : undefined;
+    this.#batchInput = batch && config.batchKeyedInput === 'grouped' && this.#keyedHead && this.#gate && !this.#twoInput ? new BatchKeyedInput() : undefined;
     // Same-thread producers hand records over one by one (RecordWriter); two-input heads take buffers only.
     if (this.#gate && !this.#twoInput) {
       const receiver: DirectReceiver = {
@@ -459,7 +459,8 @@ export class Task implements TaskId {
       this.#services.wake();
       return;
     }
-    // BATCH without grouping (two-input and non-keyed heads): no watermark came in, event time ends at +∞ here.
+    // BATCH without grouping ('state' keyed input, two-input and non-keyed heads): no watermark came in,
+    // event time ends at +∞ here, once for every key (aggregations emit their final values in finish()).
     if (this.#batch && !this.#source && drain) this.#operators[0]!.processWatermark(MAX_WATERMARK);
     this.#state = 'finishing';
     // A bounded end fires every event-time timer; a stop-with-savepoint does not (the job goes on after restore).

@@ -11,6 +11,7 @@ import type { AggregateFunction } from '../../api/windows/window-functions.ts';
 import { AggregatingStateDescriptor, ValueStateDescriptor, type AggregatingState, type ValueState } from '../../state/index.ts';
 import type { HeapValueState } from '../../state/heap-states.ts';
 import { StreamOperator } from '../operator.ts';
+import { emitFinalValues } from '../../batch/final-values.ts';
 
 export class KeyedReduceOperator extends StreamOperator {
   readonly #reduce: ReduceFunction<unknown>;
@@ -37,6 +38,11 @@ export class KeyedReduceOperator extends StreamOperator {
   override endOfKey(): void {
     const v = this.#state.value();
     if (v !== undefined) this.output.collect(v);
+  }
+
+  /** BATCH with 'state' keyed input: the final value of every key. */
+  override finish(): void {
+    if (this.#batch) emitFinalValues(this.context.keyedBackend!, '_reduce', () => this.endOfKey());
   }
 
   /** The first record of a key becomes its value (a hook for checks). */
@@ -83,6 +89,11 @@ export class KeyedRollingAggregateOperator extends StreamOperator {
     const acc = this.#state.get();
     if (acc !== undefined) this.output.collect(this.#agg.getResult(acc));
   }
+
+  /** BATCH with 'state' keyed input: the final value of every key. */
+  override finish(): void {
+    if (this.#batch) emitFinalValues(this.context.keyedBackend!, '_aggregate', () => this.endOfKey());
+  }
 }
 
 /**
@@ -119,6 +130,11 @@ export class KeyedAggregateOperator extends StreamOperator {
   override endOfKey(): void {
     const v = this.#state.value();
     if (v !== undefined) this.output.collect(v);
+  }
+
+  /** BATCH with 'state' keyed input: the final value of every key. */
+  override finish(): void {
+    if (this.#batch) emitFinalValues(this.context.keyedBackend!, '_reduce', () => this.endOfKey());
   }
 
   processElement(record: unknown): void {
