@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readOutputLines, removeDir, runWeir, tempDir } from './helpers.ts';
 
@@ -54,3 +54,35 @@ for (const parallelism of [1, 2, 4]) {
     }
   });
 }
+
+test('word count in BATCH (weir run --runtime-mode): one final count per word, equal to STREAMING\'s last running count; _SUCCESS written', { timeout: 120_000 }, async () => {
+  const dir = tempDir('wc-batch');
+  try {
+    const expected = makeCorpus(join(dir, 'in'));
+    const lastRunning = new Map<string, number>();
+    const streaming = await runWeir(['run', 'examples/wordcount.ts', '--input', join(dir, 'in'), '--output', join(dir, 'streaming'), '-p', '2']);
+    assert.equal(streaming.code, 0, streaming.stderr);
+    const streamingLines = readOutputLines(join(dir, 'streaming'));
+    // Within one part file (one subtask, which owns the word's key group) the last line of a word is its last running count.
+    for (const line of streamingLines) {
+      const [word, count] = line.split('\t');
+      lastRunning.set(word!, Number(count));
+    }
+    for (const [mode, extra] of [['BATCH', []], ['AUTOMATIC', ['--batch-keyed-input', 'grouped']]] as const) {
+      const out = join(dir, `out-${mode}`);
+      const r = await runWeir(['run', 'examples/wordcount.ts', '--input', join(dir, 'in'), '--output', out, '-p', '2', '--runtime-mode', mode, ...extra]);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = readOutputLines(out);
+      assert.equal(lines.length, expected.size, `${mode}: one line per distinct word (STREAMING wrote ${streamingLines.length})`);
+      const finals = new Map(lines.map((l) => { const [w, c] = l.split('\t'); return [w!, Number(c)] as const; }));
+      assert.deepEqual(new Map([...finals].sort()), new Map([...expected].sort()), `${mode}: final counts`);
+      assert.deepEqual(new Map([...finals].sort()), new Map([...lastRunning].sort()), `${mode}: equal to STREAMING's last running counts`);
+      assert.ok(existsSync(join(out, '_SUCCESS')), `${mode}: _SUCCESS`);
+    }
+    const refused = await runWeir(['run', 'examples/wordcount.ts', '--input', join(dir, 'in'), '--output', join(dir, 'x'), '--runtime-mode', 'BATCH', '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '100']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /runtime mode BATCH: checkpointing is on/);
+  } finally {
+    removeDir(dir);
+  }
+});
