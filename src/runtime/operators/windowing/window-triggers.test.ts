@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Collector } from '../../../core/types.ts';
 import {
-  EventTimeSessionWindows, GlobalWindows, TumblingEventTimeWindows, type WindowAssigner,
+  EventTimeSessionWindows, GlobalWindows, TumblingEventTimeWindows, TumblingProcessingTimeWindows, type WindowAssigner,
 } from '../../../api/windows/assigners.ts';
 import { CountEvictor, TimeEvictor, type Evictor } from '../../../api/windows/evictors.ts';
 import {
@@ -261,4 +261,18 @@ test('CountTrigger on session windows: the counts of merged sessions add up (mer
   const [k, start, end, ...vs] = h.output[0] as unknown[];
   assert.deepEqual([k, start, end, (vs as number[]).sort()], ['a', 0, 40, [1, 2, 3, 4, 5, 6]]);
   assert.equal(h.keyedBackend!.numKeys('_trigger/count'), 0, 'the count reset at the firing, the merged windows\' counts dropped');
+});
+
+test('processing-time windows with a CountTrigger: fire every 2 records, cleanup on the clock at end − 1 drops contents and the count', async () => {
+  const h = await harness(spec(TumblingProcessingTimeWindows.of(1000), values, { trigger: CountTrigger.of(2) }));
+  h.advanceProcessingTime(100);
+  h.processElements([['a', 0, 1], ['a', 0, 2], ['a', 0, 3]]);
+  assert.deepEqual(h.takeOutput(), [['a', 0, 1000, 1, 2]]);
+  h.advanceProcessingTime(999); // cleanup: the window and its count of 1 go, nothing fires
+  assert.deepEqual(h.takeOutput(), []);
+  assert.equal(h.keyedBackend!.numKeys('_window-contents'), 0);
+  assert.equal(h.keyedBackend!.numKeys('_trigger/count'), 0);
+  h.advanceProcessingTime(1500);
+  h.processElements([['a', 0, 4], ['a', 0, 5]]);
+  assert.deepEqual(h.output, [['a', 1000, 2000, 4, 5]]);
 });
