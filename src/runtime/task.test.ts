@@ -14,7 +14,8 @@ import { HeapKeyedStateBackend, KeyGroupRange, keyGroupFor } from '../state/inde
 import type { ChannelItem } from './events.ts';
 import { InputChannel } from './network/input-channel.ts';
 import type { SlotToManager } from './protocol.ts';
-import { Task } from './task.ts';
+import type { Task } from './task.ts';
+import { openTaskUnderTest } from './test-fixtures.ts';
 
 type Rec = [string, number];
 
@@ -56,29 +57,7 @@ async function keyedTask(n: number, mode: CheckpointingMode = 'exactly-once'): P
   const graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
   const vertex = graph.vertices.find((v) => !v.isSource)!;
   const channels = Array.from({ length: n }, (_, i) => new InputChannel(i, i, () => {}));
-  const reports: SlotToManager[] = [];
-  const errors: unknown[] = [];
-  const task = new Task({
-    vertex, config: env.config, inputs: channels, writers: new Map(),
-    deployment: { vertex: vertex.index, subtask: 0, restore: undefined },
-    services: {
-      wake: () => {}, report: (m) => { reports.push(m); }, writeText: () => {},
-      scheduleProcessingTime: () => {}, fail: (_t, e) => { errors.push(e); }, jobArgs: [],
-    },
-  });
-  await task.open();
-  const run = (): void => {
-    for (let i = 0; i < 10_000 && task.step(); i++) { /* until idle */ }
-    if (errors.length > 0) throw errors[0];
-  };
-  const ack = async (checkpointId: number) => {
-    for (let i = 0; i < 1000; i++) {
-      const a = reports.find((m): m is Extract<SlotToManager, { type: 'ack' }> => m.type === 'ack' && m.checkpointId === checkpointId);
-      if (a) return a;
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    throw new Error(`no ack of checkpoint ${checkpointId}`);
-  };
+  const { task, reports, run, ack } = await openTaskUnderTest(vertex, env.config, channels);
   return { task, channels, fired, reports, run, ack, selector: vertex.operators[0]!.node.keySelector! };
 }
 

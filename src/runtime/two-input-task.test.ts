@@ -12,7 +12,7 @@ import { HeapKeyedStateBackend, KeyGroupRange } from '../state/index.ts';
 import type { ChannelItem } from './events.ts';
 import { InputChannel } from './network/input-channel.ts';
 import type { SlotToManager } from './protocol.ts';
-import { Task } from './task.ts';
+import { openTaskUnderTest } from './test-fixtures.ts';
 
 type Left = { user: string; t: number };
 type Right = [user: string, t: number];
@@ -49,29 +49,7 @@ async function twoInputTask(perInput: number) {
   assert.deepEqual(vertex.inputs.map((e) => e.inputIndex ?? 0).sort(), [0, 1], 'the job edges carry the input index');
   const channels = Array.from({ length: 2 * perInput }, (_, i) => new InputChannel(i, i, () => {}));
   const inputIndexes = channels.map((_, i) => (i < perInput ? 0 : 1));
-  const reports: SlotToManager[] = [];
-  const errors: unknown[] = [];
-  const task = new Task({
-    vertex, config: env.config, inputs: channels, inputIndexes, writers: new Map(),
-    deployment: { vertex: vertex.index, subtask: 0, restore: undefined },
-    services: {
-      wake: () => {}, report: (m) => { reports.push(m); }, writeText: () => {},
-      scheduleProcessingTime: () => {}, fail: (_t, e) => { errors.push(e); }, jobArgs: [],
-    },
-  });
-  await task.open();
-  const run = (): void => {
-    for (let i = 0; i < 10_000 && task.step(); i++) { /* until idle */ }
-    if (errors.length > 0) throw errors[0];
-  };
-  const ack = async (checkpointId: number) => {
-    for (let i = 0; i < 1000; i++) {
-      const a = reports.find((m): m is Extract<SlotToManager, { type: 'ack' }> => m.type === 'ack' && m.checkpointId === checkpointId);
-      if (a) return a;
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    throw new Error(`no ack of checkpoint ${checkpointId}`);
-  };
+  const { task, reports, run, ack } = await openTaskUnderTest(vertex, env.config, channels, inputIndexes);
   return { task, left: channels.slice(0, perInput), right: channels.slice(perInput), fired, reports, run, ack };
 }
 
