@@ -164,11 +164,11 @@ function wordcountBenchmark() {
       return r;
     },
   });
-  const weirConfig = (name, parallelism, sink) => ({
+  const weirConfig = (name, parallelism, sink, extra = []) => ({
     name,
     run: () => {
       const c = corpusNow();
-      const args = [job, '--parallelism', String(parallelism), '--input', c.dir];
+      const args = [job, '--parallelism', String(parallelism), '--input', c.dir, ...extra];
       if (sink === 'file') {
         rmSync(outDir(name), { recursive: true, force: true });
         args.push('--sink', 'file', '--output', outDir(name));
@@ -188,11 +188,16 @@ function wordcountBenchmark() {
       weirConfig('weir-p2', 2, 'discard'),
       weirConfig('weir-p1-file', 1, 'file'),
       weirConfig('weir-p2-file', 2, 'file'),
+      // Runtime mode BATCH (issue 9): the same job writes one final count per word, like the final-count loop.
+      weirConfig('weir-batch-p1-file', 1, 'file', ['--runtime-mode', 'BATCH']),
+      weirConfig('weir-batch-p2-file', 2, 'file', ['--runtime-mode', 'BATCH']),
     ],
     ratios: [
       ['weir-p1-file', 'baseline'], ['weir-p2-file', 'baseline'], ['weir-p1-file', 'baseline-running'], ['weir-p2-file', 'baseline-running'],
       ['weir-p2-file', 'weir-p1-file'], ['weir-p1', 'baseline'], ['weir-p2', 'baseline'], ['weir-p2', 'weir-p1'],
       ['baseline-running', 'baseline'],
+      ['weir-batch-p1-file', 'baseline'], ['weir-batch-p2-file', 'baseline'], ['weir-batch-p2-file', 'weir-batch-p1-file'],
+      ['weir-batch-p1-file', 'weir-p1-file'],
     ],
     check: (runs) => {
       const c = corpusNow();
@@ -221,6 +226,12 @@ function wordcountBenchmark() {
           for (const n of totals.values()) sum += n;
           assert.equal(sum, c.words, `${name}: the final counts in ${outDir(name)} add up to ${sum}, expected ${c.words}`);
           if (distinct !== undefined) assert.equal(totals.size, distinct, `${name}: ${totals.size} distinct words written, the baseline found ${distinct}`);
+          if (name.startsWith('weir-batch')) {
+            const lines = readdirSync(outDir(name)).filter((f) => !f.startsWith('.') && !f.startsWith('_'))
+              .reduce((n, f) => n + readFileSync(join(outDir(name), f), 'utf8').split('\n').filter((l) => l !== '').length, 0);
+            assert.equal(lines, totals.size, `${name}: BATCH wrote ${lines} lines, expected one final count per word (${totals.size})`);
+            assert.ok(existsSync(join(outDir(name), '_SUCCESS')), `${name}: no _SUCCESS`);
+          }
           rmSync(outDir(name), { recursive: true, force: true });
         }
       }

@@ -86,7 +86,8 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
-    if (signals === 1 && jobManager && (options.defaults.checkpoint?.dir || options.defaults.savepointDir)) {
+    // BATCH takes no savepoints: a signal aborts it (its partial output is never committed).
+    if (signals === 1 && jobManager && jobManager.runtimeMode === 'STREAMING' && (options.defaults.checkpoint?.dir || options.defaults.savepointDir)) {
       process.stderr.write(`weir: ${signal}: stopping with a savepoint (send again to abort)\n`);
       jobManager.stopWithSavepoint();
       return;
