@@ -82,7 +82,7 @@ export function defaultExecutionConfig(): ExecutionConfig {
     parallelism: 1,
     maxParallelism: DEFAULT_MAX_PARALLELISM,
     bufferSize: 1024,
-    buffersPerChannel: 4,
+    buffersPerChannel: 8,
     checkpoint: {
       interval: 0,
       mode: 'exactly-once',

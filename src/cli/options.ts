@@ -23,7 +23,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'parallelism', value: 'int', help: 'default parallelism of every operator (also -p)' },
   { name: 'max-parallelism', value: 'int', help: 'number of key groups (default 128)' },
   { name: 'buffer-size', value: 'int', help: 'records per network buffer (default 1024)' },
-  { name: 'buffers-per-channel', value: 'int', help: 'buffers in flight per channel, the backpressure bound (default 4)' },
+  { name: 'buffers-per-channel', value: 'int', help: 'buffers in flight per channel, the backpressure bound (default 8)' },
   { name: 'checkpoint-dir', value: 'string', help: 'directory for checkpoints (and savepoints by default)' },
   { name: 'checkpoint-interval', value: 'int', help: 'checkpoint every N ms (off by default)' },
   { name: 'checkpoint-mode', value: 'mode', help: 'exactly-once (default) or at-least-once' },
