@@ -43,6 +43,19 @@ function recordedIds(dir: string): number[] {
 }
 
 /**
+ * Corrupts the newest checkpoint the lineage recorded (so its sinks may have committed), and
+ * removes any newer one the kill left unrecorded (never announced: a valid, safe restore point
+ * that would otherwise be taken first). Returns the corrupted checkpoint's directory name.
+ */
+function corruptNewestRecorded(dir: string): string {
+  const jobDir = join(dir, 'cp', 'sequence');
+  const recorded = Math.max(...recordedIds(dir));
+  for (const d of readdirSync(jobDir)) if (/^chk-\d+$/.test(d) && Number(d.slice(4)) > recorded) rmSync(join(jobDir, d), { recursive: true });
+  flipByte(join(jobDir, `chk-${recorded}`, '_metadata'));
+  return `chk-${recorded}`;
+}
+
+/**
  * Runs until a checkpoint of this run completed and was recorded in the lineage (so its sinks
  * may commit), then kill -9; returns the completed checkpoint names.
  */
@@ -99,9 +112,8 @@ test('a corrupt newest checkpoint with retention 1: error exit naming it, nothin
   try {
     writeSequenceInput(join(dir, 'in.txt'), 60_000, 19);
     const run = args(dir, '-p', '2', '--checkpoint-interval', '120', '--throttle-us', '40', '--restore', 'latest');
-    const done = await killAfterCheckpoint(dir, run);
-    const newest = done[done.length - 1]!;
-    flipByte(join(dir, 'cp', 'sequence', newest, '_metadata'));
+    await killAfterCheckpoint(dir, run);
+    const newest = corruptNewestRecorded(dir);
     const before = snapshotOutput(dir);
     const r = await runWeir(run, { timeoutMs: 60_000 });
     assert.notEqual(r.code, 0, r.stderr);
@@ -123,7 +135,7 @@ test('retention 3: falling back past a corrupt newest checkpoint only where no c
     let done: string[] = [];
     for (let i = 0; i < 10 && done.length < 2; i++) done = await killAfterCheckpoint(dir, run);
     assert.ok(done.length >= 2, `needs two retained checkpoints, has ${done.join(', ')}`);
-    flipByte(join(dir, 'cp', 'sequence', done[done.length - 1]!, '_metadata'));
+    corruptNewestRecorded(dir);
     const r = await runWeir(run, { timeoutMs: 180_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /skipping checkpoint \d+ .*falling back is safe because no sink had anything to commit/);
@@ -136,8 +148,7 @@ test('retention 3: falling back past a corrupt newest checkpoint only where no c
     done = [];
     for (let i = 0; i < 10 && done.length < 2; i++) done = await killAfterCheckpoint(dir, rolling);
     assert.ok(done.length >= 2);
-    const newest = done[done.length - 1]!;
-    flipByte(join(dir, 'cp', 'sequence', newest, '_metadata'));
+    const newest = corruptNewestRecorded(dir);
     const before = snapshotOutput(dir);
     const refused = await runWeir(rolling, { timeoutMs: 60_000 });
     assert.notEqual(refused.code, 0, refused.stderr);
