@@ -200,3 +200,23 @@ test('weir run --runtime-mode sets the default runtime mode (any case); a wrong 
   assert.equal(parseRunArgs(['job.ts']).defaults.runtimeMode, undefined);
   assert.throws(() => parseRunArgs(['job.ts', '--runtime-mode', 'fast']), /--runtime-mode must be STREAMING, BATCH or AUTOMATIC/);
 });
+
+for (const input of KEYED_INPUTS) {
+  test(`[${input}] two keyed stages in BATCH: the second sees only the first's final values (STREAMING would feed it every running count)`, async () => {
+    keyedInput = input;
+    const run = async (mode: RuntimeMode): Promise<[number, number][]> => {
+      const env = envFor(mode, 2);
+      // Words → final count per word → number of words per count bucket (count mod 5).
+      return env.fromCollection(WORDS).keyBy(0).sum(1)
+        .map(([, n]: Word) => [n % 5, 1] as [number, number]).keyBy(0).sum(1)
+        .executeAndCollect();
+    };
+    const batch = await run('BATCH');
+    const buckets = new Map<number, number>();
+    const totals = new Map<string, number>();
+    for (const [w, n] of WORDS) totals.set(w, (totals.get(w) ?? 0) + n);
+    for (const n of totals.values()) buckets.set(n % 5, (buckets.get(n % 5) ?? 0) + 1);
+    assert.equal(batch.length, buckets.size, 'one final value per bucket');
+    assert.deepEqual(new Map(batch), buckets);
+  });
+}
