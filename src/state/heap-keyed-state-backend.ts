@@ -147,6 +147,16 @@ export class HeapKeyedStateBackend {
     this.#size = range.size;
   }
 
+  /** No current key: state accesses fail (WEIR_STATE_NO_KEY) until the next setCurrentKey. */
+  unsetCurrentKey(): void {
+    const ctx = this.#ctx;
+    ctx.key = undefined;
+    ctx.norm = '';
+    ctx.kgIndex = -1;
+    ctx.keyGroup = -1;
+    ctx.stamp++;
+  }
+
   /** Sets the key that state accesses act on; `keyGroup` is the one the router computed for it. */
   setCurrentKey(key: Key, keyGroup: number): void {
     const i = keyGroup - this.#start;

@@ -4,7 +4,7 @@
 // 'broadcast' at every checkpoint (one copy per subtask) and read back at open: a restore
 // at any parallelism gives every subtask one whole copy (state/broadcast-state.ts).
 
-import { ConfigError } from '../../../core/errors.ts';
+import { ConfigError, WeirError } from '../../../core/errors.ts';
 import type { Key } from '../../../core/types.ts';
 import type {
   BroadcastContext, BroadcastProcessFunction, KeyedBroadcastContext, KeyedBroadcastOnTimerContext, KeyedBroadcastProcessFunction,
@@ -70,10 +70,14 @@ export class BroadcastProcessOperator extends TwoInputStreamOperator {
       getBroadcastState: (d) => state(d as MapStateDescriptor<Key, unknown>) as never,
       applyToKeyedState: (descriptor, fn) => {
         if (!backend) noKey();
-        backend!.forEachKey(descriptor.name, (key, keyGroup) => {
-          backend!.setCurrentKey(key, keyGroup);
-          fn(key);
-        });
+        try {
+          backend!.forEachKey(descriptor.name, (key, keyGroup) => {
+            backend!.setCurrentKey(key, keyGroup);
+            fn(key);
+          });
+        } finally {
+          backend!.unsetCurrentKey();
+        }
       },
     };
     if (this.#keyed) {
@@ -97,7 +101,17 @@ export class BroadcastProcessOperator extends TwoInputStreamOperator {
   }
 
   processElement2(record: unknown): void {
-    (this.#fn.processBroadcastElement as (v: unknown, c: BroadcastContext, out: typeof this.output) => void).call(this.#fn, record, this.#writeCtx, this.output);
+    // A broadcast element belongs to no key: keyed state is reachable only through applyToKeyedState.
+    const backend = this.context.keyedBackend;
+    backend?.unsetCurrentKey();
+    try {
+      (this.#fn.processBroadcastElement as (v: unknown, c: BroadcastContext, out: typeof this.output) => void).call(this.#fn, record, this.#writeCtx, this.output);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'WEIR_STATE_NO_KEY') {
+        throw new WeirError(`processBroadcastElement used keyed state outside ctx.applyToKeyedState(): a broadcast element has no key (${(e as Error).message})`, { code: 'WEIR_STATE_NO_KEY', fault: 'user', cause: e });
+      }
+      throw e;
+    }
   }
 
   override processWatermark(timestamp: number): void {

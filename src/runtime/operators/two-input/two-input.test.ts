@@ -277,6 +277,30 @@ test('keyed broadcast: keyed state and timers in processElement, applyToKeyedSta
   assert.deepEqual(h.output, ['x over 3 (rule change)', 'y over 3', 'x total 5 at 100 (event-time)', 'y total 4 at 100 (event-time)']);
 });
 
+test('keyed broadcast: keyed state used in processBroadcastElement outside applyToKeyedState fails clearly instead of acting on the last key', async () => {
+  const seenDesc = new ValueStateDescriptor<number>('seen');
+  let seen!: ValueState<number>;
+  const fn = {
+    open(ctx: RuntimeContext) { seen = ctx.getState(seenDesc); },
+    processElement(v: [string, number]) { seen.update((seen.value() ?? 0) + v[1]); },
+    processBroadcastElement(limit: number, ctx: KeyedBroadcastContext<string>, out: Collector<string>) {
+      if (limit < 0) out.collect(`last key's seen: ${seen.value()}`); // a bug: no key here
+      else ctx.applyToKeyedState(seenDesc, (key) => out.collect(`${key}:${seen.value()}`));
+    },
+  };
+  const h = TwoInputOperatorHarness.forSpec(keyedBroadcastProcessSpec(fn, [], (v: [string, number]) => v[0]));
+  await h.open();
+  h.processElement1(['x', 5], 1);
+  // Right after a keyed element the last key is still set: the operator must not let it through.
+  assert.throws(() => h.processElement2(-1), /processBroadcastElement used keyed state outside ctx\.applyToKeyedState\(\)/);
+  h.processElement2(1);
+  assert.deepEqual(h.takeOutput(), ['x:5']);
+  // A keyed element afterwards has its own key again.
+  h.processElement1(['x', 1], 2);
+  h.processElement2(1);
+  assert.deepEqual(h.takeOutput(), ['x:6']);
+});
+
 test('interval join with a window wholly in the past: a right record waits for lefts up to its time − lower', async () => {
   const h = joinHarness(-10, -5);
   await h.open();
