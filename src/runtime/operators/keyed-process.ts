@@ -4,10 +4,11 @@
 // timestamp for a processing-time one (as Flink); the record's own timestamp is restored afterwards.
 
 import type { Collector, Key } from '../../core/types.ts';
-import type { KeyedProcessFunction, OnTimerContext, TimerService } from '../../api/functions.ts';
+import type { KeyedProcessFunction, OnTimerContext } from '../../api/functions.ts';
 import type { HeapKeyedStateBackend, InternalTimerService } from '../../state/index.ts';
 import { StreamOperator } from '../operator.ts';
 import { NO_OUTPUT } from '../output.ts';
+import { keyedTimerService } from './keyed-timer-service.ts';
 import { closeFunction, openFunction } from './runtime-context.ts';
 
 export class KeyedProcessOperator extends StreamOperator {
@@ -28,17 +29,7 @@ export class KeyedProcessOperator extends StreamOperator {
     const backend = this.#backend;
     const timers = this.#timers;
     const ctx = this.context;
-    const timerService: TimerService = {
-      currentProcessingTime: () => ctx.currentProcessingTime(),
-      currentWatermark: () => timers.currentWatermark,
-      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
-      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
-      registerProcessingTimeTimer: (t) => {
-        timers.registerProcessingTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t);
-        ctx.scheduleProcessingTime(t);
-      },
-      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
-    };
+    const timerService = keyedTimerService(ctx);
     // One context object for the operator's life: no allocation per record.
     this.#context = {
       getCurrentKey: () => backend.getCurrentKey() as Key,

@@ -15,7 +15,8 @@ import type { OutputTag } from '../../../api/output-tag.ts';
 import { HeapBroadcastState } from '../../../state/broadcast-state.ts';
 import type { MapStateDescriptor } from '../../../state/index.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
-import { KeyedTimers, TwoInputStreamOperator, keyedTimerService } from './two-input-operator.ts';
+import { keyedTimerService } from '../keyed-timer-service.ts';
+import { KeyedTimers, TwoInputStreamOperator } from './two-input-operator.ts';
 
 type AnyBroadcastFunction = BroadcastProcessFunction<unknown, unknown, unknown> | KeyedBroadcastProcessFunction<Key, unknown, unknown, unknown>;
 

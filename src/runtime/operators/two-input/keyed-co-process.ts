@@ -3,7 +3,8 @@
 import type { Key } from '../../../core/types.ts';
 import type { KeyedCoOnTimerContext, KeyedCoProcessContext, KeyedCoProcessFunction } from '../../../api/two-input/functions.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
-import { KeyedTimers, TwoInputStreamOperator, keyedTimerService } from './two-input-operator.ts';
+import { keyedTimerService } from '../keyed-timer-service.ts';
+import { KeyedTimers, TwoInputStreamOperator } from './two-input-operator.ts';
 
 export class KeyedCoProcessOperator extends TwoInputStreamOperator {
   readonly #fn: KeyedCoProcessFunction<Key, unknown, unknown, unknown>;

@@ -1,9 +1,8 @@
 // The contract of an operator with two logical inputs: the task calls processElement1 or processElement2 by the input a channel belongs to.
 
 import type { Key } from '../../../core/types.ts';
-import type { KeySelector, TimerService } from '../../../api/functions.ts';
+import type { KeySelector } from '../../../api/functions.ts';
 import type { OutputTag } from '../../../api/output-tag.ts';
-import type { HeapKeyedStateBackend, InternalTimerService } from '../../../state/index.ts';
 import type { OperatorContext } from '../../operator.ts';
 import { StreamOperator } from '../../operator.ts';
 import { NO_OUTPUT } from '../../output.ts';
@@ -37,23 +36,6 @@ export abstract class TwoInputStreamOperator<IN1 = unknown, IN2 = unknown, OUT =
     const t = this.context.element.timestamp;
     return Number.isNaN(t) ? undefined : t;
   }
-}
-
-/** Keyed timers of the current key, as keyed process functions see them. */
-export function keyedTimerService(ctx: OperatorContext): TimerService {
-  const backend = ctx.keyedBackend as HeapKeyedStateBackend;
-  const timers = ctx.timers as InternalTimerService;
-  return {
-    currentProcessingTime: () => ctx.currentProcessingTime(),
-    currentWatermark: () => timers.currentWatermark,
-    registerEventTimeTimer: (t) => timers.registerEventTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
-    deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
-    registerProcessingTimeTimer: (t) => {
-      timers.registerProcessingTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t);
-      ctx.scheduleProcessingTime(t);
-    },
-    deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), t),
-  };
 }
 
 /**

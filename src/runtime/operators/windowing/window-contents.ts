@@ -45,21 +45,12 @@ export function accumulationOf(fn: WindowFunctionSpec): Accumulation {
       return { agg: user, elements: (acc) => [user.getResult(acc)], result: (acc) => user.getResult(acc) };
     }
     case 'process':
-      return {
-        agg: {
-          createAccumulator: () => [],
-          add: (v, acc) => { (acc as unknown[]).push(v); return acc; },
-          getResult: (acc) => acc,
-          merge: (a, b) => (a as unknown[]).concat(b as unknown[]),
-        },
-        elements: (acc) => acc as unknown[],
-        result: (acc) => acc,
-      };
+      return listAccumulation();
   }
 }
 
-/** The contents of a window with an evictor: every element with its timestamp, in arrival order. */
-export function evictingAccumulation(): Accumulation {
+/** Every element of the window, in arrival order: for a process function alone, and for any window with an evictor. */
+export function listAccumulation(): Accumulation {
   return {
     agg: {
       createAccumulator: () => [],

@@ -33,7 +33,7 @@ import { NO_OUTPUT } from '../../output.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
 import { assignWindows } from './assigners.ts';
 import { MergingWindowSet } from './merging-window-set.ts';
-import { WindowContents, accumulationOf, evictingAccumulation, splitComposite, type Accumulation } from './window-contents.ts';
+import { WindowContents, accumulationOf, listAccumulation, splitComposite, type Accumulation } from './window-contents.ts';
 import { keyStateStore, windowStateStore, type WindowScope } from './window-state-store.ts';
 
 const TRIGGER_STATE = '_trigger/';
@@ -75,7 +75,7 @@ export class WindowOperator extends StreamOperator {
     this.#eventTime = spec.assigner.time === 'event-time';
     this.#lateness = this.#eventTime ? spec.allowedLateness : 0;
     this.#evictor = spec.evictor;
-    this.#accumulation = spec.evictor === undefined ? accumulationOf(spec.fn) : evictingAccumulation();
+    this.#accumulation = spec.evictor === undefined ? accumulationOf(spec.fn) : listAccumulation();
     const a = spec.assigner;
     const general = spec.trigger !== undefined || spec.evictor !== undefined || a.kind === 'global';
     if (general) {
