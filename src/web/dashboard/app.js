@@ -94,28 +94,38 @@ async function refresh() {
   const { jobId, vertexId } = state.route;
   const base = jobId === null ? null : `/jobs/${enc(jobId)}`;
   const vbase = base === null || vertexId === null ? null : `${base}/vertices/${enc(vertexId)}`;
-  const [overview, jobs, tms, job, checkpoints, exceptions, vertex, history, backpressure] = await Promise.all([
-    get('/overview'),
-    get('/jobs/overview'),
-    get('/taskmanagers'),
-    base && get(base),
-    base && get(`${base}/checkpoints`),
-    base && get(`${base}/exceptions`),
+  // The job's own requests fail together (e.g. 404 for a job id that is not known): shown in the job's section,
+  // while the cluster-wide parts of the page stay live.
+  const jobPart = base === null ? Promise.resolve(null) : Promise.all([
+    get(base),
+    get(`${base}/checkpoints`),
+    get(`${base}/exceptions`),
     vbase && get(vbase),
     vbase && get(`${vbase}/metrics-history`),
     vbase && get(`${vbase}/backpressure`).catch(() => null),
-  ]);
+  ]).catch((error) => ({ error }));
+  const [overview, jobs, tms, jobAnswers] = await Promise.all([get('/overview'), get('/jobs/overview'), get('/taskmanagers'), jobPart]);
   if (jobId !== state.route.jobId || vertexId !== state.route.vertexId) { again = true; return; } // route moved meanwhile
   renderOverview(overview);
   renderJobs(jobs.jobs ?? []);
   renderTaskManagers(tms.taskmanagers ?? []);
-  if (job) {
-    state.job = job;
-    renderJob(job);
-    await graph.update(job);
-    renderCheckpoints(checkpoints);
-    renderExceptions(exceptions);
+  const jobError = byId('job-error');
+  const failed = jobAnswers !== null && !Array.isArray(jobAnswers);
+  jobError.hidden = !failed;
+  byId('job-body').hidden = failed;
+  if (failed) {
+    jobError.textContent = `Job ${jobId}: ${jobAnswers.error.message}`;
+    byId('jobs-section').hidden = false; // to pick another one
+    enableActions(null);
+    return;
   }
+  if (jobAnswers === null) return;
+  const [job, checkpoints, exceptions, vertex, history, backpressure] = jobAnswers;
+  state.job = job;
+  renderJob(job);
+  await graph.update(job);
+  renderCheckpoints(checkpoints);
+  renderExceptions(exceptions);
   if (vertex) renderVertex(vertex, history, backpressure);
 }
 
