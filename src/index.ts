@@ -59,6 +59,10 @@ export type { Source, SourceReader, SourceSplit, PollStatus, ReaderOutput, Split
 export { QueueSplitEnumerator } from './connectors/source.ts';
 export type { Sink, SinkWriter, Committer } from './connectors/sink.ts';
 export { TextFileSource, FileSink } from './connectors/file/index.ts';
+export {
+  NexmarkSource, nexmarkWatermarks, generateEvent, createGenerators, NexmarkGenerator, eventTime, eventToJson, eventFromJson,
+  type NexmarkConfig, type NexmarkEvent, type NexmarkSplit, type Person, type Auction, type Bid,
+} from './connectors/nexmark/index.ts';
 
 // Plain `node job.ts` (or a test) runs the job inline in this thread; `weir run` installs its own executor.
 setInlineExecutor((env, jobName) => executeLocally(env, jobName, { mode: 'inline' }));
