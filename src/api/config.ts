@@ -61,6 +61,31 @@ export interface ExecutionConfig {
   runtimeMode: RuntimeMode;
   /** BATCH: how a keyed operator gets its input (see src/batch/keyed-input.ts and docs/batch.md). */
   batchKeyedInput: BatchKeyedInputMode;
+  /** BATCH execution: spilling, exchanges, slots, adaptive parallelism (docs/batch.md). */
+  batch: BatchConfig;
+}
+
+/** Settings of BATCH execution (src/batch/, docs/batch.md). */
+export interface BatchConfig {
+  /** 'grouped' keyed input: estimated bytes of held input per task past which it spills a sorted run to disk (default 64 MiB). */
+  sortMemory: number;
+  /** Where spilled runs and blocking partitions go (default: the OS temp directory). */
+  spillDir: string | undefined;
+  /** Exchange at all-to-all edges: 'blocking' (default, as Flink's BATCH: written to disk, read after the producer finished) or 'pipelined'. */
+  exchange: 'blocking' | 'pipelined';
+  /** Slots the region scheduler may use at once; undefined = as many as the widest region needs. */
+  slots: number | undefined;
+  /** Adaptive parallelism (`--parallelism auto`): vertices without a parallelism of their own get one from their input bytes. */
+  adaptive: AdaptiveBatchConfig;
+}
+
+export interface AdaptiveBatchConfig {
+  enabled: boolean;
+  /** Input bytes per task the parallelism aims at (default 16 MiB, as Flink). */
+  bytesPerTask: number;
+  minParallelism: number;
+  /** Default: the job's parallelism setting when above 1, else 8; never above maxParallelism. */
+  maxParallelism: number | undefined;
 }
 
 /**
@@ -101,6 +126,13 @@ export function defaultExecutionConfig(): ExecutionConfig {
     autoWatermarkInterval: 200,
     runtimeMode: 'STREAMING',
     batchKeyedInput: 'state',
+    batch: {
+      sortMemory: 64 * 1024 * 1024,
+      spillDir: undefined,
+      exchange: 'blocking',
+      slots: undefined,
+      adaptive: { enabled: false, bytesPerTask: 16 * 1024 * 1024, minParallelism: 1, maxParallelism: undefined },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // StreamExecutionEnvironment: the entry point of a job, holder of its settings and its transformations.
 
 import { ConfigError } from '../core/errors.ts';
+import { checkBatchSettings, mergeBatchConfig, type BatchSettings } from '../batch/config.ts';
 import type { Key } from '../core/types.ts';
 import type { Source } from '../connectors/source.ts';
 import { CollectionSource } from '../connectors/collection-source.ts';
@@ -41,9 +42,10 @@ export class StreamExecutionEnvironment {
     const config = defaultExecutionConfig();
     const launch = getLaunchContext();
     if (launch) {
-      const { checkpoint, ...rest } = launch.defaults;
+      const { checkpoint, batch, ...rest } = launch.defaults;
       Object.assign(config, rest);
       if (checkpoint) Object.assign(config.checkpoint, checkpoint);
+      if (batch) mergeBatchConfig(config.batch, batch);
     }
     this.config = config;
     this.#jobArgs = launch ? launch.jobArgs : process.argv.slice(2);
@@ -143,6 +145,12 @@ export class StreamExecutionEnvironment {
   /** BATCH only: 'state' (default; every key's state on the heap, records not held) or 'grouped' (input held and fed key by key). */
   setBatchKeyedInput(mode: BatchKeyedInputMode): this {
     this.config.batchKeyedInput = checkBatchKeyedInput('batch keyed input', mode);
+    return this;
+  }
+
+  /** BATCH execution settings (spilling, exchanges, slots, adaptive parallelism): see docs/batch.md. */
+  configureBatch(settings: BatchSettings): this {
+    mergeBatchConfig(this.config.batch, checkBatchSettings('configureBatch', settings));
     return this;
   }
 

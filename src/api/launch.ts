@@ -2,6 +2,7 @@
 
 import type { ExecutionConfig } from './config.ts';
 import type { StreamExecutionEnvironment } from './environment.ts';
+import type { BatchSettings } from '../batch/config.ts';
 
 /** What `execute()` returns. */
 export interface JobResult {
@@ -24,7 +25,7 @@ export type JobExecutor = (env: StreamExecutionEnvironment, jobName: string) => 
 
 export interface LaunchContext {
   /** Overrides of the defaults coming from the command line (e.g. --parallelism). */
-  readonly defaults: Partial<ExecutionConfig> & { checkpoint?: Partial<ExecutionConfig['checkpoint']> };
+  readonly defaults: Partial<Omit<ExecutionConfig, 'batch'>> & { checkpoint?: Partial<ExecutionConfig['checkpoint']>; batch?: BatchSettings };
   readonly jobArgs: readonly string[];
   readonly execute: JobExecutor;
 }

@@ -220,3 +220,46 @@ for (const input of KEYED_INPUTS) {
     assert.deepEqual(new Map(batch), buckets);
   });
 }
+
+test('[grouped] a memory budget far below the input spills to disk, and the final values equal the unspilled ones (sum, and event-time windows with timestamps)', async () => {
+  keyedInput = 'grouped';
+  const expected = new Map<string, number>();
+  for (const [w, n] of WORDS) expected.set(w, (expected.get(w) ?? 0) + n);
+  for (const p of [1, 2]) {
+    const env = envFor('BATCH', p).configureBatch({ sortMemory: 4096 });
+    const out = await env.fromCollection(WORDS).rebalance().keyBy(0).sum(1).executeAndCollect();
+    assert.equal(out.length, expected.size, `p=${p}: one record per key`);
+    assert.deepEqual(new Map(out), expected, `p=${p}: final counts with spilling`);
+  }
+  const windows = async (sortMemory: number): Promise<string[]> => {
+    const env = envFor('BATCH', 2).configureBatch({ sortMemory });
+    return env.fromCollection(EVENTS).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k)
+      .window(TumblingEventTimeWindows.of(1000))
+      .process({
+        process(key: string, ctx, elements: Iterable<Ev>, out: Collector<string>) {
+          let sum = 0;
+          for (const e of elements) sum += e.v;
+          out.collect(`${key}@${ctx.window.start}: ${sum}`);
+        },
+      })
+      .executeAndCollect();
+  };
+  assert.deepEqual((await windows(2048)).sort(), (await windows(64 * 1024 * 1024)).sort());
+});
+
+test('configureBatch refuses unknown settings and wrong values, naming them', () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  assert.throws(() => env.configureBatch({ sortMem: 1 } as never), /unknown setting 'sortMem'/);
+  assert.throws(() => env.configureBatch({ sortMemory: 0 }), /sortMemory \(bytes\) must be an integer ≥ 1/);
+  assert.throws(() => env.configureBatch({ exchange: 'disk' as never }), /exchange must be "blocking" or "pipelined"/);
+  assert.throws(() => env.configureBatch({ adaptive: { minParallelism: 4, maxParallelism: 2 } }), /minParallelism 4 is above adaptive.maxParallelism 2/);
+});
+
+test('weir run BATCH flags: --parallelism auto, --batch-sort-memory, --batch-exchange, --batch-slots, --batch-spill-dir; wrong values are refused', () => {
+  const o = parseRunArgs(['job.ts', '--parallelism', 'auto', '--batch-sort-memory', '8m', '--batch-exchange', 'pipelined', '--batch-slots', '2', '--batch-spill-dir', '/tmp/x']);
+  assert.equal(o.defaults.parallelism, undefined);
+  assert.deepEqual(o.defaults.batch, { adaptive: { enabled: true }, sortMemory: 8 * 1024 * 1024, spillDir: '/tmp/x', exchange: 'pipelined', slots: 2 });
+  assert.throws(() => parseRunArgs(['job.ts', '--batch-sort-memory', 'lots']), /--batch-sort-memory must be a byte size/);
+  assert.throws(() => parseRunArgs(['job.ts', '--batch-exchange', 'disk']), /exchange must be "blocking" or "pipelined"/);
+  assert.throws(() => parseRunArgs(['job.ts', '--batch-slots', '0']), /--batch-slots must be an integer ≥ 1/);
+});

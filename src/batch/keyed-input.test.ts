@@ -2,7 +2,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Key } from '../core/types.ts';
+import { keyGroupFor } from '../state/index.ts';
 import { BatchKeyedInput, type KeyedFeed } from './keyed-input.ts';
 
 function recorder(): { feed: KeyedFeed; log: string[] } {
@@ -58,4 +62,51 @@ test('a drain with a small budget stops mid-key and resumes there, setting the k
   assert.deepEqual([...new Set(starts)], ['k0', 'k1', 'k2']);
   assert.equal(input.drain(7, feed), true, 'drained stays drained');
   assert.equal(seen.length, 50);
+});
+
+/** Drains everything; per key (in feed order) its records and timestamps in the order fed. */
+function drainAll(input: BatchKeyedInput, budget: number): { order: string[]; perKey: Map<string, string[]>; ends: number } {
+  const order: string[] = [];
+  const perKey = new Map<string, string[]>();
+  let current = '';
+  let ends = 0;
+  const feed: KeyedFeed = {
+    startKey: (k, kg) => { current = `${String(k)}@${kg}`; if (order.at(-1) !== current) order.push(current); },
+    record: (r, t) => { const l = perKey.get(current) ?? []; l.push(`${JSON.stringify(r)} t=${t}`); perKey.set(current, l); },
+    endKey: () => { ends++; },
+  };
+  while (!input.drain(budget, feed));
+  return { order, perKey, ends };
+}
+
+test('past its memory budget the input spills sorted runs to disk and merges them: every key once, its records in arrival order, the same as unspilled', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-spill-test-'));
+  try {
+    type R = { k: string; i: number };
+    const records: R[] = Array.from({ length: 8000 }, (_, i) => ({ k: `key-${(i * 7919) % 1201}`, i }));
+    const kgOf = (k: string): number => keyGroupFor(k, 128);
+    const fill = (input: BatchKeyedInput): void => {
+      for (const r of records) input.add(r.k, kgOf(r.k), r, r.i % 3 === 0 ? r.i : Number.NaN);
+    };
+    const plain = new BatchKeyedInput();
+    fill(plain);
+    assert.equal(plain.spilledRuns, 0);
+    const spilling = new BatchKeyedInput({ memoryBytes: 32 * 1024, dir, keyOf: (r) => (r as R).k });
+    fill(spilling);
+    assert.ok(spilling.spilledRuns >= 5, `spilled runs: ${spilling.spilledRuns}`);
+    assert.ok(spilling.spilledBytes > 50_000, `spilled bytes: ${spilling.spilledBytes}`);
+    assert.equal(readdirSync(dir).length, 1, 'one spill directory');
+    const a = drainAll(plain, 100);
+    const b = drainAll(spilling, 77);
+    assert.equal(b.order.length, 1201, 'every key fed once (as one run of records)');
+    assert.equal(b.ends, 1201);
+    assert.deepEqual(new Map([...b.perKey].sort()), new Map([...a.perKey].sort()));
+    // The merged order is (key group, key): key groups never go back.
+    const groups = b.order.map((s) => Number(s.split('@')[1]));
+    assert.deepEqual(groups, [...groups].sort((x, y) => x - y));
+    spilling.dispose();
+    assert.equal(readdirSync(dir).length, 0, 'dispose removes the runs');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,6 +2,7 @@
 
 import { ConfigError } from '../core/errors.ts';
 import { checkBatchKeyedInput, checkRuntimeMode } from '../api/config.ts';
+import { checkBatchSettings, parseByteSize } from '../batch/config.ts';
 import type { LaunchContext } from '../api/launch.ts';
 import type { ParameterTool } from '../api/params.ts';
 
@@ -20,7 +21,7 @@ interface FlagSpec {
 }
 
 export const RUN_FLAGS: readonly FlagSpec[] = [
-  { name: 'parallelism', value: 'int', help: 'default parallelism of every operator (also -p)' },
+  { name: 'parallelism', value: 'int', help: 'default parallelism of every operator (also -p); "auto" in BATCH: decided per vertex from its input bytes' },
   { name: 'max-parallelism', value: 'int', help: 'number of key groups (default 128)' },
   { name: 'buffer-size', value: 'int', help: 'records per network buffer (default 1024)' },
   { name: 'buffers-per-channel', value: 'int', help: 'buffers in flight per channel, the backpressure bound (default 8)' },
@@ -34,6 +35,10 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'append-output', value: 'none', help: 'a fresh run adds part files to an output directory that already has some (refused by default)' },
   { name: 'runtime-mode', value: 'string', help: 'STREAMING (default), BATCH (bounded input, final results) or AUTOMATIC (BATCH when every source is bounded)' },
   { name: 'batch-keyed-input', value: 'string', help: 'BATCH: state (default: keyed state of all keys, final values at the end) or grouped (input held and fed key by key)' },
+  { name: 'batch-sort-memory', value: 'string', help: 'BATCH grouped input: held bytes per task before spilling to disk (default 64m)' },
+  { name: 'batch-spill-dir', value: 'string', help: 'BATCH: directory for spilled runs and blocking partitions (default: the OS temp directory)' },
+  { name: 'batch-exchange', value: 'string', help: 'BATCH: blocking (default: all-to-all edges go through local disk) or pipelined' },
+  { name: 'batch-slots', value: 'int', help: 'BATCH: slots the region scheduler uses at once (default: as many as the widest region needs)' },
   { name: 'no-progress', value: 'none', help: 'no live progress on stderr' },
   { name: 'inline', value: 'none', help: 'run every slot in the main thread (debugging)' },
 ];
@@ -93,8 +98,21 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
   if (retained !== undefined) checkpoint['retainedCheckpoints'] = retained;
 
   const defaults: Record<string, unknown> = { checkpoint };
+  const batch: Record<string, unknown> = {};
+  const adaptive = values.get('parallelism') === 'auto';
+  if (adaptive) values.delete('parallelism');
   const parallelism = int('parallelism');
   if (parallelism !== undefined) defaults['parallelism'] = parallelism;
+  if (adaptive) batch['adaptive'] = { enabled: true };
+  const sortMemory = values.get('batch-sort-memory');
+  if (sortMemory !== undefined) batch['sortMemory'] = parseByteSize('weir run: --batch-sort-memory', sortMemory);
+  const spillDir = values.get('batch-spill-dir');
+  if (spillDir !== undefined) batch['spillDir'] = spillDir;
+  const exchange = values.get('batch-exchange');
+  if (exchange !== undefined) batch['exchange'] = exchange;
+  const slots = int('batch-slots');
+  if (slots !== undefined) batch['slots'] = slots;
+  if (Object.keys(batch).length > 0) defaults['batch'] = checkBatchSettings('weir run', batch);
   const maxParallelism = int('max-parallelism');
   if (maxParallelism !== undefined) defaults['maxParallelism'] = maxParallelism;
   const bufferSize = int('buffer-size');

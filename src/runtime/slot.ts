@@ -11,6 +11,7 @@ import type { ChannelItem } from './events.ts';
 import { serializeError } from './operator-error.ts';
 import type { Deployment, ManagerToSlot, SlotToManager, TaskMetrics } from './protocol.ts';
 import { Task, type TaskServices } from './task.ts';
+import { OutOfMemoryError, startHeapGuard } from './heap-guard.ts';
 
 /** How a slot talks to other slots' threads: one link per remote slot, messages carry a channel id. */
 export interface SlotLink {
@@ -53,6 +54,7 @@ export class SlotRuntime {
   #scheduled = false;
   #lastFlush = 0;
   #metricsTimer: NodeJS.Timeout | undefined;
+  #stopHeapGuard: (() => void) | undefined;
   #failed = false;
   #closed = false;
   #started = false;
@@ -152,6 +154,7 @@ export class SlotRuntime {
         this.#tasks.push(new Task({ vertex, deployment: td, config, inputs, inputIndexes, writers, services }));
       }
       for (const task of this.#tasks) await task.open();
+      this.#stopHeapGuard = startHeapGuard((h) => this.#fail(this.#outOfMemory(h.usedMb, h.limitMb, config.runtimeMode, config.batchKeyedInput)));
       this.#metricsTimer = setInterval(() => this.#host.send({ type: 'metrics', metrics: this.#metrics() }), METRICS_INTERVAL_MS);
       this.#metricsTimer.unref?.();
       for (const slot of this.#slots) this.#host.send({ type: 'deployed', slot });
@@ -273,7 +276,21 @@ export class SlotRuntime {
     this.#host.send({ type: 'failed', slot, error: serializeError(error) });
   }
 
+  /** The heap guard fired: name the task with the most keyed state and the ways out. */
+  #outOfMemory(usedMb: number, limitMb: number, mode: string, keyedInput: string): OutOfMemoryError {
+    let largest: Task | undefined;
+    for (const t of this.#tasks) if (largest === undefined || t.keyedStateKeys > largest.keyedStateKeys) largest = t;
+    const held = largest !== undefined && largest.keyedStateKeys > 0 ? ` The largest keyed state is in "${largest.name}": ${largest.keyedStateKeys} keys on the heap state backend.` : '';
+    const way = mode === 'BATCH' && keyedInput !== 'grouped'
+      ? 'Run with --batch-keyed-input grouped (BATCH spills grouped input to disk past --batch-sort-memory), raise the heap (node --max-old-space-size) or spread the keys over more parallelism.'
+      : mode === 'BATCH'
+        ? 'Lower --batch-sort-memory, raise the heap (node --max-old-space-size) or spread the keys over more parallelism.'
+        : 'The heap state backend keeps every key in memory: raise the heap (node --max-old-space-size), spread the keys over more parallelism, or, for bounded input, run in BATCH (--runtime-mode batch --batch-keyed-input grouped), which spills to disk.';
+    return new OutOfMemoryError(`out of memory: this thread's heap holds ${usedMb} MB of its ${limitMb} MB limit, so the job was failed before V8 would abort the process.${held} ${way}`);
+  }
+
   #shutdown(): void {
+    this.#stopHeapGuard?.();
     this.#closed = true;
     if (this.#metricsTimer) clearInterval(this.#metricsTimer);
     for (const t of this.#timers.values()) clearTimeout(t.handle);

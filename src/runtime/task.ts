@@ -161,7 +161,9 @@ export class Task implements TaskId {
     this.#blockers = this.#operators.filter((op) => op.inputBlocked !== undefined);
     this.#twoInput = this.#operators[0] instanceof TwoInputStreamOperator ? this.#operators[0] : undefined;
     this.#inputIndexes = options.inputIndexes ?? [];
-    this.#batchInput = batch && config.batchKeyedInput === 'grouped' && this.#keyedHead && this.#gate && !this.#twoInput ? new BatchKeyedInput() : undefined;
+    this.#batchInput = batch && config.batchKeyedInput === 'grouped' && this.#keyedHead && this.#gate && !this.#twoInput
+      ? new BatchKeyedInput({ memoryBytes: config.batch.sortMemory, dir: config.batch.spillDir, keyOf: this.#keyedHead.selector })
+      : undefined;
     // Same-thread producers hand records over one by one (RecordWriter); two-input heads take buffers only.
     if (this.#gate && !this.#twoInput) {
       const receiver: DirectReceiver = {
@@ -189,6 +191,17 @@ export class Task implements TaskId {
     if (this.#outputWatermark > Number.NEGATIVE_INFINITY) return this.#outputWatermark;
     if (this.#inputWatermark > Number.NEGATIVE_INFINITY) return this.#inputWatermark;
     return this.#source?.currentWatermark ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Keys held in the largest keyed state of this task's operators (the heap guard names the task). */
+  get keyedStateKeys(): number {
+    let n = 0;
+    // Per state, no union of key sets: this is read when the heap is nearly full.
+    for (const c of this.#contexts) {
+      const b = c.keyedBackend;
+      if (b !== undefined) for (const name of b.stateNames()) n = Math.max(n, b.numKeys(name));
+    }
+    return n;
   }
 
   /** Records sent to other tasks (0 for a chain that ends in a sink). */
@@ -492,6 +505,7 @@ export class Task implements TaskId {
       throw attribute(e, this.#infos[0]!, { value: this.#batchRecord });
     }
     if (done) {
+      this.#batchInput!.dispose();
       this.#batchDraining = false;
       this.#batchRecord = undefined;
       // drain = false: every key already had its event time at +∞; now finish() and end-of-data.
@@ -612,6 +626,7 @@ export class Task implements TaskId {
   /** Best-effort close after a failure: errors here are secondary and ignored. */
   async abort(): Promise<void> {
     this.#state = 'failed';
+    try { this.#batchInput?.dispose(); } catch { /* spilled runs in the temp directory: secondary */ }
     for (const op of this.#operators) {
       try { await op.close(); } catch { /* the first failure is the one reported */ }
     }

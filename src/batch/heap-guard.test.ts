@@ -1,0 +1,30 @@
+// The heap guard: a STREAMING job whose heap keyed state outgrows a small heap fails with OutOfMemoryError (a named error, exit 1), not V8's crash dump.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startHeapGuard } from '../runtime/heap-guard.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+test('the guard calls back once when the heap is past its fraction of the limit', async () => {
+  let calls = 0;
+  const stop = startHeapGuard(() => { calls++; }, 0.000001);
+  await new Promise((r) => setTimeout(r, 200));
+  stop();
+  assert.equal(calls, 1);
+});
+
+test('STREAMING keyed count over more keys than a 64 MB heap holds: fails with WEIR_OUT_OF_MEMORY naming the task, no FATAL ERROR', { timeout: 120_000 }, () => {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', join(root, 'bench', 'jobs', 'batch-spill.ts'), '--keys', '2000000', '--mode', 'streaming'], {
+    cwd: root, encoding: 'utf8', timeout: 110_000,
+  });
+  assert.notEqual(r.status, 0, 'the job fails');
+  assert.equal(r.signal, null, `not killed by a signal (${r.signal})`);
+  assert.doesNotMatch(r.stderr, /FATAL ERROR|heap out of memory/);
+  assert.match(r.stderr, /OutOfMemoryError: out of memory: this thread's heap holds \d+ MB of its \d+ MB limit/);
+  assert.match(r.stderr, /"Count -> Check -> Discard \(1\/1\)": \d+ keys/);
+  assert.match(r.stderr, /WEIR_OUT_OF_MEMORY/);
+});
