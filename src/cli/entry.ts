@@ -2,3 +2,4 @@
 
 export { cliMain } from './main.ts';
 export { workerMain } from '../runtime/worker-main.ts';
+export { clusterJobMain } from '../cluster/job-main.ts';

@@ -10,6 +10,7 @@ import { ConfigError } from '../core/errors.ts';
 import { initProject, initSummary } from './init.ts';
 import { checkJobArguments, parseRunArgs, runHelp } from './options.ts';
 import { ProgressReporter } from './progress.ts';
+import { CLUSTER_COMMANDS, CLUSTER_HELP, clusterMain, runOnCluster } from '../cluster/cli.ts';
 
 const HELP = `Usage: weir <command> [options]
 
@@ -19,7 +20,8 @@ Commands:
   init <dir>                                    create a project: package.json, tsconfig, a sample job and its test
   version                                       the version of weir (also --version; answered by bin/weir)
   help                                          this text
-`;
+
+${CLUSTER_HELP}`;
 
 /** What bin/weir bundles as a job file (esbuild's loaders for these extensions). */
 export const JOB_FILE_EXTENSIONS: readonly string[] = ['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx'];
@@ -68,6 +70,7 @@ export async function cliMain(argv: readonly string[], cli: CliEnvironment): Pro
         }
         return await run(rest, cli);
       default:
+        if (CLUSTER_COMMANDS.includes(command)) return await clusterMain(command, rest, process.argv[1] ?? 'bin/weir');
         process.stderr.write(`weir: unknown command "${command}"\n\n${HELP}`);
         return 1;
     }
@@ -80,6 +83,7 @@ export async function cliMain(argv: readonly string[], cli: CliEnvironment): Pro
 async function run(args: readonly string[], cli: CliEnvironment): Promise<number> {
   const options = parseRunArgs(args);
   const loadJob = checkJobFile(options.jobFile, cli);
+  if (options.jobmanager !== undefined) return runOnCluster(options, cli.workerScript);
   const reporter = new ProgressReporter(process.stderr, options.progress);
   let executed = false;
   let jobManager: JobManager | undefined;

@@ -12,6 +12,10 @@ export interface RunOptions {
   readonly defaults: LaunchContext['defaults'];
   readonly progress: boolean;
   readonly inline: boolean;
+  /** Cluster mode (src/cluster/): the JobManager to submit to, instead of running locally. */
+  readonly jobmanager?: string | undefined;
+  readonly detached: boolean;
+  readonly tokenFile?: string | undefined;
 }
 
 interface FlagSpec {
@@ -41,6 +45,9 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'batch-slots', value: 'int', help: 'BATCH: slots the region scheduler uses at once (default: as many as the widest region needs)' },
   { name: 'no-progress', value: 'none', help: 'no live progress on stderr' },
   { name: 'inline', value: 'none', help: 'run every slot in the main thread (debugging)' },
+  { name: 'jobmanager', value: 'string', help: 'host:port of a cluster JobManager: run the job there (docs/cluster.md)' },
+  { name: 'detached', value: 'none', help: 'with --jobmanager: print the job id and return at once' },
+  { name: 'token-file', value: 'string', help: 'with --jobmanager: file with the cluster token (else WEIR_CLUSTER_TOKEN)' },
 ];
 
 /**
@@ -131,6 +138,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
   return {
     jobFile, jobArgs, defaults: defaults as LaunchContext['defaults'],
     progress: !values.has('no-progress'), inline: values.has('inline'),
+    jobmanager: values.get('jobmanager'), detached: values.has('detached'), tokenFile: values.get('token-file'),
   };
 }
 

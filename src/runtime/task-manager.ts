@@ -96,27 +96,7 @@ export class ThreadTaskManager implements TaskManagerGateway {
     }
     for (let slot = 0; slot < n; slot++) {
       const data: WorkerData = { slot, numSlots: n, links: links[slot]!, jobArgs: this.#jobArgs, defaults: this.#defaults };
-      const worker = new Worker(this.#workerScript, {
-        workerData: data,
-        transferList: Object.values(links[slot]!),
-        // Stacks of user code point at the job file, not at the bundle.
-        execArgv: [...process.execArgv, '--enable-source-maps'],
-        stdout: false,
-        stderr: false,
-      });
-      worker.on('message', (m: WorkerToManager) => {
-        if (m.type === 'text') process[m.stream].write(m.text);
-        else onEvent(m);
-      });
-      worker.on('error', (e) => {
-        if (this.#stopping) return;
-        onEvent({ type: 'failed', slot, error: { name: e.name, message: `worker thread of slot ${slot} crashed: ${e.message}`, code: 'WEIR_WORKER_CRASHED', fault: 'internal', stack: e.stack } });
-      });
-      worker.on('exit', (code) => {
-        if (this.#stopping) return;
-        onEvent({ type: 'failed', slot, error: { name: 'WorkerExit', message: `worker thread of slot ${slot} exited unexpectedly (exit code ${code})`, code: 'WEIR_WORKER_EXITED', fault: 'internal', stack: undefined } });
-      });
-      this.#workers.push(worker);
+      this.#workers.push(spawnSlotWorker(this.#workerScript, data, onEvent, () => this.#stopping));
     }
   }
 
@@ -130,6 +110,36 @@ export class ThreadTaskManager implements TaskManagerGateway {
     this.#workers.length = 0;
   }
 
+}
+
+/**
+ * Starts the worker thread of one slot (local mode, and each TaskManager process in cluster
+ * mode): text goes to this process's stdout/stderr, everything else to `onEvent`; a crash or an
+ * unexpected exit becomes a `failed` event unless `stopping()` says we are tearing it down.
+ */
+export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent: (event: SlotToManager) => void, stopping: () => boolean): Worker {
+  const slot = data.slot;
+  const worker = new Worker(workerScript, {
+    workerData: data,
+    transferList: Object.values(data.links),
+    // Stacks of user code point at the job file, not at the bundle.
+    execArgv: [...process.execArgv, '--enable-source-maps'],
+    stdout: false,
+    stderr: false,
+  });
+  worker.on('message', (m: WorkerToManager) => {
+    if (m.type === 'text') process[m.stream].write(m.text);
+    else onEvent(m);
+  });
+  worker.on('error', (e) => {
+    if (stopping()) return;
+    onEvent({ type: 'failed', slot, error: { name: e.name, message: `worker thread of slot ${slot} crashed: ${e.message}`, code: 'WEIR_WORKER_CRASHED', fault: 'internal', stack: e.stack } });
+  });
+  worker.on('exit', (code) => {
+    if (stopping()) return;
+    onEvent({ type: 'failed', slot, error: { name: 'WorkerExit', message: `worker thread of slot ${slot} exited unexpectedly (exit code ${code})`, code: 'WEIR_WORKER_EXITED', fault: 'internal', stack: undefined } });
+  });
+  return worker;
 }
 
 /** Wires a slot runtime to its worker's links (used by worker-main). */

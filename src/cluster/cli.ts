@@ -1,0 +1,210 @@
+// The cluster commands of `weir`: jobmanager, taskmanager, cluster start, list, cancel, stop, savepoint (and run --jobmanager).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError } from '../core/errors.ts';
+import type { RunOptions } from '../cli/options.ts';
+import { controlJob, formatJobs, listJobs, submitJob, type ClientOptions } from './client.ts';
+import { DEFAULT_HEARTBEAT, type HeartbeatSettings } from './connection.ts';
+import { ClusterJobManagerServer } from './job-manager-server.ts';
+import type { HostPort } from './messages.ts';
+import { ClusterTaskManagerServer } from './task-manager-server.ts';
+import { loadClusterToken, TOKEN_ENV } from './token.ts';
+
+export const DEFAULT_JOBMANAGER_PORT = 6123;
+export const CLUSTER_COMMANDS: readonly string[] = ['jobmanager', 'taskmanager', 'cluster', 'list', 'cancel', 'stop', 'savepoint'];
+
+export const CLUSTER_HELP = `Cluster commands (docs/cluster.md; every process needs the same token: ${TOKEN_ENV} or --token-file):
+  jobmanager [--bind host:port] [--slot-timeout ms]          the JobManager (default 127.0.0.1:${DEFAULT_JOBMANAGER_PORT})
+  taskmanager --jobmanager host:port [--slots N] [--bind host] [--data-port P]
+  cluster start --taskmanagers N --slots K [--port P]       a local standalone cluster on loopback
+  run <job.ts> --jobmanager host:port [--detached] …        run a job on a cluster
+  list | cancel <job> | stop <job> | savepoint <job>  [--jobmanager host:port]
+Common: --token-file F, --heartbeat-interval ms (default ${DEFAULT_HEARTBEAT.intervalMs}), --heartbeat-timeout ms (default ${DEFAULT_HEARTBEAT.timeoutMs}), --cache-dir D
+`;
+
+interface Parsed {
+  readonly flags: Map<string, string>;
+  readonly positional: string[];
+}
+
+const VALUE_FLAGS = new Set(['bind', 'jobmanager', 'slots', 'data-port', 'token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'slot-timeout', 'taskmanagers', 'port']);
+const BOOL_FLAGS = new Set(['help']);
+
+function parse(command: string, args: readonly string[], allowed: readonly string[]): Parsed {
+  const flags = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-h') { flags.set('help', 'true'); continue; }
+    if (!a.startsWith('--')) { positional.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    if (!allowed.includes(name) || (!VALUE_FLAGS.has(name) && !BOOL_FLAGS.has(name))) {
+      throw new ConfigError(`weir ${command}: unknown option --${name} (weir help)`);
+    }
+    if (BOOL_FLAGS.has(name)) { flags.set(name, 'true'); continue; }
+    const value = eq < 0 ? args[++i] : a.slice(eq + 1);
+    if (value === undefined) throw new ConfigError(`weir ${command}: --${name} needs a value`);
+    flags.set(name, value);
+  }
+  return { flags, positional };
+}
+
+function int(command: string, flags: Map<string, string>, name: string, fallback: number, min = 1): number {
+  const v = flags.get(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`weir ${command}: --${name} must be an integer ≥ ${min}, got "${v}"`);
+  return n;
+}
+
+export function parseHostPort(setting: string, value: string, defaultPort?: number): HostPort {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(value);
+  const port = m?.[2] !== undefined ? Number(m[2]) : defaultPort;
+  if (!m || port === undefined || port > 65535) throw new ConfigError(`${setting}: expected host:port, got "${value}"`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function heartbeat(command: string, flags: Map<string, string>): HeartbeatSettings {
+  const intervalMs = int(command, flags, 'heartbeat-interval', DEFAULT_HEARTBEAT.intervalMs);
+  const timeoutMs = int(command, flags, 'heartbeat-timeout', DEFAULT_HEARTBEAT.timeoutMs);
+  if (timeoutMs <= intervalMs) throw new ConfigError(`weir ${command}: --heartbeat-timeout (${timeoutMs} ms) must be longer than --heartbeat-interval (${intervalMs} ms)`);
+  return { intervalMs, timeoutMs };
+}
+
+function cacheDir(flags: Map<string, string>): string {
+  return resolve(flags.get('cache-dir') ?? join(tmpdir(), 'weir-cluster-cache'));
+}
+
+function logger(role: string): (line: string) => void {
+  return (line) => process.stderr.write(`${new Date().toISOString()} weir ${role}: ${line}\n`);
+}
+
+/** Runs until SIGINT/SIGTERM; returns the exit code. */
+function untilSignal(stop: () => void): Promise<number> {
+  return new Promise((r) => {
+    const on = (): void => { stop(); r(0); };
+    process.once('SIGINT', on);
+    process.once('SIGTERM', on);
+  });
+}
+
+const COMMON = ['token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'help'];
+
+export async function clusterMain(command: string, args: readonly string[], weirScript: string): Promise<number> {
+  switch (command) {
+    case 'jobmanager': {
+      const { flags } = parse(command, args, [...COMMON, 'bind', 'slot-timeout']);
+      if (flags.has('help')) { process.stdout.write(CLUSTER_HELP); return 0; }
+      const server = new ClusterJobManagerServer({
+        bind: parseHostPort('weir jobmanager --bind', flags.get('bind') ?? `127.0.0.1:${DEFAULT_JOBMANAGER_PORT}`, DEFAULT_JOBMANAGER_PORT),
+        token: loadClusterToken(flags.get('token-file')), heartbeat: heartbeat(command, flags),
+        slotTimeoutMs: int(command, flags, 'slot-timeout', 30_000), cacheDir: cacheDir(flags), log: logger('jobmanager'),
+      });
+      const at = await server.listen();
+      process.stdout.write(`weir jobmanager: listening on ${at.host}:${at.port}\n`);
+      return untilSignal(() => server.close());
+    }
+    case 'taskmanager': {
+      const { flags } = parse(command, args, [...COMMON, 'jobmanager', 'slots', 'bind', 'data-port']);
+      if (flags.has('help')) { process.stdout.write(CLUSTER_HELP); return 0; }
+      const jm = flags.get('jobmanager');
+      if (jm === undefined) throw new ConfigError('weir taskmanager: --jobmanager host:port is required');
+      const server = new ClusterTaskManagerServer({
+        jobmanager: parseHostPort('weir taskmanager --jobmanager', jm, DEFAULT_JOBMANAGER_PORT), slots: int(command, flags, 'slots', 1),
+        bindHost: flags.get('bind') ?? '127.0.0.1', dataPort: int(command, flags, 'data-port', 0, 0),
+        token: loadClusterToken(flags.get('token-file')), heartbeat: heartbeat(command, flags), cacheDir: cacheDir(flags), log: logger('taskmanager'),
+      });
+      const data = await server.start();
+      process.stdout.write(`weir taskmanager: data port ${data.host}:${data.port}\n`);
+      return untilSignal(() => server.stop());
+    }
+    case 'cluster': {
+      const { flags, positional } = parse(command, args, [...COMMON, 'taskmanagers', 'slots', 'port']);
+      if (flags.has('help') || positional[0] !== 'start') { process.stdout.write(CLUSTER_HELP); return flags.has('help') ? 0 : 1; }
+      return startLocalCluster(weirScript, int(command, flags, 'taskmanagers', 1), int(command, flags, 'slots', 1), int(command, flags, 'port', 0, 0), flags);
+    }
+    case 'list':
+    case 'cancel':
+    case 'stop':
+    case 'savepoint': {
+      const { flags, positional } = parse(command, args, [...COMMON, 'jobmanager']);
+      if (flags.has('help')) { process.stdout.write(CLUSTER_HELP); return 0; }
+      const options = clientOptions(command, flags);
+      if (command === 'list') { process.stdout.write(formatJobs(await listJobs(options))); return 0; }
+      if (positional.length !== 1) throw new ConfigError(`weir ${command}: expected one job id (weir list shows them)`);
+      process.stdout.write(`${await controlJob(options, command, positional[0]!)}\n`);
+      return 0;
+    }
+    default:
+      throw new ConfigError(`weir: unknown cluster command ${command}`);
+  }
+}
+
+function clientOptions(command: string, flags: Map<string, string>): ClientOptions {
+  return {
+    jobmanager: parseHostPort(`weir ${command} --jobmanager`, flags.get('jobmanager') ?? `127.0.0.1:${DEFAULT_JOBMANAGER_PORT}`, DEFAULT_JOBMANAGER_PORT),
+    token: loadClusterToken(flags.get('token-file')), heartbeat: heartbeat(command, flags),
+  };
+}
+
+/** `weir run job.ts --jobmanager host:port`: the bundle bin/weir built beside the worker script goes to the cluster. */
+export async function runOnCluster(options: RunOptions, workerScript: string): Promise<number> {
+  const abs = (p: unknown): unknown => (typeof p === 'string' && p !== 'latest' ? resolve(p) : p);
+  const d = options.defaults;
+  // Paths the JobManager reads are made absolute here (the JobManager runs elsewhere, in another directory).
+  const defaults = {
+    ...d,
+    ...(d.restorePath !== undefined ? { restorePath: abs(d.restorePath) } : {}),
+    ...(d.savepointDir !== undefined ? { savepointDir: abs(d.savepointDir) } : {}),
+    checkpoint: { ...d.checkpoint, ...(d.checkpoint?.dir !== undefined ? { dir: abs(d.checkpoint.dir) } : {}) },
+  };
+  const flags = new Map<string, string>();
+  if (options.tokenFile !== undefined) flags.set('token-file', options.tokenFile);
+  return submitJob({
+    ...clientOptions('run', flags),
+    jobmanager: parseHostPort('weir run --jobmanager', options.jobmanager!, DEFAULT_JOBMANAGER_PORT),
+    bundlePath: join(dirname(workerScript), 'bundle.mjs'), jobFile: options.jobFile, jobArgs: options.jobArgs, defaults,
+    detached: options.detached, progress: options.progress,
+  });
+}
+
+/** `weir cluster start`: a JobManager and N TaskManagers as child processes on loopback, until SIGINT/SIGTERM. */
+async function startLocalCluster(weirScript: string, taskmanagers: number, slots: number, port: number, flags: Map<string, string>): Promise<number> {
+  let tokenFile = flags.get('token-file');
+  let tempDir: string | undefined;
+  if (tokenFile === undefined && process.env[TOKEN_ENV] === undefined) {
+    tempDir = mkdtempSync(join(tmpdir(), 'weir-cluster-'));
+    tokenFile = join(tempDir, 'token');
+    writeFileSync(tokenFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  const common: string[] = [];
+  if (tokenFile !== undefined) common.push('--token-file', tokenFile);
+  for (const f of ['heartbeat-interval', 'heartbeat-timeout', 'cache-dir']) if (flags.has(f)) common.push(`--${f}`, flags.get(f)!);
+  const children: ChildProcess[] = [];
+  const stopAll = (): void => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
+  const jm = spawn(process.execPath, [weirScript, 'jobmanager', '--bind', `127.0.0.1:${port}`, ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(jm);
+  const address = await new Promise<string>((res, rej) => {
+    let out = '';
+    jm.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) res(m[1]!);
+    });
+    jm.once('exit', (code) => rej(new Error(`the JobManager exited (code ${code})`)));
+  });
+  for (let i = 0; i < taskmanagers; i++) {
+    children.push(spawn(process.execPath, [weirScript, 'taskmanager', '--jobmanager', address, '--slots', String(slots), ...common], { stdio: ['ignore', 'ignore', 'inherit'] }));
+  }
+  const tokenHint = tokenFile !== undefined ? ` --token-file ${tokenFile}` : '';
+  process.stdout.write(`weir cluster: JobManager at ${address}, ${taskmanagers} TaskManager(s) × ${slots} slot(s)\n  weir run <job.ts> --jobmanager ${address}${tokenHint}\n  (Ctrl-C stops the cluster)\n`);
+  return untilSignal(stopAll);
+}

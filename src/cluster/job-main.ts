@@ -1,0 +1,44 @@
+// The JobManager side of one cluster job, run from inside the job's own bundle (its own copy of the engine).
+//
+// The JobManager daemon imports the bundle a client sent and calls `clusterJobMain` with plain
+// callbacks: the job module builds its graph at execute(), and the JobManager role of *this*
+// engine copy runs it on gateways the daemon provides (RemoteExecution, duck-typed as
+// TaskManagerGateway). Only plain data and functions cross between the two engine copies, so
+// no `instanceof` ever compares classes of different copies.
+
+import { setLaunchContext, type JobResult, type LaunchContext } from '../api/launch.ts';
+import { checkJobArguments } from '../cli/options.ts';
+import type { JobListener } from '../coordinator/job-listener.ts';
+import { JobManager } from '../coordinator/job-manager.ts';
+import { buildChannelPlan } from '../runtime/network/channel-plan.ts';
+import type { TaskManagerGateway } from '../runtime/task-manager.ts';
+
+export interface ClusterJobContext {
+  readonly jobArgs: readonly string[];
+  readonly defaults: LaunchContext['defaults'];
+  readonly listener: JobListener;
+  /** A gateway over `numSlots` slots of the cluster for one attempt. */
+  readonly createGateway: (numSlots: number) => TaskManagerGateway;
+  /** Called once the job's id and name are known, before anything is deployed; may throw to refuse the job. */
+  readonly onJobManager: (control: { jobId: string; jobName: string; stopWithSavepoint(): void; triggerSavepoint(): Promise<string> }) => void;
+}
+
+export async function clusterJobMain(loadJob: () => Promise<unknown>, ctx: ClusterJobContext): Promise<JobResult> {
+  let result: JobResult | undefined;
+  let executed = false;
+  setLaunchContext({
+    defaults: ctx.defaults,
+    jobArgs: ctx.jobArgs,
+    execute: async (env, jobName) => {
+      executed = true;
+      checkJobArguments(env.getParameters());
+      const jm = new JobManager({ env, jobName, listener: ctx.listener, createTaskManager: (graph) => ctx.createGateway(buildChannelPlan(graph).numSlots) });
+      ctx.onJobManager({ jobId: jm.jobId, jobName, stopWithSavepoint: () => jm.stopWithSavepoint(), triggerSavepoint: () => jm.triggerSavepoint() });
+      result = await jm.run();
+      return result;
+    },
+  });
+  await loadJob();
+  if (!executed) throw new Error('the job file finished without calling env.execute(): nothing ran');
+  return result!;
+}

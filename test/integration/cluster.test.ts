@@ -1,0 +1,139 @@
+// Cluster mode with real processes on loopback: word count on 3 TaskManagers × 2 slots equals local mode; kill -9 of a
+// TaskManager mid-run recovers by itself, exactly once, on a replacement; strangers are refused while a job runs.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { completedCheckpoints, readOutputLines, removeDir, runWeir, startWeir, tempDir, waitFor, waitUntil } from './helpers.ts';
+import { checkSequenceOutput, writeSequenceInput } from './sequence-check.ts';
+import { CLUSTER_ENV, startCluster } from './cluster-helpers.ts';
+
+function wordInput(dir: string): string {
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'épsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'λάμδα', 'mu'];
+  const lines: string[] = [];
+  let seed = 7;
+  for (let i = 0; i < 4000; i++) {
+    const n = 1 + (i % 9);
+    const line: string[] = [];
+    for (let j = 0; j < n; j++) { seed = (seed * 1103515245 + 12345) % 2147483648; line.push(words[seed % words.length]! + (seed % 5 === 0 ? String(seed % 50) : '')); }
+    lines.push(line.join(' '));
+  }
+  const path = join(dir, 'words.txt');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+test('wordcount on 3 TaskManagers × 2 slots (p=6): the output equals local mode exactly', { timeout: 180_000 }, async () => {
+  const dir = tempDir('cluster-wc');
+  const cluster = await startCluster({ taskmanagers: 3, slots: 2, cacheDir: join(dir, 'cache') });
+  try {
+    const input = wordInput(dir);
+    const r = await runWeir(['run', 'examples/wordcount.ts', '--jobmanager', cluster.address, '--input', input, '--output', join(dir, 'out-cluster'), '-p', '6', '--no-progress'], { env: CLUSTER_ENV, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /attempt deployed on tm-\d\[\d,\d\] tm-\d\[\d,\d\] tm-\d\[\d,\d\]/, 'every TaskManager runs 2 of the 6 slots');
+    assert.match(r.stderr, /job "wordcount" finished/);
+    const local = await runWeir(['run', 'examples/wordcount.ts', '--input', input, '--output', join(dir, 'out-local'), '-p', '6', '--no-progress'], { timeoutMs: 120_000 });
+    assert.equal(local.code, 0, local.stderr);
+    const sorted = (d: string): string[] => readOutputLines(d).sort();
+    const clusterLines = sorted(join(dir, 'out-cluster'));
+    assert.ok(clusterLines.length > 1000);
+    assert.deepEqual(clusterLines, sorted(join(dir, 'out-local')));
+    // Every TaskManager's slots wrote part files (the data went through the TCP exchange).
+    assert.equal(readdirSync(join(dir, 'out-cluster')).filter((f) => f.startsWith('part-')).length, 6);
+    // The bundle went once to the JobManager and once to each TaskManager, by hash.
+    assert.equal(readdirSync(join(dir, 'cache')).length, 1);
+  } finally {
+    await cluster.stop();
+    removeDir(dir);
+  }
+});
+
+test('kill -9 of a TaskManager mid-run: the job waits for a replacement, restarts from the latest checkpoint on it, output exactly once', { timeout: 240_000 }, async () => {
+  const dir = tempDir('cluster-kill');
+  const cluster = await startCluster({ taskmanagers: 3, slots: 2, cacheDir: join(dir, 'cache') });
+  try {
+    const input = join(dir, 'in.txt');
+    writeSequenceInput(input, 30_000, 23);
+    const cp = join(dir, 'cp');
+    const run = startWeir(['run', 'examples/sequence.ts', '--jobmanager', cluster.address, '--input', input, '--output', join(dir, 'out'), '-p', '6',
+      '--checkpoint-dir', cp, '--checkpoint-interval', '150', '--throttle-us', '150', '--no-progress'], CLUSTER_ENV);
+    assert.ok(await waitUntil(() => completedCheckpoints(join(cp, 'sequence')).length >= 1, run, 120_000), `no checkpoint completed:\n${run.out.stderr}`);
+    const victim = cluster.taskmanagers[1]!;
+    victim.kill('SIGKILL');
+    // 6 slots needed, 4 left: the job says it waits; a replacement registers and is used.
+    assert.ok(await waitUntil(() => /waiting up to \d+ ms for 6 task slot\(s\): the cluster has 4 free on 2 TaskManager\(s\)/.test(run.out.stderr), run, 60_000), run.out.stderr);
+    await cluster.addTaskManager(2);
+    const r = await waitFor(run, 180_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /restarting \(attempt 1\) in .* after: TaskManager tm-2 \(127\.0\.0\.1:\d+\) lost/);
+    assert.match(r.stderr, /attempt deployed on .*tm-4\[/, 'the replacement TaskManager runs slots of the new attempt');
+    assert.match(cluster.jobmanager.out.stderr, /TaskManager tm-2 .* lost: /);
+    assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out')), []);
+  } finally {
+    await cluster.stop();
+    removeDir(dir);
+  }
+});
+
+test('detached job: a plain TCP client and a wrong token are refused and logged, the job is unaffected; list, savepoint and exactly once', { timeout: 240_000 }, async () => {
+  const dir = tempDir('cluster-auth');
+  const cluster = await startCluster({ taskmanagers: 2, slots: 2, cacheDir: join(dir, 'cache') });
+  try {
+    const input = join(dir, 'in.txt');
+    writeSequenceInput(input, 40_000, 19);
+    const cp = join(dir, 'cp');
+    const submit = await runWeir(['run', 'examples/sequence.ts', '--jobmanager', cluster.address, '--detached', '--input', input, '--output', join(dir, 'out'), '-p', '3',
+      '--checkpoint-dir', cp, '--checkpoint-interval', '200', '--throttle-us', '500', '--no-progress'], { env: CLUSTER_ENV });
+    assert.equal(submit.code, 0, submit.stderr);
+    assert.equal(submit.stdout, 'sequence\n', 'detached: the job id and nothing else');
+    const list = await runWeir(['list', '--jobmanager', cluster.address], { env: CLUSTER_ENV });
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^sequence\s+running\s+3\s+0/m);
+    // A stranger: plain TCP with an HTTP request.
+    await new Promise<void>((resolve) => {
+      const c = connect(Number(cluster.address.split(':')[1]), '127.0.0.1', () => c.write('GET /jobs HTTP/1.1\r\nHost: x\r\n\r\n'));
+      c.on('close', () => resolve());
+      c.on('error', () => resolve());
+    });
+    // A client and a TaskManager with the wrong token.
+    const wrong = await runWeir(['list', '--jobmanager', cluster.address], { env: { WEIR_CLUSTER_TOKEN: 'not-the-token-of-this-cluster' } });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /WEIR_CLUSTER_AUTH.*does not know the cluster token/);
+    const intruder = startWeir(['taskmanager', '--jobmanager', cluster.address, '--slots', '4'], { WEIR_CLUSTER_TOKEN: 'not-the-token-of-this-cluster' });
+    assert.ok(await waitUntil(() => /tokens of the two sides differ/.test(intruder.out.stderr), intruder, 30_000), intruder.out.stderr);
+    intruder.kill('SIGKILL');
+    const jmLog = cluster.jobmanager.out.stderr;
+    assert.match(jmLog, /refused connection from 127\.0\.0\.1:\d+: not a Weir cluster peer/);
+    assert.match(jmLog, /refused connection from 127\.0\.0\.1:\d+: authentication failed \(wrong cluster token\)/);
+    assert.equal(cluster.registrations(), 2, 'the intruder never registered');
+    // A savepoint while it runs.
+    assert.ok(await waitUntil(() => completedCheckpoints(join(cp, 'sequence')).length >= 1, cluster.jobmanager, 120_000));
+    const sp = await runWeir(['savepoint', 'sequence', '--jobmanager', cluster.address], { env: CLUSTER_ENV });
+    assert.equal(sp.code, 0, sp.stderr);
+    assert.match(sp.stdout, /^savepoint: \//);
+    assert.ok(await waitUntil(() => /job sequence finished \(restarts 0/.test(cluster.jobmanager.out.stderr), cluster.jobmanager, 180_000), cluster.jobmanager.out.stderr);
+    const after = await runWeir(['list', '--jobmanager', cluster.address], { env: CLUSTER_ENV });
+    assert.match(after.stdout, /^sequence\s+finished\s+3\s+0/m);
+    assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out')), []);
+  } finally {
+    await cluster.stop();
+    removeDir(dir);
+  }
+});
+
+test('a job that needs more slots than the cluster has fails after the slot timeout, naming the numbers', { timeout: 120_000 }, async () => {
+  const dir = tempDir('cluster-slots');
+  const cluster = await startCluster({ taskmanagers: 1, slots: 2, cacheDir: join(dir, 'cache'), jobmanagerArgs: ['--slot-timeout', '1000'] });
+  try {
+    const input = wordInput(dir);
+    const r = await runWeir(['run', 'examples/wordcount.ts', '--jobmanager', cluster.address, '--input', input, '--output', join(dir, 'out'), '-p', '3', '--no-progress'], { env: CLUSTER_ENV });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /waiting up to 1000 ms for 3 task slot\(s\): the cluster has 2 free on 1 TaskManager\(s\)/);
+    assert.match(r.stderr, /WEIR_NOT_ENOUGH_SLOTS.*not enough task slots: the job needs 3, the cluster has 2 free on 1 TaskManager\(s\); waited 1000 ms/);
+  } finally {
+    await cluster.stop();
+    removeDir(dir);
+  }
+});
