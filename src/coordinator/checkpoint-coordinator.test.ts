@@ -10,19 +10,20 @@ import { loadCheckpoint } from '../checkpoint/index.ts';
 import { buildJobGraph } from '../graph/job-graph.ts';
 import { buildStreamGraph } from '../graph/stream-graph.ts';
 import type { ManagerToSlot, SlotToManager, TaskId } from '../runtime/protocol.ts';
-import { CheckpointCoordinator } from './checkpoint-coordinator.ts';
+import { Lineage } from '../checkpoint/lineage.ts';
+import { CheckpointCoordinator, type CompletionGate } from './checkpoint-coordinator.ts';
 
 type Ack = Extract<SlotToManager, { type: 'ack' }>;
 
 /** collection source (1 subtask) → keyBy → sum "sum" (2 subtasks, chained to a discard sink): 3 tasks. */
-async function setup(t: { after(fn: () => void): void }, checkpoint: { timeout?: number; tolerableFailedCheckpoints?: number } = {}) {
+async function setup(t: { after(fn: () => void): void }, checkpoint: { timeout?: number; tolerableFailedCheckpoints?: number } = {}, completionGate?: CompletionGate) {
   const dir = mkdtempSync(join(tmpdir(), 'weir-coordinator-'));
   const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
   env.configureCheckpointing({ dir, ...checkpoint });
   env.fromElements<[string, number]>(['a', 1]).uid('src').keyBy(0).sum(1).uid('sum').discard().uid('out');
   const graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
   const failed: number[] = [];
-  const cc = new CheckpointCoordinator({ config: env.config, jobId: 'job', jobName: 'job', graph, listener: { onCheckpointFailed: (id) => failed.push(id) } });
+  const cc = new CheckpointCoordinator({ config: env.config, jobId: 'job', jobName: 'job', graph, listener: { onCheckpointFailed: (id) => failed.push(id) }, ...(completionGate ? { completionGate } : {}) });
   const fatal: Error[] = [];
   cc.onFatal = (e) => fatal.push(e);
   await cc.initialRestore(undefined);
@@ -186,4 +187,39 @@ test('one checkpoint at a time: a trigger while one is pending is refused', { ti
   assert.ok('path' in (await outcome));
   const next = await h.trigger();
   assert.equal(next.id, id + 1);
+});
+
+test('a completion gate (HA): a refused pointer commit leaves the point unrecorded and unannounced; a failed check writes no _metadata', { timeout: 10_000 }, async (t) => {
+  const commits: number[] = [];
+  let leader = true;
+  let refuseCommit = false;
+  const notLeader = Object.assign(new Error('not the leader'), { code: 'WEIR_HA_NOT_LEADER' });
+  const gate: CompletionGate = {
+    check: () => { if (!leader) throw notLeader; },
+    commit: async (point) => { if (refuseCommit) throw notLeader; commits.push(point.id); },
+  };
+  const h = await setup(t, { tolerableFailedCheckpoints: 5 }, gate);
+  const first = await h.trigger();
+  for (const task of h.tasks) h.cc.onAck(ack(task, first.id));
+  assert.ok('path' in (await first.outcome));
+  assert.deepEqual(commits, [first.id]);
+
+  refuseCommit = true;
+  const second = await h.trigger();
+  for (const task of h.tasks) h.cc.onAck(ack(task, second.id));
+  const refused = await second.outcome;
+  assert.ok('error' in refused && /not the leader/.test(refused.error.message));
+  assert.deepEqual(completes(h.sent).map((m) => m.checkpointId), [first.id], 'no sink hears of the refused point');
+  const lineage = await Lineage.read(join(h.dir, 'job'));
+  assert.deepEqual(lineage.records.filter((r) => r.type === 'completed').map((r) => (r as { id: number }).id), [first.id]);
+
+  refuseCommit = false;
+  leader = false;
+  const third = await h.trigger();
+  for (const task of h.tasks) h.cc.onAck(ack(task, third.id));
+  const unchecked = await third.outcome;
+  assert.ok('error' in unchecked);
+  assert.equal(existsSync(join(h.dir, 'job', `chk-${third.id}`, '_metadata')), false, 'no _metadata once leadership is gone');
+  assert.deepEqual(commits, [first.id]);
+  assert.equal(h.cc.completedCount, 1);
 });

@@ -15,6 +15,22 @@ import type { JobGraph } from '../graph/job-graph.ts';
 import type { ManagerToSlot, SlotToManager, TaskId } from '../runtime/protocol.ts';
 import type { JobListener } from './job-listener.ts';
 
+/**
+ * Who may complete checkpoints (JobManager high availability, `src/ha/`). Without a gate every
+ * point completes, as in local mode. With one, a JobManager that lost its leadership neither
+ * writes `_metadata` (`check`) nor announces a point whose pointer etcd refused (`commit`).
+ */
+export interface CompletionGate {
+  /** Throws when this process may no longer complete points; called right before `_metadata` is written. */
+  check(action: string): void;
+  /**
+   * Makes the point the job's latest (HA: a write in etcd fenced by the leader's lease), after
+   * `_metadata` is durable and before the lineage records it and any sink hears of it. A
+   * rejection leaves the point uncompleted: never recorded, never announced.
+   */
+  commit(point: { readonly id: number; readonly kind: 'checkpoint' | 'savepoint'; readonly path: string }): Promise<void>;
+}
+
 export type RestoreSource = LoadedCheckpoint;
 
 /** State of the JobManager role itself (split enumerators): one file per entry, under subtask 0 of operator `uid`. */
@@ -91,9 +107,11 @@ export class CheckpointCoordinator {
   readonly durations: number[] = [];
   /** Called when more checkpoints failed than tolerated. */
   onFatal: ((e: Error) => void) | undefined;
+  readonly #gate: CompletionGate | undefined;
 
-  constructor(options: { config: ExecutionConfig; jobId: string; jobName: string; graph: JobGraph; listener: JobListener | undefined }) {
+  constructor(options: { config: ExecutionConfig; jobId: string; jobName: string; graph: JobGraph; listener: JobListener | undefined; completionGate?: CompletionGate }) {
     this.#config = options.config;
+    this.#gate = options.completionGate;
     this.#jobId = options.jobId;
     this.#jobName = options.jobName;
     this.#graph = options.graph;
@@ -318,6 +336,7 @@ export class CheckpointCoordinator {
       };
       if (this.#pending !== p) return;
       let path: string;
+      this.#gate?.check(`complete ${p.kind} ${p.id}`);
       try {
         path = await p.storage.complete(metadata);
       } catch (cause) {
@@ -326,6 +345,8 @@ export class CheckpointCoordinator {
           code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause,
         });
       }
+      if (this.#pending !== p) return;
+      await this.#gate?.commit({ id: p.id, kind: p.kind, path });
       if (this.#pending !== p) return;
       // Recorded before any sink hears of it: a point absent from the lineage never committed anything.
       try {

@@ -14,7 +14,7 @@ import { taskKey } from '../runtime/protocol.ts';
 import { WatermarkAlignment, type AlignmentGroup } from './watermark-alignment.ts';
 import { graphFingerprint } from '../runtime/slot.ts';
 import type { TaskManagerGateway } from '../runtime/task-manager.ts';
-import { CheckpointCoordinator, type RestoreSource } from './checkpoint-coordinator.ts';
+import { CheckpointCoordinator, type CompletionGate, type RestoreSource } from './checkpoint-coordinator.ts';
 import type { JobListener, VertexProgress } from './job-listener.ts';
 import { RestartBackoff } from './restart-strategy.ts';
 import { SourceCoordinator, ENUMERATOR_ROLE } from './source-coordinator.ts';
@@ -28,6 +28,8 @@ export interface JobManagerOptions {
   readonly listener?: JobListener;
   /** A stable id lets `--restore latest` find this job's checkpoints: derived from the job name by default. */
   readonly jobId?: string;
+  /** HA: only the leader completes checkpoints, each fenced in etcd (`src/ha/`). None: every checkpoint completes. */
+  readonly completionGate?: CompletionGate;
 }
 
 type AttemptOutcome = { readonly kind: 'finished'; readonly savepointPath?: string } | { readonly kind: 'failed'; readonly error: Error };
@@ -100,6 +102,7 @@ export class JobManager implements JobControl {
     if (this.runtimeMode === 'STREAMING' && (config.checkpoint.dir || config.savepointDir)) {
       this.#checkpoints = new CheckpointCoordinator({
         config, jobId: this.#jobId, jobName: this.#options.jobName, graph: this.graph, listener: this.#options.listener,
+        ...(this.#options.completionGate ? { completionGate: this.#options.completionGate } : {}),
       });
     }
     let restore: RestoreSource | undefined;
