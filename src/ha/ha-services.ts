@@ -1,6 +1,7 @@
 // What a JobManager process and its peers get from HA: leadership, the job store, leader discovery — on etcd, or a no-HA default.
 
 import { Etcd3 } from 'etcd3';
+import type { CompletionGate } from '../coordinator/checkpoint-coordinator.ts';
 import { haNamespace, type HaConfig } from './ha-config.ts';
 import { JobStore } from './job-store.ts';
 import { LeaderElection } from './leader-election.ts';
@@ -26,6 +27,8 @@ export interface HaServices {
   readonly jobStore: JobStore | undefined;
   /** Who leads now (this process or another), for a standby's answer to a TaskManager or client. */
   leader(): Promise<LeaderInfo | undefined>;
+  /** What a job's CheckpointCoordinator completes points through: undefined without HA (every point completes). */
+  completionGate(jobId: string): CompletionGate | undefined;
   /** Gives up leadership (a successor takes over at once) and closes connections. */
   close(): Promise<void>;
 }
@@ -51,6 +54,9 @@ export class StandaloneHaServices implements HaServices {
   }
   leader(): Promise<LeaderInfo> {
     return Promise.resolve({ address: this.#address, epoch: '0' });
+  }
+  completionGate(): undefined {
+    return undefined;
   }
   close(): Promise<void> {
     return Promise.resolve();
@@ -88,6 +94,13 @@ export class EtcdHaServices implements HaServices {
   }
   leader(): Promise<LeaderInfo | undefined> {
     return currentLeader(this.client, this.namespace);
+  }
+  /** Points complete only while this process leads, each one committed as the job's pointer in etcd under the fencing condition. */
+  completionGate(jobId: string): CompletionGate {
+    return {
+      check: (action) => { this.election.assertLeader(`${action} of job ${jobId}`); },
+      commit: (point) => this.jobStore.commitCheckpoint(jobId, { ...point, completedAt: Date.now() }),
+    };
   }
   async close(): Promise<void> {
     await this.election.close();

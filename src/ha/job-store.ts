@@ -71,15 +71,18 @@ export class JobStore {
    */
   async commitCheckpoint(jobId: string, pointer: Omit<CheckpointPointer, 'epoch'>): Promise<void> {
     const key = this.#key(jobId, 'checkpoint');
-    const current = await this.latestCheckpoint(jobId);
+    const action = `commit ${pointer.kind} ${pointer.id} of job ${jobId}`;
+    this.#fence.assertLeader(action);
+    const stored = (await this.#client.get(key).exec()).kvs[0];
+    const current = stored === undefined ? undefined : (JSON.parse(stored.value.toString()) as CheckpointPointer);
     if (current !== undefined && current.id >= pointer.id) {
       throw new RangeError(`job ${jobId}: checkpoint pointer ${pointer.id} is not newer than the stored ${current.kind} ${current.id}`);
     }
-    const token = this.#fence.assertLeader(`commit checkpoint ${pointer.id} of job ${jobId}`);
+    // Checked again after the read: the token must be valid at the time of the write.
+    const token = this.#fence.assertLeader(action);
     const value = JSON.stringify({ ...pointer, epoch: token.revision } satisfies CheckpointPointer);
     // Compare-and-swap on the pointer too: two writers with the same token cannot interleave.
-    const expectModRevision = current === undefined ? undefined : await this.#modRevision(key);
-    await this.fencedWrite(token, `commit checkpoint ${pointer.id} of job ${jobId}`, [this.#client.put(key).value(value)], expectModRevision === undefined ? [] : [{ key, modRevision: expectModRevision }]);
+    await this.fencedWrite(token, action, [this.#client.put(key).value(value)], stored === undefined ? [{ key, modRevision: '0' }] : [{ key, modRevision: stored.mod_revision }]);
   }
 
   /** Appends a finished batch region to the job's operation log (idempotent for the same region). */
@@ -137,11 +140,6 @@ export class JobStore {
       jobs.set(jobId, { submission: p.submission, status: p.status ?? 'RUNNING', ...(p.checkpoint === undefined ? {} : { checkpoint: p.checkpoint }), finishedRegions: p.regions });
     }
     return jobs;
-  }
-
-  async #modRevision(key: string): Promise<string | undefined> {
-    const result = await this.#client.get(key).exec();
-    return result.kvs[0]?.mod_revision;
   }
 
   async #write(action: string, ops: (token: FencingToken) => (IOperation | IRequestOp)[]): Promise<void> {
