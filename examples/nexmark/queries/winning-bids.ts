@@ -1,0 +1,50 @@
+// The "winning bids" join of q4 and q9: bids of an auction within its lifetime (A.dateTime ≤ B.dateTime ≤ A.expires), kept per auction.
+//
+// A regular join with a time predicate, keyed by auction id (KeyedCoProcessFunction): the
+// auction is kept forever and bids that come before their auction wait for it, as Flink's
+// regular join keeps both sides (no TTL). The function calls `better(best, bid)` per matching
+// bid and emits `row(auction, bid)` whenever the auction's best bid changes: an upsert stream
+// keyed by auction id (Flink: a retracting Top-1 / MAX).
+
+import {
+  ListStateDescriptor, ValueStateDescriptor, type Auction, type Bid, type Collector, type DataStream, type KeyedCoProcessFunction,
+  type ListState, type NexmarkEvent, type RuntimeContext, type ValueState,
+} from 'weir';
+import { auctions, bids, type Row } from './query.ts';
+
+export function winningBids(
+  events: DataStream<NexmarkEvent>, name: string, better: (bid: Bid, best: Bid) => boolean, row: (a: Auction, b: Bid) => Row,
+): DataStream<Row> {
+  const items = auctions(events).keyBy((a: Auction) => a.id);
+  const offers = bids(events).keyBy((b: Bid) => b.auction);
+  return items.connect(offers).process((): KeyedCoProcessFunction<number, Auction, Bid, Row> => {
+    let auction!: ValueState<Auction>;
+    let best!: ValueState<Bid>;
+    let waiting!: ListState<Bid>;
+    const offer = (a: Auction, b: Bid, out: Collector<Row>): void => {
+      if (b.dateTime < a.dateTime || b.dateTime > a.expires) return;
+      const current = best.value();
+      if (current !== undefined && !better(b, current)) return;
+      best.update(b);
+      out.collect(row(a, b));
+    };
+    return {
+      open(ctx: RuntimeContext) {
+        auction = ctx.getState(new ValueStateDescriptor<Auction>('auction'));
+        best = ctx.getState(new ValueStateDescriptor<Bid>('best-bid'));
+        waiting = ctx.getListState(new ListStateDescriptor<Bid>('bids-before-auction'));
+      },
+      processElement1(a: Auction, _ctx, out: Collector<Row>) {
+        auction.update(a);
+        const early = [...waiting.get()];
+        waiting.clear();
+        for (const b of early) offer(a, b, out);
+      },
+      processElement2(b: Bid, _ctx, out: Collector<Row>) {
+        const a = auction.value();
+        if (a === undefined) waiting.add(b);
+        else offer(a, b, out);
+      },
+    };
+  }, `${name}: auction ⋈ bid within its lifetime`);
+}

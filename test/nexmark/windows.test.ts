@@ -1,0 +1,33 @@
+// Nexmark windowed queries: q5 (sliding windows, max per window), q7 (tumbling max + interval join), q8 (window coGroup), against DuckDB; STREAMING and BATCH.
+
+import { after, before, test } from 'node:test';
+import { q5 } from '../../examples/nexmark/queries/q5.ts';
+import { q7 } from '../../examples/nexmark/queries/q7.ts';
+import { q8 } from '../../examples/nexmark/queries/q8.ts';
+import { Reference, checkQuery, eventsOf, testConfig } from './harness.ts';
+
+const config = testConfig(20_000);
+let ref: Reference;
+before(async () => { ref = await Reference.load(eventsOf(config)); });
+after(() => ref.close());
+
+test('q5 hot items: HOP(2 s, 10 s) counts at the window maximum', async () => {
+  await checkQuery(q5, config, await ref.lines(`
+    WITH w AS (SELECT auction, (dateTime // 2000) * 2000 - i * 2000 AS ws FROM bid CROSS JOIN range(5) t(i)),
+         counts AS (SELECT auction, ws, count(*) AS num FROM w GROUP BY auction, ws),
+         maxes AS (SELECT ws, max(num) AS maxn FROM counts GROUP BY ws)
+    SELECT c.auction, c.num FROM counts c JOIN maxes m ON c.ws = m.ws AND c.num >= m.maxn`), 10);
+});
+
+test('q7 highest bid per 10 s window (BETWEEN end − 10 s AND end)', async () => {
+  await checkQuery(q7, config, await ref.lines(`
+    WITH m AS (SELECT max(price) AS maxprice, (dateTime // 10000) * 10000 + 10000 AS wend FROM bid GROUP BY dateTime // 10000)
+    SELECT B.auction, B.price, B.bidder, B.dateTime, B.extra FROM bid B JOIN m ON B.price = m.maxprice
+    WHERE B.dateTime BETWEEN m.wend - 10000 AND m.wend`), 3);
+});
+
+test('q8 new users who opened an auction in their 10 s window', async () => {
+  await checkQuery(q8, config, await ref.lines(`
+    SELECT P.id, P.name, P.ws FROM (SELECT id, name, (dateTime // 10000) * 10000 AS ws FROM person GROUP BY id, name, ws) P
+    JOIN (SELECT seller, (dateTime // 10000) * 10000 AS ws FROM auction GROUP BY seller, ws) A ON P.id = A.seller AND P.ws = A.ws`), 10);
+});
