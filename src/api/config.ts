@@ -2,7 +2,31 @@
 
 import { ConfigError } from '../core/errors.ts';
 
-export type CheckpointingMode = 'exactly-once' | 'at-least-once';
+/**
+ * 'exactly-once' (aligned barriers) and 'at-least-once' are Flink's modes. 'synchronous-global'
+ * is a benchmark-only baseline (the stop-the-world snapshot the ABS paper compares against):
+ * barriers are aligned as in exactly-once, and every source stops reading after its barrier
+ * until the whole checkpoint completed or was aborted — the sources pause, every channel drains
+ * up to the barrier, every task snapshots, then the sources resume. Refused unless the process
+ * runs with WEIR_BENCHMARK_MODES=1 (bench/abs-experiment.mjs sets it).
+ */
+export type CheckpointingMode = 'exactly-once' | 'at-least-once' | 'synchronous-global';
+
+/** The environment variable that unlocks the benchmark-only checkpointing mode 'synchronous-global'. */
+export const BENCHMARK_MODES_FLAG = 'WEIR_BENCHMARK_MODES';
+
+/** A checkpointing mode as written by a user, or a ConfigError naming `setting` (the benchmark-only mode needs its flag). */
+export function checkCheckpointingMode(setting: string, value: unknown): CheckpointingMode {
+  if (value === 'exactly-once' || value === 'at-least-once') return value;
+  if (value === 'synchronous-global') {
+    if (process.env[BENCHMARK_MODES_FLAG] === '1') return value;
+    throw new ConfigError(
+      `${setting} "synchronous-global" is a benchmark-only mode (the stop-the-world snapshot baseline of bench/abs-experiment.mjs): `
+        + `it stops every source for the whole of each checkpoint; set ${BENCHMARK_MODES_FLAG}=1 to use it, or use "exactly-once"`,
+    );
+  }
+  throw new ConfigError(`${setting} must be exactly-once or at-least-once, got ${JSON.stringify(value)}`);
+}
 
 /**
  * How a job runs (Flink's execution.runtime-mode): STREAMING (the default) emits results as

@@ -8,7 +8,7 @@ import { CollectionSource } from '../connectors/collection-source.ts';
 import { GeneratorSource, type GeneratorOptions } from '../connectors/generator/generator-source.ts';
 import { TextFileSource, type TextFileSourceOptions } from '../connectors/file/index.ts';
 import {
-  checkKnownKeys, checkNonNegative, checkPositiveInt, checkBatchKeyedInput, checkRuntimeMode, defaultExecutionConfig,
+  checkKnownKeys, checkNonNegative, checkPositiveInt, checkBatchKeyedInput, checkCheckpointingMode, checkRuntimeMode, defaultExecutionConfig,
   type CheckpointingMode, type ExecutionConfig, type BatchKeyedInputMode, type RestartStrategy, type RuntimeMode,
 } from './config.ts';
 import { DataStream } from './data-stream.ts';
@@ -89,10 +89,7 @@ export class StreamExecutionEnvironment {
   /** Turns on checkpoints every `intervalMs` (off by default). */
   enableCheckpointing(intervalMs: number, mode: CheckpointingMode = 'exactly-once'): this {
     this.config.checkpoint.interval = checkPositiveInt('checkpoint interval (ms)', intervalMs);
-    if (mode !== 'exactly-once' && mode !== 'at-least-once') {
-      throw new ConfigError(`checkpoint mode must be "exactly-once" or "at-least-once", got "${String(mode)}"`);
-    }
-    this.config.checkpoint.mode = mode;
+    this.config.checkpoint.mode = checkCheckpointingMode('checkpoint mode', mode);
     return this;
   }
 
@@ -104,8 +101,7 @@ export class StreamExecutionEnvironment {
     for (const [key, value] of Object.entries(options)) {
       if (value === undefined) continue;
       if (key === 'mode') {
-        if (value !== 'exactly-once' && value !== 'at-least-once') throw new ConfigError(`checkpoint mode must be "exactly-once" or "at-least-once", got "${String(value)}"`);
-        c.mode = value;
+        c.mode = checkCheckpointingMode('checkpoint mode', value);
       } else if (key === 'dir') {
         if (typeof value !== 'string' || value === '') throw new ConfigError('checkpoint dir must be a non-empty path');
         c.dir = value;

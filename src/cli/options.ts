@@ -1,7 +1,7 @@
 // `weir run` options: Weir's own flags are taken out wherever they appear; everything else goes to the job.
 
 import { ConfigError } from '../core/errors.ts';
-import { checkBatchKeyedInput, checkRuntimeMode } from '../api/config.ts';
+import { checkBatchKeyedInput, checkCheckpointingMode, checkRuntimeMode } from '../api/config.ts';
 import { checkBatchSettings, parseByteSize } from '../batch/config.ts';
 import type { LaunchContext } from '../api/launch.ts';
 import type { ParameterTool } from '../api/params.ts';
@@ -88,9 +88,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     return n;
   };
   const mode = values.get('checkpoint-mode');
-  if (mode !== undefined && mode !== 'exactly-once' && mode !== 'at-least-once') {
-    throw new ConfigError(`weir run: --checkpoint-mode must be exactly-once or at-least-once, got "${mode}"`);
-  }
+  if (mode !== undefined) checkCheckpointingMode('weir run: --checkpoint-mode', mode);
   const checkpointDir = values.get('checkpoint-dir');
   const interval = int('checkpoint-interval');
   if (interval !== undefined && checkpointDir === undefined) throw new ConfigError('weir run: --checkpoint-interval needs --checkpoint-dir');

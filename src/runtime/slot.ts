@@ -97,6 +97,7 @@ export class SlotRuntime {
         for (const task of this.#tasks) task.notifyCheckpointComplete(command.checkpointId);
         return;
       case 'checkpoint-aborted':
+        for (const task of this.#tasks) task.notifyCheckpointAborted(command.checkpointId);
         return;
       case 'start':
         this.#started = true;

@@ -71,6 +71,12 @@ export class Task implements TaskId {
   readonly #onOutputWatermark = (t: number): void => { if (t > this.#outputWatermark) this.#outputWatermark = t; };
   #busy = false;
   #sourceWaiting = false;
+  /**
+   * Checkpointing mode 'synchronous-global' (benchmark-only, api/config.ts): a source task stops
+   * reading after its barrier of checkpoint n until n completed or was aborted; the id, else -1.
+   */
+  #haltedFor = -1;
+  readonly #haltsAtBarrier: boolean;
   /** Runtime mode BATCH: no watermarks in or out, no processing-time timers (src/batch/). */
   readonly #batch: boolean;
   /** BATCH, one-input keyed head: the whole input grouped by key, fed key by key once it ended. */
@@ -98,7 +104,10 @@ export class Task implements TaskId {
     this.#config = config;
     this.#writers = [...options.writers.values()];
     const batch = this.#batch = config.runtimeMode === 'BATCH';
-    this.#gate = options.inputs.length === 0 ? undefined : new InputGate(options.inputs, config.checkpoint.mode, {
+    // The synchronous global snapshot aligns barriers as exactly-once does; only its sources differ.
+    const alignment = config.checkpoint.mode === 'at-least-once' ? 'at-least-once' : 'exactly-once';
+    this.#haltsAtBarrier = config.checkpoint.mode === 'synchronous-global';
+    this.#gate = options.inputs.length === 0 ? undefined : new InputGate(options.inputs, alignment, {
       onBuffer: (channel, item) => this.#processBuffer(channel, item),
       onWatermark: (t) => { if (batch) return; this.#inputWatermark = t; this.#operators[0]!.processWatermark(t); },
       onWatermarkStatus: (idle) => { if (!batch) this.#operators[0]!.processWatermarkStatus(idle); },
@@ -258,7 +267,7 @@ export class Task implements TaskId {
     if (this.#state !== 'running' && this.#state !== 'ended') return false;
     if (this.#outputsBlocked()) return false;
     if (this.#batchDraining) return true;
-    if (this.#source) return this.#state === 'running' && !this.#sourceWaiting && this.#sourcePollSize() > 0;
+    if (this.#source) return this.#state === 'running' && !this.#sourceWaiting && this.#haltedFor < 0 && this.#sourcePollSize() > 0;
     return this.#gate!.hasInput;
   }
 
@@ -282,7 +291,7 @@ export class Task implements TaskId {
   /** Output waits for credit: a backlog, or a running source with no credit for its next poll. */
   get waitsForCredit(): boolean {
     for (const w of this.#writers) if (w.hasBacklog) return true;
-    return this.#source !== undefined && this.#state === 'running' && !this.#sourceWaiting && this.#sourcePollSize() === 0;
+    return this.#source !== undefined && this.#state === 'running' && !this.#sourceWaiting && this.#haltedFor < 0 && this.#sourcePollSize() === 0;
   }
 
   #outputsBlocked(): boolean {
@@ -312,7 +321,7 @@ export class Task implements TaskId {
   }
 
   #stepSource(): boolean {
-    if (this.#state !== 'running' || this.#sourceWaiting) return false;
+    if (this.#state !== 'running' || this.#sourceWaiting || this.#haltedFor >= 0) return false;
     const source = this.#source!;
     for (let i = 0; i < BUFFERS_PER_STEP; i++) {
       const max = this.#sourcePollSize();
@@ -556,6 +565,8 @@ export class Task implements TaskId {
         operator: c.operatorState.snapshot(),
       }));
       for (const w of this.#writers) w.broadcastEvent(barrier);
+      // Synchronous global snapshot: nothing more enters the job until the checkpoint is over (resumeAfterCheckpoint).
+      if (this.#haltsAtBarrier && this.#source) this.#haltedFor = id;
       const syncMs = performance.now() - started;
       // Asynchronous part: serialize the views in slices while records keep flowing.
       setImmediate(async () => {
@@ -586,7 +597,22 @@ export class Task implements TaskId {
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
+    this.enqueue(() => this.#resumeAfterCheckpoint(checkpointId));
     this.enqueue(() => this.#runHooks((op) => op.notifyCheckpointComplete(checkpointId), `notifyCheckpointComplete(${checkpointId})`, () => {}));
+  }
+
+  /** The coordinator gave up checkpoint n (timeout, decline): a source halted for it reads again. */
+  notifyCheckpointAborted(checkpointId: number): void {
+    if (this.#haltedFor >= 0) this.enqueue(() => this.#resumeAfterCheckpoint(checkpointId));
+  }
+
+  /** Whether this source task stopped reading for a synchronous global snapshot (its checkpoint id), else -1. */
+  get haltedForCheckpoint(): number {
+    return this.#haltedFor;
+  }
+
+  #resumeAfterCheckpoint(checkpointId: number): void {
+    if (this.#haltedFor >= 0 && this.#haltedFor <= checkpointId) this.#haltedFor = -1;
   }
 
   onProcessingTime(now: number): void {
