@@ -1,8 +1,9 @@
 // The benchmark suite (`npm run bench`): Weir against hand-written single-thread loops, fresh process per run.
 //
 //   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--lines 20000000]
-//                      [--events 10000000] [--keyed-records 5000000]
-//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|interval-join|micro|<config>]
+//                      [--events 10000000] [--keyed-records 5000000] [--abs-records 20000000] [--abs-keys 10000]
+//                      [--beam-words 200000]
+//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|interval-join|abs|peers|micro|<config>]
 //
 // Every configuration runs in its own process (no JIT or heap state shared between configurations);
 // configurations are interleaved round by round, starting one later each round, so a slow spell of the
@@ -22,6 +23,8 @@ import { generateCorpus } from '../scripts/gen-corpus.mjs';
 import { checkpointBenchmark } from './checkpoint.mjs';
 import { windowsBenchmark } from './windows.mjs';
 import { intervalJoinBenchmark } from './interval-join.mjs';
+import { absBenchmark } from './abs-experiment.mjs';
+import { peersBenchmark } from './peers.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'data', 'bench');
@@ -32,7 +35,7 @@ const cpuReport = pathToFileURL(join(root, 'bench', 'cpu-report.mjs')).href;
 const opts = parseArgs(process.argv.slice(2));
 
 function parseArgs(argv) {
-  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, events: 10_000_000, keyedRecords: 5_000_000, only: undefined };
+  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, events: 10_000_000, keyedRecords: 5_000_000, absRecords: 20_000_000, absKeys: 10_000, beamWords: 200_000, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].startsWith('--') ? splitEq(argv[i].slice(2)) : [argv[i], undefined];
     const value = () => {
@@ -54,6 +57,9 @@ function parseArgs(argv) {
       case 'lines': o.lines = int(); break;
       case 'events': o.events = int(); break;
       case 'keyed-records': o.keyedRecords = int(); break;
+      case 'abs-records': o.absRecords = int(); break;
+      case 'abs-keys': o.absKeys = int(); break;
+      case 'beam-words': o.beamWords = int(); break;
       case 'only': o.only = value().split(','); break;
       case 'help': usage(); break;
       default: usage(`unknown option "${argv[i]}"`);
@@ -69,7 +75,7 @@ function splitEq(s) {
 
 function usage(error) {
   if (error) process.stderr.write(`bench: ${error}\n`);
-  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--keyed-records N] [--only <benchmark|config>[,...]]\n');
+  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--keyed-records N] [--abs-records N] [--abs-keys N] [--beam-words N] [--only <benchmark|config>[,...]]\n');
   process.exit(error ? 1 : 0);
 }
 
@@ -421,6 +427,7 @@ const selected = (bench) => {
 const benchmarks = [
   wordcountBenchmark(), keyedWorkBenchmark(), engineCostBenchmark(), checkpointBenchmark({ opts, dataDir, runWeir, corpus }),
   windowsBenchmark({ opts, runWeir, runBaseline }), intervalJoinBenchmark({ opts, runWeir, runBaseline }),
+  absBenchmark({ opts, root, runWeir }), peersBenchmark({ opts, corpus, runWeir, runBaseline }),
 ];
 if (opts.only && !opts.only.includes('micro') && benchmarks.every((b) => selected(b) === undefined)) {
   const names = benchmarks.flatMap((b) => [b.name, ...b.configs.map((c) => `${b.name}/${c.name}`)]);

@@ -1,0 +1,94 @@
+// Peers a TypeScript user would pick instead of Weir, for bench/run.mjs (`--only peers`): word count on the same corpus.
+//
+// Everything counts the words of the word-count benchmark's corpus (scripts/gen-corpus.mjs, `--words`/`--files`)
+// into final counts, in a fresh process per run (bench-only: these libraries are dev dependencies, never Weir's):
+//   loop              bench/baseline-wordcount.mjs, the hand-written single-thread loop (final counts)
+//   weir-p1           Weir STREAMING at p=1 (bench/jobs/wordcount-bench.ts, keyBy().sum(), discard sink)
+//   weir-batch-p1     Weir BATCH at p=1 (one final count per word)
+//   rxjs-groupby      RxJS groupBy(word) + count() per group (bench/peers/rxjs-wordcount.mjs)
+//   node-streams      Node stream Transforms, one object per word (bench/peers/node-streams-wordcount.mjs)
+//   beam-direct       Apache Beam TypeScript SDK, direct runner (bench/peers/beam-wordcount.mjs)
+// The Beam direct runner counts ~10–20 k words/s on this machine, so it runs on a smaller corpus of the same
+// generator (`--beam-words`, default 200 000); loop-small and weir-p1-small run on that corpus too, so Beam is
+// compared both per word against Weir on the full corpus and on the very same small corpus.
+// The checks after timing: every run counted the corpus's words, and the same distinct words as the loop.
+
+import assert from 'node:assert/strict';
+
+/**
+ * @param {{ opts: { words: number, files: number, beamWords: number }, corpus: Function, runWeir: Function, runBaseline: Function }} deps
+ */
+export function peersBenchmark({ opts, corpus, runWeir, runBaseline }) {
+  let big;
+  let small;
+  const bigNow = () => (big ??= corpus(opts.words, opts.files));
+  const smallNow = () => (small ??= corpus(opts.beamWords, 1));
+  const job = 'bench/jobs/wordcount-bench.ts';
+  const script = (name, file, which, extra = []) => ({
+    name, which,
+    run: () => {
+      const c = which === 'small' ? smallNow() : bigNow();
+      return runBaseline([file, c.dir, ...extra], name, c.words);
+    },
+  });
+  const weir = (name, which, extra) => ({
+    name, which, weir: true,
+    run: () => {
+      const c = which === 'small' ? smallNow() : bigNow();
+      return runWeir([job, '--parallelism', '1', '--input', c.dir, ...extra], name, c.words);
+    },
+  });
+  const configs = [
+    script('loop', 'bench/baseline-wordcount.mjs', 'big'),
+    weir('weir-p1', 'big', []),
+    weir('weir-batch-p1', 'big', ['--runtime-mode', 'BATCH']),
+    script('rxjs-groupby', 'bench/peers/rxjs-wordcount.mjs', 'big'),
+    script('node-streams', 'bench/peers/node-streams-wordcount.mjs', 'big'),
+    script('beam-direct', 'bench/peers/beam-wordcount.mjs', 'small'),
+    script('loop-small', 'bench/baseline-wordcount.mjs', 'small'),
+    weir('weir-p1-small', 'small', []),
+  ];
+  return {
+    name: 'peers',
+    title: `Peers: word count into final counts, ${opts.words} words in ${opts.files} files; Beam's direct runner on ${opts.beamWords} words (1 file) of the same generator`,
+    unit: 'words/s',
+    configs,
+    ratios: [
+      ['weir-p1', 'beam-direct'], ['weir-batch-p1', 'beam-direct'], ['weir-p1-small', 'beam-direct'],
+      ['weir-p1', 'rxjs-groupby'], ['weir-batch-p1', 'rxjs-groupby'],
+      ['weir-p1', 'node-streams'], ['weir-batch-p1', 'node-streams'],
+      ['weir-p1', 'loop'], ['weir-batch-p1', 'loop'],
+      ['rxjs-groupby', 'loop'], ['node-streams', 'loop'], ['beam-direct', 'loop-small'], ['weir-p1-small', 'loop-small'],
+    ],
+    printExtra: (stats) => {
+      const r = (a, b) => (stats.get(a) && stats.get(b) ? stats.get(a).rate.median / stats.get(b).rate.median : undefined);
+      const say = (label, x, target) => {
+        if (x === undefined) return;
+        process.stdout.write(`  ${label.padEnd(52)} ${x.toFixed(1).padStart(7)}×  (target ≥ ${target}×: ${x >= target ? 'met' : 'NOT met'})\n`);
+      };
+      process.stdout.write('\n  against the targets (job-time rates; Beam per word on its smaller corpus):\n');
+      say('Weir STREAMING p=1 / Beam direct runner', r('weir-p1', 'beam-direct'), 10);
+      say('Weir BATCH p=1 / Beam direct runner', r('weir-batch-p1', 'beam-direct'), 10);
+      say('Weir STREAMING p=1 / Beam, both on the small corpus', r('weir-p1-small', 'beam-direct'), 10);
+      say('Weir STREAMING p=1 / RxJS groupBy', r('weir-p1', 'rxjs-groupby'), 5);
+      say('Weir BATCH p=1 / RxJS groupBy', r('weir-batch-p1', 'rxjs-groupby'), 5);
+    },
+    check: (runs) => {
+      const distinct = new Map();
+      for (const c of configs) {
+        const words = (c.which === 'small' ? smallNow() : bigNow()).words;
+        for (const r of runs.get(c.name) ?? []) {
+          if (c.weir) {
+            assert.equal(r.stages[0]?.recordsOut, words, `${c.name}: the tokenizer emitted ${r.stages[0]?.recordsOut} words, expected ${words}`);
+            assert.equal(r.stages.at(-1)?.recordsIn, words, `${c.name}: the counting stage received ${r.stages.at(-1)?.recordsIn} words, expected ${words}`);
+            continue;
+          }
+          assert.equal(r.result.words, words, `${c.name}: counted ${r.result.words} words, the corpus has ${words}`);
+          const seen = distinct.get(c.which);
+          if (seen === undefined) distinct.set(c.which, { name: c.name, n: r.result.distinct });
+          else assert.equal(r.result.distinct, seen.n, `${c.name}: ${r.result.distinct} distinct words, ${seen.name} found ${seen.n}`);
+        }
+      }
+    },
+  };
+}
