@@ -3,7 +3,8 @@
 //   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--lines 20000000]
 //                      [--events 10000000] [--keyed-records 5000000] [--abs-records 20000000] [--abs-keys 10000]
 //                      [--beam-words 200000]
-//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|interval-join|abs|peers|micro|<config>]
+//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|interval-join|abs|peers|nexmark|micro|<config>]
+//   node bench/run.mjs nexmark [--events 2000000] [--queries q0,q1,…] [--parallelism 1] [--mode streaming|batch] [--rounds N]
 //
 // Every configuration runs in its own process (no JIT or heap state shared between configurations);
 // configurations are interleaved round by round, starting one later each round, so a slow spell of the
@@ -25,6 +26,7 @@ import { windowsBenchmark } from './windows.mjs';
 import { intervalJoinBenchmark } from './interval-join.mjs';
 import { absBenchmark } from './abs-experiment.mjs';
 import { peersBenchmark } from './peers.mjs';
+import { nexmarkBenchmark } from './nexmark.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'data', 'bench');
@@ -35,8 +37,10 @@ const cpuReport = pathToFileURL(join(root, 'bench', 'cpu-report.mjs')).href;
 const opts = parseArgs(process.argv.slice(2));
 
 function parseArgs(argv) {
-  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, events: 10_000_000, keyedRecords: 5_000_000, absRecords: 20_000_000, absKeys: 10_000, beamWords: 200_000, only: undefined };
+  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, events: 10_000_000, keyedRecords: 5_000_000, absRecords: 20_000_000, absKeys: 10_000, beamWords: 200_000, only: undefined, eventsGiven: false, queries: undefined, parallelism: 1, mode: 'streaming' };
   for (let i = 0; i < argv.length; i++) {
+    // `nexmark` as a word: the Nexmark suite alone (`npm run bench -- nexmark --events N`).
+    if (argv[i] === 'nexmark') { o.only = [...(o.only ?? []), 'nexmark']; continue; }
     const [name, inline] = argv[i].startsWith('--') ? splitEq(argv[i].slice(2)) : [argv[i], undefined];
     const value = () => {
       const v = inline ?? argv[++i];
@@ -55,7 +59,15 @@ function parseArgs(argv) {
       case 'files': o.files = int(); break;
       case 'records': o.records = int(); break;
       case 'lines': o.lines = int(); break;
-      case 'events': o.events = int(); break;
+      case 'events': o.events = int(); o.eventsGiven = true; break;
+      case 'queries': o.queries = value().split(',').map((q) => q.trim()).filter((q) => q !== ''); break;
+      case 'parallelism': o.parallelism = int(); break;
+      case 'mode': {
+        const m = value().toLowerCase();
+        if (m !== 'streaming' && m !== 'batch') usage(`--mode must be streaming or batch, got "${m}"`);
+        o.mode = m;
+        break;
+      }
       case 'keyed-records': o.keyedRecords = int(); break;
       case 'abs-records': o.absRecords = int(); break;
       case 'abs-keys': o.absKeys = int(); break;
@@ -75,7 +87,8 @@ function splitEq(s) {
 
 function usage(error) {
   if (error) process.stderr.write(`bench: ${error}\n`);
-  process.stderr.write('usage: node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--keyed-records N] [--abs-records N] [--abs-keys N] [--beam-words N] [--only <benchmark|config>[,...]]\n');
+  process.stderr.write('usage: node bench/run.mjs nexmark [--events N] [--queries q0,q1,...] [--parallelism P] [--mode streaming|batch] [--rounds N]\n');
+  process.stderr.write('       node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--keyed-records N] [--abs-records N] [--abs-keys N] [--beam-words N] [--only <benchmark|config>[,...]]\n');
   process.exit(error ? 1 : 0);
 }
 
@@ -428,6 +441,7 @@ const benchmarks = [
   wordcountBenchmark(), keyedWorkBenchmark(), engineCostBenchmark(), checkpointBenchmark({ opts, dataDir, runWeir, corpus }),
   windowsBenchmark({ opts, runWeir, runBaseline }), intervalJoinBenchmark({ opts, runWeir, runBaseline }),
   absBenchmark({ opts, root, runWeir }), peersBenchmark({ opts, corpus, runWeir, runBaseline }),
+  nexmarkBenchmark({ opts: { ...opts, nexmarkEvents: opts.eventsGiven ? opts.events : 2_000_000 }, root, runWeir, runBaseline }),
 ];
 if (opts.only && !opts.only.includes('micro') && benchmarks.every((b) => selected(b) === undefined)) {
   const names = benchmarks.flatMap((b) => [b.name, ...b.configs.map((c) => `${b.name}/${c.name}`)]);
