@@ -7,6 +7,10 @@
 // the reference: its timed loop) and the ratios Weir / reference, next to the published per-core figures of other
 // systems (other hardware: /work/shared/nexmark.md, last section). Targets at p=1: stateless queries ≥ 0.6× their
 // reference, windowed and joining ones ≥ 0.3×. A query whose job file does not exist yet is skipped with a note.
+// Weir's job time and process CPU include a fixed start (worker threads, the bundle imported in each, the graph
+// built twice: ~1.2 s and ~0.85 CPU-s here), which Nexmark's own harness leaves out (its timer starts when the job
+// is RUNNING). So each query also runs once per round on 1 event (`weir-qN-start`), and the "net" figures — the
+// ones compared with the reference and the published numbers — subtract that run's medians from the full run's.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,6 +73,11 @@ export function nexmarkBenchmark({ opts, root, runWeir, runBaseline }) {
         ...(opts.mode === 'batch' ? ['--runtime-mode', 'BATCH'] : [])], `weir-${x.q}`, n)),
     },
     {
+      name: `weir-${x.q}-start`, query: x,
+      run: tolerate(`weir-${x.q}-start`, () => runWeir([`examples/nexmark/${x.q}.ts`, '--events', '1', '--parallelism', String(p),
+        ...(opts.mode === 'batch' ? ['--runtime-mode', 'BATCH'] : [])], `weir-${x.q}-start`, 1)),
+    },
+    {
       name: `ref-${x.q}`, query: x,
       run: tolerate(`ref-${x.q}`, async () => {
         const r = await runBaseline(['--import', 'tsx', 'bench/nexmark-ref/run.ts', '--query', x.q, '--events', String(n), '--generators', String(p)], `ref-${x.q}`, n);
@@ -85,14 +94,22 @@ export function nexmarkBenchmark({ opts, root, runWeir, runBaseline }) {
     unit: 'events/s',
     configs,
     ratios: present.map((x) => [`weir-${x.q}`, `ref-${x.q}`]),
-    extraStats: (list) => ({ cpuRate: median(list.map((r) => r.units / r.cpuSeconds)), failed: list.find((r) => r.failed)?.failed }),
+    extraStats: (list) => ({
+      cpuRate: median(list.map((r) => r.units / r.cpuSeconds)),
+      jobSeconds: median(list.map((r) => r.jobSeconds)),
+      cpuSeconds: median(list.map((r) => r.cpuSeconds)),
+      failed: list.find((r) => r.failed)?.failed,
+    }),
     printExtra: (stats) => report(stats, present, opts),
     check: (runs) => {
       for (const c of configs) {
         for (const r of runs.get(c.name) ?? []) {
           assert.ok(!r.failed, `${c.name} failed:\n${r.failed}`);
           if (c.name.startsWith('ref-')) assert.equal(r.result.events, n, `${c.name}: ${r.result.events} events`);
-          else assert.equal(r.stages[0]?.recordsIn, n, `${c.name}: the source read ${r.stages[0]?.recordsIn} events, expected ${n}`);
+          else {
+            const events = c.name.endsWith('-start') ? 1 : n;
+            assert.equal(r.stages[0]?.recordsIn, events, `${c.name}: the source read ${r.stages[0]?.recordsIn} events, expected ${events}`);
+          }
         }
         const refs = (runs.get(c.name) ?? []).filter((r) => r.result);
         for (const r of refs) assert.equal(r.result.rows, refs[0].result.rows, `${c.name}: rows differ between rounds`);
@@ -103,25 +120,30 @@ export function nexmarkBenchmark({ opts, root, runWeir, runBaseline }) {
 
 function report(stats, present, opts) {
   const k = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(0)} K`);
-  const rows = [['query', 'class', 'Weir ev/s', 'Weir ev/cpu-s', 'ref ev/s', 'ref ev/cpu-s', 'Weir/ref', 'Weir/ref (cpu)', 'target', 'met', 'published per core (other hardware)']];
+  const n = opts.nexmarkEvents;
+  const rows = [['query', 'class', 'Weir ev/s', 'Weir ev/cpu-s', 'ref ev/s', 'ref ev/cpu-s', 'Weir/ref', 'Weir/ref (cpu)', 'target', 'met', 'raw Weir ev/s, /cpu-s', 'published per core (other hardware)']];
   const md = ['| query | class | Weir events/s | Weir events/s per core | reference events/s | reference per core | Weir / reference | Weir / reference (CPU) | target | published per core (other hardware) |', '|---|---|---|---|---|---|---|---|---|---|'];
   const failures = [];
+  const fixed = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
   for (const x of present) {
     const w = stats.get(`weir-${x.q}`);
+    const w0 = stats.get(`weir-${x.q}-start`);
     const r = stats.get(`ref-${x.q}`);
-    if (w?.failed) failures.push(`weir-${x.q}: ${w.failed}`);
-    if (r?.failed) failures.push(`ref-${x.q}: ${r.failed}`);
-    const ratio = w && r ? w.rate.median / r.rate.median : Number.NaN;
-    const cpuRatio = w && r ? w.cpuRate / r.cpuRate : Number.NaN;
+    for (const [name, s] of [[`weir-${x.q}`, w], [`weir-${x.q}-start`, w0], [`ref-${x.q}`, r]]) if (s?.failed) failures.push(`${name}: ${s.failed}`);
+    // Net of the fixed start: (N events) / (full run − 1-event run), job time and CPU time alike.
+    const netRate = w && w0 ? n / (w.jobSeconds - w0.jobSeconds) : Number.NaN;
+    const netCpu = w && w0 ? n / (w.cpuSeconds - w0.cpuSeconds) : Number.NaN;
+    const ratio = r ? netRate / r.rate.median : Number.NaN;
+    const cpuRatio = r ? netCpu / r.cpuRate : Number.NaN;
     const target = TARGET[x.kind];
     const met = Number.isFinite(ratio) ? (ratio >= target ? 'yes' : 'NO') : '–';
-    rows.push([x.q, x.kind, k(w?.rate.median), k(w?.cpuRate), k(r?.rate.median), k(r?.cpuRate),
-      Number.isFinite(ratio) ? ratio.toFixed(2) : '–', Number.isFinite(cpuRatio) ? cpuRatio.toFixed(2) : '–', `≥ ${target}`, met, x.published || '–']);
-    md.push(`| ${x.q} | ${x.kind} | ${k(w?.rate.median)} | ${k(w?.cpuRate)} | ${k(r?.rate.median)} | ${k(r?.cpuRate)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'} | ${Number.isFinite(cpuRatio) ? cpuRatio.toFixed(2) : '–'} | ≥ ${target} | ${x.published || '–'} |`);
+    rows.push([x.q, x.kind, k(netRate), k(netCpu), k(r?.rate.median), k(r?.cpuRate), fixed(ratio), fixed(cpuRatio), `≥ ${target}`, met,
+      `${k(w?.rate.median)}, ${k(w?.cpuRate)}`, x.published || '–']);
+    md.push(`| ${x.q} | ${x.kind} | ${k(netRate)} | ${k(netCpu)} | ${k(r?.rate.median)} | ${k(r?.cpuRate)} | ${fixed(ratio)} | ${fixed(cpuRatio)} | ≥ ${target} | ${x.published || '–'} |`);
   }
-  process.stdout.write(`\n  per query (medians; ev/cpu-s = events per CPU-second: Weir's whole process, the reference's timed loop; targets apply at p=1${opts.parallelism === 1 ? '' : ', this run is p=' + opts.parallelism}):\n`);
+  process.stdout.write(`\n  per query (medians; Weir net of its 1-event run; ev/cpu-s = events per CPU-second: Weir's whole process, the reference's timed loop; targets apply at p=1${opts.parallelism === 1 ? '' : ', this run is p=' + opts.parallelism}):\n`);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows) process.stdout.write(`    ${row.map((cell, i) => (i < 2 || i === 10 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}\n`);
+  for (const row of rows) process.stdout.write(`    ${row.map((cell, i) => (i < 2 || i === 11 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}\n`);
   process.stdout.write('\n  as Markdown (docs/benchmarks.md):\n\n');
   for (const line of md) process.stdout.write(`${line}\n`);
   for (const f of failures) process.stdout.write(`\n  FAILED ${f}\n`);
