@@ -1,9 +1,10 @@
-// Nexmark joins: q3 (regular join), q4 (lifetime join, MAX, AVG over updates), q9 (winning bid, Top-1), against DuckDB; STREAMING and BATCH.
+// Nexmark joins: q3 (regular join), q4 (lifetime join, MAX, AVG over updates), q9 (winning bid, Top-1), q20 (regular join), against DuckDB; STREAMING and BATCH.
 
 import { after, before, test } from 'node:test';
 import { q3 } from '../../examples/nexmark/queries/q3.ts';
 import { q4 } from '../../examples/nexmark/queries/q4.ts';
 import { q9 } from '../../examples/nexmark/queries/q9.ts';
+import { q20 } from '../../examples/nexmark/queries/q20.ts';
 import { Reference, checkQuery, eventsOf, testConfig } from './harness.ts';
 
 // A lower event rate stretches auction lifetimes (1666 events of event time) so that many bids fall in them.
@@ -33,4 +34,10 @@ test('q9 winning bids (final row per auction)', async () => {
             row_number() OVER (PARTITION BY A.id ORDER BY B.price DESC, B.dateTime ASC) AS rownum
           FROM auction A JOIN bid B ON A.id = B.auction WHERE B.dateTime BETWEEN A.dateTime AND A.expires)
     WHERE rownum <= 1`), 100);
+});
+
+test('q20 bids expanded with their category-10 auction', async () => {
+  await checkQuery(q20, config, await ref.lines(`
+    SELECT auction, bidder, price, channel, url, B.dateTime, B.extra, itemName, description, initialBid, reserve, A.dateTime, expires, seller, category, A.extra
+    FROM bid B JOIN auction A ON B.auction = A.id WHERE A.category = 10`), 1000);
 });

@@ -1,10 +1,13 @@
-// Nexmark windowed queries: q5 (sliding windows, max per window), q7 (tumbling max + interval join), q8 (window coGroup), against DuckDB; STREAMING and BATCH.
+// Nexmark windowed queries: q5 (sliding windows, max per window), q7 (tumbling max + interval join), q8 (window coGroup), q11 (session windows) against DuckDB, q12 (ingestion-time windows) against a plain loop; STREAMING and BATCH.
 
 import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
 import { q5 } from '../../examples/nexmark/queries/q5.ts';
 import { q7 } from '../../examples/nexmark/queries/q7.ts';
 import { q8 } from '../../examples/nexmark/queries/q8.ts';
-import { Reference, checkQuery, eventsOf, testConfig } from './harness.ts';
+import { q11 } from '../../examples/nexmark/queries/q11.ts';
+import { q12 } from '../../examples/nexmark/queries/q12.ts';
+import { Reference, checkQuery, eventsOf, testConfig, weirLines } from './harness.ts';
 
 const config = testConfig(20_000);
 let ref: Reference;
@@ -30,4 +33,29 @@ test('q8 new users who opened an auction in their 10 s window', async () => {
   await checkQuery(q8, config, await ref.lines(`
     SELECT P.id, P.name, P.ws FROM (SELECT id, name, (dateTime // 10000) * 10000 AS ws FROM person GROUP BY id, name, ws) P
     JOIN (SELECT seller, (dateTime // 10000) * 10000 AS ws FROM auction GROUP BY seller, ws) A ON P.id = A.seller AND P.ws = A.ws`), 10);
+});
+
+test('q11 user sessions (gap 10 s, bids up to 10 s apart merge)', async () => {
+  await checkQuery(q11, config, await ref.lines(`
+    WITH s AS (SELECT bidder, dateTime,
+                 CASE WHEN dateTime - lag(dateTime) OVER (PARTITION BY bidder ORDER BY dateTime) <= 10000 THEN 0 ELSE 1 END AS fresh FROM bid),
+         g AS (SELECT bidder, dateTime, sum(fresh) OVER (PARTITION BY bidder ORDER BY dateTime ROWS UNBOUNDED PRECEDING) AS session FROM s)
+    SELECT bidder, count(*), min(dateTime), max(dateTime) + 10000 FROM g GROUP BY bidder, session`), 100);
+});
+
+test('q12 ingestion-time windows: every bid counted once per bidder, in aligned 10 s windows', async () => {
+  const perBidder = new Map<number, number>();
+  for (const e of eventsOf(config)) if (e.type === 2) perBidder.set(e.bid.bidder, (perBidder.get(e.bid.bidder) ?? 0) + 1);
+  for (const mode of ['STREAMING', 'BATCH'] as const) {
+    const counted = new Map<number, number>();
+    const windows = new Set<string>();
+    for (const line of await weirLines(q12, config, mode)) {
+      const [bidder, count, start, end] = line.split(',').map(Number) as [number, number, number, number];
+      assert.ok(start % 10_000 === 0 && end === start + 10_000 && count > 0, `${mode}: ${line}`);
+      assert.ok(!windows.has(`${bidder},${start}`), `${mode}: window ${bidder},${start} twice`);
+      windows.add(`${bidder},${start}`);
+      counted.set(bidder, (counted.get(bidder) ?? 0) + count);
+    }
+    assert.deepEqual([...counted].sort((a, b) => a[0] - b[0]), [...perBidder].sort((a, b) => a[0] - b[0]), mode);
+  }
 });
