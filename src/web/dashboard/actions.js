@@ -9,7 +9,7 @@ const POLL_MS = 500;
 const GIVE_UP_MS = 10 * 60_000;
 
 /** Opens the dialog; resolves with `{ dir, drain }` on Confirm, null on Back/Escape. */
-function confirmAction({ title, text, askDir, askDrain, okLabel }) {
+function confirmAction({ title, text, askDir, askDrain, okLabel, danger }) {
   const dialog = byId('confirm-dialog');
   byId('confirm-title').textContent = title;
   byId('confirm-text').textContent = text;
@@ -18,6 +18,7 @@ function confirmAction({ title, text, askDir, askDrain, okLabel }) {
   byId('confirm-dir').value = '';
   byId('confirm-drain').checked = false;
   byId('confirm-ok').textContent = okLabel;
+  byId('confirm-ok').classList.toggle('danger', danger === true);
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {
       if (dialog.returnValue !== 'confirm') { resolve(null); return; }
@@ -103,7 +104,7 @@ export function wireActions(current, changed) {
   }));
 
   byId('btn-cancel').addEventListener('click', (e) => run(e.currentTarget, 'Cancel', async (job) => {
-    const answer = await confirmAction({ title: 'Cancel the job', text: `Cancel job “${job.name}”? No savepoint is taken; it stops at once.`, okLabel: 'Cancel job' });
+    const answer = await confirmAction({ title: 'Cancel the job', text: `Cancel job “${job.name}”? No savepoint is taken; it stops at once.`, okLabel: 'Cancel job', danger: true });
     if (answer === null) return;
     await patch(`/jobs/${enc(job.jid)}?mode=cancel`);
     say('Cancel requested.', 'ok');

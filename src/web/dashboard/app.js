@@ -238,7 +238,7 @@ function renderExceptions(x) {
 
 function renderVertex(v, history, backpressure) {
   byId('vertex-title').textContent = `${v.name} · parallelism ${v.parallelism}`;
-  chart.update(history?.points ?? []);
+  chart.update(history?.points ?? [], v.parallelism);
   const levels = new Map((backpressure?.subtasks ?? []).map((s) => [s.subtask, s.backpressureLevel]));
   const rows = (v.subtasks ?? []).map((s) => {
     const m = s.metrics ?? {};

@@ -1,18 +1,23 @@
 // The small time-series chart of a vertex (uPlot, global `uPlot` from /vendor/uPlot.iife.min.js):
-// records in/out per second on the left axis, busy and back-pressured ms per second (0..1000) on the right,
-// from `/jobs/:id/vertices/:vid/metrics-history` (sums over the vertex's subtasks).
+// records in/out per second on the left axis, busy and back-pressured ms per second on the right,
+// from `/jobs/:id/vertices/:vid/metrics-history`. Both are sums over the vertex's subtasks, so the ms axis
+// runs to 1000 × parallelism (every subtask busy all the time).
 
 export class VertexChart {
   #container;
   #plot = null;
   #resize = null;
+  #parallelism = 1;
 
   constructor(container) {
     this.#container = container;
   }
 
-  /** Shows `points` of a metrics-history answer; creates the plot on first use. */
-  update(points) {
+  /** Shows `points` of a metrics-history answer of a vertex of this parallelism; creates the plot on first use. */
+  update(points, parallelism) {
+    const p = Number.isInteger(parallelism) && parallelism > 0 ? parallelism : 1;
+    if (this.#plot !== null && p !== this.#parallelism) this.destroy();
+    this.#parallelism = p;
     const t = [];
     const inRate = [];
     const outRate = [];
@@ -48,7 +53,7 @@ export class VertexChart {
       width: this.#width(),
       height: 200,
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, rate: { auto: true, range: (_u, min, max) => [0, Math.max(1, max * 1.1)] }, ms: { range: [0, 1000] } },
+      scales: { x: { time: true }, rate: { auto: true, range: (_u, min, max) => [0, Math.max(1, max * 1.1)] }, ms: { range: [0, 1000 * this.#parallelism] } },
       series: [
         {},
         { label: 'Records in/s', scale: 'rate', stroke: '#1f6fb2', width: 2 },
@@ -59,7 +64,7 @@ export class VertexChart {
       axes: [
         {},
         { scale: 'rate', label: 'records/s', size: 60 },
-        { scale: 'ms', side: 1, label: 'ms/s', grid: { show: false }, size: 50 },
+        { scale: 'ms', side: 1, label: this.#parallelism > 1 ? `ms/s (sum of ${this.#parallelism} subtasks)` : 'ms/s', grid: { show: false }, size: 50 },
       ],
     };
     this.#container.replaceChildren();
