@@ -90,7 +90,7 @@ function splitEq(s) {
 function usage(error) {
   if (error) process.stderr.write(`bench: ${error}\n`);
   process.stderr.write('usage: node bench/run.mjs nexmark [--events N] [--queries q0,q1,...] [--parallelism P] [--mode streaming|batch] [--rounds N]\n');
-  process.stderr.write('       node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--keyed-records N] [--abs-records N] [--abs-keys N] [--beam-words N] [--only <benchmark|config>[,...]]\n');
+  process.stderr.write('       node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--keyed-records N] [--abs-records N] [--abs-keys N] [--beam-words N] [--cluster-records N] [--only <benchmark|config>[,...]]\n');
   process.exit(error ? 1 : 0);
 }
 
