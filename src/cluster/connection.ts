@@ -79,8 +79,15 @@ export class Connection {
     socket.on('drain', () => this.#drain());
     socket.on('error', (e) => this.close(`connection error: ${e.message}`));
     socket.on('close', () => this.close('connection closed by the peer'));
+    let lastTick = Date.now();
     this.#timer = setInterval(() => {
-      if (Date.now() - this.#lastReceived > heartbeat.timeoutMs) {
+      const now = Date.now();
+      const blocked = now - lastTick > 2 * heartbeat.intervalMs;
+      lastTick = now;
+      // Our own event loop was blocked (a long synchronous step): frames may be waiting unread in
+      // the socket, and timers run before I/O. Judge the peer only after reading them.
+      if (blocked) this.#lastReceived = Math.max(this.#lastReceived, now - heartbeat.intervalMs);
+      else if (now - this.#lastReceived > heartbeat.timeoutMs) {
         this.close(`no heartbeat for ${heartbeat.timeoutMs} ms`);
         return;
       }

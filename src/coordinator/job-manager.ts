@@ -77,12 +77,13 @@ export class JobManager implements JobControl {
   /** Takes a savepoint while the job keeps running (`weir savepoint`). */
   async triggerSavepoint(): Promise<string> {
     if (!this.#checkpoints) throw new ConfigError('a savepoint needs --checkpoint-dir or --savepoint-dir (STREAMING jobs only)');
-    // One checkpoint at a time: a periodic one in flight is waited for (up to ~10 s).
-    for (let i = 0; ; i++) {
+    // One checkpoint at a time: a periodic one in flight is waited for (at most the checkpoint timeout).
+    const deadline = Date.now() + this.#options.env.config.checkpoint.timeout;
+    for (;;) {
       try {
         return await this.#checkpoints.trigger('savepoint', false);
       } catch (e) {
-        if ((e as { code?: string }).code !== 'WEIR_CHECKPOINT_BUSY' || i >= 200) throw e;
+        if ((e as { code?: string }).code !== 'WEIR_CHECKPOINT_BUSY' || Date.now() > deadline) throw e;
         await new Promise((r) => setTimeout(r, 50));
       }
     }

@@ -6,8 +6,9 @@ import { ROOT, WEIR, startWeir, waitUntil } from './helpers.ts';
 
 export const TEST_TOKEN = 'cluster-test-token-0123456789abcdef';
 export const CLUSTER_ENV = { WEIR_CLUSTER_TOKEN: TEST_TOKEN };
-/** Short heartbeats so a lost TaskManager is noticed within ~1.5 s. */
-export const HEARTBEAT = ['--heartbeat-interval', '200', '--heartbeat-timeout', '1500'];
+/** Short heartbeats so a lost TaskManager is noticed within ~3 s (not shorter: a loaded machine stalls processes). */
+export const HEARTBEAT_TIMEOUT_MS = 3000;
+export const HEARTBEAT = ['--heartbeat-interval', '300', '--heartbeat-timeout', String(HEARTBEAT_TIMEOUT_MS)];
 
 type Child = ChildProcess & { out: { stdout: string; stderr: string } };
 
