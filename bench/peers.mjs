@@ -115,3 +115,67 @@ function fmt(x) {
   if (!Number.isFinite(x)) return '–';
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(1)}k`;
 }
+
+/**
+ * The peers on Nexmark q5 (hot items: sliding 10 s / 2 s count per auction, the auctions at each window's
+ * maximum), all over the same generated events with the same final rows (checked): the hand-written reference
+ * (bench/nexmark-ref), Weir STREAMING p=1 (examples/nexmark/q5.ts, net of a 1-event run as in the Nexmark
+ * benchmark), RxJS, Node streams and Beam's direct runner — the last on `--beam-events` events only (it
+ * manages well under a thousand events per second with sliding windows here), with the reference beside it on
+ * the same small input.
+ * @param {{ opts: { nexmarkEvents: number, beamEvents: number }, root: string, runWeir: Function, runBaseline: Function, hasQ5: boolean }} deps
+ */
+export function peersQ5Benchmark({ opts, runWeir, runBaseline, hasQ5 }) {
+  const n = opts.nexmarkEvents;
+  const small = opts.beamEvents;
+  const script = (name, file, events) => ({
+    name, events,
+    run: () => runBaseline(['--import', 'tsx', file, ...(file.includes('nexmark-ref') ? ['--query', 'q5'] : []), '--events', String(events)], name, events),
+  });
+  const weir = (name, events) => ({
+    name, events, weir: true,
+    run: () => runWeir(['examples/nexmark/q5.ts', '--events', String(events), '--parallelism', '1'], name, events),
+  });
+  const configs = [
+    script('ref-q5', 'bench/nexmark-ref/run.ts', n),
+    ...(hasQ5 ? [weir('weir-q5', n), weir('weir-q5-start', 1)] : []),
+    script('rxjs-q5', 'bench/peers/rxjs-q5.mjs', n),
+    script('node-streams-q5', 'bench/peers/node-streams-q5.mjs', n),
+    script('beam-q5', 'bench/peers/beam-q5.mjs', small),
+    script('ref-q5-small', 'bench/nexmark-ref/run.ts', small),
+  ];
+  return {
+    name: 'peers-q5',
+    title: `Peers on Nexmark q5, ${n} events (Beam's direct runner on ${small} events)${hasQ5 ? '' : '\n  examples/nexmark/q5.ts is not there yet: Weir skipped'}`,
+    unit: 'events/s',
+    configs,
+    ratios: [['rxjs-q5', 'ref-q5'], ['node-streams-q5', 'ref-q5'], ['beam-q5', 'ref-q5-small'], ['weir-q5', 'rxjs-q5'], ['weir-q5', 'node-streams-q5'], ['weir-q5', 'beam-q5'], ['weir-q5', 'ref-q5']],
+    extraStats: (list) => ({ jobSeconds: median(list.map((r) => r.jobSeconds)) }),
+    printExtra: (stats) => {
+      const w = stats.get('weir-q5');
+      const w0 = stats.get('weir-q5-start');
+      if (!w || !w0) return;
+      const net = n / (w.jobSeconds - w0.jobSeconds);
+      process.stdout.write(`\n  Weir q5 net of its 1-event run: ${fmt(net)} events/s\n`);
+      for (const peer of ['ref-q5', 'rxjs-q5', 'node-streams-q5', 'beam-q5']) {
+        const s = stats.get(peer);
+        if (s) process.stdout.write(`    Weir (net) / ${peer.padEnd(16)} ${(net / s.rate.median).toFixed(2)}\n`);
+      }
+    },
+    check: (runs) => {
+      const rows = new Map();
+      for (const c of configs) {
+        if (c.weir) continue;
+        for (const r of runs.get(c.name) ?? []) {
+          const seen = rows.get(c.events);
+          if (seen === undefined) rows.set(c.events, { name: c.name, rows: r.result.rows, checksum: r.result.checksum });
+          else {
+            assert.equal(r.result.rows, seen.rows, `${c.name}: ${r.result.rows} rows, ${seen.name} had ${seen.rows}`);
+            assert.equal(r.result.checksum, seen.checksum, `${c.name}: checksum ${r.result.checksum}, ${seen.name} had ${seen.checksum}`);
+          }
+        }
+      }
+      for (const r of runs.get('weir-q5') ?? []) assert.equal(r.stages[0]?.recordsIn, n, `weir-q5: the source read ${r.stages[0]?.recordsIn} events`);
+    },
+  };
+}

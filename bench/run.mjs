@@ -2,8 +2,8 @@
 //
 //   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--lines 20000000]
 //                      [--events 10000000] [--keyed-records 5000000] [--abs-records 20000000] [--abs-keys 10000]
-//                      [--beam-words 200000] [--cluster-records 10000000]
-//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|interval-join|abs|peers|nexmark|cluster|micro|<config>]
+//                      [--beam-words 200000] [--beam-events 5000] [--cluster-records 10000000]
+//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|interval-join|abs|peers|peers-q5|nexmark|cluster|micro|<config>]
 //   node bench/run.mjs nexmark [--events 2000000] [--queries q0,q1,…] [--parallelism 1] [--mode streaming|batch] [--rounds N]
 //
 // Every configuration runs in its own process (no JIT or heap state shared between configurations);
@@ -26,7 +26,7 @@ import { windowsBenchmark } from './windows.mjs';
 import { intervalJoinBenchmark } from './interval-join.mjs';
 import { clusterBenchmark } from './cluster.mjs';
 import { absBenchmark } from './abs-experiment.mjs';
-import { peersBenchmark } from './peers.mjs';
+import { peersBenchmark, peersQ5Benchmark } from './peers.mjs';
 import { nexmarkBenchmark } from './nexmark.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,7 +38,7 @@ const cpuReport = pathToFileURL(join(root, 'bench', 'cpu-report.mjs')).href;
 const opts = parseArgs(process.argv.slice(2));
 
 function parseArgs(argv) {
-  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, events: 10_000_000, keyedRecords: 5_000_000, absRecords: 20_000_000, absKeys: 10_000, beamWords: 200_000, clusterRecords: 10_000_000, only: undefined, eventsGiven: false, queries: undefined, parallelism: 1, mode: 'streaming' };
+  const o = { rounds: 3, words: 10_000_000, files: 4, records: 100_000_000, lines: 20_000_000, events: 10_000_000, keyedRecords: 5_000_000, absRecords: 20_000_000, absKeys: 10_000, beamWords: 200_000, beamEvents: 5_000, clusterRecords: 10_000_000, only: undefined, eventsGiven: false, queries: undefined, parallelism: 1, mode: 'streaming' };
   for (let i = 0; i < argv.length; i++) {
     // `nexmark` as a word: the Nexmark suite alone (`npm run bench -- nexmark --events N`).
     if (argv[i] === 'nexmark') { o.only = [...(o.only ?? []), 'nexmark']; continue; }
@@ -74,6 +74,7 @@ function parseArgs(argv) {
       case 'abs-records': o.absRecords = int(); break;
       case 'abs-keys': o.absKeys = int(); break;
       case 'beam-words': o.beamWords = int(); break;
+      case 'beam-events': o.beamEvents = int(); break;
       case 'only': o.only = value().split(','); break;
       case 'help': usage(); break;
       default: usage(`unknown option "${argv[i]}"`);
@@ -90,7 +91,7 @@ function splitEq(s) {
 function usage(error) {
   if (error) process.stderr.write(`bench: ${error}\n`);
   process.stderr.write('usage: node bench/run.mjs nexmark [--events N] [--queries q0,q1,...] [--parallelism P] [--mode streaming|batch] [--rounds N]\n');
-  process.stderr.write('       node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--keyed-records N] [--abs-records N] [--abs-keys N] [--beam-words N] [--cluster-records N] [--only <benchmark|config>[,...]]\n');
+  process.stderr.write('       node bench/run.mjs [--rounds N] [--words N] [--files N] [--records N] [--lines N] [--events N] [--keyed-records N] [--abs-records N] [--abs-keys N] [--beam-words N] [--beam-events N] [--cluster-records N] [--only <benchmark|config>[,...]]\n');
   process.exit(error ? 1 : 0);
 }
 
@@ -444,6 +445,7 @@ const benchmarks = [
   windowsBenchmark({ opts, runWeir, runBaseline }), intervalJoinBenchmark({ opts, runWeir, runBaseline }),
   absBenchmark({ opts, root, runWeir }), peersBenchmark({ opts, corpus, runWeir, runBaseline }),
   nexmarkBenchmark({ opts: { ...opts, nexmarkEvents: opts.eventsGiven ? opts.events : 2_000_000 }, root, runWeir, runBaseline }),
+  peersQ5Benchmark({ opts: { ...opts, nexmarkEvents: opts.eventsGiven ? opts.events : 2_000_000 }, runWeir, runBaseline, hasQ5: existsSync(join(root, 'examples', 'nexmark', 'q5.ts')) }),
   clusterBenchmark({ opts, root, weir, runWeir, corpus }),
 ];
 if (opts.only && !opts.only.includes('micro') && benchmarks.every((b) => selected(b) === undefined)) {
