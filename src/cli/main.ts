@@ -83,7 +83,7 @@ export async function cliMain(argv: readonly string[], cli: CliEnvironment): Pro
 async function run(args: readonly string[], cli: CliEnvironment): Promise<number> {
   const options = parseRunArgs(args);
   const loadJob = checkJobFile(options.jobFile, cli);
-  if (options.jobmanager !== undefined) return runOnCluster(options, cli.workerScript);
+  if (options.jobmanager !== undefined || options.ha !== undefined) return runOnCluster(options, cli.workerScript);
   const reporter = new ProgressReporter(process.stderr, options.progress);
   let executed = false;
   let jobManager: JobManager | undefined;

@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly jobmanager?: string | undefined;
   readonly detached: boolean;
   readonly tokenFile?: string | undefined;
+  /** `--ha`, `--ha-endpoints`, `--ha-cluster-id` as given (checked by src/ha/ha-config.ts). */
+  readonly ha?: Readonly<Record<string, string | undefined>>;
 }
 
 interface FlagSpec {
@@ -48,6 +50,9 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'jobmanager', value: 'string', help: 'host:port of a cluster JobManager: run the job there (docs/cluster.md)' },
   { name: 'detached', value: 'none', help: 'with --jobmanager: print the job id and return at once' },
   { name: 'token-file', value: 'string', help: 'with --jobmanager: file with the cluster token (else WEIR_CLUSTER_TOKEN)' },
+  { name: 'ha', value: 'string', help: 'etcd: find the cluster\'s JobManager leader through etcd instead of --jobmanager (docs/ha.md)' },
+  { name: 'ha-endpoints', value: 'string', help: 'with --ha etcd: etcd client URLs, comma-separated' },
+  { name: 'ha-cluster-id', value: 'string', help: 'with --ha etcd: the cluster\'s name in etcd (default "default")' },
 ];
 
 /**
@@ -137,6 +142,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     jobFile, jobArgs, defaults: defaults as LaunchContext['defaults'],
     progress: !values.has('no-progress'), inline: values.has('inline'),
     jobmanager: values.get('jobmanager'), detached: values.has('detached'), tokenFile: values.get('token-file'),
+    ...(values.has('ha') ? { ha: { ha: values.get('ha'), 'ha-endpoints': values.get('ha-endpoints'), 'ha-cluster-id': values.get('ha-cluster-id') } } : {}),
   };
 }
 

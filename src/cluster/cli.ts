@@ -13,6 +13,8 @@ import { ClusterJobManagerServer } from './job-manager-server.ts';
 import type { HostPort } from './messages.ts';
 import { ClusterTaskManagerServer } from './task-manager-server.ts';
 import { loadClusterToken, TOKEN_ENV } from './token.ts';
+import { haJobManager, leaderResolver } from '../ha/cluster-ha.ts';
+import { parseHaConfig, type HaConfig } from '../ha/ha-config.ts';
 
 export const DEFAULT_JOBMANAGER_PORT = 6123;
 export const CLUSTER_COMMANDS: readonly string[] = ['jobmanager', 'taskmanager', 'cluster', 'list', 'cancel', 'stop', 'savepoint'];
@@ -23,6 +25,8 @@ export const CLUSTER_HELP = `Cluster commands (docs/cluster.md; every process ne
   cluster start --taskmanagers N --slots K [--port P]       a local standalone cluster on loopback
   run <job.ts> --jobmanager host:port [--detached] …        run a job on a cluster
   list | cancel <job> | stop <job> | savepoint <job>  [--jobmanager host:port]
+HA (docs/ha.md): --ha etcd --ha-endpoints URLs [--ha-cluster-id ID] [--ha-lease-ttl S]; jobmanager also --ha-storage-dir D (shared);
+  taskmanager, run, list, … then find the leader through etcd instead of --jobmanager
 Common: --token-file F, --heartbeat-interval ms (default ${DEFAULT_HEARTBEAT.intervalMs}), --heartbeat-timeout ms (default ${DEFAULT_HEARTBEAT.timeoutMs}), --cache-dir D
 `;
 
@@ -31,7 +35,8 @@ interface Parsed {
   readonly positional: string[];
 }
 
-const VALUE_FLAGS = new Set(['bind', 'jobmanager', 'slots', 'data-port', 'token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'slot-timeout', 'taskmanagers', 'port']);
+const HA_VALUE_FLAGS = ['ha', 'ha-endpoints', 'ha-cluster-id', 'ha-lease-ttl', 'ha-storage-dir'];
+const VALUE_FLAGS = new Set(['bind', 'jobmanager', 'slots', 'data-port', 'token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'slot-timeout', 'taskmanagers', 'port', ...HA_VALUE_FLAGS]);
 const BOOL_FLAGS = new Set(['help']);
 
 function parse(command: string, args: readonly string[], allowed: readonly string[]): Parsed {
@@ -93,35 +98,76 @@ function untilSignal(stop: () => void): Promise<number> {
   });
 }
 
-const COMMON = ['token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'help'];
+const COMMON = ['token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'help', 'ha', 'ha-endpoints', 'ha-cluster-id', 'ha-lease-ttl'];
+
+/** How long a TaskManager or client waits for etcd to name a leader before it says so (and, a TaskManager, tries again). */
+const LEADER_LOOKUP_MS = 30_000;
+
+function haConfig(command: string, flags: Map<string, string>): HaConfig {
+  const picked = new Map<string, string>();
+  for (const f of ['ha', 'ha-endpoints', 'ha-cluster-id', 'ha-lease-ttl']) if (flags.has(f)) picked.set(f, flags.get(f)!);
+  return parseHaConfig(picked, `weir ${command}`);
+}
 
 export async function clusterMain(command: string, args: readonly string[], weirScript: string): Promise<number> {
   switch (command) {
     case 'jobmanager': {
-      const { flags } = parse(command, args, [...COMMON, 'bind', 'slot-timeout']);
+      const { flags } = parse(command, args, [...COMMON, 'bind', 'slot-timeout', 'ha-storage-dir']);
       if (flags.has('help')) { process.stdout.write(CLUSTER_HELP); return 0; }
+      const ha = haConfig(command, flags);
+      const log = logger('jobmanager');
+      let haHandle: ReturnType<typeof haJobManager> | undefined;
+      if (ha.mode === 'etcd') {
+        const storageDir = flags.get('ha-storage-dir');
+        if (storageDir === undefined) throw new ConfigError('weir jobmanager: --ha etcd needs --ha-storage-dir (a directory every JobManager host reaches, where job bundles are kept for a successor)');
+        haHandle = haJobManager(ha, {
+          storageDir: resolve(storageDir), log,
+          // Leadership is gone: end the process now, so it can never act as the leader again.
+          onLost: (reason) => { log(`lost leadership: ${reason}; exiting (restart it to stand by again)`); process.exit(3); },
+        });
+      } else if (flags.has('ha-storage-dir')) {
+        throw new ConfigError('weir jobmanager: --ha-storage-dir needs --ha etcd');
+      }
       const server = new ClusterJobManagerServer({
         bind: parseHostPort('weir jobmanager --bind', flags.get('bind') ?? `127.0.0.1:${DEFAULT_JOBMANAGER_PORT}`, DEFAULT_JOBMANAGER_PORT),
         token: loadClusterToken(flags.get('token-file')), heartbeat: heartbeat(command, flags),
-        slotTimeoutMs: int(command, flags, 'slot-timeout', 30_000), cacheDir: cacheDir(flags), log: logger('jobmanager'),
+        slotTimeoutMs: int(command, flags, 'slot-timeout', 30_000), cacheDir: cacheDir(flags), log,
+        ...(haHandle ? { ha: haHandle.hooks } : {}),
       });
       const at = await server.listen();
       process.stdout.write(`weir jobmanager: listening on ${at.host}:${at.port}\n`);
-      return untilSignal(() => server.close());
+      if (!haHandle) return untilSignal(() => server.close());
+      const handle = haHandle;
+      handle.start(at, (job) => server.resume(job)).catch((e: unknown) => {
+        log(`HA failed: ${(e as Error).message}; exiting`);
+        process.exit(3);
+      });
+      // A clean stop resigns (revokes the lease): a standby takes over at once instead of after the TTL.
+      return new Promise<number>((done) => {
+        const on = (): void => { server.close(); handle.close().finally(() => done(0)); };
+        process.once('SIGINT', on);
+        process.once('SIGTERM', on);
+      });
     }
     case 'taskmanager': {
       const { flags } = parse(command, args, [...COMMON, 'jobmanager', 'slots', 'bind', 'data-port']);
       if (flags.has('help')) { process.stdout.write(CLUSTER_HELP); return 0; }
       const jm = flags.get('jobmanager');
-      if (jm === undefined) throw new ConfigError('weir taskmanager: --jobmanager host:port is required');
+      const ha = haConfig(command, flags);
+      if (jm === undefined && ha.mode === 'none') throw new ConfigError('weir taskmanager: --jobmanager host:port is required (or --ha etcd --ha-endpoints … to follow the leader)');
+      const leader = ha.mode === 'etcd' ? leaderResolver(ha, LEADER_LOOKUP_MS) : undefined;
       const server = new ClusterTaskManagerServer({
-        jobmanager: parseHostPort('weir taskmanager --jobmanager', jm, DEFAULT_JOBMANAGER_PORT), slots: int(command, flags, 'slots', 1),
+        jobmanager: jm !== undefined ? parseHostPort('weir taskmanager --jobmanager', jm, DEFAULT_JOBMANAGER_PORT) : { host: '', port: 0 },
+        ...(leader ? { resolveJobManager: leader.resolve } : {}),
+        slots: int(command, flags, 'slots', 1),
         bindHost: flags.get('bind') ?? '127.0.0.1', dataPort: int(command, flags, 'data-port', 0, 0),
         token: loadClusterToken(flags.get('token-file')), heartbeat: heartbeat(command, flags), cacheDir: cacheDir(flags), log: logger('taskmanager'),
       });
       const data = await server.start();
       process.stdout.write(`weir taskmanager: data port ${data.host}:${data.port}\n`);
-      return untilSignal(() => server.stop());
+      // HA: a new leader in etcd means the connection to the old one (if still open: a paused leader) is dropped now.
+      const unwatch = leader ? await leader.watch((l) => { if (l !== undefined) server.leaderChanged(l); }) : undefined;
+      return untilSignal(() => { server.stop(); void unwatch?.(); void leader?.close(); });
     }
     case 'cluster': {
       const { flags, positional } = parse(command, args, [...COMMON, 'taskmanagers', 'slots', 'port']);
@@ -134,7 +180,7 @@ export async function clusterMain(command: string, args: readonly string[], weir
     case 'savepoint': {
       const { flags, positional } = parse(command, args, [...COMMON, 'jobmanager']);
       if (flags.has('help')) { process.stdout.write(CLUSTER_HELP); return 0; }
-      const options = clientOptions(command, flags);
+      const options = await clientOptions(command, flags);
       if (command === 'list') { process.stdout.write(formatJobs(await listJobs(options))); return 0; }
       if (positional.length !== 1) throw new ConfigError(`weir ${command}: expected one job id (weir list shows them)`);
       process.stdout.write(`${await controlJob(options, command, positional[0]!)}\n`);
@@ -145,11 +191,25 @@ export async function clusterMain(command: string, args: readonly string[], weir
   }
 }
 
-function clientOptions(command: string, flags: Map<string, string>): ClientOptions {
+async function clientOptions(command: string, flags: Map<string, string>): Promise<ClientOptions> {
   return {
-    jobmanager: parseHostPort(`weir ${command} --jobmanager`, flags.get('jobmanager') ?? `127.0.0.1:${DEFAULT_JOBMANAGER_PORT}`, DEFAULT_JOBMANAGER_PORT),
+    jobmanager: await jobManagerAddress(command, flags),
     token: loadClusterToken(flags.get('token-file')), heartbeat: heartbeat(command, flags),
   };
+}
+
+/** --jobmanager host:port, or with --ha etcd the leader's address from etcd. */
+async function jobManagerAddress(command: string, flags: Map<string, string>): Promise<HostPort> {
+  const ha = haConfig(command, flags);
+  if (ha.mode === 'none' || flags.has('jobmanager')) {
+    return parseHostPort(`weir ${command} --jobmanager`, flags.get('jobmanager') ?? `127.0.0.1:${DEFAULT_JOBMANAGER_PORT}`, DEFAULT_JOBMANAGER_PORT);
+  }
+  const leader = leaderResolver(ha, LEADER_LOOKUP_MS);
+  try {
+    return await leader.resolve();
+  } finally {
+    await leader.close();
+  }
 }
 
 /** `weir run job.ts --jobmanager host:port`: the bundle bin/weir built beside the worker script goes to the cluster. */
@@ -165,9 +225,10 @@ export async function runOnCluster(options: RunOptions, workerScript: string): P
   };
   const flags = new Map<string, string>();
   if (options.tokenFile !== undefined) flags.set('token-file', options.tokenFile);
+  if (options.jobmanager !== undefined) flags.set('jobmanager', options.jobmanager);
+  for (const [k, v] of Object.entries(options.ha ?? {})) if (v !== undefined) flags.set(k, v);
   return submitJob({
-    ...clientOptions('run', flags),
-    jobmanager: parseHostPort('weir run --jobmanager', options.jobmanager!, DEFAULT_JOBMANAGER_PORT),
+    ...(await clientOptions('run', flags)),
     bundlePath: join(dirname(workerScript), 'bundle.mjs'), jobFile: options.jobFile, jobArgs: options.jobArgs, defaults,
     detached: options.detached, progress: options.progress,
   });

@@ -19,8 +19,10 @@ export interface ClusterJobContext {
   readonly listener: JobListener;
   /** A gateway over `numSlots` slots of the cluster for one attempt. */
   readonly createGateway: (numSlots: number) => TaskManagerGateway;
-  /** Called once the job's id and name are known, before anything is deployed; may throw to refuse the job. */
-  readonly onJobManager: (control: { jobId: string; jobName: string; stopWithSavepoint(): void; triggerSavepoint(): Promise<string> }) => void;
+  /** Called once the job's id and name are known, before anything is deployed; may throw (or reject) to refuse the job. */
+  readonly onJobManager: (control: { jobId: string; jobName: string; stopWithSavepoint(): void; triggerSavepoint(): Promise<string> }) => void | Promise<void>;
+  /** HA: checkpoints complete only through this (`src/ha/`): the leader check and the fenced pointer commit. */
+  readonly completionGate?: { check(jobId: string, action: string): void; commit(jobId: string, point: { id: number; kind: 'checkpoint' | 'savepoint'; path: string }): Promise<void> };
 }
 
 export async function clusterJobMain(loadJob: () => Promise<unknown>, ctx: ClusterJobContext): Promise<JobResult> {
@@ -32,8 +34,12 @@ export async function clusterJobMain(loadJob: () => Promise<unknown>, ctx: Clust
     execute: async (env, jobName) => {
       executed = true;
       checkJobArguments(env.getParameters());
-      const jm = new JobManager({ env, jobName, listener: ctx.listener, createTaskManager: (graph) => ctx.createGateway(buildChannelPlan(graph).numSlots) });
-      ctx.onJobManager({ jobId: jm.jobId, jobName, stopWithSavepoint: () => jm.stopWithSavepoint(), triggerSavepoint: () => jm.triggerSavepoint() });
+      const gate = ctx.completionGate;
+      const jm: JobManager = new JobManager({
+        env, jobName, listener: ctx.listener, createTaskManager: (graph) => ctx.createGateway(buildChannelPlan(graph).numSlots),
+        ...(gate ? { completionGate: { check: (action: string) => gate.check(jm.jobId, action), commit: (point) => gate.commit(jm.jobId, point) } } : {}),
+      });
+      await ctx.onJobManager({ jobId: jm.jobId, jobName, stopWithSavepoint: () => jm.stopWithSavepoint(), triggerSavepoint: () => jm.triggerSavepoint() });
       result = await jm.run();
       return result;
     },

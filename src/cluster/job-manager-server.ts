@@ -26,6 +26,25 @@ export interface JobManagerServerOptions {
   readonly slotTimeoutMs: number;
   readonly cacheDir: string;
   readonly log: (line: string) => void;
+  /** JobManager high availability (`src/ha/cluster-ha.ts`); absent: this process always leads and keeps jobs in memory only. */
+  readonly ha?: JobManagerHa;
+}
+
+/**
+ * What the server asks HA. Every member is called on the server's own thread; none may be slow
+ * except the promises, which the server awaits before the step they guard.
+ */
+export interface JobManagerHa {
+  /** A refusal text while this JobManager is a standby (naming the leader), undefined while it leads. */
+  admission(): string | undefined;
+  /** Leading right now: commands go to TaskManagers only while true. */
+  isLeader(): boolean;
+  /** Before a job deploys: make it durable for a successor (bundle to shared storage, submission to etcd); a rejection refuses the job. */
+  jobSubmitted(job: { jobId: string; jobName: string; hash: string; bundlePath: string; jobArgs: readonly string[]; defaults: unknown; jobFile: string }): Promise<void>;
+  /** The job reached a terminal status (a successor must not resume it). */
+  jobEnded(jobId: string, status: 'finished' | 'failed' | 'cancelled'): void;
+  /** Checkpoints of `jobId` complete only through this (fenced pointer commit). */
+  readonly completionGate: { check(jobId: string, action: string): void; commit(jobId: string, point: { id: number; kind: 'checkpoint' | 'savepoint'; path: string }): Promise<void> };
 }
 
 interface TaskManagerRecord {
@@ -77,6 +96,8 @@ export class ClusterJobManagerServer {
     acceptConnections(this.#server, {
       token: options.token, role: 'jobmanager', heartbeat: options.heartbeat, log: options.log,
       onConnection: (conn) => {
+        const refusal = options.ha?.admission();
+        if (refusal !== undefined) { this.#refuse(conn, refusal); return; }
         this.#connections.add(conn);
         conn.onClose(() => this.#connections.delete(conn));
         if (conn.peerRole === 'taskmanager') this.#onTaskManager(conn);
@@ -102,6 +123,24 @@ export class ClusterJobManagerServer {
   close(): void {
     this.#server.close();
     for (const c of this.#connections) c.close('JobManager shutting down');
+  }
+
+  /** A standby: a client's first request gets the refusal as its error; a TaskManager is disconnected (it looks up the leader again). */
+  #refuse(conn: Connection, refusal: string): void {
+    this.#options.log(`refused ${conn.peerRole} ${conn.remote}: ${refusal}`);
+    if (conn.peerRole === 'taskmanager') { conn.close(refusal); return; }
+    conn.onControl = () => {
+      conn.sendControl({ type: 'error', error: { name: 'NotLeaderError', message: refusal, code: 'WEIR_HA_STANDBY', fault: 'external', retryable: true, stack: undefined } } satisfies JobManagerToClient);
+      setTimeout(() => conn.close(refusal), 100).unref();
+    };
+  }
+
+  /** HA: a new leader resumes a job its predecessor ran, without a client (`src/ha/cluster-ha.ts`). */
+  resume(job: { hash: string; bundle: Uint8Array; jobArgs: readonly string[]; defaults: unknown; jobFile: string }): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const internal = { remote: 'job store', closed: false, sendControl: (m: JobManagerToClient) => { if (m.type === 'submitted') resolve(m.jobId); if (m.type === 'job-error' || m.type === 'error') reject(new Error(m.error.message)); } } as unknown as Connection;
+      this.#submit(internal, { type: 'submit', hash: job.hash, bundle: job.bundle, jobArgs: job.jobArgs, defaults: job.defaults, jobFile: job.jobFile }).catch(reject);
+    });
   }
 
   // ---- TaskManagers ----
@@ -200,6 +239,11 @@ export class ClusterJobManagerServer {
     }
     this.#execs.delete(exec.exec);
     this.#wakeSlotWaiters();
+  }
+
+  /** Commands may go to TaskManagers: always without HA, only while leading with it. */
+  get leading(): boolean {
+    return this.#options.ha?.isLeader() ?? true;
   }
 
   newExec(exec: RemoteExecution): number {
@@ -319,7 +363,9 @@ export class ClusterJobManagerServer {
         this.#jobs.set(job.jobId, job);
         this.#options.log(`job ${job.jobId} ("${job.jobName}") submitted from ${client.remote}, bundle ${m.hash.slice(0, 12)}`);
         send({ type: 'submitted', jobId: job.jobId, jobName: job.jobName });
+        return this.#options.ha?.jobSubmitted({ jobId: job.jobId, jobName: job.jobName, hash: m.hash, bundlePath: path, jobArgs: m.jobArgs, defaults: m.defaults, jobFile: m.jobFile });
       },
+      ...(this.#options.ha ? { completionGate: this.#options.ha.completionGate } : {}),
     };
     const end = (): void => {
       job.endedAt = Date.now();
@@ -331,6 +377,7 @@ export class ClusterJobManagerServer {
       job.result = result;
       this.#options.log(`job ${job.jobId} finished (restarts ${result.restarts}, checkpoints ${result.completedCheckpoints})`);
       send({ type: 'result', result });
+      this.#options.ha?.jobEnded(job.jobId, 'finished');
       end();
     }, (e: unknown) => {
       release();
@@ -338,6 +385,7 @@ export class ClusterJobManagerServer {
       job.error = e instanceof Error ? e.message : String(e);
       if (job.jobId) this.#options.log(`job ${job.jobId} ${job.status}: ${job.error.split('\n')[0]}`);
       send({ type: 'job-error', error: serializeError(e) });
+      if (job.jobId) this.#options.ha?.jobEnded(job.jobId, job.status === 'cancelled' ? 'cancelled' : 'failed');
       end();
     });
   }
@@ -404,6 +452,7 @@ class RemoteExecution implements TaskManagerGateway {
     for (const tm of tms) { peers[tm.id] = tm.data; tm.execs.add(this); }
     const where = tms.map((tm) => `${tm.id}[${this.#slots.flatMap((s, g) => (s.tm === tm ? [g] : [])).join(',')}]`).join(' ');
     this.#notice(`attempt deployed on ${where}`);
+    if (!this.#server.leading) return;
     for (const tm of tms) {
       if (tm.conn.closed) { this.fail({ name: 'TaskManagerLost', message: `TaskManager ${tm.id} lost before deployment`, code: 'WEIR_TASKMANAGER_LOST', fault: 'external', retryable: true, stack: undefined }); return; }
       tm.conn.sendControl({
@@ -420,7 +469,7 @@ class RemoteExecution implements TaskManagerGateway {
   }
 
   broadcast(command: ManagerToSlot): void {
-    if (this.#ended) return;
+    if (this.#ended || !this.#server.leading) return;
     if (this.#queued) { this.#queued.push(command); return; }
     for (const tm of this.#tms) tm.conn.sendControl({ type: 'command', exec: this.exec, command } satisfies JobManagerToTaskManager);
   }

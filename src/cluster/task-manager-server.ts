@@ -22,6 +22,8 @@ import type { ExecDeployment, HostPort, JobManagerToTaskManager, TaskManagerToJo
 
 export interface TaskManagerServerOptions {
   readonly jobmanager: HostPort;
+  /** HA: the current leader's address, looked up before each connection attempt (`src/ha/cluster-ha.ts`); else always `jobmanager`. */
+  readonly resolveJobManager?: () => Promise<HostPort>;
   readonly slots: number;
   /** Address the data port binds to (and is advertised as, unless it is a wildcard). */
   readonly bindHost: string;
@@ -68,6 +70,8 @@ export class ClusterTaskManagerServer {
   readonly #peers = new Map<string, Peer>();
   readonly #bundleWaiters = new Map<string, ((bytes: Uint8Array | undefined) => void)[]>();
   #control: Connection | undefined;
+  /** host:port of the JobManager the control connection goes (or went) to. */
+  #jobmanagerAt = '';
   #tmId: string | undefined;
   #data: HostPort | undefined;
   #stopped = false;
@@ -119,11 +123,26 @@ export class ClusterTaskManagerServer {
 
   // ---- control connection to the JobManager ----
 
+  /** HA: etcd names a new leader; a connection to another JobManager is dropped (with its executions) and the TaskManager registers with the leader. */
+  leaderChanged(leader: HostPort): void {
+    const at = `${leader.host}:${leader.port}`;
+    if (this.#control !== undefined && this.#jobmanagerAt !== at) this.#control.close(`the JobManager leader is now ${at}`);
+  }
+
   async #connectLoop(): Promise<void> {
-    const { host, port } = this.#options.jobmanager;
     let failures = 0;
     while (!this.#stopped) {
       let conn: Connection;
+      let host: string;
+      let port: number;
+      try {
+        ({ host, port } = this.#options.resolveJobManager ? await this.#options.resolveJobManager() : this.#options.jobmanager);
+      } catch (e) {
+        if (failures++ % 20 === 0) this.#options.log(`cannot find the JobManager leader: ${(e as Error).message}; retrying`);
+        await new Promise((r) => setTimeout(r, RECONNECT_MS));
+        continue;
+      }
+      this.#jobmanagerAt = `${host}:${port}`;
       try {
         conn = await dial(host, port, { token: this.#options.token, role: 'taskmanager', heartbeat: this.#options.heartbeat });
       } catch (e) {
@@ -165,7 +184,7 @@ export class ClusterTaskManagerServer {
     switch (m.type) {
       case 'registered':
         this.#tmId = m.tmId;
-        this.#options.log(`registered with the JobManager at ${this.#options.jobmanager.host}:${this.#options.jobmanager.port} as ${m.tmId} (${this.#options.slots} slot(s), data port ${this.#data!.host}:${this.#data!.port})`);
+        this.#options.log(`registered with the JobManager at ${this.#jobmanagerAt} as ${m.tmId} (${this.#options.slots} slot(s), data port ${this.#data!.host}:${this.#data!.port})`);
         this.#onRegistered(m.tmId);
         return;
       case 'deploy-exec':

@@ -89,7 +89,7 @@ describe('JobManager failover on etcd (contenders as processes)', { skip: ETCD_S
     const ns = freshNamespace(label);
     const started: Contender[] = [];
     // The test's own reader of the store: never leads, so it only reads.
-    const client = createEtcdClient([etcd.endpoint]);
+    const client = await createEtcdClient([etcd.endpoint]);
     const reader = new JobStore(client, ns, { assertLeader: () => { throw new Error('the test reader never writes'); }, onFenced: () => undefined });
     try {
       await body(ns, (id) => { const c = new Contender(etcd.endpoint, ns, id); started.push(c); return c; }, reader);

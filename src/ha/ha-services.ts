@@ -1,6 +1,6 @@
 // What a JobManager process and its peers get from HA: leadership, the job store, leader discovery — on etcd, or a no-HA default.
 
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import type { CompletionGate } from '../coordinator/checkpoint-coordinator.ts';
 import { haNamespace, type HaConfig } from './ha-config.ts';
 import { JobStore } from './job-store.ts';
@@ -70,8 +70,13 @@ export class EtcdHaServices implements HaServices {
   readonly election: LeaderElection;
   readonly jobStore: JobStore;
 
-  constructor(config: Extract<HaConfig, { mode: 'etcd' }>, candidate: LeaderAddress) {
-    this.client = createEtcdClient(config.endpoints);
+  /** Connects lazily: the etcd client is loaded only by processes that use HA (see `createEtcdClient`). */
+  static async connect(config: Extract<HaConfig, { mode: 'etcd' }>, candidate: LeaderAddress): Promise<EtcdHaServices> {
+    return new EtcdHaServices(await createEtcdClient(config.endpoints), config, candidate);
+  }
+
+  constructor(client: Etcd3, config: Extract<HaConfig, { mode: 'etcd' }>, candidate: LeaderAddress) {
+    this.client = client;
     this.namespace = haNamespace(config.clusterId);
     this.election = new LeaderElection(this.client, { namespace: this.namespace, ttlSeconds: config.leaseTtlSeconds, candidate });
     this.jobStore = new JobStore(this.client, this.namespace, {
@@ -137,8 +142,11 @@ export class FixedLeaderRetrieval implements LeaderRetrieval {
 export class EtcdLeaderRetrieval implements LeaderRetrieval {
   readonly #client: Etcd3;
   readonly #namespace: string;
-  constructor(config: Extract<HaConfig, { mode: 'etcd' }>) {
-    this.#client = createEtcdClient(config.endpoints);
+  static async connect(config: Extract<HaConfig, { mode: 'etcd' }>): Promise<EtcdLeaderRetrieval> {
+    return new EtcdLeaderRetrieval(await createEtcdClient(config.endpoints), config);
+  }
+  constructor(client: Etcd3, config: Extract<HaConfig, { mode: 'etcd' }>) {
+    this.#client = client;
     this.#namespace = haNamespace(config.clusterId);
   }
   async current(timeoutMs: number): Promise<LeaderInfo> {
@@ -167,8 +175,14 @@ export class EtcdLeaderRetrieval implements LeaderRetrieval {
   }
 }
 
-/** An etcd client whose unary calls time out (5 s) instead of hanging while etcd is unreachable. */
-export function createEtcdClient(endpoints: readonly string[]): Etcd3 {
+/**
+ * An etcd client whose unary calls time out (5 s) instead of hanging while etcd is unreachable.
+ * `etcd3` is imported here, on first use, and is external to the job bundle (bin/weir): it
+ * loads its gRPC definitions from its own directory, and processes without HA — every worker
+ * thread, every TaskManager importing a job bundle from its cache — never load it.
+ */
+export async function createEtcdClient(endpoints: readonly string[]): Promise<Etcd3> {
+  const { Etcd3 } = await import('etcd3');
   return new Etcd3({
     hosts: [...endpoints],
     dialTimeout: 3000,
@@ -176,12 +190,12 @@ export function createEtcdClient(endpoints: readonly string[]): Etcd3 {
   });
 }
 
-export function createHaServices(config: HaConfig, candidate: LeaderAddress): HaServices {
-  return config.mode === 'etcd' ? new EtcdHaServices(config, candidate) : new StandaloneHaServices(candidate);
+export async function createHaServices(config: HaConfig, candidate: LeaderAddress): Promise<HaServices> {
+  return config.mode === 'etcd' ? EtcdHaServices.connect(config, candidate) : new StandaloneHaServices(candidate);
 }
 
-export function createLeaderRetrieval(config: HaConfig, fixedControl: string | undefined): LeaderRetrieval {
-  if (config.mode === 'etcd') return new EtcdLeaderRetrieval(config);
+export async function createLeaderRetrieval(config: HaConfig, fixedControl: string | undefined): Promise<LeaderRetrieval> {
+  if (config.mode === 'etcd') return EtcdLeaderRetrieval.connect(config);
   if (fixedControl === undefined) throw new NotLeaderError('no JobManager address: give --jobmanager host:port or --ha etcd --ha-endpoints …');
   return new FixedLeaderRetrieval(fixedControl);
 }

@@ -12,8 +12,8 @@ import type { FencingToken } from './types.ts';
 describe('leader election on etcd', { skip: ETCD_SKIP }, () => {
   const etcd = useEtcd();
 
-  const contender = (namespace: string, id: string) => {
-    const client = createEtcdClient([etcd.endpoint]);
+  const contender = async (namespace: string, id: string) => {
+    const client = await createEtcdClient([etcd.endpoint]);
     const election = new LeaderElection(client, { namespace, ttlSeconds: 2, candidate: { id, control: `127.0.0.1:${id.length}`, rest: `127.0.0.1:80${id.length}` } });
     const store = new JobStore(client, namespace, { assertLeader: (a) => election.assertLeader(a), onFenced: (r) => election.stepDown(r) });
     const events: string[] = [];
@@ -23,8 +23,8 @@ describe('leader election on etcd', { skip: ETCD_SKIP }, () => {
 
   test('one of two contenders leads; on resign the other leads and the watch follows, epochs grow', async () => {
     const ns = freshNamespace('resign');
-    const a = contender(ns, 'jm-a');
-    const b = contender(ns, 'jm-b');
+    const a = await contender(ns, 'jm-a');
+    const b = await contender(ns, 'jm-b');
     const seen: (LeaderInfo | undefined)[] = [];
     const watch = await LeaderWatch.start(a.client, ns, (l) => seen.push(l));
     try {
@@ -54,8 +54,8 @@ describe('leader election on etcd', { skip: ETCD_SKIP }, () => {
 
   test('the job store: only the leader writes; a write fenced with a revoked lease is refused and leaves the pointer unchanged', async () => {
     const ns = freshNamespace('store');
-    const a = contender(ns, 'jm-a');
-    const b = contender(ns, 'jm-b');
+    const a = await contender(ns, 'jm-a');
+    const b = await contender(ns, 'jm-b');
     try {
       const tokenA: FencingToken = await a.election.campaign();
       await a.store.putJob({ jobId: 'j1', name: 'sequence', bundle: { hash: 'f'.repeat(64), path: '/shared/blobs/x.mjs' }, submission: { args: ['--n', '10'] }, submittedAt: 1 });

@@ -16,7 +16,7 @@ const [endpoint, namespace, id, ttl] = process.argv.slice(2);
 if (endpoint === undefined || namespace === undefined || id === undefined || ttl === undefined) throw new Error('usage: contender <endpoint> <namespace> <id> <ttl>');
 
 const emit = (event: Record<string, unknown>): void => { process.stdout.write(`${JSON.stringify(event)}\n`); };
-const client = createEtcdClient([endpoint]);
+const client = await createEtcdClient([endpoint]);
 const election = new LeaderElection(client, { namespace, ttlSeconds: Number(ttl), candidate: { id, control: `127.0.0.1:${process.pid}` } });
 const store = new JobStore(client, namespace, { assertLeader: (a) => election.assertLeader(a), onFenced: (r) => election.stepDown(r) });
 let lastToken: FencingToken | undefined;

@@ -1,0 +1,153 @@
+// HA for the cluster processes: a `weir jobmanager --ha etcd` that leads or stands by, TaskManagers and clients that follow the leader.
+//
+// The JobManager listens at once (its address is what it campaigns with) but admits nobody
+// while it is a standby: a client's request is answered with the leader's address, a
+// TaskManager is disconnected and looks the leader up again. Once elected it reads the job
+// store and resumes every RUNNING job from the job's bundle in the shared HA storage directory,
+// with `restore latest` when the job checkpoints (the lineage rules pick the point); the
+// TaskManagers re-register by themselves and the job waits for their slots (`--slot-timeout`).
+// When it loses the lease it must stop at once: the caller's `onLost` ends the process (a
+// supervisor restarts it as a standby), which is the strongest way to never act again.
+
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { BlobStore } from '../cluster/blob-store.ts';
+import type { JobManagerHa } from '../cluster/job-manager-server.ts';
+import type { HostPort } from '../cluster/messages.ts';
+import type { HaConfig } from './ha-config.ts';
+import { EtcdHaServices, EtcdLeaderRetrieval } from './ha-services.ts';
+import { LeaderWatch, type LeaderInfo } from './leader-retrieval.ts';
+import type { JobSubmission, StoredJob } from './types.ts';
+
+type EtcdConfig = Extract<HaConfig, { mode: 'etcd' }>;
+
+/** What the resumed job is given: the client's submission as stored, restoring the latest point when it checkpoints. */
+export interface StoredClusterSubmission {
+  readonly jobArgs: readonly string[];
+  readonly defaults: unknown;
+  readonly jobFile: string;
+}
+
+export interface HaJobManagerHandle {
+  /** The hooks `ClusterJobManagerServer` takes as `options.ha`. */
+  readonly hooks: JobManagerHa;
+  /** Campaigns once the server listens at `control`; resolves when elected and the stored jobs were handed to `resume`. */
+  start(control: HostPort, resume: (job: { hash: string; bundle: Uint8Array; jobArgs: readonly string[]; defaults: unknown; jobFile: string }) => Promise<string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The HA side of one `weir jobmanager`. `storageDir` is the shared directory (every JobManager
+ * host reaches it) where bundles are kept for a successor; `onLost` is called synchronously
+ * when leadership is gone.
+ */
+export function haJobManager(config: EtcdConfig, options: { storageDir: string; log: (line: string) => void; onLost: (reason: string) => void }): HaJobManagerHandle {
+  const blobs = new BlobStore(options.storageDir);
+  let services: EtcdHaServices | undefined;
+  let watch: LeaderWatch | undefined;
+  let leader: LeaderInfo | undefined;
+  let myId = '';
+
+  const hooks: JobManagerHa = {
+    admission: () => {
+      if (services?.isLeader()) return undefined;
+      const where = leader !== undefined && leader.address.id !== myId ? `the leader is ${leader.address.id} at ${leader.address.control}` : 'no leader is elected yet';
+      return `this JobManager (${myId}) is a standby; ${where} (give TaskManagers and clients --ha etcd --ha-endpoints ${config.endpoints.join(',')} to follow the leader)`;
+    },
+    isLeader: () => services?.isLeader() ?? false,
+    jobSubmitted: async (job) => {
+      if (services === undefined) throw new Error('HA is not started');
+      const bytes = await readFile(job.bundlePath);
+      const path = blobs.put(job.hash, bytes);
+      const submission: JobSubmission = {
+        jobId: job.jobId, name: job.jobName, bundle: { hash: job.hash, path }, submittedAt: Date.now(),
+        submission: { jobArgs: job.jobArgs, defaults: job.defaults, jobFile: job.jobFile } satisfies StoredClusterSubmission,
+      };
+      await services.jobStore.putJob(submission);
+      options.log(`job ${job.jobId}: stored in etcd (bundle ${job.hash.slice(0, 12)} in ${options.storageDir})`);
+    },
+    jobEnded: (jobId, status) => {
+      if (services === undefined || !services.isLeader()) return;
+      services.jobStore.setStatus(jobId, status === 'finished' ? 'FINISHED' : status === 'cancelled' ? 'CANCELED' : 'FAILED').catch((e: unknown) => {
+        options.log(`job ${jobId}: cannot record its end (${status}) in etcd: ${(e as Error).message}`);
+      });
+    },
+    completionGate: {
+      check: (jobId, action) => { services!.election.assertLeader(`${action} of job ${jobId}`); },
+      commit: (jobId, point) => services!.jobStore.commitCheckpoint(jobId, { ...point, completedAt: Date.now() }),
+    },
+  };
+
+  return {
+    hooks,
+    async start(control, resume) {
+      myId = `jm-${hostname()}-${process.pid}`;
+      services = await EtcdHaServices.connect(config, { id: myId, control: `${control.host}:${control.port}` });
+      const s = services;
+      watch = await LeaderWatch.start(s.client, s.namespace, (l) => {
+        leader = l;
+        if (l !== undefined && l.address.id !== myId) options.log(`the leader is ${l.address.id} at ${l.address.control} (epoch ${l.epoch})`);
+      });
+      s.onLost((reason) => options.onLost(reason));
+      options.log(`${myId} campaigning for leadership (etcd ${config.endpoints.join(',')}, cluster ${config.clusterId}, lease ${config.leaseTtlSeconds} s)`);
+      const token = await s.awaitLeadership();
+      options.log(`${myId} is the leader (epoch ${token.revision})`);
+      const jobs = await s.jobStore.jobs();
+      for (const job of jobs) {
+        if (job.status !== 'RUNNING') continue;
+        await resumeJob(job, resume, options.log);
+      }
+    },
+    async close() {
+      await watch?.close();
+      await services?.close();
+    },
+  };
+}
+
+async function resumeJob(job: StoredJob, resume: Parameters<HaJobManagerHandle['start']>[1], log: (line: string) => void): Promise<void> {
+  const { jobId, bundle } = job.submission;
+  const stored = job.submission.submission as StoredClusterSubmission;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(bundle.path);
+  } catch (e) {
+    log(`job ${jobId}: cannot resume, its bundle ${bundle.path} is unreadable: ${(e as Error).message} (is the HA storage directory shared?)`);
+    return;
+  }
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== bundle.hash) {
+    log(`job ${jobId}: cannot resume, its bundle ${bundle.path} has sha256 ${actual}, expected ${bundle.hash}`);
+    return;
+  }
+  const defaults = withRestoreLatest(stored.defaults);
+  const from = job.checkpoint === undefined ? 'no completed checkpoint in etcd: from the start' : `latest point (etcd: ${job.checkpoint.kind} ${job.checkpoint.id})`;
+  log(`job ${jobId}: resuming from the job store, ${from}`);
+  try {
+    await resume({ hash: bundle.hash, bundle: bytes, jobArgs: stored.jobArgs, defaults, jobFile: stored.jobFile });
+  } catch (e) {
+    log(`job ${jobId}: resuming failed: ${(e as Error).message}`);
+  }
+}
+
+/** A resumed job restores the latest point of its lineage when it checkpoints; without checkpoints it runs again from the start. */
+function withRestoreLatest(defaults: unknown): unknown {
+  const d = (defaults ?? {}) as { checkpoint?: { dir?: string }; restorePath?: string };
+  if (d.checkpoint?.dir === undefined) return d;
+  return { ...d, restorePath: 'latest' };
+}
+
+/** A TaskManager's and a client's way to the leader: its control address from etcd, waiting up to `timeoutMs` while nobody leads. */
+export function leaderResolver(config: EtcdConfig, timeoutMs: number): { resolve: () => Promise<HostPort>; watch: (onChange: (leader: HostPort | undefined) => void) => Promise<() => Promise<void>>; close: () => Promise<void> } {
+  const connecting = EtcdLeaderRetrieval.connect(config);
+  const parse = (control: string): HostPort => {
+    const i = control.lastIndexOf(':');
+    return { host: control.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(control.slice(i + 1)) };
+  };
+  return {
+    resolve: async () => parse((await (await connecting).current(timeoutMs)).address.control),
+    watch: async (onChange) => (await connecting).watch((l) => onChange(l === undefined ? undefined : parse(l.address.control))),
+    close: async () => (await connecting).close(),
+  };
+}

@@ -1,0 +1,169 @@
+// JobManager HA end to end: two `weir jobmanager --ha etcd` and 2 TaskManagers following the leader, a real etcd;
+// kill -9 of the leader mid-run of examples/sequence.ts → the standby leads within 10 s and finishes the job exactly once;
+// a leader paused past its lease (SIGSTOP, SIGCONT) steps down, exits, and commits nothing.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { etcdUnavailable, startEtcd, type EtcdServer } from '../../scripts/etcd.mjs';
+import { createEtcdClient } from '../../src/ha/ha-services.ts';
+import { haNamespace } from '../../src/ha/ha-config.ts';
+import { JobStore } from '../../src/ha/job-store.ts';
+import { currentLeader } from '../../src/ha/leader-retrieval.ts';
+import { CLUSTER_ENV, HEARTBEAT } from './cluster-helpers.ts';
+import { completedCheckpoints, removeDir, startWeir, tempDir, waitFor, waitUntil } from './helpers.ts';
+import { checkSequenceOutput, writeSequenceInput } from './sequence-check.ts';
+
+type Child = ReturnType<typeof startWeir>;
+
+const LEASE_TTL = 3;
+
+interface HaCluster {
+  readonly ha: string[];
+  readonly jobmanagers: Child[];
+  readonly taskmanagers: Child[];
+  readonly store: JobStore;
+  readonly namespace: string;
+  startJobManager(name: string): Child;
+  leaderName(): Promise<string | undefined>;
+  stop(): Promise<void>;
+}
+
+let clusters = 0;
+
+async function startHaCluster(etcd: EtcdServer, dir: string): Promise<HaCluster> {
+  const clusterId = `ha-test-${process.pid}-${++clusters}`;
+  const ha = ['--ha', 'etcd', '--ha-endpoints', etcd.endpoint, '--ha-cluster-id', clusterId];
+  const jobmanagers: Child[] = [];
+  const taskmanagers: Child[] = [];
+  const client = await createEtcdClient([etcd.endpoint]);
+  const namespace = haNamespace(clusterId);
+  const store = new JobStore(client, namespace, { assertLeader: () => { throw new Error('the test only reads'); }, onFenced: () => undefined });
+  const startJobManager = (name: string): Child => {
+    const jm = startWeir(['jobmanager', '--bind', '127.0.0.1:0', ...HEARTBEAT, '--cache-dir', join(dir, `cache-${name}`), ...ha,
+      '--ha-lease-ttl', String(LEASE_TTL), '--ha-storage-dir', join(dir, 'ha-storage')], CLUSTER_ENV);
+    jobmanagers.push(jm);
+    return jm;
+  };
+  const stop = async (): Promise<void> => {
+    const all = [...taskmanagers, ...jobmanagers];
+    for (const c of all) if (c.exitCode === null && c.signalCode === null) { c.kill('SIGCONT'); c.kill('SIGKILL'); }
+    await Promise.all(all.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('close', r)))));
+    client.close();
+  };
+  try {
+    const first = startJobManager('a');
+    assert.ok(await waitUntil(() => /is the leader \(epoch \d+\)/.test(first.out.stderr), first, 60_000), `the first JobManager did not lead:\n${first.out.stderr}`);
+    const second = startJobManager('b');
+    assert.ok(await waitUntil(() => /campaigning for leadership/.test(second.out.stderr), second, 60_000), `the second JobManager did not campaign:\n${second.out.stderr}`);
+    for (let i = 0; i < 2; i++) taskmanagers.push(startWeir(['taskmanager', '--slots', '2', ...HEARTBEAT, '--cache-dir', join(dir, `cache-tm${i}`), ...ha], CLUSTER_ENV));
+    assert.ok(await waitUntil(() => (first.out.stderr.match(/TaskManager tm-\d+ registered/g) ?? []).length === 2, first, 60_000), `TaskManagers did not register with the leader:\n${first.out.stderr}`);
+    return {
+      ha, jobmanagers, taskmanagers, store, namespace, startJobManager, stop,
+      leaderName: async () => (await currentLeader(client, namespace))?.address.id,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Waits until the leader committed checkpoint pointer `id` or a newer one in etcd (proof of progress). */
+async function pointerAtLeast(store: JobStore, jobId: string, id: number, run: Child): Promise<NonNullable<Awaited<ReturnType<JobStore['latestCheckpoint']>>>> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const p = await store.latestCheckpoint(jobId);
+    if (p !== undefined && p.id >= id) return p;
+    if (run.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no checkpoint pointer ≥ ${id} in etcd:\n${run.out.stderr}`);
+}
+
+describe('JobManager high availability on etcd (processes)', { skip: etcdUnavailable() ?? false }, () => {
+  test('kill -9 of the leader mid-run: the standby leads within 10 s, resumes from the latest checkpoint, output exactly once', { timeout: 240_000 }, async () => {
+    const etcd = await startEtcd();
+    const dir = tempDir('ha-kill');
+    let cluster: HaCluster | undefined;
+    try {
+      cluster = await startHaCluster(etcd, dir);
+      const [a, b] = cluster.jobmanagers as [Child, Child];
+      // A standby refuses clients clearly, naming the leader.
+      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(b.out.stdout)![1]!;
+      const refused = await waitFor(startWeir(['list', '--jobmanager', `127.0.0.1:${port}`], CLUSTER_ENV), 30_000);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /WEIR_HA_STANDBY.*is a standby; the leader is jm-\S+ at 127\.0\.0\.1:\d+/);
+
+      const input = join(dir, 'in.txt');
+      writeSequenceInput(input, 30_000, 17);
+      const cp = join(dir, 'cp');
+      const run = startWeir(['run', 'examples/sequence.ts', ...cluster.ha, '--input', input, '--output', join(dir, 'out'), '-p', '4',
+        '--checkpoint-dir', cp, '--checkpoint-interval', '150', '--throttle-us', '200', '--no-progress'], CLUSTER_ENV);
+      const store = cluster.store;
+      const pointer = await pointerAtLeast(store, 'sequence', 2, run);
+      assert.ok(completedCheckpoints(join(cp, 'sequence')).length >= 1);
+      assert.match(a.out.stderr, /job sequence: stored in etcd/);
+
+      const killedAt = Date.now();
+      a.kill('SIGKILL');
+      assert.ok(await waitUntil(() => /is the leader \(epoch \d+\)/.test(b.out.stderr), b, 30_000), b.out.stderr);
+      const takeoverMs = Date.now() - killedAt;
+      process.stdout.write(`# standby leads ${takeoverMs} ms after kill -9 of the leader (lease TTL ${LEASE_TTL} s)\n`);
+      assert.ok(takeoverMs < 10_000, `the standby took ${takeoverMs} ms to lead`);
+      assert.ok(await waitUntil(() => /job sequence: resuming from the job store, latest point \(etcd: checkpoint \d+\)/.test(b.out.stderr), b, 30_000), b.out.stderr);
+      assert.ok(await waitUntil(() => /job sequence finished/.test(b.out.stderr), b, 180_000), b.out.stderr);
+      assert.match(b.out.stderr, /TaskManager tm-\d+ registered/);
+      assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out')), []);
+      const stored = await store.getJob('sequence');
+      assert.equal(stored?.status, 'FINISHED');
+      assert.ok(stored!.checkpoint!.id > pointer.id, 'the new leader committed newer checkpoints');
+      run.kill('SIGKILL');
+    } finally {
+      await cluster?.stop();
+      await etcd.stop();
+      removeDir(dir);
+    }
+  });
+
+  test('a leader paused past its lease (SIGSTOP, then SIGCONT) steps down and commits nothing; the standby finishes the job exactly once', { timeout: 240_000 }, async () => {
+    const etcd = await startEtcd();
+    const dir = tempDir('ha-pause');
+    let cluster: HaCluster | undefined;
+    try {
+      cluster = await startHaCluster(etcd, dir);
+      const [a, b] = cluster.jobmanagers as [Child, Child];
+      const input = join(dir, 'in.txt');
+      writeSequenceInput(input, 30_000, 13);
+      const cp = join(dir, 'cp');
+      const run = startWeir(['run', 'examples/sequence.ts', ...cluster.ha, '--input', input, '--output', join(dir, 'out'), '-p', '4',
+        '--checkpoint-dir', cp, '--checkpoint-interval', '150', '--throttle-us', '200', '--no-progress'], CLUSTER_ENV);
+      await pointerAtLeast(cluster.store, 'sequence', 2, run);
+      const epochA = (/is the leader \(epoch (\d+)\)/.exec(a.out.stderr))![1]!;
+
+      a.kill('SIGSTOP');
+      assert.ok(await waitUntil(() => /is the leader \(epoch \d+\)/.test(b.out.stderr), b, 30_000), b.out.stderr);
+      const epochB = (/is the leader \(epoch (\d+)\)/.exec(b.out.stderr))![1]!;
+      assert.ok(BigInt(epochB) > BigInt(epochA));
+      const logBefore = a.out.stderr.length;
+      a.kill('SIGCONT');
+      const exited = await waitFor(a, 30_000);
+      assert.equal(exited.code, 3, `the paused leader exits with 3 after stepping down:\n${a.out.stderr}`);
+      const afterPause = a.out.stderr.slice(logBefore);
+      assert.match(afterPause, /lost leadership: .*lease/);
+      // What it logged after waking up: the step-down, nothing it did as a leader.
+      assert.doesNotMatch(afterPause, /registered|submitted|deployed|stored in etcd|finished/);
+
+      assert.ok(await waitUntil(() => /job sequence finished/.test(b.out.stderr), b, 180_000), b.out.stderr);
+      assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out')), []);
+      const stored = await cluster.store.getJob('sequence');
+      assert.equal(stored?.status, 'FINISHED');
+      assert.equal(stored?.checkpoint?.epoch, epochB, 'the latest pointer is the new leader\'s');
+      run.kill('SIGKILL');
+    } finally {
+      await cluster?.stop();
+      await etcd.stop();
+      removeDir(dir);
+    }
+  });
+});
