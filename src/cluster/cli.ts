@@ -227,11 +227,18 @@ export async function runOnCluster(options: RunOptions, workerScript: string): P
   if (options.tokenFile !== undefined) flags.set('token-file', options.tokenFile);
   if (options.jobmanager !== undefined) flags.set('jobmanager', options.jobmanager);
   for (const [k, v] of Object.entries(options.ha ?? {})) if (v !== undefined) flags.set(k, v);
-  return submitJob({
-    ...(await clientOptions('run', flags)),
-    bundlePath: join(dirname(workerScript), 'bundle.mjs'), jobFile: options.jobFile, jobArgs: options.jobArgs, defaults,
-    detached: options.detached, progress: options.progress,
-  });
+  const ha = haConfig('run', flags);
+  const leader = ha.mode === 'etcd' && !flags.has('jobmanager') ? leaderResolver(ha, LEADER_LOOKUP_MS) : undefined;
+  try {
+    return await submitJob({
+      ...(await clientOptions('run', flags)),
+      ...(leader ? { findLeader: leader.resolve } : {}),
+      bundlePath: join(dirname(workerScript), 'bundle.mjs'), jobFile: options.jobFile, jobArgs: options.jobArgs, defaults,
+      detached: options.detached, progress: options.progress,
+    });
+  } finally {
+    await leader?.close();
+  }
 }
 
 /** `weir cluster start`: a JobManager and N TaskManagers as child processes on loopback, until SIGINT/SIGTERM. */

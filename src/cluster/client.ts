@@ -50,15 +50,20 @@ export interface SubmitOptions extends ClientOptions {
   readonly detached: boolean;
   readonly progress: boolean;
   readonly out?: NodeJS.WriteStream;
+  /** HA: where the JobManager leader is now; with it, a lost JobManager is followed to its successor instead of ending the client. */
+  readonly findLeader?: () => Promise<HostPort>;
 }
+
+/** How long an attached client follows a lost JobManager to its successor before it gives up. */
+const FOLLOW_LEADER_MS = 60_000;
 
 /** `weir run … --jobmanager`: returns the exit code. Attached, it prints the same progress and summary as local mode. */
 export async function submitJob(options: SubmitOptions): Promise<number> {
   const bundle = readFileSync(options.bundlePath);
   const hash = sha256(bundle);
-  const conn = await connectClient(options);
+  let conn = await connectClient(options);
   const err = options.out ?? process.stderr;
-  const address = `${options.jobmanager.host}:${options.jobmanager.port}`;
+  let address = `${options.jobmanager.host}:${options.jobmanager.port}`;
   try {
     const cached = await request(conn, { type: 'has-bundle', hash }, (m) => (m.type === 'bundle-status' ? m.cached : undefined));
     const reporter = new ProgressReporter(err, options.progress);
@@ -68,8 +73,10 @@ export async function submitJob(options: SubmitOptions): Promise<number> {
         err.write(`weir: detaching; job ${jobId ?? '(starting)'} keeps running on ${address} (weir cancel ${jobId ?? '<job>'} / weir stop ${jobId ?? '<job>'} --jobmanager ${address})\n`);
         process.exit(130);
       };
-      conn.onControl = (raw) => {
+      let following: ((m: JobManagerToClient) => boolean) | undefined;
+      const onMessage = (raw: unknown): void => {
         const m = raw as JobManagerToClient;
+        if (following?.(m)) return;
         switch (m.type) {
           case 'submitted':
             jobId = m.jobId;
@@ -93,7 +100,46 @@ export async function submitJob(options: SubmitOptions): Promise<number> {
           default: return;
         }
       };
-      conn.onClose((reason) => resolve({ error: new WeirError(`lost the connection to the JobManager at ${address} (${reason}); the job keeps running there (weir list --jobmanager ${address})`, { code: 'WEIR_CLUSTER_UNREACHABLE', fault: 'external' }) }));
+      const onLost = (reason: string): void => {
+        if (options.findLeader && jobId !== undefined && !options.detached) { void follow(reason); return; }
+        resolve({ error: new WeirError(`lost the connection to the JobManager at ${address} (${reason}); the job keeps running there (weir list --jobmanager ${address})`, { code: 'WEIR_CLUSTER_UNREACHABLE', fault: 'external' }) });
+      };
+      // HA: find the new leader through etcd and attach to the job there; it resumes the job from the job store.
+      const follow = async (reason: string): Promise<void> => {
+        err.write(`weir: lost the JobManager at ${address} (${reason}); following the leader through etcd\n`);
+        const deadline = Date.now() + FOLLOW_LEADER_MS;
+        let last = reason;
+        while (Date.now() < deadline) {
+          try {
+            const leader = await options.findLeader!();
+            const next = await connectClient({ ...options, jobmanager: leader });
+            const attached = await new Promise<boolean>((done) => {
+              following = (m) => {
+                if (m.type === 'error' && (m.error.code === 'WEIR_NO_SUCH_JOB' || m.error.code === 'WEIR_HA_STANDBY')) { last = m.error.message; done(false); return true; }
+                if (m.type === 'notice' && m.text.startsWith('following job')) { following = undefined; done(true); }
+                return false;
+              };
+              next.onControl = onMessage;
+              next.onClose((r) => { last = r; done(false); });
+              next.sendControl({ type: 'attach', jobId: jobId! } satisfies ClientToJobManager);
+            });
+            if (attached) {
+              conn = next;
+              address = `${leader.host}:${leader.port}`;
+              next.onClose(onLost);
+              return;
+            }
+            following = undefined;
+            next.close('not attached');
+          } catch (e) {
+            last = (e as Error).message;
+          }
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        resolve({ error: new WeirError(`lost the JobManager and found no leader running job ${jobId} within ${FOLLOW_LEADER_MS} ms (last: ${last})`, { code: 'WEIR_CLUSTER_UNREACHABLE', fault: 'external' }) });
+      };
+      conn.onControl = onMessage;
+      conn.onClose(onLost);
       conn.sendControl({ type: 'submit', hash, bundle: cached ? undefined : bundle, jobArgs: options.jobArgs, defaults: options.defaults, jobFile: options.jobFile } satisfies ClientToJobManager);
     });
     if (outcome.error) throw outcome.error;

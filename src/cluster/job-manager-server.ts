@@ -271,6 +271,16 @@ export class ClusterJobManagerServer {
           case 'list':
             reply({ type: 'jobs', jobs: [...this.#jobs.values()].map(summary) });
             return;
+          case 'attach': {
+            const job = this.#jobs.get(m.jobId);
+            if (!job) throw new WeirError(`no job ${JSON.stringify(m.jobId)} on this JobManager (yet)`, { code: 'WEIR_NO_SUCH_JOB', fault: 'user', retryable: true });
+            job.client = conn;
+            this.#options.log(`job ${job.jobId}: client ${conn.remote} attached`);
+            reply({ type: 'notice', text: `following job ${job.jobId} (${job.status}) on this JobManager` });
+            if (job.status === 'finished' && job.result) reply({ type: 'result', result: job.result });
+            else if (job.status === 'failed' || job.status === 'cancelled') reply({ type: 'job-error', error: { name: 'JobFailed', message: job.error ?? `job ${job.jobId} ${job.status}`, code: 'WEIR_JOB_FAILED', fault: 'external', stack: undefined } });
+            return;
+          }
           case 'cancel': {
             const job = this.#runningJob(m.jobId);
             job.cancelled = true;

@@ -60,7 +60,9 @@ export type ClientToJobManager =
   | { readonly type: 'list' }
   | { readonly type: 'cancel'; readonly jobId: string }
   | { readonly type: 'stop'; readonly jobId: string }
-  | { readonly type: 'savepoint'; readonly jobId: string };
+  | { readonly type: 'savepoint'; readonly jobId: string }
+  /** HA: a client whose JobManager died follows the job on the new leader (progress, then its result). */
+  | { readonly type: 'attach'; readonly jobId: string };
 
 export type JobManagerToClient =
   | { readonly type: 'bundle-status'; readonly cached: boolean }

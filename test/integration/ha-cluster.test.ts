@@ -118,7 +118,12 @@ describe('JobManager high availability on etcd (processes)', { skip: etcdUnavail
       const stored = await store.getJob('sequence');
       assert.equal(stored?.status, 'FINISHED');
       assert.ok(stored!.checkpoint!.id > pointer.id, 'the new leader committed newer checkpoints');
-      run.kill('SIGKILL');
+      // The client followed the job to the new leader through etcd and got its result.
+      const client = await waitFor(run, 60_000);
+      assert.equal(client.code, 0, client.stderr);
+      assert.match(client.stderr, /lost the JobManager at 127\.0\.0\.1:\d+ .*following the leader through etcd/);
+      assert.match(client.stderr, /following job sequence \(running\) on this JobManager/);
+      assert.match(client.stderr, /job "sequence" finished/);
     } finally {
       await cluster?.stop();
       await etcd.stop();
@@ -159,7 +164,10 @@ describe('JobManager high availability on etcd (processes)', { skip: etcdUnavail
       const stored = await cluster.store.getJob('sequence');
       assert.equal(stored?.status, 'FINISHED');
       assert.equal(stored?.checkpoint?.epoch, epochB, 'the latest pointer is the new leader\'s');
-      run.kill('SIGKILL');
+      const client = await waitFor(run, 60_000);
+      assert.equal(client.code, 0, client.stderr);
+      assert.match(client.stderr, /following the leader through etcd/);
+      assert.match(client.stderr, /job "sequence" finished/);
     } finally {
       await cluster?.stop();
       await etcd.stop();
