@@ -4,6 +4,9 @@
 // Routes: `#/` the job list (opened straight into the job when there is exactly one), `#/jobs/<jid>`, and
 // `#/jobs/<jid>/vertices/<vid>` with a vertex's details open. One poll at a time, every `refresh-interval`
 // of `/config`; a poll that fails shows the error in the header and the next one tries again.
+// What moves every second (the job with its metrics, checkpoints, the open vertex) is read at every poll; what
+// rarely changes (overview, job list, TaskManagers, exceptions) every SLOW_MS, and at once after a route change,
+// an action, or when the job's state or restart count changed — so an open page costs the JobManager little.
 
 import { enc, get } from './api.js';
 import { enableActions, wireActions } from './actions.js';
@@ -12,8 +15,12 @@ import { byId, h, renderIfChanged } from './dom.js';
 import * as fmt from './format.js';
 import { JobGraphView } from './graph.js';
 
+const SLOW_MS = 5000;
+
 const state = {
   refreshMs: 1000,
+  lastSlowAt: 0, // when the slow-changing parts were last read (0: read them at the next poll)
+  slow: null, // their last answers: { overview, jobs, tms, exceptions }
   jobs: [],
   job: null, // the last /jobs/:id answer of the job shown
   route: { jobId: null, vertexId: null },
@@ -53,6 +60,7 @@ function onRoute() {
   }
   byId('job-section').hidden = next.jobId === null;
   byId('vertex-section').hidden = next.vertexId === null;
+  if (jobChanged) state.lastSlowAt = 0;
   schedule(0);
 }
 
@@ -94,21 +102,27 @@ async function refresh() {
   const { jobId, vertexId } = state.route;
   const base = jobId === null ? null : `/jobs/${enc(jobId)}`;
   const vbase = base === null || vertexId === null ? null : `${base}/vertices/${enc(vertexId)}`;
+  const slowDue = jobId === null || state.slow === null || Date.now() - state.lastSlowAt >= SLOW_MS;
   // The job's own requests fail together (e.g. 404 for a job id that is not known): shown in the job's section,
   // while the cluster-wide parts of the page stay live.
   const jobPart = base === null ? Promise.resolve(null) : Promise.all([
     get(base),
     get(`${base}/checkpoints`),
-    get(`${base}/exceptions`),
     vbase && get(vbase),
     vbase && get(`${vbase}/metrics-history`),
     vbase && get(`${vbase}/backpressure`).catch(() => null),
   ]).catch((error) => ({ error }));
-  const [overview, jobs, tms, jobAnswers] = await Promise.all([get('/overview'), get('/jobs/overview'), get('/taskmanagers'), jobPart]);
+  const slowPart = slowDue ? Promise.all([get('/overview'), get('/jobs/overview'), get('/taskmanagers')]) : null;
+  const [slow, jobAnswers] = await Promise.all([slowPart, jobPart]);
   if (jobId !== state.route.jobId || vertexId !== state.route.vertexId) { again = true; return; } // route moved meanwhile
-  renderOverview(overview);
-  renderJobs(jobs.jobs ?? []);
-  renderTaskManagers(tms.taskmanagers ?? []);
+  if (slow) {
+    const [overview, jobs, tms] = slow;
+    state.slow = { ...state.slow, overview, jobs, tms };
+    state.lastSlowAt = Date.now();
+    renderOverview(overview);
+    renderJobs(jobs.jobs ?? []);
+    renderTaskManagers(tms.taskmanagers ?? []);
+  }
   const jobError = byId('job-error');
   const failed = jobAnswers !== null && !Array.isArray(jobAnswers);
   jobError.hidden = !failed;
@@ -120,12 +134,21 @@ async function refresh() {
     return;
   }
   if (jobAnswers === null) return;
-  const [job, checkpoints, exceptions, vertex, history, backpressure] = jobAnswers;
+  const [job, checkpoints, vertex, history, backpressure] = jobAnswers;
+  const previous = state.job;
   state.job = job;
+  // A new state or a restart: the job list, slots and exceptions changed too — read them now, not in 5 s.
+  const changed = previous !== null && previous.jid === job.jid && (previous.state !== job.state || previous.restarts !== job.restarts);
+  if (slowDue || changed || state.slow?.exceptionsOf !== job.jid) {
+    const exceptions = await get(`${base}/exceptions`);
+    if (jobId !== state.route.jobId) { again = true; return; }
+    state.slow = { ...state.slow, exceptions, exceptionsOf: job.jid };
+    renderExceptions(exceptions);
+  }
+  if (changed) { state.lastSlowAt = 0; again = true; }
   renderJob(job);
   await graph.update(job);
   renderCheckpoints(checkpoints);
-  renderExceptions(exceptions);
   if (vertex) renderVertex(vertex, history, backpressure);
 }
 
@@ -272,7 +295,7 @@ async function start() {
     setConnection(e);
   }
   byId('btn-close-vertex').addEventListener('click', () => navigate(state.route.jobId));
-  wireActions(() => state.job, () => schedule(0));
+  wireActions(() => state.job, () => { state.lastSlowAt = 0; schedule(0); });
   window.addEventListener('hashchange', onRoute);
   onRoute();
 }
