@@ -131,8 +131,10 @@ function report(stats, present, opts) {
     const r = stats.get(`ref-${x.q}`);
     for (const [name, s] of [[`weir-${x.q}`, w], [`weir-${x.q}-start`, w0], [`ref-${x.q}`, r]]) if (s?.failed) failures.push(`${name}: ${s.failed}`);
     // Net of the fixed start: (N events) / (full run − 1-event run), job time and CPU time alike.
-    const netRate = w && w0 ? n / (w.jobSeconds - w0.jobSeconds) : Number.NaN;
-    const netCpu = w && w0 ? n / (w.cpuSeconds - w0.cpuSeconds) : Number.NaN;
+    // A start run as long as the full one (noise on a loaded machine, or too few --events) gives no figure.
+    const net = (full, start) => (full > start ? n / (full - start) : Number.NaN);
+    const netRate = w && w0 ? net(w.jobSeconds, w0.jobSeconds) : Number.NaN;
+    const netCpu = w && w0 ? net(w.cpuSeconds, w0.cpuSeconds) : Number.NaN;
     const ratio = r ? netRate / r.rate.median : Number.NaN;
     const cpuRatio = r ? netCpu / r.cpuRate : Number.NaN;
     const target = TARGET[x.kind];
