@@ -216,8 +216,8 @@ function renderCheckpoints(c) {
     `in progress ${fmt.count(counts.in_progress)}`,
     `failed ${fmt.count(counts.failed)}`,
     `restored ${fmt.count(counts.restored)}`,
-    summary.end_to_end_duration ? `duration avg ${fmt.duration(summary.end_to_end_duration.avg)} (max ${fmt.duration(summary.end_to_end_duration.max)})` : null,
-    summary.state_size ? `state avg ${fmt.bytes(summary.state_size.avg)}` : null,
+    counts.completed > 0 && summary.end_to_end_duration ? `duration avg ${fmt.duration(summary.end_to_end_duration.avg)} (max ${fmt.duration(summary.end_to_end_duration.max)})` : null,
+    counts.completed > 0 && summary.state_size ? `state avg ${fmt.bytes(summary.state_size.avg)}` : null,
     latestSp ? `latest savepoint ${latestSp.external_path ?? `#${latestSp.id}`}` : null,
     restored ? `restored from ${restored.is_savepoint ? 'savepoint' : 'checkpoint'} ${restored.external_path ?? `#${restored.id}`}` : null,
   ].filter(Boolean).join(' · ');
