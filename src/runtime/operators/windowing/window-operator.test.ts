@@ -106,6 +106,38 @@ test('allowed lateness: a late record within it fires the window again with the 
   assert.deepEqual(h.sideOutput.get('late'), [['a', 4, 8]]);
 });
 
+test('allowed lateness = size: one timer time fires a window and cleans up the one before it (tumbling and sliding)', async () => {
+  // [0, 10) cleans up at 9 + 10 = 19, when [10, 20) fires: one (key, 19) timer does both.
+  const h = await harness(spec(TumblingEventTimeWindows.of(10), { kind: 'aggregate', aggregate: countSum, process: withWindow }, 10, 'late'));
+  h.processElements([['a', 1, 1], ['a', 12, 2], ['b', 15, 4]], ts);
+  h.processWatermark(9);
+  assert.deepEqual(h.takeOutput(), [['a', 0, 10, [1, 1]]]);
+  h.processElement(['a', 5, 8], 5); // within lateness: fires [0, 10) again
+  assert.deepEqual(h.takeOutput(), [['a', 0, 10, [2, 9]]]);
+  h.processWatermark(19);
+  assert.deepEqual(h.takeOutput(), [['a', 10, 20, [1, 2]], ['b', 10, 20, [1, 4]]]);
+  h.processElement(['a', 6, 16], 6); // [0, 10) is gone: late
+  h.processElement(['a', 13, 32], 13); // [10, 20) is kept until 29: fires again
+  assert.deepEqual(h.takeOutput(), [['a', 10, 20, [2, 34]]]);
+  assert.deepEqual(h.sideOutput.get('late'), [['a', 6, 16]]);
+  h.processWatermark(40);
+  assert.deepEqual(h.takeOutput(), []);
+  assert.equal(h.timerService!.numEventTimeTimers(), 0);
+
+  // Sliding 10 / 5 with lateness 5: [0, 10) cleans up at 14, when [5, 15) fires.
+  const s = await harness(spec(SlidingEventTimeWindows.of(10, 5), { kind: 'aggregate', aggregate: countSum, process: withWindow }, 5, 'late'));
+  s.processElements([['a', 7, 1]], ts);
+  s.processWatermark(9);
+  assert.deepEqual(s.takeOutput(), [['a', 0, 10, [1, 1]]]);
+  s.processWatermark(14);
+  assert.deepEqual(s.takeOutput(), [['a', 5, 15, [1, 1]]]);
+  s.processElement(['a', 8, 2], 8); // [0, 10) cleaned up, [5, 15) still within lateness
+  assert.deepEqual(s.takeOutput(), [['a', 5, 15, [2, 3]]]);
+  s.processWatermark(19);
+  assert.deepEqual(s.takeOutput(), []);
+  assert.equal(s.timerService!.numEventTimeTimers(), 0);
+});
+
 test('without lateness, a record for a fired window is late: dropped, or sent to the late-data tag', async () => {
   const h = await harness(spec(TumblingEventTimeWindows.of(10), { kind: 'aggregate', aggregate: countSum, process: undefined }, 0, 'late'));
   h.processElement(['a', 5, 1], 5);

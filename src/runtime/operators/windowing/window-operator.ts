@@ -13,7 +13,9 @@
 // instead (onElement / onEventTime / onProcessingTime → CONTINUE, FIRE, PURGE, FIRE_AND_PURGE) and
 // cleans up at the same cleanup time: contents, the trigger's clear(), and every (key, window)-scoped
 // state (the trigger's, the ProcessWindowFunction's windowState()). Global windows have no cleanup.
-// State is namespaced by window (window-contents.ts); timers are keyed [userKey, start, end] in userKey's key group.
+// State is namespaced by window (window-contents.ts); timers are keyed [userKey, start, end] in userKey's key group,
+// except for tumbling and sliding windows on the default trigger: there a timer is userKey's own, at window end − 1
+// (fire) and end − 1 + allowedLateness (cleanup), and its time names the window (one size).
 // The operator's watermark is checkpointed too (union state; a restore starts from the highest):
 // a source restarts its watermark from nothing, and without this floor a record for a window
 // that fired before the checkpoint would open that window again after a restore.
@@ -46,6 +48,12 @@ export class WindowOperator extends StreamOperator {
   readonly #lateness: number;
   readonly #accumulation: Accumulation;
   readonly #tumbling: { size: number; offset: number } | undefined;
+  /**
+   * Tumbling and sliding windows on the default trigger: the one window size. Their timers are then
+   * the user key's own (window end − 1 names the window), not a [key, start, end] composite: no array
+   * and no key encoding per (key, window), and number keys stay numbers in the timer tables.
+   */
+  readonly #windowSize: number | undefined;
   /** The trigger of the general path; undefined on the fast path (the default trigger, inlined). */
   readonly #trigger: Trigger<unknown> | undefined;
   readonly #evictor: Evictor<unknown> | undefined;
@@ -82,6 +90,7 @@ export class WindowOperator extends StreamOperator {
       this.#trigger = spec.trigger ?? (a.kind === 'global' ? NeverTrigger.create() : this.#eventTime ? EventTimeTrigger.create() : ProcessingTimeTrigger.create());
     }
     this.#tumbling = a.kind === 'tumbling' && !general ? { size: a.size, offset: a.offset } : undefined;
+    this.#windowSize = !general && (a.kind === 'tumbling' || a.kind === 'sliding') ? a.size : undefined;
   }
 
   override open(): void | Promise<void> {
@@ -160,7 +169,7 @@ export class WindowOperator extends StreamOperator {
       const backend = this.#backend;
       const key = backend.getCurrentKey();
       const keyGroup = backend.getCurrentKeyGroup();
-      this.#timers.advanceWatermark(w, this.#trigger === undefined ? this.#onTimer : this.#onEventTimer);
+      this.#timers.advanceWatermark(w, this.#trigger !== undefined ? this.#onEventTimer : this.#windowSize === undefined ? this.#onTimer : this.#onKeyTimer);
       if (key !== undefined) backend.setCurrentKey(key, keyGroup);
     }
   }
@@ -260,8 +269,20 @@ export class WindowOperator extends StreamOperator {
   }
 
   #registerTimers(key: Key, keyGroup: number, start: number, end: number): void {
-    const composite = [key, start, end] as Key;
     const fireAt = end - 1;
+    const size = this.#windowSize;
+    if (size !== undefined) {
+      // Windows of one size: the timer is the user key's own at end − 1 (its time names the window, see #onKeyTimer).
+      if (this.#eventTime) {
+        this.#timers.registerEventTimeTimer(key, keyGroup, fireAt);
+        if (this.#lateness > 0) this.#timers.registerEventTimeTimer(key, keyGroup, fireAt + this.#lateness);
+      } else {
+        this.#timers.registerProcessingTimeTimer(key, keyGroup, fireAt);
+        this.context.scheduleProcessingTime(fireAt);
+      }
+      return;
+    }
+    const composite = [key, start, end] as Key;
     if (this.#eventTime) {
       this.#timers.registerEventTimeTimer(composite, keyGroup, fireAt);
       if (this.#lateness > 0) this.#timers.registerEventTimeTimer(composite, keyGroup, fireAt + this.#lateness);
@@ -422,6 +443,24 @@ export class WindowOperator extends StreamOperator {
     else this.#contents.set(window.end, els);
   }
 
+  /**
+   * A timer of the one-size path: `key` is the user key, and time t fires the window ending at t + 1 and
+   * cleans up the one ending at t + 1 − allowedLateness (both, when two windows share the time: the
+   * timer service keeps one (key, time) timer). A window without contents does nothing.
+   */
+  #onKeyTimer = (key: Key, keyGroup: number, time: number): void => {
+    const size = this.#windowSize!;
+    const contents = this.#contents;
+    this.#backend.setCurrentKey(key, keyGroup);
+    const end = time + 1;
+    if (contents.get(end) !== undefined) this.#fire(key, keyGroup, new TimeWindow(end - size, end));
+    const cleanEnd = end - this.#lateness;
+    if (contents.get(cleanEnd) !== undefined) {
+      contents.clear(cleanEnd);
+      this.#clearScoped(key, keyGroup, new TimeWindow(cleanEnd - size, cleanEnd));
+    }
+  };
+
   #onTimer = (composite: Key, keyGroup: number, time: number): void => {
     const { key, start, end } = splitComposite(composite);
     const window = new TimeWindow(start, end);
@@ -442,7 +481,7 @@ export class WindowOperator extends StreamOperator {
   override processWatermark(timestamp: number): void {
     if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
     if (this.#trigger !== undefined) this.#timers.advanceWatermark(timestamp, this.#onEventTimer);
-    else if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#onTimer);
+    else if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#windowSize === undefined ? this.#onTimer : this.#onKeyTimer);
     else this.#timers.advanceWatermark(timestamp, () => {});
     this.output.emitWatermark(timestamp);
   }
@@ -450,7 +489,7 @@ export class WindowOperator extends StreamOperator {
   override onProcessingTime(now: number): void {
     if (this.#trigger !== undefined) this.#timers.fireProcessingTimers(now, this.#onProcessingTimer);
     else if (this.#eventTime) return;
-    else this.#timers.fireProcessingTimers(now, this.#onTimer);
+    else this.#timers.fireProcessingTimers(now, this.#windowSize === undefined ? this.#onTimer : this.#onKeyTimer);
     const next = this.#timers.nextProcessingTime();
     if (next !== undefined) this.context.scheduleProcessingTime(next);
   }
