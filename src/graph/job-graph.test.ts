@@ -76,13 +76,30 @@ test('keyBy breaks the chain with a hash edge; the keyed operator and the map af
   assert.equal(g.edges[0]!.sourceOperator, 1, 'the hash edge leaves from the map, operator 1 of the source chain');
 });
 
-test('an operator directly on a keyed stream is keyed and starts a chain after the hash edge', () => {
+test('an operator directly on a keyed stream is keyed and starts a chain after the hash edge (BATCH, or parallelism > 1)', () => {
+  for (const setting of ['BATCH', 'AUTOMATIC', 'parallelism 2'] as const) {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment(setting === 'parallelism 2' ? { parallelism: 2 } : {});
+    if (setting !== 'parallelism 2') env.setRuntimeMode(setting);
+    env.fromElements('a', 'b').keyBy((s) => s).map((s) => s.toUpperCase()).discard();
+    const g = jobGraphOf(env);
+    assert.deepEqual(chains(g), [['Collection Source'], ['Map', 'Discard']], setting);
+    assert.ok(g.vertices[1]!.operators[0]!.node.keySelector);
+    assert.deepEqual(edges(g), ['0->1:hash']);
+  }
+});
+
+test('STREAMING at parallelism 1 on both sides: the keyed operator chains behind its keyBy (no exchange)', () => {
   const env = StreamExecutionEnvironment.getExecutionEnvironment();
   env.fromElements('a', 'b').keyBy((s) => s).map((s) => s.toUpperCase()).discard();
   const g = jobGraphOf(env);
-  assert.deepEqual(chains(g), [['Collection Source'], ['Map', 'Discard']]);
-  assert.ok(g.vertices[1]!.operators[0]!.node.keySelector);
-  assert.deepEqual(edges(g), ['0->1:hash']);
+  assert.deepEqual(chains(g), [['Collection Source', 'Map', 'Discard']]);
+  assert.ok(g.vertices[0]!.operators[1]!.node.keySelector, 'the chained map is keyed');
+  assert.deepEqual(edges(g), []);
+  // A source at parallelism 1 (a collection) before a keyed stage at 2 keeps the exchange.
+  const mixed = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+  mixed.fromElements('a', 'b').keyBy((s) => s).map((s) => s.toUpperCase()).discard();
+  assert.deepEqual(chains(jobGraphOf(mixed)), [['Collection Source'], ['Map', 'Discard']]);
+  assert.deepEqual(edges(jobGraphOf(mixed)), ['0->1:hash']);
 });
 
 test('union: the consumer of two streams has two input edges and heads its own vertex', () => {

@@ -45,27 +45,32 @@ export interface JobGraph {
   readonly maxParallelism: number;
 }
 
-/** Whether an edge's target runs in the same task as its source (DESIGN invariant 5). */
-export function isChainable(edge: StreamEdge): boolean {
+/**
+ * Whether an edge's target runs in the same task as its source (DESIGN invariant 5): a forward edge
+ * at equal parallelism, or (STREAMING, `keyed`) a keyBy edge with parallelism 1 on both sides. There
+ * every key group belongs to the one consumer subtask, so the hash exchange routes nothing: the
+ * chain sets the key and key group before calling the keyed operator (KeyedChainedOutput) instead
+ * of a record writer, a channel and a hand-over per record. State stays per operator (uid) and key
+ * group, so a checkpoint of the chained job restores at another parallelism, where the edge is an
+ * exchange again, and the other way round. Not in BATCH/AUTOMATIC: a BATCH keyed operator is a task
+ * head (its grouped keyed input, src/batch/).
+ */
+export function isChainable(edge: StreamEdge, keyed = false): boolean {
   const { source, target } = edge;
-  return (
-    edge.partition.kind === 'forward' &&
-    target.inEdges.length === 1 &&
-    source.parallelism === target.parallelism &&
-    source.chaining !== 'never' &&
-    target.chaining === 'always' &&
-    target.keySelector === undefined
-  );
+  if (target.inEdges.length !== 1 || source.parallelism !== target.parallelism || source.chaining === 'never' || target.chaining !== 'always') return false;
+  if (edge.partition.kind === 'forward') return target.keySelector === undefined;
+  return keyed && edge.partition.kind === 'hash' && source.parallelism === 1 && target.keySelector !== undefined;
 }
 
 export function buildJobGraph(stream: StreamGraph): JobGraph {
   const vertices: JobVertex[] = [];
   const edges: JobEdge[] = [];
   const placement = new Map<number, { vertex: JobVertex; position: number }>();
+  const keyed = stream.runtimeMode === 'STREAMING';
 
   // Heads: nodes not chained to their (single) input. Nodes come in topological order.
   for (const node of stream.nodes) {
-    const chainedInto = node.inEdges.length === 1 && isChainable(node.inEdges[0]!) ? placement.get(node.inEdges[0]!.source.index) : undefined;
+    const chainedInto = node.inEdges.length === 1 && isChainable(node.inEdges[0]!, keyed) ? placement.get(node.inEdges[0]!.source.index) : undefined;
     if (chainedInto) {
       const position = chainedInto.vertex.operators.length;
       chainedInto.vertex.operators.push({ node, chainedOutputs: [], chainedTags: [], edgeOutputs: [] });
@@ -87,7 +92,7 @@ export function buildJobGraph(stream: StreamGraph): JobGraph {
   }
   for (const node of stream.nodes) {
     for (const e of node.outEdges) {
-      if (isChainable(e)) continue;
+      if (isChainable(e, keyed)) continue;
       const from = placement.get(e.source.index)!;
       const to = placement.get(e.target.index)!;
       const edge: JobEdge = { index: edges.length, source: from.vertex, target: to.vertex, partition: e.partition, sourceOperator: from.position, ...(e.outputTag === undefined ? {} : { tag: e.outputTag }), ...(e.inputIndex === undefined ? {} : { inputIndex: e.inputIndex }) };

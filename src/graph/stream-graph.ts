@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../core/errors.ts';
 import type { Key } from '../core/types.ts';
-import type { ExecutionConfig } from '../api/config.ts';
+import type { ExecutionConfig, RuntimeMode } from '../api/config.ts';
 import type { KeySelector } from '../api/functions.ts';
 import type { ChainingStrategy, OperatorSpec, PartitionSpec, Transformation } from '../api/transformation.ts';
 
@@ -38,6 +38,8 @@ export interface StreamEdge {
 export interface StreamGraph {
   readonly nodes: readonly StreamNode[];
   readonly maxParallelism: number;
+  /** The configured runtime mode (keyed chaining is for STREAMING only: job-graph.ts). Absent: not STREAMING. */
+  readonly runtimeMode?: RuntimeMode;
 }
 
 /** Builds the stream graph of the operators that lead to the given sinks, validating every setting. */
@@ -121,7 +123,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], sin
     byTransformation.set(t.id, node);
     uids.set(uid, node);
   }
-  return { nodes, maxParallelism };
+  return { nodes, maxParallelism, runtimeMode: config.runtimeMode };
 }
 
 /** A uid from the node's place in the topology (kind, inputs, rank among same-kind siblings), not its name. */

@@ -2,7 +2,10 @@
 
 import type { ElementTime, Output, StreamOperator } from './operator.ts';
 import { ACTIVE, IDLE } from './events.ts';
-import type { RecordWriter } from './network/record-writer.ts';
+import { checkKey, type RecordWriter } from './network/record-writer.ts';
+import type { Key } from '../core/types.ts';
+import type { KeySelector } from '../api/functions.ts';
+import { keyGroupFor, type HeapKeyedStateBackend } from '../state/index.ts';
 import { attribute, type OperatorInfo } from './operator-error.ts';
 
 /** Calls the next operator of the chain directly (DESIGN invariant 5); attributes its errors to it. */
@@ -14,6 +17,44 @@ export class ChainedOutput implements Output {
     this.#info = info;
   }
   collect(record: unknown): void {
+    try {
+      this.#next.processElement(record);
+    } catch (e) {
+      throw attribute(e, this.#info, { value: record });
+    }
+  }
+  emitWatermark(timestamp: number): void {
+    this.#next.processWatermark(timestamp);
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    this.#next.processWatermarkStatus(idle);
+  }
+}
+
+/**
+ * Calls a keyed operator chained behind a keyBy at parallelism 1 (graph/job-graph.ts isChainable):
+ * the key (checked as a record writer checks it) and its key group are set on the operator's
+ * backend before the call, as a task does for a keyed head.
+ */
+export class KeyedChainedOutput implements Output {
+  readonly #next: StreamOperator;
+  readonly #info: OperatorInfo;
+  readonly #selector: KeySelector<unknown, Key>;
+  readonly #backend: HeapKeyedStateBackend;
+  readonly #maxParallelism: number;
+  /** The operator before the keyBy, for the bad-key error (as a record writer names it). */
+  readonly #producerName: string;
+  constructor(next: StreamOperator, info: OperatorInfo, selector: KeySelector<unknown, Key>, backend: HeapKeyedStateBackend, maxParallelism: number, producerName: string) {
+    this.#next = next;
+    this.#info = info;
+    this.#selector = selector;
+    this.#backend = backend;
+    this.#maxParallelism = maxParallelism;
+    this.#producerName = producerName;
+  }
+  collect(record: unknown): void {
+    const key = checkKey(this.#selector(record), record, this.#producerName);
+    this.#backend.setCurrentKey(key, keyGroupFor(key, this.#maxParallelism));
     try {
       this.#next.processElement(record);
     } catch (e) {

@@ -53,7 +53,8 @@ async function keyedTask(n: number, mode: CheckpointingMode = 'exactly-once'): P
   const fired: string[] = [];
   const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 1 });
   env.config.checkpoint.mode = mode;
-  env.fromElements<Rec>(['a', 1]).keyBy(0).process(() => new CountAndTime(fired)).discard();
+  // startNewChain: at parallelism 1 the keyed operator would chain behind its keyBy (graph/job-graph.ts).
+  env.fromElements<Rec>(['a', 1]).keyBy(0).process(() => new CountAndTime(fired)).startNewChain().discard();
   const graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
   const vertex = graph.vertices.find((v) => !v.isSource)!;
   const channels = Array.from({ length: n }, (_, i) => new InputChannel(i, i, () => {}));
@@ -184,6 +185,7 @@ test('through the inline runtime, a keyBy between two tasks of one thread calls 
     .map((w: string): Rec => [w, 1])
     .keyBy((r: Rec) => { calls++; return r[0]; })
     .sum(1)
+    .startNewChain() // two tasks (else the keyed operator chains behind its keyBy at parallelism 1)
     .executeAndCollect();
   assert.equal(counts.length, words.length);
   const finals = new Map<string, number>();

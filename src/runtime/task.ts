@@ -15,7 +15,7 @@ import type { DirectReceiver, InputChannel } from './network/input-channel.ts';
 import type { RecordWriter } from './network/record-writer.ts';
 import type { ElementTime, Output, OperatorContext, StreamOperator } from './operator.ts';
 import { attribute, type OperatorInfo } from './operator-error.ts';
-import { ChainedOutput, WriterOutput, combineOutputs } from './output.ts';
+import { ChainedOutput, KeyedChainedOutput, WriterOutput, combineOutputs } from './output.ts';
 import { createOperator } from './operators/create-operator.ts';
 import { SourceOperator } from './operators/source.ts';
 import { TwoInputStreamOperator } from './operators/two-input/two-input-operator.ts';
@@ -156,7 +156,13 @@ export class Task implements TaskId {
     vertex.operators.forEach((chained, i) => {
       const outputs = new Map<string, Output[]>();
       const add = (tag: string, o: Output): void => { const list = outputs.get(tag); if (list) list.push(o); else outputs.set(tag, [o]); };
-      chained.chainedOutputs.forEach((j, k) => add(chained.chainedTags?.[k] ?? '', new ChainedOutput(this.#operators[j]!, this.#infos[j]!)));
+      chained.chainedOutputs.forEach((j, k) => {
+        const next = vertex.operators[j]!.node;
+        const output = next.keySelector === undefined
+          ? new ChainedOutput(this.#operators[j]!, this.#infos[j]!)
+          : new KeyedChainedOutput(this.#operators[j]!, this.#infos[j]!, next.keySelector, this.#contexts[j]!.keyedBackend!, config.maxParallelism, chained.node.name);
+        add(chained.chainedTags?.[k] ?? '', output);
+      });
       for (const edge of chained.edgeOutputs) add(edge.tag ?? '', new WriterOutput(options.writers.get(edge.index)!, this.#element, this.#onOutputWatermark, batch));
       const op = this.#operators[i]!;
       op.output = combineOutputs(outputs.get('') ?? []);

@@ -206,7 +206,7 @@ export class RecordWriter {
 }
 
 /** Keys must be hashable values; anything else is the user's mistake, reported with the record. */
-function checkKey(key: unknown, record: unknown, operatorName: string): Key {
+export function checkKey(key: unknown, record: unknown, operatorName: string): Key {
   const t = typeof key;
   if (t === 'string' || t === 'number') return key as Key;
   if (t === 'boolean' || t === 'bigint' || (Array.isArray(key) && key.every((k) => checkNested(k)))) return key as Key;

@@ -1,0 +1,58 @@
+// Inline jobs whose keyBy is chained (STREAMING, parallelism 1 on both sides): same results as through the exchange, keys checked, errors named.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, WeirError } from '../index.ts';
+
+type Vertex = { name: string; operators: { name: string; keyed: boolean }[]; inputs: unknown[] };
+
+function plan(env: StreamExecutionEnvironment): Vertex[] {
+  return (JSON.parse(env.getExecutionPlan()) as { vertices: Vertex[] }).vertices;
+}
+
+test('keyBy → sum → keyBy → event-time windows at parallelism 1 run in one task, with the exact results', async () => {
+  const words = ['a', 'b', 'a', 'c', 'b', 'a', 'd', 'a'];
+  const build = (parallelism: number) => {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism });
+    const stream = env.fromCollection(words.map((w, i) => [w, 1, i * 10] as [string, number, number]))
+      .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<[string, number, number]>().withTimestampAssigner((r) => r[2]))
+      .keyBy(0)
+      .sum(1)
+      .keyBy((r) => r[1] % 2)
+      .window(TumblingEventTimeWindows.of(40))
+      .reduce((x, y) => [`${x[0]}+${y[0]}`, x[1] + y[1], Math.max(x[2], y[2])]);
+    return { env, stream };
+  };
+  const planned = build(1);
+  planned.stream.discard();
+  const vertices = plan(planned.env);
+  assert.equal(vertices.length, 1, `one vertex: ${vertices.map((v) => v.name).join(' | ')}`);
+  assert.deepEqual(vertices[0]!.operators.map((o) => o.keyed), [false, false, true, true, false]); // + the discard sink
+  const planned2 = build(2);
+  planned2.stream.discard();
+  assert.ok(plan(planned2.env).length > 1, 'at parallelism 2 the keyBy edges are exchanges');
+  // Running counts: a1 b1 a2 c1 b2 a3 d1 a4 at t = 0, 10, ..., 70 (sum keeps the first record's other fields);
+  // windows of 40 ms by count parity, reduced in arrival order.
+  const out = await build(1).stream.executeAndCollect();
+  assert.deepEqual(out.map((r) => JSON.stringify(r)).sort(), ['["a",2,0]', '["a+b+c",3,30]', '["a+d",4,60]', '["b+a",6,10]']);
+});
+
+test('a chained keyBy checks its keys as the exchange does: the error names the operator before it and the record', async () => {
+  const build = () => {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    const stream = env.fromCollection([{ id: 1 }, { id: null }]).name('Events')
+      .keyBy((e) => e.id as unknown as number)
+      .map((e) => e.id);
+    return { env, stream };
+  };
+  const planned = build();
+  planned.stream.discard();
+  assert.equal(plan(planned.env).length, 1);
+  const { stream } = build();
+  await assert.rejects(stream.executeAndCollect(), (e: unknown) => {
+    assert.ok(e instanceof WeirError, String(e));
+    assert.equal(e.code, 'WEIR_BAD_KEY');
+    assert.match(e.message, /keyBy after "Events": the key selector returned null for record/);
+    return true;
+  });
+});
