@@ -3,7 +3,7 @@
 //   node bench/run.mjs [--rounds 3] [--words 10000000] [--files 4] [--records 100000000] [--lines 20000000]
 //                      [--events 10000000] [--keyed-records 5000000] [--abs-records 20000000] [--abs-keys 10000]
 //                      [--beam-words 200000] [--beam-events 5000] [--cluster-records 10000000]
-//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|interval-join|abs|peers|peers-q5|nexmark|cluster|micro|<config>]
+//                      [--only wordcount|keyed-work|engine-cost|checkpoint|windows|interval-join|abs|peers|peers-q5|nexmark|cluster|web|micro|<config>]
 //   node bench/run.mjs nexmark [--events 2000000] [--queries q0,q1,…] [--parallelism 1] [--mode streaming|batch] [--rounds N]
 //
 // Every configuration runs in its own process (no JIT or heap state shared between configurations);
@@ -28,6 +28,7 @@ import { clusterBenchmark } from './cluster.mjs';
 import { absBenchmark } from './abs-experiment.mjs';
 import { peersBenchmark, peersQ5Benchmark } from './peers.mjs';
 import { nexmarkBenchmark } from './nexmark.mjs';
+import { webOverheadBenchmark } from './web-overhead.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'data', 'bench');
@@ -447,6 +448,7 @@ const benchmarks = [
   nexmarkBenchmark({ opts: { ...opts, nexmarkEvents: opts.eventsGiven ? opts.events : 2_000_000 }, root, runWeir, runBaseline }),
   peersQ5Benchmark({ opts: { ...opts, nexmarkEvents: opts.eventsGiven ? opts.events : 2_000_000 }, runWeir, runBaseline, hasQ5: existsSync(join(root, 'examples', 'nexmark', 'q5.ts')) }),
   clusterBenchmark({ opts, root, weir, runWeir, corpus }),
+  webOverheadBenchmark({ opts, root, corpus }),
 ];
 if (opts.only && !opts.only.includes('micro') && benchmarks.every((b) => selected(b) === undefined)) {
   const names = benchmarks.flatMap((b) => [b.name, ...b.configs.map((c) => `${b.name}/${c.name}`)]);

@@ -63,15 +63,19 @@ export class FsCheckpointStorage {
     this.#warn = options.onWarning ?? ((message) => console.warn(message));
   }
 
-  /** Starts checkpoint (or savepoint) `checkpointId`: creates its directory and returns its writer. */
-  async begin(checkpointId: number, kind: CheckpointKind = 'checkpoint'): Promise<PendingCheckpoint> {
+  /**
+   * Starts checkpoint (or savepoint) `checkpointId`: creates its directory and returns its writer.
+   * A savepoint goes into `savepointDir` when given (a REST trigger's target directory), else the configured one.
+   */
+  async begin(checkpointId: number, kind: CheckpointKind = 'checkpoint', savepointDir?: string): Promise<PendingCheckpoint> {
     if (!Number.isSafeInteger(checkpointId) || checkpointId < 0) throw internal(`Checkpoint id must be a non-negative integer, got ${checkpointId}`);
     if (kind === 'savepoint') {
-      if (this.#savepointDir === undefined) {
+      const dir = savepointDir === undefined ? this.#savepointDir : resolve(savepointDir);
+      if (dir === undefined) {
         throw new ConfigError('Taking a savepoint needs a savepoint directory: set the savepointDir option (or pass one to the savepoint command)');
       }
-      await mkdir(this.#savepointDir, { recursive: true });
-      const path = join(this.#savepointDir, savepointDirName(this.jobId, checkpointId));
+      await mkdir(dir, { recursive: true });
+      const path = join(dir, savepointDirName(this.jobId, checkpointId));
       await mkdir(path);
       return new FsPendingCheckpoint(path, checkpointId, kind, this.jobId, async () => undefined, () => undefined);
     }

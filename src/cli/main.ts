@@ -5,8 +5,12 @@ import { formatCheckpointList } from '../checkpoint/index.ts';
 import { executeLocally } from '../coordinator/local-executor.ts';
 import type { JobManager } from '../coordinator/job-manager.ts';
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { loadClusterToken, TOKEN_ENV } from '../cluster/token.ts';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
+import { JobRegistry } from '../coordinator/job-registry.ts';
+import type { WebServer } from '../web/server.ts';
+import { createLogger } from './logging.ts';
 import { initProject, initSummary } from './init.ts';
 import { checkJobArguments, parseRunArgs, runHelp } from './options.ts';
 import { ProgressReporter } from './progress.ts';
@@ -35,6 +39,8 @@ export interface CliEnvironment {
   readonly jobFile?: string | undefined;
   /** Weir's version (its package.json), which `weir init` puts into the new project's dependencies. */
   readonly version?: string | undefined;
+  /** Weir's package root (bin/weir's ..): the dashboard's files and vendor libraries are found from it. */
+  readonly packageRoot?: string | undefined;
 }
 
 /** Returns the process exit code. */
@@ -85,6 +91,9 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
   const loadJob = checkJobFile(options.jobFile, cli);
   if (options.jobmanager !== undefined || options.ha !== undefined) return runOnCluster(options, cli.workerScript);
   const reporter = new ProgressReporter(process.stderr, options.progress);
+  const logger = await createLogger(options.logLevel, process.stderr, (text) => reporter.interject(text));
+  const token = options.web ? readToken(options.tokenFile) : undefined;
+  const registry = new JobRegistry();
   let executed = false;
   let jobManager: JobManager | undefined;
   let signals = 0;
@@ -109,16 +118,41 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
       executed = true;
       // Before anything is deployed: a misspelt option must not run the job with the default instead.
       checkJobArguments(env.getParameters());
-      const result = await executeLocally(env, jobName, {
-        mode: options.inline ? 'inline' : 'threads',
-        workerScript: cli.workerScript,
-        listener: reporter,
-        defaults: options.defaults,
-        onJobManager: (jm) => { jobManager = jm; },
-      });
-      if (result.savepointPath) process.stderr.write(`savepoint: ${result.savepointPath}\n`);
-      process.stderr.write(reporter.summary(result));
-      return result;
+      let web: WebServer | undefined;
+      if (options.web) {
+        const { startWebServer } = await import('../web/server.ts');
+        const root = cli.packageRoot;
+        const dashboardDir = root === undefined ? undefined : [join(root, 'src', 'web', 'dashboard'), join(root, 'dist', 'web', 'dashboard')].find((d) => existsSync(d));
+        try {
+          web = await startWebServer({ view: registry, host: options.web.host, port: options.web.port, token, logger, packageRoot: root, dashboardDir });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+            throw new ConfigError(`--web: cannot listen on ${options.web.host}:${options.web.port} (${code}): ${(e as Error).message}`, e);
+          }
+          throw e;
+        }
+        process.stderr.write(`weir: REST API and dashboard at ${web.url}/${token === undefined ? '' : ' (bearer token required)'}\n`);
+      }
+      try {
+        const result = await executeLocally(env, jobName, {
+          mode: options.inline ? 'inline' : 'threads',
+          workerScript: cli.workerScript,
+          listener: reporter,
+          defaults: options.defaults,
+          logger,
+          logLevel: options.logLevel,
+          onJobManager: (jm) => { jobManager = jm; registry.add(jm); },
+        });
+        if (result.savepointPath) process.stderr.write(`savepoint: ${result.savepointPath}\n`);
+        process.stderr.write(reporter.summary(result));
+        return result;
+      } finally {
+        if (web) {
+          if (options.web!.lingerMs > 0) await new Promise((r) => setTimeout(r, options.web!.lingerMs));
+          await web.close();
+        }
+      }
     },
   });
   await loadJob();
@@ -127,6 +161,12 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
     return 1;
   }
   return 0;
+}
+
+/** The cluster token (cluster/token.ts: --token-file wins over $WEIR_CLUSTER_TOKEN, at least 16 characters); undefined when neither is set. */
+function readToken(tokenFile: string | undefined): string | undefined {
+  if (tokenFile === undefined && process.env[TOKEN_ENV] === undefined) return undefined;
+  return loadClusterToken(tokenFile).toString('utf8');
 }
 
 /** The job file named on the command line must be the one bin/weir bundled; otherwise say what is wrong with it. */

@@ -77,3 +77,20 @@ test('closest: typos within a small edit distance, nothing for unrelated words',
   assert.equal(closest('frobnicate', flags), undefined);
   assert.equal(closest('x', flags), undefined);
 });
+
+test('--web takes an optional port (default 8081), --web-host and --web-linger need it; --log-level is checked', () => {
+  assert.deepEqual(parseRunArgs(['job.ts', '--web']).web, { port: 8081, host: '127.0.0.1', lingerMs: 0 });
+  assert.equal(parseRunArgs(['job.ts', '--web', '0']).web?.port, 0);
+  assert.equal(parseRunArgs(['job.ts', '--web=9000', '--web-host', '0.0.0.0']).web?.host, '0.0.0.0');
+  // A following non-number is not the port: it stays a job argument.
+  const o = parseRunArgs(['job.ts', '--web', '--input', 'x']);
+  assert.equal(o.web?.port, 8081);
+  assert.deepEqual(o.jobArgs, ['--input', 'x']);
+  assert.throws(() => parseRunArgs(['job.ts', '--web=99999']), /--web takes a port/);
+  assert.throws(() => parseRunArgs(['job.ts', '--web=abc']), /--web takes a port/);
+  assert.throws(() => parseRunArgs(['job.ts', '--web-host', '0.0.0.0']), /--web-host needs --web/);
+  assert.equal(parseRunArgs(['job.ts']).web, undefined);
+  assert.equal(parseRunArgs(['job.ts']).logLevel, 'warn');
+  assert.equal(parseRunArgs(['job.ts', '--log-level', 'debug']).logLevel, 'debug');
+  assert.throws(() => parseRunArgs(['job.ts', '--log-level', 'loud']), /--log-level must be one of/);
+});

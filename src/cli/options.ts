@@ -5,6 +5,14 @@ import { checkBatchKeyedInput, checkCheckpointingMode, checkRuntimeMode } from '
 import { checkBatchSettings, parseByteSize } from '../batch/config.ts';
 import type { LaunchContext } from '../api/launch.ts';
 import type { ParameterTool } from '../api/params.ts';
+import { LOG_LEVELS, type LogLevel } from '../core/logger.ts';
+
+export interface WebOptions {
+  readonly port: number;
+  readonly host: string;
+  /** Keep serving this long (ms) after the job ended, so its final state can still be read. */
+  readonly lingerMs: number;
+}
 
 export interface RunOptions {
   readonly jobFile: string;
@@ -15,14 +23,22 @@ export interface RunOptions {
   /** Cluster mode (src/cluster/): the JobManager to submit to, instead of running locally. */
   readonly jobmanager?: string | undefined;
   readonly detached: boolean;
+  /** --token-file: where the cluster token is (else WEIR_CLUSTER_TOKEN); for --jobmanager and --web. */
   readonly tokenFile?: string | undefined;
   /** `--ha`, `--ha-endpoints`, `--ha-cluster-id` as given (checked by src/ha/ha-config.ts). */
   readonly ha?: Readonly<Record<string, string | undefined>>;
+  /** --web: the REST server (undefined: none). */
+  readonly web: WebOptions | undefined;
+  readonly logLevel: LogLevel;
 }
+
+/** Flink's REST port. */
+export const DEFAULT_WEB_PORT = 8081;
 
 interface FlagSpec {
   readonly name: string;
-  readonly value: 'int' | 'string' | 'mode' | 'none';
+  /** 'optional-int': `--name`, `--name N` (when the next argument is a number) or `--name=N`. */
+  readonly value: 'int' | 'string' | 'mode' | 'none' | 'optional-int';
   readonly help: string;
 }
 
@@ -46,10 +62,14 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'batch-exchange', value: 'string', help: 'BATCH: blocking (default: all-to-all edges go through local disk) or pipelined' },
   { name: 'batch-slots', value: 'int', help: 'BATCH: slots the region scheduler uses at once (default: as many as the widest region needs)' },
   { name: 'no-progress', value: 'none', help: 'no live progress on stderr' },
+  { name: 'web', value: 'optional-int', help: `serve the REST API, /metrics and the dashboard on this port (default ${DEFAULT_WEB_PORT}; 0 = any free port)` },
+  { name: 'web-host', value: 'string', help: 'address the REST server binds (default 127.0.0.1, loopback only)' },
+  { name: 'web-linger', value: 'int', help: 'keep the REST server up this many ms after the job ended' },
+  { name: 'log-level', value: 'string', help: `log lines on stderr: ${LOG_LEVELS.join(', ')} (default warn); JSON lines unless stderr is a terminal` },
   { name: 'inline', value: 'none', help: 'run every slot in the main thread (debugging)' },
   { name: 'jobmanager', value: 'string', help: 'host:port of a cluster JobManager: run the job there (docs/cluster.md)' },
   { name: 'detached', value: 'none', help: 'with --jobmanager: print the job id and return at once' },
-  { name: 'token-file', value: 'string', help: 'with --jobmanager: file with the cluster token (else WEIR_CLUSTER_TOKEN)' },
+  { name: 'token-file', value: 'string', help: 'file with the cluster token (else WEIR_CLUSTER_TOKEN): for --jobmanager, and with --web every REST request must carry it' },
   { name: 'ha', value: 'string', help: 'etcd: find the cluster\'s JobManager leader through etcd instead of --jobmanager (docs/ha.md)' },
   { name: 'ha-endpoints', value: 'string', help: 'with --ha etcd: etcd client URLs, comma-separated' },
   { name: 'ha-cluster-id', value: 'string', help: 'with --ha etcd: the cluster\'s name in etcd (default "default")' },
@@ -77,6 +97,13 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     if (spec.value === 'none') {
       if (inlineValue !== undefined) throw new ConfigError(`weir run: --${spec.name} takes no value, got "${arg}"`);
       values.set(spec.name, 'true');
+      continue;
+    }
+    if (spec.value === 'optional-int') {
+      const next = args[i + 1];
+      if (inlineValue !== undefined) values.set(spec.name, inlineValue);
+      else if (next !== undefined && /^\d+$/.test(next)) values.set(spec.name, args[++i]!);
+      else values.set(spec.name, '');
       continue;
     }
     const value = inlineValue ?? args[++i];
@@ -138,11 +165,26 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
   if (runtimeMode !== undefined) defaults['runtimeMode'] = checkRuntimeMode('weir run: --runtime-mode', runtimeMode);
   const batchKeyedInput = values.get('batch-keyed-input');
   if (batchKeyedInput !== undefined) defaults['batchKeyedInput'] = checkBatchKeyedInput('weir run: --batch-keyed-input', batchKeyedInput);
+  const webPort = values.get('web');
+  let web: WebOptions | undefined;
+  if (webPort !== undefined) {
+    const port = webPort === '' ? DEFAULT_WEB_PORT : Number(webPort);
+    if (!/^\d*$/.test(webPort) || !Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`weir run: --web takes a port 0..65535 (0 = any free port), got "${webPort}"`);
+    web = { port, host: values.get('web-host') ?? '127.0.0.1', lingerMs: int('web-linger') ?? 0 };
+  } else {
+    for (const flag of ['web-host', 'web-linger']) {
+      if (values.has(flag)) throw new ConfigError(`weir run: --${flag} needs --web`);
+    }
+  }
+  if (web && values.has('jobmanager')) throw new ConfigError('weir run: --web cannot be combined with --jobmanager: it serves the REST API of a local run');
+  const logLevel = values.get('log-level') ?? 'warn';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`weir run: --log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   return {
     jobFile, jobArgs, defaults: defaults as LaunchContext['defaults'],
     progress: !values.has('no-progress'), inline: values.has('inline'),
     jobmanager: values.get('jobmanager'), detached: values.has('detached'), tokenFile: values.get('token-file'),
     ...(values.has('ha') ? { ha: { ha: values.get('ha'), 'ha-endpoints': values.get('ha-endpoints'), 'ha-cluster-id': values.get('ha-cluster-id') } } : {}),
+    web, logLevel: logLevel as LogLevel,
   };
 }
 
@@ -210,7 +252,7 @@ function splitEq(s: string): [string, string | undefined] {
 }
 
 export function runHelp(): string {
-  const lines = RUN_FLAGS.map((f) => `  --${f.name}${f.value === 'none' ? '' : ' <value>'}`.padEnd(34) + f.help);
+  const lines = RUN_FLAGS.map((f) => `  --${f.name}${f.value === 'none' ? '' : f.value === 'optional-int' ? ' [port]' : ' <value>'}`.padEnd(34) + f.help);
   return [
     'Usage: weir run <job.ts|job.js> [options] [job args...]',
     '',

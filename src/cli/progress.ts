@@ -34,6 +34,12 @@ export class ProgressReporter implements JobListener {
     this.#lines = rows.length + 1;
   }
 
+  /** Text (log lines) written above the live display; the next progress tick draws it again below. */
+  interject(text: string): void {
+    this.#clear();
+    this.#out.write(text);
+  }
+
   onRestart(attempt: number, reason: string, delayMs: number): void {
     this.restarts++;
     this.#clear();

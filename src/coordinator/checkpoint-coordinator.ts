@@ -14,6 +14,7 @@ import { Lineage } from '../checkpoint/lineage.ts';
 import type { JobGraph } from '../graph/job-graph.ts';
 import type { ManagerToSlot, SlotToManager, TaskId } from '../runtime/protocol.ts';
 import type { JobListener } from './job-listener.ts';
+import type { CheckpointEntry, CheckpointStatsTracker } from './checkpoint-stats.ts';
 
 /**
  * Who may complete checkpoints (JobManager high availability, `src/ha/`). Without a gate every
@@ -56,6 +57,7 @@ interface Pending {
   readonly acks: (Omit<CheckpointStats, 'durationMs'> & { readonly source: boolean })[];
   readonly timeout: NodeJS.Timeout;
   readonly final: boolean;
+  readonly entry: CheckpointEntry | undefined;
   sizeBytes: number;
   /** Some sink acked committables: once this point is announced, output may be committed. */
   commits: boolean;
@@ -84,6 +86,7 @@ export class CheckpointCoordinator {
   readonly #jobName: string;
   readonly #graph: JobGraph;
   readonly #listener: JobListener | undefined;
+  readonly #stats: CheckpointStatsTracker | undefined;
   readonly #storage: FsCheckpointStorage;
   readonly #allTasks: TaskId[];
   readonly #sourceTasks: TaskId[];
@@ -109,9 +112,10 @@ export class CheckpointCoordinator {
   onFatal: ((e: Error) => void) | undefined;
   readonly #gate: CompletionGate | undefined;
 
-  constructor(options: { config: ExecutionConfig; jobId: string; jobName: string; graph: JobGraph; listener: JobListener | undefined; completionGate?: CompletionGate }) {
+  constructor(options: { config: ExecutionConfig; jobId: string; jobName: string; graph: JobGraph; listener: JobListener | undefined; completionGate?: CompletionGate; stats?: CheckpointStatsTracker }) {
     this.#config = options.config;
     this.#gate = options.completionGate;
+    this.#stats = options.stats;
     this.#jobId = options.jobId;
     this.#jobName = options.jobName;
     this.#graph = options.graph;
@@ -235,22 +239,35 @@ export class CheckpointCoordinator {
     this.#timer.unref?.();
   }
 
-  /** The last checkpoint of a bounded job, or the savepoint of stop-with-savepoint. */
-  async triggerFinal(kind: 'checkpoint' | 'savepoint'): Promise<string> {
+  /** The last checkpoint of a bounded job, or the savepoint of stop-with-savepoint (into `targetDirectory` when given). */
+  async triggerFinal(kind: 'checkpoint' | 'savepoint', targetDirectory?: string): Promise<string> {
     this.pausePeriodic();
+    await this.#afterPending();
+    return this.trigger(kind, true, targetDirectory);
+  }
+
+  /** A savepoint while the job goes on (REST `POST /jobs/:id/savepoints`): after the checkpoint in flight, if any. */
+  async triggerSavepoint(targetDirectory?: string): Promise<string> {
+    await this.#afterPending();
+    if (this.#stopped) throw new WeirError('the job is not running', { code: 'WEIR_JOB_NOT_RUNNING', fault: 'user' });
+    return this.trigger('savepoint', false, targetDirectory);
+  }
+
+  async #afterPending(): Promise<void> {
     while (this.#pending) {
       const p = this.#pending;
       await new Promise<void>((r) => { const prev = p.resolve; const prevRej = p.reject; p.resolve = (x) => { prev(x); r(); }; p.reject = (e) => { prevRej(e); r(); }; });
     }
-    return this.trigger(kind, true);
   }
 
-  trigger(kind: 'checkpoint' | 'savepoint', final: boolean): Promise<string> {
+  trigger(kind: 'checkpoint' | 'savepoint', final: boolean, targetDirectory?: string): Promise<string> {
     if (this.#pending) return Promise.reject(new WeirError('a checkpoint is already in progress', { code: 'WEIR_CHECKPOINT_BUSY', fault: 'internal' }));
     const id = this.#nextId++;
     const timestamp = Date.now();
+    const entry = this.#stats?.begin(id, kind, timestamp, this.#allTasks.length);
     return new Promise<string>((resolve, reject) => {
       const beginFailed = (cause: unknown): void => {
+        if (entry) this.#stats!.fail(entry, (cause as Error).message);
         const where = kind === 'savepoint' ? 'the savepoint directory' : this.#storage.jobDir;
         const error = cause instanceof ConfigError ? cause : new WeirError(
           `${kind} ${id} failed: cannot create its directory in ${where}: ${(cause as Error).message}`,
@@ -259,8 +276,8 @@ export class CheckpointCoordinator {
         reject(error);
         this.#countFailure(id, error.message, error);
       };
-      this.#storage.begin(id, kind).then((storage) => {
-        if (this.#stopped) { void storage.abort(); reject(new Error('job stopped')); return; }
+      this.#storage.begin(id, kind, targetDirectory).then((storage) => {
+        if (this.#stopped) { if (entry) this.#stats!.fail(entry, 'job stopped'); void storage.abort(); reject(new Error('job stopped')); return; }
         const timeout = setTimeout(() => {
           if (this.#pending?.id === id) this.#abort(this.#pending, `timed out after ${this.#config.checkpoint.timeout} ms`);
         }, this.#config.checkpoint.timeout);
@@ -268,7 +285,7 @@ export class CheckpointCoordinator {
         this.#pending = {
           id, kind, timestamp, started: performance.now(), storage, final,
           waiting: new Set(this.#allTasks.map((t) => `${t.vertex}.${t.subtask}`)),
-          handles: new Map(), writes: [], acks: [], timeout, sizeBytes: 0, commits: false, resolve, reject,
+          handles: new Map(), writes: [], acks: [], timeout, sizeBytes: 0, commits: false, resolve, reject, entry,
         };
         const pending = this.#pending;
         for (const c of this.#coordinatorStates?.(id) ?? []) this.#writeState(pending, c.uid, 0, c.role, c.data);
@@ -283,6 +300,7 @@ export class CheckpointCoordinator {
     const key = `${ack.task.vertex}.${ack.task.subtask}`;
     if (!p.waiting.delete(key)) return;
     p.acks.push({ id: ack.checkpointId, syncMs: ack.syncMs, asyncMs: ack.asyncMs, alignmentMs: ack.alignmentMs, source: this.#graph.vertices[ack.task.vertex]!.isSource });
+    const sizeBefore = p.sizeBytes;
     for (const op of ack.operators) {
       const info = this.#operators.get(op.uid);
       if (info?.sink && (op.operator?.['committables']?.items.length ?? 0) > 0) p.commits = true;
@@ -291,6 +309,7 @@ export class CheckpointCoordinator {
       if (op.timers && op.timers.byteLength > 0) this.#writeState(p, op.uid, subtask, 'timers', op.timers);
       if (op.operator && Object.keys(op.operator).length > 0) this.#writeState(p, op.uid, subtask, 'operator', serialize(op.operator));
     }
+    if (p.entry) this.#stats!.ack(p.entry, key, p.sizeBytes - sizeBefore, ack);
     if (p.waiting.size === 0) void this.#complete(p);
   }
 
@@ -363,6 +382,7 @@ export class CheckpointCoordinator {
       const total = performance.now() - p.started;
       this.durations.push(total);
       this.ackStats.push(...p.acks);
+      if (p.entry) this.#stats!.complete(p.entry, path, Math.round(total), p.sizeBytes);
       this.#failedInARow = 0;
       this.#lastCompletedAt = Date.now();
       this.#send?.({ type: 'checkpoint-complete', checkpointId: p.id });
@@ -394,6 +414,7 @@ export class CheckpointCoordinator {
     if (this.#pending !== p) return;
     this.#pending = undefined;
     clearTimeout(p.timeout);
+    if (p.entry) this.#stats!.fail(p.entry, reason);
     void p.storage.abort().catch(() => {});
     this.#send?.({ type: 'checkpoint-aborted', checkpointId: p.id });
     const error = new WeirError(`${p.kind} ${p.id} failed: ${reason}`, {

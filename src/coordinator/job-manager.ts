@@ -1,6 +1,12 @@
 // The JobManager role: deploys a job graph on a TaskManager, watches it, checkpoints it, restarts it.
 
+import { randomUUID } from 'node:crypto';
 import { ConfigError, isRecoverable, WeirError } from '../core/errors.ts';
+import { silentLogger, type Logger } from '../core/logger.ts';
+import type { ExecutionConfig } from '../api/config.ts';
+import { JobMetrics } from '../metrics/job-metrics.ts';
+import { CheckpointStatsTracker } from './checkpoint-stats.ts';
+import type { ExceptionEntry, JobStatus, JobView, SavepointTriggerState } from './job-view.ts';
 import { describeRestartStrategy, effectiveRestartStrategy } from '../api/config.ts';
 import type { StreamExecutionEnvironment } from '../api/environment.ts';
 import type { JobResult } from '../api/launch.ts';
@@ -9,7 +15,7 @@ import { buildJobGraph, type JobGraph } from '../graph/job-graph.ts';
 import { buildStreamGraph } from '../graph/stream-graph.ts';
 import { resolveRuntimeMode, type ResolvedRuntimeMode } from '../graph/runtime-mode.ts';
 import { JobFailedError } from '../runtime/operator-error.ts';
-import type { Deployment, OperatorRestore, SlotToManager, TaskDeployment, TaskMetrics } from '../runtime/protocol.ts';
+import type { Deployment, OperatorRestore, SlotToManager, TaskDeployment, TaskId } from '../runtime/protocol.ts';
 import { taskKey } from '../runtime/protocol.ts';
 import { WatermarkAlignment, type AlignmentGroup } from './watermark-alignment.ts';
 import { graphFingerprint } from '../runtime/slot.ts';
@@ -30,26 +36,44 @@ export interface JobManagerOptions {
   readonly jobId?: string;
   /** HA: only the leader completes checkpoints, each fenced in etcd (`src/ha/`). None: every checkpoint completes. */
   readonly completionGate?: CompletionGate;
+  /** Job-level log lines (job, attempt, checkpoints, failures); bound to the job id. */
+  readonly logger?: Logger;
 }
 
 type AttemptOutcome = { readonly kind: 'finished'; readonly savepointPath?: string } | { readonly kind: 'failed'; readonly error: Error };
 
 /** Handle that lets the client stop the job with a savepoint (first SIGTERM/SIGINT). */
 export interface JobControl {
-  stopWithSavepoint(): void;
+  stopWithSavepoint(): string;
 }
 
-export class JobManager implements JobControl {
+export class JobManager implements JobControl, JobView {
   readonly graph: JobGraph;
   /** STREAMING or BATCH: AUTOMATIC decided from the sources (graph/runtime-mode.ts). */
   readonly runtimeMode: ResolvedRuntimeMode;
+  readonly metrics: JobMetrics;
+  readonly checkpointStats = new CheckpointStatsTracker();
   readonly #options: JobManagerOptions;
   readonly #jobId: string;
+  readonly #log: Logger;
   readonly #collected = new Map<number, unknown[]>();
-  readonly #metrics = new Map<string, TaskMetrics>();
+  readonly #exceptions: ExceptionEntry[] = [];
+  readonly #triggers = new Map<string, SavepointTriggerState>();
   #restarts = 0;
+  #attempt = 0;
+  #status: JobStatus = 'CREATED';
+  #startTime = -1;
+  #endTime = -1;
+  /** While an attempt runs: every slot deployed, and the tasks that reached end of data. */
+  #tasksRunning = false;
+  #endOfData = new Set<string>();
   #stopRequested: (() => void) | undefined;
   #stopWanted = false;
+  #stopTrigger: string | undefined;
+  #stopOptions: { targetDirectory?: string | undefined; drain?: boolean | undefined } = {};
+  #cancelWanted = false;
+  #cancelAttempt: (() => void) | undefined;
+  #cancelDelay: (() => void) | undefined;
   #checkpoints: CheckpointCoordinator | undefined;
 
   constructor(options: JobManagerOptions) {
@@ -59,6 +83,8 @@ export class JobManager implements JobControl {
     this.graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
     this.runtimeMode = resolveRuntimeMode(this.graph, env.config);
     this.#jobId = options.jobId ?? jobIdFor(options.jobName);
+    this.#log = (options.logger ?? silentLogger).child({ job: this.#jobId });
+    this.metrics = new JobMetrics(this.graph.vertices);
     const cp = env.config.checkpoint;
     if (cp.interval > 0 && !cp.dir) {
       throw new ConfigError('checkpointing is enabled but no checkpoint directory is set: pass --checkpoint-dir or configureCheckpointing({ dir })');
@@ -69,27 +95,165 @@ export class JobManager implements JobControl {
     return this.#jobId;
   }
 
-  stopWithSavepoint(): void {
+  get jobName(): string {
+    return this.#options.jobName;
+  }
+
+  get config(): ExecutionConfig {
+    return this.#options.env.config;
+  }
+
+  get status(): JobStatus {
+    return this.#status;
+  }
+
+  get startTime(): number {
+    return this.#startTime;
+  }
+
+  get endTime(): number {
+    return this.#endTime;
+  }
+
+  get attempt(): number {
+    return this.#attempt;
+  }
+
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  get exceptions(): readonly ExceptionEntry[] {
+    return this.#exceptions;
+  }
+
+  /** STREAMING with a checkpoint or savepoint directory: the same condition as for the coordinator. */
+  get savepointsAvailable(): boolean {
+    const config = this.#options.env.config;
+    return this.runtimeMode === 'STREAMING' && (config.checkpoint.dir !== undefined || config.savepointDir !== undefined);
+  }
+
+  subtaskStatus(vertex: number, subtask: number): string {
+    switch (this.#status) {
+      case 'CREATED': return 'CREATED';
+      case 'RESTARTING': return 'SCHEDULED';
+      case 'RUNNING':
+        if (this.#endOfData.has(taskKey({ vertex, subtask }))) return 'FINISHED';
+        return this.#tasksRunning ? 'RUNNING' : 'DEPLOYING';
+      default: return this.#status;
+    }
+  }
+
+  savepointTrigger(triggerId: string): SavepointTriggerState | undefined {
+    return this.#triggers.get(triggerId);
+  }
+
+  #checkCanSavepoint(): void {
+    if (!this.savepointsAvailable) {
+      const why = this.runtimeMode === 'BATCH' ? 'a BATCH job takes no savepoints' : 'the job has no savepoint directory (run it with --savepoint-dir or --checkpoint-dir)';
+      throw new WeirError(`job "${this.#jobId}" cannot take a savepoint: ${why}`, { code: 'WEIR_SAVEPOINT_UNAVAILABLE', fault: 'config' });
+    }
+    if (this.#status !== 'RUNNING' || !this.#tasksRunning || this.#stopWanted) {
+      throw new WeirError(`job "${this.#jobId}" is ${this.#stopWanted ? 'stopping' : this.#status} (its tasks must be running)`, { code: 'WEIR_JOB_NOT_RUNNING', fault: 'user' });
+    }
+  }
+
+  #newTrigger(): string {
+    const id = randomUUID();
+    this.#triggers.set(id, { status: 'IN_PROGRESS' });
+    return id;
+  }
+
+  #settleTrigger(id: string, outcome: { path: string } | { error: unknown }): void {
+    if ('path' in outcome) {
+      this.#triggers.set(id, { status: 'COMPLETED', location: outcome.path });
+    } else {
+      const e = outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
+      this.#triggers.set(id, { status: 'FAILED', errorName: e.name, message: e.message, stack: e.stack ?? e.message });
+    }
+  }
+
+  /** A savepoint while the job goes on (REST); returns its trigger id. With `cancelJob` the job is cancelled once it completed. */
+  startSavepoint(options: { readonly targetDirectory?: string | undefined; readonly cancelJob?: boolean | undefined } = {}): string {
+    this.#checkCanSavepoint();
+    const id = this.#newTrigger();
+    this.#log.info({ trigger: id, targetDirectory: options.targetDirectory }, 'savepoint triggered');
+    this.#checkpoints!.triggerSavepoint(options.targetDirectory).then(
+      (path) => {
+        this.#settleTrigger(id, { path });
+        if (options.cancelJob) this.cancel();
+      },
+      (error: unknown) => this.#settleTrigger(id, { error }),
+    );
+    return id;
+  }
+
+  /**
+   * Stop-with-savepoint: sources end their input, the last checkpoint is a savepoint, the job
+   * finishes. Returns the savepoint's trigger id (the same one when asked again).
+   */
+  stopWithSavepoint(options: { readonly targetDirectory?: string | undefined; readonly drain?: boolean | undefined } = {}): string {
+    if (this.#stopTrigger !== undefined) return this.#stopTrigger;
+    if (!this.savepointsAvailable) this.#checkCanSavepoint();
+    if (this.#status === 'FINISHED' || this.#status === 'FAILED' || this.#status === 'CANCELED') {
+      throw new WeirError(`job "${this.#jobId}" is ${this.#status}`, { code: 'WEIR_JOB_NOT_RUNNING', fault: 'user' });
+    }
+    const id = this.#newTrigger();
+    this.#stopTrigger = id;
+    this.#stopOptions = { targetDirectory: options.targetDirectory, drain: options.drain };
+    this.#log.info({ trigger: id, targetDirectory: options.targetDirectory, drain: options.drain === true }, 'stop with savepoint requested');
     this.#stopWanted = true;
     this.#stopRequested?.();
+    return id;
+  }
+
+  /** Cancels the job: every task stops at once, nothing more is committed; run() rejects with WEIR_JOB_CANCELLED. */
+  cancel(): void {
+    if (this.#status === 'FINISHED' || this.#status === 'FAILED' || this.#status === 'CANCELED') {
+      throw new WeirError(`job "${this.#jobId}" is ${this.#status}`, { code: 'WEIR_JOB_NOT_RUNNING', fault: 'user' });
+    }
+    if (this.#cancelWanted) return;
+    this.#log.warn({}, 'job cancel requested');
+    this.#cancelWanted = true;
+    this.#cancelAttempt?.();
+    this.#cancelDelay?.();
+  }
+
+  #cancelledError(): WeirError {
+    return new WeirError(`job "${this.#jobId}" was cancelled`, { code: 'WEIR_JOB_CANCELLED', fault: 'external', retryable: false });
   }
 
   /** Takes a savepoint while the job keeps running (`weir savepoint`). */
   async triggerSavepoint(): Promise<string> {
     if (!this.#checkpoints) throw new ConfigError('a savepoint needs --checkpoint-dir or --savepoint-dir (STREAMING jobs only)');
-    // One checkpoint at a time: a periodic one in flight is waited for (at most the checkpoint timeout).
-    const deadline = Date.now() + this.#options.env.config.checkpoint.timeout;
-    for (;;) {
-      try {
-        return await this.#checkpoints.trigger('savepoint', false);
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'WEIR_CHECKPOINT_BUSY' || Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, 50));
+    // One checkpoint at a time: one in flight is waited for.
+    return this.#checkpoints.triggerSavepoint();
+  }
+
+  async run(): Promise<JobResult> {
+    this.#startTime = Date.now();
+    this.#status = 'RUNNING';
+    this.#log.info({ name: this.#options.jobName, runtimeMode: this.runtimeMode, vertices: this.graph.vertices.length }, 'job started');
+    try {
+      const result = await this.#run();
+      this.#status = 'FINISHED';
+      this.#log.info({ restarts: this.#restarts, savepoint: result.savepointPath }, 'job finished');
+      return result;
+    } catch (e) {
+      this.#status = this.#cancelWanted ? 'CANCELED' : 'FAILED';
+      if (this.#cancelWanted) this.#log.warn({}, 'job cancelled');
+      else this.#log.error({ err: e }, 'job failed');
+      throw e;
+    } finally {
+      this.#endTime = Date.now();
+      this.#tasksRunning = false;
+      for (const [id, t] of this.#triggers) {
+        if (t.status === 'IN_PROGRESS') this.#settleTrigger(id, { error: new WeirError(`the job ended (${this.#status}) before the savepoint completed`, { code: 'WEIR_JOB_NOT_RUNNING', fault: 'user' }) });
       }
     }
   }
 
-  async run(): Promise<JobResult> {
+  async #run(): Promise<JobResult> {
     const started = performance.now();
     const config = this.#options.env.config;
     const bounded = this.graph.vertices.every((v) => {
@@ -102,7 +266,7 @@ export class JobManager implements JobControl {
     // BATCH takes no checkpoints or savepoints (graph/runtime-mode.ts).
     if (this.runtimeMode === 'STREAMING' && (config.checkpoint.dir || config.savepointDir)) {
       this.#checkpoints = new CheckpointCoordinator({
-        config, jobId: this.#jobId, jobName: this.#options.jobName, graph: this.graph, listener: this.#options.listener,
+        config, jobId: this.#jobId, jobName: this.#options.jobName, graph: this.graph, listener: this.#loggingListener(), stats: this.checkpointStats,
         ...(this.#options.completionGate ? { completionGate: this.#options.completionGate } : {}),
       });
     }
@@ -122,8 +286,17 @@ export class JobManager implements JobControl {
     }
     // --- end sink hooks ---
     for (let attempt = 0; ; attempt++) {
+      if (this.#cancelWanted) throw this.#cancelledError();
+      this.#attempt = attempt;
+      this.#status = 'RUNNING';
+      if (restore) {
+        this.checkpointStats.restored({ id: restore.metadata.checkpointId, externalPath: restore.path, restoreTimestamp: Date.now(), isSavepoint: restore.metadata.kind === 'savepoint' });
+      }
       const outcome = await this.#runAttempt(attempt, restore);
       if (outcome.kind === 'finished') {
+        if (this.#stopTrigger !== undefined) {
+          this.#settleTrigger(this.#stopTrigger, outcome.savepointPath !== undefined ? { path: outcome.savepointPath } : { error: new Error('the job finished before its sources were stopped: no savepoint') });
+        }
         // --- sink hooks (file sink, issue 6): onJobFinished once the input ended everywhere and the last commit ran ---
         if (!this.#stopWanted) for (const { sink } of sinks) await sink.onJobFinished?.();
         // --- end sink hooks ---
@@ -140,6 +313,7 @@ export class JobManager implements JobControl {
         };
       }
       const error = outcome.error;
+      if (this.#cancelWanted) throw this.#cancelledError();
       if (this.#stopWanted) throw error;
       // A failure every attempt would meet again ends the job now (Flink's SuppressRestartsException).
       if (!isRecoverable(error)) throw finalError(error, 'not restarted: this failure cannot heal by itself (a setting, lost or corrupt data, or a path of the wrong kind); fix the cause and run again');
@@ -149,8 +323,15 @@ export class JobManager implements JobControl {
         throw finalError(error, `the restart strategy ${describeRestartStrategy(strategy)} gave up after ${this.#restarts} restart(s)`);
       }
       this.#restarts++;
+      this.#status = 'RESTARTING';
+      this.#log.warn({ attempt: attempt + 1, delayMs: delay, reason: error.message }, 'restarting');
       this.#options.listener?.onRestart?.(attempt + 1, error.message, delay);
-      await new Promise((r) => setTimeout(r, delay));
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, delay);
+        this.#cancelDelay = () => { clearTimeout(timer); r(); };
+      });
+      this.#cancelDelay = undefined;
+      if (this.#cancelWanted) throw this.#cancelledError();
       restore = this.#checkpoints ? await this.#checkpoints.latestForRecovery() : undefined;
     }
   }
@@ -166,7 +347,9 @@ export class JobManager implements JobControl {
     const totalTasks = tasks.length;
     const deployed = new Set<number>();
     const finished = new Set<number>();
-    const endOfData = new Set<string>();
+    const endOfData = this.#endOfData = new Set<string>();
+    this.#tasksRunning = false;
+    this.metrics.newAttempt();
     const alignment = new WatermarkAlignment(alignmentGroups(graph));
     const progressStarted = performance.now();
     let progressTimer: NodeJS.Timeout | undefined;
@@ -181,9 +364,16 @@ export class JobManager implements JobControl {
         if (progressTimer) clearInterval(progressTimer);
         checkpoints?.stop(outcome.kind === 'failed' ? outcome.error.message : undefined);
         this.#stopRequested = undefined;
+        this.#cancelAttempt = undefined;
         void tm.shutdown().then(() => resolve(outcome), () => resolve(outcome));
       };
-      const fail = (error: Error): void => end({ kind: 'failed', error });
+      const fail = (error: Error, task?: TaskId): void => {
+        if (done) return;
+        this.#recordException(error, attempt, task);
+        this.#log.warn({ attempt, err: error }, 'attempt failed');
+        end({ kind: 'failed', error });
+      };
+      this.#cancelAttempt = () => end({ kind: 'failed', error: this.#cancelledError() });
       if (checkpoints) checkpoints.onFatal = fail;
       const allEnded = (): void => {
         if (!checkpoints || config.checkpoint.interval === 0 && !this.#stopWanted) {
@@ -191,7 +381,7 @@ export class JobManager implements JobControl {
           return;
         }
         // The final checkpoint (or the stop-with-savepoint) commits what the sinks pre-committed last.
-        checkpoints.triggerFinal(this.#stopWanted ? 'savepoint' : 'checkpoint').then(
+        checkpoints.triggerFinal(this.#stopWanted ? 'savepoint' : 'checkpoint', this.#stopWanted ? this.#stopOptions.targetDirectory : undefined).then(
           (path) => {
             if (this.#stopWanted) savepointPath = path;
             tm.broadcast({ type: 'finish' });
@@ -205,11 +395,13 @@ export class JobManager implements JobControl {
           case 'deployed':
             deployed.add(event.slot);
             if (deployed.size === tm.numSlots) {
+              this.#tasksRunning = true;
+              this.#log.info({ attempt, slots: tm.numSlots, restored: restore?.path }, 'attempt running');
               tm.broadcast({ type: 'start' });
               checkpoints?.start((m) => tm.broadcast(m), () => [...sources.values()].map((s) => ({ uid: s.uid, role: ENUMERATOR_ROLE, data: s.snapshotState() })));
               this.#stopRequested = () => {
                 checkpoints?.pausePeriodic();
-                tm.broadcast({ type: 'stop-sources' });
+                tm.broadcast({ type: 'stop-sources', drain: this.#stopOptions.drain === true });
               };
               if (this.#stopWanted) this.#stopRequested();
             }
@@ -230,7 +422,7 @@ export class JobManager implements JobControl {
             checkpoints?.onDecline(event);
             return;
           case 'metrics':
-            for (const m of event.metrics) this.#metrics.set(taskKey(m), m);
+            for (const m of event.metrics) this.metrics.report(m);
             return;
           case 'source-watermark': {
             const max = alignment.report(event.group, taskKey(event.task), event.watermark);
@@ -244,7 +436,7 @@ export class JobManager implements JobControl {
             return;
           }
           case 'finished':
-            for (const m of event.metrics) this.#metrics.set(taskKey(m), m);
+            for (const m of event.metrics) this.metrics.report(m);
             finished.add(event.slot);
             if (finished.size === tm.numSlots) {
               this.#report(progressStarted);
@@ -252,7 +444,7 @@ export class JobManager implements JobControl {
             }
             return;
           case 'failed':
-            fail(new JobFailedError(event.error));
+            fail(new JobFailedError(event.error), event.task);
             return;
         }
       };
@@ -312,7 +504,7 @@ export class JobManager implements JobControl {
       let recordsOut = 0;
       let watermark: number | undefined = Number.POSITIVE_INFINITY;
       for (let s = 0; s < v.parallelism; s++) {
-        const m = this.#metrics.get(`${v.index}.${s}`);
+        const m = this.metrics.latest(v.index, s);
         if (m) { recordsIn += m.recordsIn; recordsOut += m.recordsOut; }
         if (m?.watermark === undefined) watermark = undefined;
         else if (watermark !== undefined && m.watermark < watermark) watermark = m.watermark;
@@ -323,6 +515,40 @@ export class JobManager implements JobControl {
 
   #report(started: number): void {
     this.#options.listener?.onProgress?.(this.#progress(), performance.now() - started);
+  }
+
+  #recordException(error: Error, attempt: number, task: TaskId | undefined): void {
+    const remote = (error as { remoteStack?: string }).remoteStack;
+    this.#exceptions.push({
+      exceptionName: error.name,
+      message: error.message,
+      stacktrace: remote ?? error.stack ?? `${error.name}: ${error.message}`,
+      timestamp: Date.now(),
+      taskName: task ? this.graph.vertices[task.vertex]?.name ?? null : null,
+      subtask: task ? task.subtask : null,
+      attempt,
+      code: (error as { code?: string }).code ?? null,
+    });
+    if (this.#exceptions.length > 100) this.#exceptions.shift();
+  }
+
+  /** The client's listener, plus job-level log lines for checkpoints. */
+  #loggingListener(): JobListener {
+    const inner = this.#options.listener;
+    const log = this.#log;
+    return {
+      onProgress: inner?.onProgress?.bind(inner),
+      onRestart: inner?.onRestart?.bind(inner),
+      onSavepoint: inner?.onSavepoint?.bind(inner),
+      onCheckpoint: (info) => {
+        log.info({ checkpointId: info.id, kind: info.kind, path: info.path, durationMs: info.durationMs, sizeBytes: info.sizeBytes, final: info.final }, `${info.kind} completed`);
+        inner?.onCheckpoint?.(info);
+      },
+      onCheckpointFailed: (id, reason) => {
+        log.warn({ checkpointId: id, reason }, 'checkpoint failed');
+        inner?.onCheckpointFailed?.(id, reason);
+      },
+    };
   }
 }
 

@@ -8,6 +8,7 @@ import { buildChannelPlan } from '../runtime/network/channel-plan.ts';
 import { InlineTaskManager, ThreadTaskManager } from '../runtime/task-manager.ts';
 import { JobManager } from './job-manager.ts';
 import type { JobListener } from './job-listener.ts';
+import type { Logger, LogLevel } from '../core/logger.ts';
 
 export interface LocalExecutionOptions {
   /** 'threads' needs the job bundle's worker script (weir run builds it); 'inline' runs every slot in this thread. */
@@ -16,8 +17,11 @@ export interface LocalExecutionOptions {
   readonly listener?: JobListener;
   /** Launch defaults handed to workers so they rebuild the same graph. */
   readonly defaults?: unknown;
-  /** Called once the JobManager exists (the CLI uses it for stop-with-savepoint). */
+  /** Called once the JobManager exists (the CLI uses it for stop-with-savepoint and the REST server). */
   readonly onJobManager?: (jm: JobManager) => void;
+  /** Job and task log lines; tasks in worker threads send theirs to it when at least `logLevel`. */
+  readonly logger?: Logger;
+  readonly logLevel?: LogLevel;
 }
 
 export async function executeLocally(env: StreamExecutionEnvironment, jobName: string, options: LocalExecutionOptions): Promise<JobResult> {
@@ -26,9 +30,13 @@ export async function executeLocally(env: StreamExecutionEnvironment, jobName: s
     env,
     jobName,
     listener: options.listener,
+    ...(options.logger ? { logger: options.logger } : {}),
     createTaskManager: (graph) => options.mode === 'threads'
-      ? new ThreadTaskManager({ numSlots: buildChannelPlan(graph).numSlots, workerScript: options.workerScript!, jobArgs: env.jobArgs, defaults: options.defaults ?? {} })
-      : new InlineTaskManager(graph, env.jobArgs),
+      ? new ThreadTaskManager({
+        numSlots: buildChannelPlan(graph).numSlots, workerScript: options.workerScript!, jobArgs: env.jobArgs, defaults: options.defaults ?? {},
+        logger: options.logger, logLevel: options.logLevel,
+      })
+      : new InlineTaskManager(graph, env.jobArgs, options.logger),
   });
   options.onJobManager?.(jm);
   return jm.run();

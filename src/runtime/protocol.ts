@@ -56,8 +56,8 @@ export type ManagerToSlot =
   | { readonly type: 'checkpoint-aborted'; readonly checkpointId: number }
   /** Every task reached end of data (and the final checkpoint completed): close and stop. */
   | { readonly type: 'finish' }
-  /** Stop sources early (stop-with-savepoint): they end their input as if bounded. */
-  | { readonly type: 'stop-sources' }
+  /** Stop sources early (stop-with-savepoint): they end their input; with `drain`, event time first advances to the end (+∞). */
+  | { readonly type: 'stop-sources'; readonly drain?: boolean }
   /** Watermark alignment: sources of `group` read only while their watermark is ≤ maxWatermark. */
   | { readonly type: 'watermark-alignment'; readonly group: string; readonly maxWatermark: number }
   /**
@@ -74,6 +74,22 @@ export interface TaskMetrics {
   readonly recordsOut: number;
   /** The task's current watermark (Task.currentWatermark; −∞ before any). */
   readonly watermark?: number;
+  /** The last watermark that reached the head / that the chain sent downstream (−∞ before any). */
+  readonly inputWatermark?: number;
+  readonly outputWatermark?: number;
+  /** Encoded bytes received from / sent to other threads or processes (a same-thread hand-over is not serialized and counts 0). */
+  readonly bytesIn?: number;
+  readonly bytesOut?: number;
+  /**
+   * Time since deployment, in ms, that the task was busy (running, or runnable and waiting for its
+   * thread), back-pressured (its output waits for credit) or idle (no input): Flink's
+   * busy/backPressured/idleTime, as totals; rates come from differences of two reports.
+   */
+  readonly busyMs?: number;
+  readonly backPressuredMs?: number;
+  readonly idleMs?: number;
+  /** When these figures were taken, on the reporting thread's own clock (performance.now()): only differences mean anything. */
+  readonly at?: number;
 }
 
 export type SlotToManager =
@@ -84,7 +100,7 @@ export type SlotToManager =
   | { readonly type: 'ack'; readonly task: TaskId; readonly checkpointId: number; readonly operators: OperatorSnapshotData[]; readonly syncMs: number; readonly asyncMs: number; readonly alignmentMs: number }
   | { readonly type: 'decline'; readonly task: TaskId; readonly checkpointId: number; readonly reason: string }
   | { readonly type: 'finished'; readonly slot: number; readonly metrics: TaskMetrics[] }
-  | { readonly type: 'failed'; readonly slot: number; readonly error: SerializedError }
+  | { readonly type: 'failed'; readonly slot: number; readonly error: SerializedError; readonly task?: TaskId | undefined }
   | { readonly type: 'metrics'; readonly metrics: TaskMetrics[] }
   | { readonly type: 'collected'; readonly sinkId: number; readonly records: unknown[] }
   /** A source in an alignment group reports its watermark (+∞ when idle or finished). */

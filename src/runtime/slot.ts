@@ -12,6 +12,7 @@ import { serializeError } from './operator-error.ts';
 import type { Deployment, ManagerToSlot, SlotToManager, TaskMetrics } from './protocol.ts';
 import { Task, type TaskServices } from './task.ts';
 import { OutOfMemoryError, startHeapGuard } from './heap-guard.ts';
+import { BUSY } from './task-time.ts';
 
 /** How a slot talks to other slots' threads: one link per remote slot, messages carry a channel id. */
 export interface SlotLink {
@@ -22,6 +23,8 @@ export interface SlotLink {
 export interface SlotHost {
   send(message: SlotToManager, transfer?: ArrayBuffer[]): void;
   writeText(stream: 'stdout' | 'stderr', text: string): void;
+  /** A task's log line; `fields` carry job, vertex, subtask and attempt. Absent: tasks do not log. */
+  log?(level: 'error' | 'warn' | 'info' | 'debug', fields: Record<string, unknown>, message: string): void;
 }
 
 /** Messages between slots over a link. */
@@ -31,6 +34,11 @@ export type LinkMessage =
   | { readonly k: number; readonly b: ArrayBuffer | null };
 
 const SLICE_MS = 5;
+/**
+ * Busy / back-pressured / idle time accounting (task-time.ts): on unless WEIR_TASK_TIME=0, which
+ * exists only so that bench/web-overhead.mjs can measure what the accounting costs.
+ */
+const TASK_TIME = process.env['WEIR_TASK_TIME'] !== '0';
 const FLUSH_INTERVAL_MS = 50;
 const METRICS_INTERVAL_MS = 500;
 
@@ -58,6 +66,7 @@ export class SlotRuntime {
   #failed = false;
   #closed = false;
   #started = false;
+  #deployment: Deployment | undefined;
 
   constructor(options: { slots: Iterable<number>; graph: JobGraph; host: SlotHost; links: Map<number, SlotLink>; jobArgs: readonly string[] }) {
     this.#slots = new Set(options.slots);
@@ -104,7 +113,7 @@ export class SlotRuntime {
         this.wake();
         return;
       case 'stop-sources':
-        for (const task of this.#tasks) task.stopSource();
+        for (const task of this.#tasks) task.stopSource(command.drain === true);
         return;
       case 'watermark-alignment':
         for (const task of this.#tasks) task.alignWatermark(command.group, command.maxWatermark);
@@ -129,9 +138,14 @@ export class SlotRuntime {
           { code: 'WEIR_NONDETERMINISTIC_GRAPH', fault: 'user' },
         );
       }
+      this.#deployment = deployment;
       const services: TaskServices = {
         wake: () => this.wake(),
-        report: (m, transfer) => this.#host.send(m, transfer),
+        report: (m, transfer) => {
+          if (m.type === 'ack') this.#log('debug', m.task, { checkpointId: m.checkpointId, syncMs: m.syncMs, asyncMs: m.asyncMs, alignmentMs: m.alignmentMs }, 'checkpoint acknowledged');
+          else if (m.type === 'end-of-data') this.#log('info', m.task, {}, 'end of input');
+          this.#host.send(m, transfer);
+        },
         writeText: (stream, text) => this.#host.writeText(stream, text),
         scheduleProcessingTime: (task, time) => this.#scheduleTimer(task, time),
         fail: (task, error) => this.#fail(error, task),
@@ -154,7 +168,10 @@ export class SlotRuntime {
         }
         this.#tasks.push(new Task({ vertex, deployment: td, config, inputs, inputIndexes, writers, services }));
       }
-      for (const task of this.#tasks) await task.open();
+      for (const task of this.#tasks) {
+        await task.open();
+        this.#log('info', task, { restored: deployment.tasks.find((t) => t.vertex === task.vertex && t.subtask === task.subtask)?.restore !== undefined }, 'task running');
+      }
       this.#stopHeapGuard = startHeapGuard((h) => this.#fail(this.#outOfMemory(h.usedMb, h.limitMb, config.runtimeMode, config.batchKeyedInput)));
       this.#metricsTimer = setInterval(() => this.#host.send({ type: 'metrics', metrics: this.#metrics() }), METRICS_INTERVAL_MS);
       this.#metricsTimer.unref?.();
@@ -211,20 +228,29 @@ export class SlotRuntime {
   readonly #run = (): void => {
     this.#scheduled = false;
     if (this.#failed || this.#closed) return;
-    const deadline = performance.now() + SLICE_MS;
+    let now = performance.now();
+    const deadline = now + SLICE_MS;
+    const tasks = this.#tasks;
+    // Time accounting (task-time.ts): the gap since the slot last looked goes to each task's state then.
+    if (TASK_TIME) for (const task of tasks) task.time.enter(now, task.timeState);
     let did = false;
     let round: boolean;
     do {
       round = false;
-      for (const task of this.#tasks) {
-        if (task.runnable && task.step()) round = did = true;
+      for (const task of tasks) {
+        if (task.runnable) {
+          if (TASK_TIME) task.time.enter(now, BUSY);
+          if (task.step()) round = did = true;
+          now = performance.now();
+          if (TASK_TIME) task.time.enter(now, task.timeState);
+        }
         if (this.#failed) return;
       }
       // A task that waits for credit from another thread: yield now, not at the end of the slice,
       // so the returned credit (a message) is seen promptly and that consumer does not idle.
-      if (round && this.#links.size > 0 && this.#tasks.some((t) => t.waitsForCredit)) break;
-    } while (round && performance.now() < deadline);
-    const now = performance.now();
+      if (round && this.#links.size > 0 && tasks.some((t) => t.waitsForCredit)) break;
+    } while (round && now < deadline);
+    if (TASK_TIME) for (const task of tasks) task.time.enter(now, task.timeState);
     if (!did || now - this.#lastFlush > FLUSH_INTERVAL_MS) {
       // Idle (or a while since the last flush): partial buffers go out now, for latency.
       this.#lastFlush = now;
@@ -247,12 +273,23 @@ export class SlotRuntime {
   }
 
   #metrics(): TaskMetrics[] {
-    return this.#tasks.map((t) => ({ vertex: t.vertex, subtask: t.subtask, recordsIn: t.recordsIn, recordsOut: t.recordsOut, watermark: t.currentWatermark }));
+    const at = performance.now();
+    return this.#tasks.map((t) => {
+      if (TASK_TIME) t.time.enter(at, t.timeState);
+      return {
+        vertex: t.vertex, subtask: t.subtask, recordsIn: t.recordsIn, recordsOut: t.recordsOut, watermark: t.currentWatermark,
+        inputWatermark: t.inputWatermark, outputWatermark: t.outputWatermark, bytesIn: t.bytesIn, bytesOut: t.bytesOut,
+        busyMs: t.time.busyMs, backPressuredMs: t.time.backPressuredMs, idleMs: t.time.idleMs, at,
+      };
+    });
   }
 
   async #finish(): Promise<void> {
     try {
-      for (const task of this.#tasks) await task.close();
+      for (const task of this.#tasks) {
+        await task.close();
+        this.#log('info', task, { recordsIn: task.recordsIn, recordsOut: task.recordsOut }, 'task finished');
+      }
       this.#shutdown();
       for (const slot of this.#slots) this.#host.send({ type: 'finished', slot, metrics: this.#metrics().filter((m) => m.subtask === slot) });
     } catch (e) {
@@ -268,13 +305,24 @@ export class SlotRuntime {
     for (const task of this.#tasks) void task.abort();
   }
 
-  #fail(error: unknown, _task?: Task): void {
+  #fail(error: unknown, task?: Task): void {
     if (this.#failed) return;
     this.#failed = true;
     this.#shutdown();
-    for (const task of this.#tasks) void task.abort();
+    for (const t of this.#tasks) void t.abort();
     const slot = this.#slots.values().next().value as number;
-    this.#host.send({ type: 'failed', slot, error: serializeError(error) });
+    const serialized = serializeError(error);
+    if (task) this.#log('error', task, { code: serialized.code, err: { type: serialized.name, message: serialized.message, stack: serialized.stack } }, 'task failed');
+    else this.#host.log?.('error', { job: this.#deployment?.jobId, attempt: this.#deployment?.attempt, slot, code: serialized.code, err: { type: serialized.name, message: serialized.message, stack: serialized.stack } }, 'slot failed');
+    this.#host.send({ type: 'failed', slot, error: serialized, task: task ? { vertex: task.vertex, subtask: task.subtask } : undefined });
+  }
+
+  /** A task's log line, with job, vertex, subtask and attempt. */
+  #log(level: 'error' | 'warn' | 'info' | 'debug', task: { readonly vertex: number; readonly subtask: number }, fields: Record<string, unknown>, message: string): void {
+    const log = this.#host.log;
+    if (log === undefined) return;
+    const d = this.#deployment;
+    log.call(this.#host, level, { job: d?.jobId, vertex: task.vertex, vertexName: this.#graph.vertices[task.vertex]?.name, subtask: task.subtask, attempt: d?.attempt, ...fields }, message);
   }
 
   /** The heap guard fired: name the task with the most keyed state and the ways out. */

@@ -2,6 +2,7 @@
 
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { JobGraph } from '../graph/job-graph.ts';
+import { levelEnabled, type Logger, type LogLevel } from '../core/logger.ts';
 import { buildChannelPlan } from './network/channel-plan.ts';
 import type { ManagerToSlot, SlotToManager } from './protocol.ts';
 import { SlotRuntime, type LinkMessage, type SlotLink } from './slot.ts';
@@ -25,12 +26,14 @@ export class InlineTaskManager implements TaskManagerGateway {
   readonly numSlots: number;
   readonly #graph: JobGraph;
   readonly #jobArgs: readonly string[];
+  readonly #logger: Logger | undefined;
   #runtime: SlotRuntime | undefined;
   #stopped = false;
 
-  constructor(graph: JobGraph, jobArgs: readonly string[]) {
+  constructor(graph: JobGraph, jobArgs: readonly string[], logger?: Logger) {
     this.#graph = graph;
     this.#jobArgs = jobArgs;
+    this.#logger = logger;
     this.numSlots = buildChannelPlan(graph).numSlots;
   }
 
@@ -42,6 +45,7 @@ export class InlineTaskManager implements TaskManagerGateway {
         // Asynchronous like a real transport, so the JobManager never re-enters itself.
         send: (m) => queueMicrotask(() => { if (!this.#stopped) onEvent(m); }),
         writeText: (stream, text) => { process[stream].write(text); },
+        ...(this.#logger ? { log: (level: 'error' | 'warn' | 'info' | 'debug', fields: Record<string, unknown>, message: string) => this.#logger![level](fields, message) } : {}),
       },
     });
   }
@@ -58,7 +62,11 @@ export class InlineTaskManager implements TaskManagerGateway {
 }
 
 /** Worker-thread messages besides SlotToManager. */
-export type WorkerToManager = SlotToManager | { readonly type: 'text'; readonly stream: 'stdout' | 'stderr'; readonly text: string };
+export type WorkerToManager =
+  | SlotToManager
+  | { readonly type: 'text'; readonly stream: 'stdout' | 'stderr'; readonly text: string }
+  /** A task's log line (slot.ts SlotHost.log), written by the TaskManager's logger. */
+  | { readonly type: 'log'; readonly level: 'error' | 'warn' | 'info' | 'debug'; readonly fields: Record<string, unknown>; readonly message: string };
 
 export interface WorkerData {
   readonly slot: number;
@@ -66,6 +74,13 @@ export interface WorkerData {
   readonly links: Record<number, MessagePort>;
   readonly jobArgs: readonly string[];
   readonly defaults: unknown;
+  /** Task log lines below this level are not even sent to the main thread (default: none are). */
+  readonly logLevel?: LogLevel | undefined;
+}
+
+/** Whether a task logs `level` under the threshold (worker-main uses it before posting). */
+export function taskLogEnabled(threshold: LogLevel, level: LogLevel): boolean {
+  return levelEnabled(threshold, level);
 }
 
 /** One worker thread per slot; each imports the job bundle and rebuilds the graph (DESIGN §2). */
@@ -74,14 +89,18 @@ export class ThreadTaskManager implements TaskManagerGateway {
   readonly #workerScript: string;
   readonly #jobArgs: readonly string[];
   readonly #defaults: unknown;
+  readonly #logger: Logger | undefined;
+  readonly #logLevel: LogLevel;
   readonly #workers: Worker[] = [];
   #stopping = false;
 
-  constructor(options: { numSlots: number; workerScript: string; jobArgs: readonly string[]; defaults: unknown }) {
+  constructor(options: { numSlots: number; workerScript: string; jobArgs: readonly string[]; defaults: unknown; logger?: Logger | undefined; logLevel?: LogLevel | undefined }) {
     this.numSlots = options.numSlots;
     this.#workerScript = options.workerScript;
     this.#jobArgs = options.jobArgs;
     this.#defaults = options.defaults;
+    this.#logger = options.logger;
+    this.#logLevel = options.logger ? options.logLevel ?? 'info' : 'silent';
   }
 
   async start(onEvent: (event: SlotToManager) => void): Promise<void> {
@@ -95,8 +114,8 @@ export class ThreadTaskManager implements TaskManagerGateway {
       }
     }
     for (let slot = 0; slot < n; slot++) {
-      const data: WorkerData = { slot, numSlots: n, links: links[slot]!, jobArgs: this.#jobArgs, defaults: this.#defaults };
-      this.#workers.push(spawnSlotWorker(this.#workerScript, data, onEvent, () => this.#stopping));
+      const data: WorkerData = { slot, numSlots: n, links: links[slot]!, jobArgs: this.#jobArgs, defaults: this.#defaults, logLevel: this.#logLevel };
+      this.#workers.push(spawnSlotWorker(this.#workerScript, data, onEvent, () => this.#stopping, this.#logger));
     }
   }
 
@@ -114,10 +133,10 @@ export class ThreadTaskManager implements TaskManagerGateway {
 
 /**
  * Starts the worker thread of one slot (local mode, and each TaskManager process in cluster
- * mode): text goes to this process's stdout/stderr, everything else to `onEvent`; a crash or an
+ * mode): text goes to this process's stdout/stderr, task log lines to `logger`, everything else to `onEvent`; a crash or an
  * unexpected exit becomes a `failed` event unless `stopping()` says we are tearing it down.
  */
-export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent: (event: SlotToManager) => void, stopping: () => boolean): Worker {
+export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent: (event: SlotToManager) => void, stopping: () => boolean, logger?: Logger): Worker {
   const slot = data.slot;
   const worker = new Worker(workerScript, {
     workerData: data,
@@ -129,6 +148,7 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
   });
   worker.on('message', (m: WorkerToManager) => {
     if (m.type === 'text') process[m.stream].write(m.text);
+    else if (m.type === 'log') logger?.[m.level](m.fields, m.message);
     else onEvent(m);
   });
   worker.on('error', (e) => {

@@ -10,7 +10,7 @@ import {
 import { END_OF_DATA, MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
 import { InputGate } from './input-gate.ts';
 import { BatchKeyedInput, type KeyedFeed } from '../batch/keyed-input.ts';
-import { decodeBatch } from '../serde/index.ts';
+import { decodeBatch, encodedSize } from '../serde/index.ts';
 import type { DirectReceiver, InputChannel } from './network/input-channel.ts';
 import type { RecordWriter } from './network/record-writer.ts';
 import type { ElementTime, Output, OperatorContext, StreamOperator } from './operator.ts';
@@ -21,6 +21,7 @@ import { SourceOperator } from './operators/source.ts';
 import { TwoInputStreamOperator } from './operators/two-input/two-input-operator.ts';
 import type { OperatorSnapshotData, SlotToManager, TaskDeployment, TaskId } from './protocol.ts';
 import type { SourceSplit } from '../connectors/source.ts';
+import { BACK_PRESSURED, BUSY, IDLE, TaskTime, type TaskTimeState } from './task-time.ts';
 
 /** What a task needs from the slot that hosts it. */
 export interface TaskServices {
@@ -84,6 +85,9 @@ export class Task implements TaskId {
   #batchDraining = false;
   #batchRecord: unknown;
   #recordsIn = 0;
+  #bytesIn = 0;
+  /** Busy / back-pressured / idle time, kept by the slot around steps (task-time.ts). */
+  readonly time = new TaskTime(performance.now());
 
   constructor(options: {
     vertex: JobVertex;
@@ -226,6 +230,36 @@ export class Task implements TaskId {
     return n;
   }
 
+  /** Encoded bytes taken from channels of other threads (same-thread buffers are not serialized). */
+  get bytesIn(): number {
+    return this.#bytesIn;
+  }
+
+  /** Encoded bytes sent to other threads. */
+  get bytesOut(): number {
+    let n = 0;
+    for (const w of this.#writers) n += w.bytesOut;
+    return n;
+  }
+
+  get inputWatermark(): number {
+    return this.#inputWatermark;
+  }
+
+  get outputWatermark(): number {
+    return this.#outputWatermark;
+  }
+
+  /** For the time accounting (task-time.ts): back-pressured when output waits for credit, busy when it runs or could, else idle. */
+  get timeState(): TaskTimeState {
+    const s = this.#state;
+    if (s === 'created' || s === 'finished' || s === 'failed') return IDLE;
+    if (this.#busy) return BUSY;
+    for (const w of this.#writers) if (w.hasBacklog) return BACK_PRESSURED;
+    if (this.#source !== undefined && s === 'running' && !this.#sourceWaiting && this.#sourcePollSize() === 0) return BACK_PRESSURED;
+    return this.runnable ? BUSY : IDLE;
+  }
+
   /** Opens operators from the tail to the head, so a downstream operator is ready before records reach it. */
   async open(): Promise<void> {
     for (let i = this.#operators.length - 1; i >= 0; i--) {
@@ -359,6 +393,7 @@ export class Task implements TaskId {
     let buffer: RecordBuffer;
     let returned: ArrayBuffer | null = null;
     if (item instanceof ArrayBuffer) {
+      this.#bytesIn += encodedSize(item);
       buffer = decodeBatch(item);
       returned = item;
     } else {
@@ -632,9 +667,13 @@ export class Task implements TaskId {
     if (source) this.enqueue(() => source.alignWatermark(group, maxWatermark));
   }
 
-  /** Stop-with-savepoint: a source ends its input early, as if it were bounded. */
-  stopSource(): void {
-    if (this.#source && this.#state === 'running') this.enqueue(() => { if (this.#state === 'running') this.#endInput(false); });
+  /**
+   * Stop-with-savepoint: a source ends its input early, as if it were bounded. Without `drain`
+   * no event-time timer fires (the job goes on after a restore); with it, event time advances
+   * to the end first, as Flink's `stop --drain`.
+   */
+  stopSource(drain = false): void {
+    if (this.#source && this.#state === 'running') this.enqueue(() => { if (this.#state === 'running') this.#endInput(drain); });
   }
 
   /**

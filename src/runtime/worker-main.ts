@@ -8,7 +8,7 @@ import { buildStreamGraph } from '../graph/stream-graph.ts';
 import { serializeError } from './operator-error.ts';
 import type { ManagerToSlot, SlotToManager } from './protocol.ts';
 import { SlotRuntime, type SlotLink } from './slot.ts';
-import { connectLinks, type WorkerData, type WorkerToManager } from './task-manager.ts';
+import { connectLinks, taskLogEnabled, type WorkerData, type WorkerToManager } from './task-manager.ts';
 
 export async function workerMain(loadJob: () => Promise<unknown>): Promise<void> {
   const port = parentPort;
@@ -47,6 +47,7 @@ export async function workerMain(loadJob: () => Promise<unknown>): Promise<void>
       host: {
         send: (m: SlotToManager, transfer) => post(m, transfer),
         writeText: (stream, text) => post({ type: 'text', stream, text }),
+        log: (level, fields, message) => { if (taskLogEnabled(data.logLevel ?? 'silent', level)) post({ type: 'log', level, fields, message }); },
       },
     });
     connectLinks(runtime, data.links, links);

@@ -159,6 +159,11 @@ function finishBatch(writer: ByteWriter, format: number, count: number, keyGroup
   return writer.buffer;
 }
 
+/** Bytes in use of a buffer made by encodeBatch (its header's used length; a recycled buffer may be larger). For metrics. */
+export function encodedSize(buffer: ArrayBuffer): number {
+  return buffer.byteLength < HEADER_BYTES ? 0 : new DataView(buffer, 0, HEADER_BYTES).getUint32(OFFSET_USED, true);
+}
+
 /** Decodes a buffer made by encodeBatch. Throws WeirError WEIR_SERDE_CORRUPT when its header is invalid. */
 export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
   if (buffer.byteLength < HEADER_BYTES) throw corrupt(`${buffer.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header (a detached buffer?)`);

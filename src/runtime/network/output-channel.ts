@@ -1,6 +1,6 @@
 // The sending end of one channel: credit-based flow control, ordered backlog, local or cross-thread delivery.
 
-import { encodeBatch } from '../../serde/index.ts';
+import { encodeBatch, encodedSize } from '../../serde/index.ts';
 import type { ChannelItem, RecordBuffer, StreamEvent } from '../events.ts';
 import type { InputChannel } from './input-channel.ts';
 
@@ -28,6 +28,8 @@ export class OutputChannel {
   readonly #spare: ArrayBuffer[] = [];
   /** Data buffers sent, for metrics. */
   buffersSent = 0;
+  /** Encoded bytes sent to another thread, for metrics (one header read per buffer). */
+  bytesSent = 0;
 
   constructor(id: number, capacity: number, transport: ChannelTransport) {
     this.id = id;
@@ -97,11 +99,13 @@ export class OutputChannel {
     this.#credits--;
     this.buffersSent++;
     if (buffer instanceof ArrayBuffer) {
+      this.bytesSent += encodedSize(buffer);
       this.#transport.deliver(this.id, buffer, buffer);
     } else if (this.#transport.local) {
       this.#transport.deliver(this.id, buffer, null);
     } else {
       const encoded = encodeBatch(buffer.records, buffer.records.length, buffer.keyGroups, this.#spare.pop(), buffer.timestamps);
+      this.bytesSent += encodedSize(encoded);
       this.#transport.deliver(this.id, encoded, encoded);
     }
   }

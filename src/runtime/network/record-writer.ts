@@ -199,6 +199,13 @@ export class RecordWriter {
     return false;
   }
 
+  /** Encoded bytes sent to other threads (metrics; read every few hundred ms). */
+  get bytesOut(): number {
+    let n = 0;
+    for (const c of this.#channels) n += c.bytesSent;
+    return n;
+  }
+
   get hasPending(): boolean {
     for (const p of this.#pending) if (p.length > 0) return true;
     return false;
