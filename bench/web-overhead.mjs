@@ -10,7 +10,7 @@
 // a loaded machine. The polling client runs in this process, so its own CPU is not counted; the
 // server's work to answer it is (it runs in Weir's main thread).
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -108,6 +108,15 @@ export function webOverheadBenchmark({ opts, root, corpus }) {
         if (!s) continue;
         const ratio = base ? (s.cpuPerWordNs / base.cpuPerWordNs).toFixed(3) : '-';
         process.stdout.write(`    ${c.name.padEnd(16)} ${s.cpuPerWordNs.toFixed(1).padStart(8)} ns/word  ×${ratio}${c.name === 'wc-web-polled' ? `  (polls per run: ${s.polls.join(', ')})` : ''}\n`);
+      }
+      // The server's own CPU per poll, measured in one process (bench/web-request-cost.ts): steady under load.
+      const rc = spawnSync(process.execPath, ['--import', 'tsx', 'bench/web-request-cost.ts', '--polls', '300'], { cwd: root, encoding: 'utf8' });
+      if (rc.status === 0) {
+        const r = JSON.parse(rc.stdout.trim().split('\n').at(-1));
+        process.stdout.write(`  one poll (GET /jobs/:id + GET /metrics, client and server in one process): ${r.cpuMsPerPoll.toFixed(2)} ms CPU`
+          + ` = ${(r.cpuMsPerPoll / 10).toFixed(2)} % of one core at one poll per second\n`);
+      } else {
+        process.stdout.write(`  bench/web-request-cost.ts failed: ${rc.stderr}\n`);
       }
       const polled = stats.get('wc-web-polled');
       if (base && polled) {
