@@ -50,8 +50,9 @@ function sequenceInput(dir: string, lines: number): string {
 test('sequence with checkpointing: checkpoints, metrics, a savepoint from REST, bad requests, stop with a savepoint', { timeout: 180_000 }, async () => {
   const dir = tempDir('web-seq');
   const child = startWeir([
-    'run', 'examples/sequence.ts', '--input', sequenceInput(dir, 200_000), '--output', join(dir, 'out'), '-p', '2',
-    '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '200', '--throttle-us', '20',
+    // Long enough (≥ 10 s of work) that the job is still running when it is stopped, even on a loaded machine; the stop ends it early.
+    'run', 'examples/sequence.ts', '--input', sequenceInput(dir, 400_000), '--output', join(dir, 'out'), '-p', '2',
+    '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '200', '--throttle-us', '50',
     '--web', '0', '--web-linger', '3000', '--no-progress',
   ]);
   try {
@@ -84,7 +85,9 @@ test('sequence with checkpointing: checkpoints, metrics, a savepoint from REST, 
     assert.equal(job.state, 'RUNNING');
     assert.equal(job.vertices.length, 2);
     assert.deepEqual(job.plan.nodes.map((n: any) => n.inputs.map((i: any) => `${i.id}:${i.ship_strategy}`)), [[], ['0:HASH']]);
-    const sub = (await http(`${url}/jobs/${id}/vertices/1`)).body;
+    // Each slot reports on its own every 500 ms: wait until both subtasks had records and a checkpoint held keyed state.
+    const sub = await pollUntil(`${url}/jobs/${id}/vertices/1`, child,
+      (b) => b.subtasks.every((s: any) => s.metrics.numRecordsIn > 0) && b.subtasks.some((s: any) => s.metrics.stateSize > 0), 'records and state in both subtasks');
     assert.equal(sub.parallelism, 2);
     assert.equal(sub.subtasks.length, 2);
     for (const s of sub.subtasks) {
@@ -95,8 +98,7 @@ test('sequence with checkpointing: checkpoints, metrics, a savepoint from REST, 
     // The keyed exchange from slot 0 to subtask 1 crosses threads: encoded bytes are counted on both ends.
     assert.ok(sub.subtasks[1].metrics.numBytesIn > 0, 'bytes into the subtask in the other thread');
     assert.ok(sub.subtasks.some((s: any) => s.metrics.stateSize > 0), 'state size from the latest checkpoint');
-    const source = (await http(`${url}/jobs/${id}/vertices/0`)).body;
-    assert.ok(source.subtasks[0].metrics.numBytesOut > 0);
+    const source = await pollUntil(`${url}/jobs/${id}/vertices/0`, child, (b) => b.subtasks[0].metrics.numBytesOut > 0, 'bytes out of the source');
     assert.ok(source.subtasks[0].metrics.numRecordsOut > 0);
 
     // --- Prometheus ---
