@@ -48,6 +48,7 @@ export function haJobManager(config: EtcdConfig, options: { storageDir: string; 
   let watch: LeaderWatch | undefined;
   let leader: LeaderInfo | undefined;
   let myId = '';
+  let unsubscribeLost: (() => void) | undefined;
 
   const hooks: JobManagerHa = {
     admission: () => {
@@ -89,7 +90,7 @@ export function haJobManager(config: EtcdConfig, options: { storageDir: string; 
         leader = l;
         if (l !== undefined && l.address.id !== myId) options.log(`the leader is ${l.address.id} at ${l.address.control} (epoch ${l.epoch})`);
       });
-      s.onLost((reason) => options.onLost(reason));
+      unsubscribeLost = s.onLost((reason) => options.onLost(reason));
       options.log(`${myId} campaigning for leadership (etcd ${config.endpoints.join(',')}, cluster ${config.clusterId}, lease ${config.leaseTtlSeconds} s)`);
       const token = await s.awaitLeadership();
       options.log(`${myId} is the leader (epoch ${token.revision})`);
@@ -100,6 +101,8 @@ export function haJobManager(config: EtcdConfig, options: { storageDir: string; 
       }
     },
     async close() {
+      // A clean stop resigns; that is not a lost leadership.
+      unsubscribeLost?.();
       await watch?.close();
       await services?.close();
     },

@@ -174,4 +174,37 @@ describe('JobManager high availability on etcd (processes)', { skip: etcdUnavail
       removeDir(dir);
     }
   });
+
+  test('a clean stop (SIGTERM) of the leader resigns: it exits 0 and the standby leads without waiting for the lease TTL', { timeout: 120_000 }, async () => {
+    const etcd = await startEtcd();
+    const dir = tempDir('ha-resign');
+    const started: Child[] = [];
+    try {
+      // A long TTL: a takeover well before it can only come from the revoked lease.
+      const ha = ['--ha', 'etcd', '--ha-endpoints', etcd.endpoint, '--ha-cluster-id', `resign-${process.pid}`, '--ha-lease-ttl', '30', '--ha-storage-dir', join(dir, 'ha-storage')];
+      const jm = (name: string): Child => {
+        const c = startWeir(['jobmanager', '--bind', '127.0.0.1:0', ...HEARTBEAT, '--cache-dir', join(dir, `cache-${name}`), ...ha], CLUSTER_ENV);
+        started.push(c);
+        return c;
+      };
+      const a = jm('a');
+      assert.ok(await waitUntil(() => /is the leader/.test(a.out.stderr), a, 60_000), a.out.stderr);
+      const b = jm('b');
+      assert.ok(await waitUntil(() => /campaigning for leadership/.test(b.out.stderr), b, 60_000), b.out.stderr);
+      const stoppedAt = Date.now();
+      a.kill('SIGTERM');
+      const exited = await waitFor(a, 30_000);
+      assert.equal(exited.code, 0, a.out.stderr);
+      assert.doesNotMatch(a.out.stderr, /lost leadership/);
+      assert.ok(await waitUntil(() => /is the leader/.test(b.out.stderr), b, 60_000), b.out.stderr);
+      const tookMs = Date.now() - stoppedAt;
+      process.stdout.write(`# standby leads ${tookMs} ms after SIGTERM of the leader (lease TTL 30 s)\n`);
+      assert.ok(tookMs < 20_000, `took ${tookMs} ms: the lease was not revoked`);
+    } finally {
+      for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await Promise.all(started.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('close', r)))));
+      await etcd.stop();
+      removeDir(dir);
+    }
+  });
 });
