@@ -47,7 +47,7 @@ class Contender {
   }
 
   /** The first event (from index `from`) that matches, waiting up to `timeoutMs`. */
-  async next(match: (e: Event) => boolean, timeoutMs = 15_000, from = 0): Promise<Event> {
+  async next(match: (e: Event) => boolean, timeoutMs = 60_000, from = 0): Promise<Event> {
     const deadline = Date.now() + timeoutMs;
     while (true) {
       const found = this.events.slice(from).find(match);
@@ -61,7 +61,7 @@ class Contender {
   }
 
   /** Sends a command and waits for its result. */
-  async run(command: string, timeoutMs = 10_000): Promise<Event> {
+  async run(command: string, timeoutMs = 30_000): Promise<Event> {
     const from = this.events.length;
     this.child.stdin!.write(`${command}\n`);
     return this.next((e) => e.event === 'result', timeoutMs, from);
@@ -74,7 +74,14 @@ class Contender {
 
 /** Both started at once (one process start-up instead of two in a row): whichever is elected first leads, the other must be waiting. */
 async function leaderAndStandby(x: Contender, y: Contender): Promise<[Contender, Contender]> {
-  const first = await Promise.race([x.next((e) => e.event === 'elected').then(() => x), y.next((e) => e.event === 'elected').then(() => y)]);
+  // One poll over both (start-up under a loaded machine can take many seconds): no dangling waits.
+  const elected = (c: Contender): boolean => c.events.some((e) => e.event === 'elected');
+  const deadline = Date.now() + 60_000;
+  while (!elected(x) && !elected(y)) {
+    if (Date.now() > deadline) throw new Error(`no contender was elected within 60 s: ${JSON.stringify([x.events, y.events])}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const first = elected(x) ? x : y;
   const other = first === x ? y : x;
   await other.next((e) => e.event === 'started');
   assert.equal((await other.run('jobs')).ok, true);
@@ -116,11 +123,11 @@ describe('JobManager failover on etcd (contenders as processes)', { skip: ETCD_S
 
       const killedAt = Date.now();
       a.child.kill('SIGKILL');
-      const elected = await b.next((e) => e.event === 'elected', 15_000);
+      const elected = await b.next((e) => e.event === 'elected', 30_000);
       const takeoverMs = elected.at - killedAt;
       assert.ok(BigInt(elected.token!.revision) > BigInt(tokenA.revision));
-      // Within the lease TTL plus etcd's expiry sweep (500 ms) and a margin for a loaded machine.
-      assert.ok(takeoverMs < TTL * 1000 + 5000, `takeover took ${takeoverMs} ms`);
+      // The lease TTL plus etcd's expiry sweep (500 ms), with a wide margin for a loaded machine (the issue asks for 10 s).
+      assert.ok(takeoverMs < 10_000, `takeover took ${takeoverMs} ms`);
       process.stdout.write(`# takeover after kill -9: ${takeoverMs} ms (TTL ${TTL} s)\n`);
 
       const jobs = (await b.run('jobs')).value as StoredJob[];
@@ -145,18 +152,18 @@ describe('JobManager failover on etcd (contenders as processes)', { skip: ETCD_S
       assert.equal((await a.run('commit j1 1')).ok, true);
 
       a.child.kill('SIGSTOP');
-      const elected = await b.next((e) => e.event === 'elected', 15_000);
+      const elected = await b.next((e) => e.event === 'elected', 30_000);
       // Both writes reach a's stdin while it is stopped: they are pending when it wakes up.
       const from = a.events.length;
       a.child.stdin!.write('commit j1 2\ncommit-stale j1 3\n');
       a.child.kill('SIGCONT');
 
-      const lost = await a.next((e) => e.event === 'lost', 10_000, from);
+      const lost = await a.next((e) => e.event === 'lost', 30_000, from);
       assert.match(lost.reason!, /lease/);
-      const normal = await a.next((e) => e.event === 'result' && e.cmd === 'commit', 10_000, from);
+      const normal = await a.next((e) => e.event === 'result' && e.cmd === 'commit', 30_000, from);
       assert.equal(normal.ok, false, 'the checked write is refused');
       assert.equal(normal.code, 'WEIR_HA_NOT_LEADER');
-      const stale = await a.next((e) => e.event === 'result' && e.cmd === 'commit-stale', 10_000, from);
+      const stale = await a.next((e) => e.event === 'result' && e.cmd === 'commit-stale', 30_000, from);
       assert.equal(stale.ok, false, 'etcd refuses a write fenced with the stale token');
       assert.match(stale.error!, new RegExp(`leader key of epoch ${tokenA.revision} is gone`));
 
