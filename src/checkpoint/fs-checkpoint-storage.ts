@@ -5,7 +5,7 @@
 // restored from. Retention deletes `_metadata` first for the same reason: a deletion cut short
 // by a crash leaves an incomplete checkpoint, never a completed one with files missing.
 
-import { mkdir, rm, unlink } from 'node:fs/promises';
+import { mkdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, WeirError } from '../core/errors.ts';
 import { syncDirectory, writeFileAtomic } from './atomic-file.ts';
@@ -217,6 +217,29 @@ class FsPendingCheckpoint implements PendingCheckpoint {
     const forget = (): void => void this.#inFlight.delete(write);
     write.then(forget, forget);
     return write;
+  }
+
+  adoptState(handle: StateHandle): Promise<StateHandle> {
+    const name = handle.file;
+    if (this.#state !== 'open') return Promise.reject(internal(`Cannot adopt state ${name} into ${this.kind} ${this.checkpointId} at ${this.path}: it is ${this.#state}`));
+    if (!isValidStateFileName(name)) return Promise.reject(internal(`State file name ${JSON.stringify(name)} is invalid`));
+    if (this.#reserved.has(name)) return Promise.reject(internal(`State file ${name} was already written to ${this.path}`));
+    this.#reserved.add(name);
+    const adopt = stat(join(this.path, name)).then(
+      (st) => {
+        if (st.size !== handle.size) throw new Error(`${join(this.path, name)} has ${st.size} bytes, the TaskManager wrote ${handle.size}`);
+        this.#written.set(name, handle);
+        return handle;
+      },
+      (error: unknown) => {
+        this.#reserved.delete(name);
+        throw new Error(`${join(this.path, name)}, written by a TaskManager, is not visible here (${(error as Error).message}): the checkpoint directory must be storage every host shares`, { cause: error });
+      },
+    );
+    this.#inFlight.add(adopt);
+    const forget = (): void => void this.#inFlight.delete(adopt);
+    adopt.then(forget, forget);
+    return adopt;
   }
 
   async complete(metadata: CheckpointMetadata): Promise<string> {

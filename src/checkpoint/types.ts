@@ -53,6 +53,13 @@ export interface PendingCheckpoint {
    */
   writeState(name: string, data: Uint8Array): Promise<StateHandle>;
   /**
+   * Takes a state file someone else wrote into this checkpoint's directory (a TaskManager in
+   * cluster mode, with the same temporary-name/fsync/rename protocol): checks that it exists
+   * with the handle's size and makes it part of what `complete` accepts. Rejects, naming the
+   * file, when it is missing or of another size.
+   */
+  adoptState(handle: StateHandle): Promise<StateHandle>;
+  /**
    * Waits for pending writes, checks that every handle in `metadata` was written here, writes
    * `_metadata` last (temporary name, fsync, rename), then applies retention (checkpoints only).
    * Resolves to the checkpoint directory.

@@ -30,6 +30,7 @@ export interface RunOptions {
   /** --web: the REST server (undefined: none). */
   readonly web: WebOptions | undefined;
   readonly logLevel: LogLevel;
+  readonly tls?: { readonly 'tls-cert'?: string | undefined; readonly 'tls-key'?: string | undefined; readonly 'tls-ca'?: string | undefined } | undefined;
 }
 
 /** Flink's REST port. */
@@ -73,6 +74,9 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'ha', value: 'string', help: 'etcd: find the cluster\'s JobManager leader through etcd instead of --jobmanager (docs/ha.md)' },
   { name: 'ha-endpoints', value: 'string', help: 'with --ha etcd: etcd client URLs, comma-separated' },
   { name: 'ha-cluster-id', value: 'string', help: 'with --ha etcd: the cluster\'s name in etcd (default "default")' },
+  { name: 'tls-cert', value: 'string', help: 'with --jobmanager: this client\'s certificate, when the cluster uses TLS (with --tls-key, --tls-ca)' },
+  { name: 'tls-key', value: 'string', help: 'with --jobmanager: the key of --tls-cert' },
+  { name: 'tls-ca', value: 'string', help: 'with --jobmanager: the CA that signed the cluster\'s certificates' },
 ];
 
 /**
@@ -185,6 +189,7 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
     jobmanager: values.get('jobmanager'), detached: values.has('detached'), tokenFile: values.get('token-file'),
     ...(values.has('ha') ? { ha: { ha: values.get('ha'), 'ha-endpoints': values.get('ha-endpoints'), 'ha-cluster-id': values.get('ha-cluster-id') } } : {}),
     web, logLevel: logLevel as LogLevel,
+    tls: { 'tls-cert': values.get('tls-cert'), 'tls-key': values.get('tls-key'), 'tls-ca': values.get('tls-ca') },
   };
 }
 

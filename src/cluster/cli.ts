@@ -2,13 +2,13 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import type { RunOptions } from '../cli/options.ts';
 import { controlJob, formatJobs, listJobs, submitJob, type ClientOptions } from './client.ts';
-import { DEFAULT_HEARTBEAT, type HeartbeatSettings } from './connection.ts';
+import { DEFAULT_HEARTBEAT, type HeartbeatSettings, type TlsFiles } from './connection.ts';
 import { ClusterJobManagerServer } from './job-manager-server.ts';
 import type { HostPort } from './messages.ts';
 import { ClusterTaskManagerServer } from './task-manager-server.ts';
@@ -27,7 +27,7 @@ export const CLUSTER_HELP = `Cluster commands (docs/cluster.md; every process ne
   list | cancel <job> | stop <job> | savepoint <job>  [--jobmanager host:port]
 HA (docs/ha.md): --ha etcd --ha-endpoints URLs [--ha-cluster-id ID] [--ha-lease-ttl S]; jobmanager also --ha-storage-dir D (shared);
   taskmanager, run, list, … then find the leader through etcd instead of --jobmanager
-Common: --token-file F, --heartbeat-interval ms (default ${DEFAULT_HEARTBEAT.intervalMs}), --heartbeat-timeout ms (default ${DEFAULT_HEARTBEAT.timeoutMs}), --cache-dir D
+Common: --token-file F, --tls-cert F --tls-key F --tls-ca F (mutual TLS, all three or none), --heartbeat-interval ms (default ${DEFAULT_HEARTBEAT.intervalMs}), --heartbeat-timeout ms (default ${DEFAULT_HEARTBEAT.timeoutMs}), --cache-dir D
 `;
 
 interface Parsed {
@@ -36,7 +36,7 @@ interface Parsed {
 }
 
 const HA_VALUE_FLAGS = ['ha', 'ha-endpoints', 'ha-cluster-id', 'ha-lease-ttl', 'ha-storage-dir'];
-const VALUE_FLAGS = new Set(['bind', 'jobmanager', 'slots', 'data-port', 'token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'slot-timeout', 'taskmanagers', 'port', ...HA_VALUE_FLAGS]);
+const VALUE_FLAGS = new Set(['tls-cert', 'tls-key', 'tls-ca', 'bind', 'jobmanager', 'slots', 'data-port', 'token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'slot-timeout', 'taskmanagers', 'port', ...HA_VALUE_FLAGS]);
 const BOOL_FLAGS = new Set(['help']);
 
 function parse(command: string, args: readonly string[], allowed: readonly string[]): Parsed {
@@ -81,6 +81,22 @@ function heartbeat(command: string, flags: Map<string, string>): HeartbeatSettin
   return { intervalMs, timeoutMs };
 }
 
+/** `--tls-cert`, `--tls-key`, `--tls-ca`: all three (mutual TLS for every connection) or none. */
+export function loadTls(command: string, flags: ReadonlyMap<string, string | undefined>): TlsFiles | undefined {
+  const names = ['tls-cert', 'tls-key', 'tls-ca'] as const;
+  const given = names.filter((n) => flags.get(n) !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length !== 3) throw new ConfigError(`weir ${command}: TLS needs --tls-cert, --tls-key and --tls-ca together (missing ${names.filter((n) => !given.includes(n)).map((n) => `--${n}`).join(', ')})`);
+  const read = (n: string): Buffer => {
+    try {
+      return readFileSync(flags.get(n)!);
+    } catch (e) {
+      throw new ConfigError(`weir ${command}: cannot read --${n} ${flags.get(n)}: ${(e as Error).message}`, e);
+    }
+  };
+  return { cert: read('tls-cert'), key: read('tls-key'), ca: read('tls-ca') };
+}
+
 function cacheDir(flags: Map<string, string>): string {
   return resolve(flags.get('cache-dir') ?? join(tmpdir(), 'weir-cluster-cache'));
 }
@@ -98,7 +114,7 @@ function untilSignal(stop: () => void): Promise<number> {
   });
 }
 
-const COMMON = ['token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'help', 'ha', 'ha-endpoints', 'ha-cluster-id', 'ha-lease-ttl'];
+const COMMON = ['tls-cert', 'tls-key', 'tls-ca', 'token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'help', 'ha', 'ha-endpoints', 'ha-cluster-id', 'ha-lease-ttl'];
 
 /** How long a TaskManager or client waits for etcd to name a leader before it says so (and, a TaskManager, tries again). */
 const LEADER_LOOKUP_MS = 30_000;
@@ -130,7 +146,7 @@ export async function clusterMain(command: string, args: readonly string[], weir
       }
       const server = new ClusterJobManagerServer({
         bind: parseHostPort('weir jobmanager --bind', flags.get('bind') ?? `127.0.0.1:${DEFAULT_JOBMANAGER_PORT}`, DEFAULT_JOBMANAGER_PORT),
-        token: loadClusterToken(flags.get('token-file')), heartbeat: heartbeat(command, flags),
+        token: loadClusterToken(flags.get('token-file')), tls: loadTls(command, flags), heartbeat: heartbeat(command, flags),
         slotTimeoutMs: int(command, flags, 'slot-timeout', 30_000), cacheDir: cacheDir(flags), log,
         ...(haHandle ? { ha: haHandle.hooks } : {}),
       });
@@ -161,7 +177,7 @@ export async function clusterMain(command: string, args: readonly string[], weir
         ...(leader ? { resolveJobManager: leader.resolve } : {}),
         slots: int(command, flags, 'slots', 1),
         bindHost: flags.get('bind') ?? '127.0.0.1', dataPort: int(command, flags, 'data-port', 0, 0),
-        token: loadClusterToken(flags.get('token-file')), heartbeat: heartbeat(command, flags), cacheDir: cacheDir(flags), log: logger('taskmanager'),
+        token: loadClusterToken(flags.get('token-file')), tls: loadTls(command, flags), heartbeat: heartbeat(command, flags), cacheDir: cacheDir(flags), log: logger('taskmanager'),
       });
       const data = await server.start();
       process.stdout.write(`weir taskmanager: data port ${data.host}:${data.port}\n`);
@@ -194,7 +210,7 @@ export async function clusterMain(command: string, args: readonly string[], weir
 async function clientOptions(command: string, flags: Map<string, string>): Promise<ClientOptions> {
   return {
     jobmanager: await jobManagerAddress(command, flags),
-    token: loadClusterToken(flags.get('token-file')), heartbeat: heartbeat(command, flags),
+    token: loadClusterToken(flags.get('token-file')), tls: loadTls(command, flags), heartbeat: heartbeat(command, flags),
   };
 }
 
@@ -227,6 +243,7 @@ export async function runOnCluster(options: RunOptions, workerScript: string): P
   if (options.tokenFile !== undefined) flags.set('token-file', options.tokenFile);
   if (options.jobmanager !== undefined) flags.set('jobmanager', options.jobmanager);
   for (const [k, v] of Object.entries(options.ha ?? {})) if (v !== undefined) flags.set(k, v);
+  for (const [name, value] of Object.entries(options.tls ?? {})) if (value !== undefined) flags.set(name, value);
   const ha = haConfig('run', flags);
   const leader = ha.mode === 'etcd' && !flags.has('jobmanager') ? leaderResolver(ha, LEADER_LOOKUP_MS) : undefined;
   try {
@@ -252,7 +269,7 @@ async function startLocalCluster(weirScript: string, taskmanagers: number, slots
   }
   const common: string[] = [];
   if (tokenFile !== undefined) common.push('--token-file', tokenFile);
-  for (const f of ['heartbeat-interval', 'heartbeat-timeout', 'cache-dir']) if (flags.has(f)) common.push(`--${f}`, flags.get(f)!);
+  for (const f of ['heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'tls-cert', 'tls-key', 'tls-ca']) if (flags.has(f)) common.push(`--${f}`, flags.get(f)!);
   const children: ChildProcess[] = [];
   const stopAll = (): void => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');

@@ -6,17 +6,18 @@ import { WeirError } from '../core/errors.ts';
 import type { SerializedError } from '../runtime/operator-error.ts';
 import { ProgressReporter } from '../cli/progress.ts';
 import { sha256 } from './blob-store.ts';
-import { dial, type Connection, type HeartbeatSettings } from './connection.ts';
+import { dial, type Connection, type HeartbeatSettings, type TlsFiles } from './connection.ts';
 import type { ClientToJobManager, HostPort, JobManagerToClient, JobSummary } from './messages.ts';
 
 export interface ClientOptions {
   readonly jobmanager: HostPort;
   readonly token: Buffer;
+  readonly tls?: TlsFiles | undefined;
   readonly heartbeat: HeartbeatSettings;
 }
 
 export async function connectClient(options: ClientOptions): Promise<Connection> {
-  return dial(options.jobmanager.host, options.jobmanager.port, { token: options.token, role: 'client', heartbeat: options.heartbeat });
+  return dial(options.jobmanager.host, options.jobmanager.port, { token: options.token, tls: options.tls, role: 'client', heartbeat: options.heartbeat });
 }
 
 /** The error a client prints for one the JobManager reported (code, fault and the remote stack kept). */

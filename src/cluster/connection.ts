@@ -10,7 +10,8 @@
 // HTTP client) is refused, logged and closed without ever reaching the protocol.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { connect, type Server, type Socket } from 'node:net';
+import { connect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { connect as connectTls, createServer as createTlsServer, Server as TlsServer } from 'node:tls';
 import { deserialize, serialize } from 'node:v8';
 import { WeirError } from '../core/errors.ts';
 import { encodeFrame, FrameDecoder, FrameError, FrameKind, frameHeader, MAX_FRAME_BYTES } from './frame.ts';
@@ -29,8 +30,17 @@ const HANDSHAKE_TIMEOUT_MS = 5000;
 const MAGIC = 'weir-cluster';
 const LINK_HEADER = 12;
 
+/** Mutual TLS for every connection of the cluster: this process's certificate and key, and the CA that signed every member's. */
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly ca: Buffer;
+}
+
 export interface ConnectionOptions {
   readonly token: Buffer;
+  /** TLS under the token handshake (optional): both sides need certificates signed by `ca`. */
+  readonly tls?: TlsFiles | undefined;
   readonly role: ClusterRole;
   /** What this side tells the peer about itself (JSON): ids, addresses. */
   readonly info?: Record<string, unknown>;
@@ -256,9 +266,11 @@ function sendJson(socket: Socket, kind: FrameKind, body: Record<string, unknown>
 /** Connects to `host:port` and authenticates; rejects with AuthError when the token does not match. */
 export async function dial(host: string, port: number, options: ConnectionOptions & { connectTimeoutMs?: number }): Promise<Connection> {
   const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect({ host, port });
+    const tls = options.tls;
+    // Membership is proven by the CA and the token, not by host names (hosts come and go by address).
+    const s: Socket = tls ? connectTls({ host, port, cert: tls.cert, key: tls.key, ca: tls.ca, checkServerIdentity: () => undefined }) : connect({ host, port });
     const timer = setTimeout(() => { s.destroy(); reject(new WeirError(`cannot connect to ${host}:${port}: timed out`, { code: 'WEIR_CLUSTER_UNREACHABLE', fault: 'external', retryable: true })); }, options.connectTimeoutMs ?? 5000);
-    s.once('connect', () => { clearTimeout(timer); resolve(s); });
+    s.once(tls ? 'secureConnect' : 'connect', () => { clearTimeout(timer); resolve(s); });
     s.once('error', (e) => { clearTimeout(timer); reject(new WeirError(`cannot connect to ${host}:${port}: ${e.message}`, { code: 'WEIR_CLUSTER_UNREACHABLE', fault: 'external', retryable: true, cause: e })); });
   });
   const nonce = randomBytes(16).toString('hex');
@@ -297,8 +309,20 @@ export async function dial(host: string, port: number, options: ConnectionOption
  * Authenticates every connection to `server`; calls `onConnection` for those that pass. Strangers
  * (wrong token, a plain TCP client, garbage, silence) are refused and logged through `log`.
  */
+/** A TCP server, or with `tls` a TLS server that requires a client certificate signed by the cluster's CA. */
+export function createClusterServer(tls: TlsFiles | undefined): Server {
+  return tls ? createTlsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true }) : createTcpServer();
+}
+
 export function acceptConnections(server: Server, options: ConnectionOptions & { log: (line: string) => void; onConnection: (conn: Connection) => void }): void {
-  server.on('connection', (socket: Socket) => {
+  const tls = server instanceof TlsServer;
+  if (tls) {
+    server.on('tlsClientError', (e: Error, socket: Socket) => {
+      const from = socket.remoteAddress === undefined ? 'a peer that hung up' : `${socket.remoteAddress}:${socket.remotePort}`;
+      options.log(`refused connection from ${from}: TLS handshake failed (${e.message.split('\n')[0]})`);
+    });
+  }
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     const from = `${socket.remoteAddress}:${socket.remotePort}`;
     const nonce = randomBytes(16).toString('hex');
     let peerNonce = '';

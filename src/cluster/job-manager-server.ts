@@ -5,7 +5,7 @@
 // role runs from the job's own bundle (job-main.ts) on RemoteExecution gateways: one per
 // attempt, over slots of several TaskManagers numbered 0…n−1 for the job.
 
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { JobResult } from '../api/launch.ts';
 import { WeirError } from '../core/errors.ts';
@@ -14,13 +14,14 @@ import { serializeError, type SerializedError } from '../runtime/operator-error.
 import type { ManagerToSlot, SlotToManager } from '../runtime/protocol.ts';
 import type { TaskManagerGateway } from '../runtime/task-manager.ts';
 import { BlobStore } from './blob-store.ts';
-import { acceptConnections, type Connection, type HeartbeatSettings } from './connection.ts';
+import { acceptConnections, type Connection, type HeartbeatSettings, type TlsFiles, createClusterServer } from './connection.ts';
 import type { ClusterJobContext } from './job-main.ts';
 import type { ClientToJobManager, HostPort, JobManagerToClient, JobManagerToTaskManager, JobSummary, TaskManagerToJobManager } from './messages.ts';
 
 export interface JobManagerServerOptions {
   readonly bind: HostPort;
   readonly token: Buffer;
+  readonly tls?: TlsFiles | undefined;
   readonly heartbeat: HeartbeatSettings;
   /** How long a job waits for enough free slots before its attempt fails. */
   readonly slotTimeoutMs: number;
@@ -92,9 +93,9 @@ export class ClusterJobManagerServer {
   constructor(options: JobManagerServerOptions) {
     this.#options = options;
     this.#blobs = new BlobStore(options.cacheDir);
-    this.#server = createServer();
+    this.#server = createClusterServer(options.tls);
     acceptConnections(this.#server, {
-      token: options.token, role: 'jobmanager', heartbeat: options.heartbeat, log: options.log,
+      token: options.token, tls: options.tls, role: 'jobmanager', heartbeat: options.heartbeat, log: options.log,
       onConnection: (conn) => {
         const refusal = options.ha?.admission();
         if (refusal !== undefined) { this.#refuse(conn, refusal); return; }

@@ -8,7 +8,7 @@
 // consumer backpressures its producer across hosts exactly as across threads; a credit over TCP
 // carries no buffer (the producer encodes into a fresh one).
 
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { deserialize, serialize } from 'node:v8';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { serializeError } from '../runtime/operator-error.ts';
@@ -16,9 +16,10 @@ import type { ManagerToSlot, SlotToManager } from '../runtime/protocol.ts';
 import type { LinkMessage } from '../runtime/slot.ts';
 import { spawnSlotWorker } from '../runtime/task-manager.ts';
 import { BlobStore } from './blob-store.ts';
-import { acceptConnections, dial, type Connection, type HeartbeatSettings } from './connection.ts';
+import { acceptConnections, dial, type Connection, type HeartbeatSettings, type TlsFiles, createClusterServer } from './connection.ts';
 import { FrameKind } from './frame.ts';
 import type { ExecDeployment, HostPort, JobManagerToTaskManager, TaskManagerToJobManager } from './messages.ts';
+import { fsStateWriter, writeAckState, type CheckpointStateWriter } from './state-files.ts';
 
 export interface TaskManagerServerOptions {
   readonly jobmanager: HostPort;
@@ -29,9 +30,12 @@ export interface TaskManagerServerOptions {
   readonly bindHost: string;
   readonly dataPort: number;
   readonly token: Buffer;
+  readonly tls?: TlsFiles | undefined;
   readonly heartbeat: HeartbeatSettings;
   readonly cacheDir: string;
   readonly log: (line: string) => void;
+  /** Where checkpoint state files go (default: the filesystem path the JobManager names). */
+  readonly stateWriter?: CheckpointStateWriter;
 }
 
 const WORKER_SCRIPT = "import { workerMain, loadJob } from './bundle.mjs';\nworkerMain(loadJob);\n";
@@ -49,6 +53,10 @@ interface Execution {
   /** Commands that came before the workers existed. */
   pending: ManagerToSlot[] | undefined;
   stopping: boolean;
+  /** Checkpoint id → its directory (from trigger-checkpoint), where this TaskManager writes its tasks' state. */
+  readonly checkpointDirs: Map<number, string>;
+  /** Events to the JobManager keep their order, also while an ack waits for its state files. */
+  outbox: Promise<void>;
 }
 
 interface Peer {
@@ -83,9 +91,9 @@ export class ClusterTaskManagerServer {
     this.#options = options;
     this.#blobs = new BlobStore(options.cacheDir);
     this.registered = new Promise((r) => { this.#onRegistered = r; });
-    this.#dataServer = createServer();
+    this.#dataServer = createClusterServer(options.tls);
     acceptConnections(this.#dataServer, {
-      token: options.token, role: 'taskmanager', heartbeat: options.heartbeat, log: options.log,
+      token: options.token, tls: options.tls, role: 'taskmanager', heartbeat: options.heartbeat, log: options.log,
       info: {},
       onConnection: (conn) => {
         const peerId = conn.peerInfo['tmId'];
@@ -144,7 +152,7 @@ export class ClusterTaskManagerServer {
       }
       this.#jobmanagerAt = `${host}:${port}`;
       try {
-        conn = await dial(host, port, { token: this.#options.token, role: 'taskmanager', heartbeat: this.#options.heartbeat });
+        conn = await dial(host, port, { token: this.#options.token, tls: this.#options.tls, role: 'taskmanager', heartbeat: this.#options.heartbeat });
       } catch (e) {
         if (failures++ % 20 === 0) this.#options.log(`cannot reach the JobManager at ${host}:${port}: ${(e as Error).message}; retrying`);
         if ((e as { code?: string }).code === 'WEIR_CLUSTER_AUTH') this.#options.log('the cluster token of this TaskManager and the JobManager differ');
@@ -193,6 +201,10 @@ export class ClusterTaskManagerServer {
       case 'command': {
         const ex = this.#execs.get(m.exec);
         if (!ex) return;
+        if (m.command.type === 'trigger-checkpoint' && m.command.path !== undefined) {
+          ex.checkpointDirs.set(m.command.checkpointId, m.command.path);
+          for (const id of ex.checkpointDirs.keys()) if (id < m.command.checkpointId - 8) ex.checkpointDirs.delete(id);
+        }
         if (ex.pending) ex.pending.push(m.command);
         else for (const w of ex.workers) w.postMessage(m.command);
         return;
@@ -225,10 +237,16 @@ export class ClusterTaskManagerServer {
   // ---- executions ----
 
   async #deploy(d: ExecDeployment): Promise<void> {
-    const ex: Execution = { deployment: d, workers: [], ports: new Map(), inbox: [], pending: [], stopping: false };
+    const ex: Execution = { deployment: d, workers: [], ports: new Map(), inbox: [], pending: [], stopping: false, checkpointDirs: new Map(), outbox: Promise.resolve() };
     this.#execs.set(d.exec, ex);
+    const writer = this.#options.stateWriter ?? fsStateWriter;
     const report = (event: SlotToManager): void => {
-      if (!ex.stopping) this.#send({ type: 'event', exec: d.exec, event });
+      const dir = event.type === 'ack' ? ex.checkpointDirs.get(event.checkpointId) : undefined;
+      const ready = event.type === 'ack' && dir !== undefined ? writeAckState(event, dir, writer, this.#tmId ?? 'tm-?') : event;
+      ex.outbox = ex.outbox.then(async () => {
+        const e = await ready;
+        if (!ex.stopping) this.#send({ type: 'event', exec: d.exec, event: e });
+      });
     };
     try {
       await this.#bundle(d.bundleHash);
@@ -292,7 +310,7 @@ export class ClusterTaskManagerServer {
     if (!peer.conn && !peer.dialing && tmNumber(this.#tmId) < tmNumber(id)) {
       peer.dialing = true;
       const p = peer;
-      dial(address.host, address.port, { token: this.#options.token, role: 'taskmanager', heartbeat: this.#options.heartbeat, info: { tmId: this.#tmId } }).then(
+      dial(address.host, address.port, { token: this.#options.token, tls: this.#options.tls, role: 'taskmanager', heartbeat: this.#options.heartbeat, info: { tmId: this.#tmId } }).then(
         (conn) => { p.dialing = false; this.#attachPeer(id, conn); },
         (e: Error) => {
           p.dialing = false;

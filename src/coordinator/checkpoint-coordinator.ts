@@ -289,7 +289,7 @@ export class CheckpointCoordinator {
         };
         const pending = this.#pending;
         for (const c of this.#coordinatorStates?.(id) ?? []) this.#writeState(pending, c.uid, 0, c.role, c.data);
-        this.#send?.({ type: 'trigger-checkpoint', checkpointId: id, timestamp, kind, tasks: this.#sourceTasks });
+        this.#send?.({ type: 'trigger-checkpoint', checkpointId: id, timestamp, kind, tasks: this.#sourceTasks, path: storage.path });
       }, beginFailed);
     });
   }
@@ -307,6 +307,8 @@ export class CheckpointCoordinator {
       const subtask = ack.task.subtask;
       if (op.keyed && op.keyed.byteLength > 0) this.#writeState(p, op.uid, subtask, 'keyed', op.keyed);
       if (op.timers && op.timers.byteLength > 0) this.#writeState(p, op.uid, subtask, 'timers', op.timers);
+      if (op.files?.keyed) this.#adoptState(p, op.uid, subtask, 'keyed', op.files.keyed);
+      if (op.files?.timers) this.#adoptState(p, op.uid, subtask, 'timers', op.files.timers);
       if (op.operator && Object.keys(op.operator).length > 0) this.#writeState(p, op.uid, subtask, 'operator', serialize(op.operator));
     }
     if (p.entry) this.#stats!.ack(p.entry, key, p.sizeBytes - sizeBefore, ack);
@@ -328,6 +330,26 @@ export class CheckpointCoordinator {
         throw new WeirError(
           `cannot write the ${role} state of operator "${name}" (uid ${uid}, subtask ${subtask + 1}) to ${p.storage.path}: ${(cause as Error).message}`,
           { code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause },
+        );
+      },
+    ));
+  }
+
+  /** A state file a TaskManager wrote itself (cluster mode): checked and taken into the metadata like one written here. */
+  #adoptState(p: Pending, uid: string, subtask: number, role: string, handle: StateHandle): void {
+    let subtasks = p.handles.get(uid);
+    if (!subtasks) p.handles.set(uid, (subtasks = new Map()));
+    let roles = subtasks.get(subtask);
+    if (!roles) subtasks.set(subtask, (roles = {}));
+    const handles = roles;
+    p.sizeBytes += handle.size;
+    p.writes.push(p.storage.adoptState(handle).then(
+      (h) => { handles[role] = h; },
+      (cause: unknown) => {
+        const name = this.#operators.get(uid)?.name ?? uid;
+        throw new WeirError(
+          `the ${role} state of operator "${name}" (uid ${uid}, subtask ${subtask + 1}) is not in ${p.storage.path}: ${(cause as Error).message}`,
+          { code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: true, cause },
         );
       },
     ));

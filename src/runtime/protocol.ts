@@ -1,6 +1,7 @@
 // The messages between the JobManager role and the TaskManager role: plain data, so any transport carries them.
 
 import type { ExecutionConfig } from '../api/config.ts';
+import type { StateHandle } from '../checkpoint/types.ts';
 import type { SourceSplit } from '../connectors/source.ts';
 import type { OperatorStateSnapshot } from '../state/index.ts';
 import type { SerializedError } from './operator-error.ts';
@@ -45,13 +46,16 @@ export interface OperatorSnapshotData {
   readonly keyed: Uint8Array | undefined;
   readonly timers: Uint8Array | undefined;
   readonly operator: OperatorStateSnapshot | undefined;
+  /** Cluster mode: keyed state and timers the TaskManager already wrote into the checkpoint directory (then `keyed`/`timers` are undefined). */
+  readonly files?: { readonly keyed?: StateHandle; readonly timers?: StateHandle } | undefined;
 }
 
 export type ManagerToSlot =
   | { readonly type: 'deploy'; readonly deployment: Deployment }
   /** Every slot deployed its tasks (so every channel exists): start running. */
   | { readonly type: 'start' }
-  | { readonly type: 'trigger-checkpoint'; readonly checkpointId: number; readonly timestamp: number; readonly kind: 'checkpoint' | 'savepoint'; readonly tasks: TaskId[] }
+  /** `path`: the checkpoint's directory, for TaskManagers that write their tasks' state files themselves (cluster mode). */
+  | { readonly type: 'trigger-checkpoint'; readonly checkpointId: number; readonly timestamp: number; readonly kind: 'checkpoint' | 'savepoint'; readonly tasks: TaskId[]; readonly path?: string }
   | { readonly type: 'checkpoint-complete'; readonly checkpointId: number }
   | { readonly type: 'checkpoint-aborted'; readonly checkpointId: number }
   /** Every task reached end of data (and the final checkpoint completed): close and stop. */

@@ -3,7 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server } from 'node:net';
-import { acceptConnections, dial, type Connection } from '../../src/cluster/connection.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acceptConnections, createClusterServer, dial, type Connection } from '../../src/cluster/connection.ts';
+import { hasOpenssl, makePki, tlsFiles } from './tls-fixtures.ts';
 import { encodeFrame, FrameDecoder, FrameKind } from '../../src/cluster/frame.ts';
 
 const TOKEN = Buffer.from('a-test-token-of-enough-length');
@@ -92,5 +96,40 @@ test('a plain TCP client (HTTP request) is refused and logged; a silent one afte
     assert.match(log[1]!, /wrong cluster token/);
   } finally {
     s.close();
+  }
+});
+
+test('TLS under the token handshake: members with certificates of the cluster CA connect; a stranger certificate and plain TCP are refused and logged', { skip: hasOpenssl ? false : 'needs openssl(1) for test certificates' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-tls-'));
+  try {
+    const pki = makePki(dir);
+    const log: string[] = [];
+    const s = createClusterServer(tlsFiles(pki));
+    let accepted: Connection | undefined;
+    const got: unknown[] = [];
+    acceptConnections(s, { token: TOKEN, tls: tlsFiles(pki), role: 'jobmanager', heartbeat: HB, log: (l) => log.push(l), onConnection: (c) => { accepted = c; c.onControl = (m) => got.push(m); } });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as { port: number }).port;
+    try {
+      const c = await dial('127.0.0.1', port, { token: TOKEN, tls: tlsFiles(pki), role: 'client', heartbeat: HB });
+      c.sendControl({ type: 'over-tls' });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(got, [{ type: 'over-tls' }]);
+      assert.equal((c.socket as unknown as { encrypted?: boolean }).encrypted, true);
+      c.close('done');
+      await assert.rejects(dial('127.0.0.1', port, { token: TOKEN, tls: tlsFiles(pki, true), role: 'client', heartbeat: HB }));
+      await new Promise<void>((resolve) => {
+        const p = connect(port, '127.0.0.1', () => p.write('GET / HTTP/1.1\r\n\r\n'));
+        p.on('close', () => resolve());
+        p.on('error', () => resolve());
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(log.filter((l) => /refused connection from .+: TLS handshake failed/.test(l)).length, 2, log.join('\n'));
+    } finally {
+      accepted?.close('done');
+      s.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

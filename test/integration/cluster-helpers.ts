@@ -30,6 +30,8 @@ export interface ClusterOptions {
   readonly jobmanagerArgs?: readonly string[];
   /** Where the JobManager binds (default 127.0.0.1, port chosen by the OS). */
   readonly jobmanagerHost?: string;
+  /** Added to every JobManager and TaskManager command line (TLS files, …). */
+  readonly commonArgs?: readonly string[];
   /** Test hosts (scripts/netns.sh): TaskManager i (0-based, in start order) runs on host i+1 of this net. */
   readonly netns?: number;
 }
@@ -50,7 +52,7 @@ function startIn(net: number, host: number, args: readonly string[]): Child {
 }
 
 export async function startCluster(options: ClusterOptions): Promise<TestCluster> {
-  const common = [...HEARTBEAT, '--cache-dir', options.cacheDir];
+  const common = [...HEARTBEAT, '--cache-dir', options.cacheDir, ...(options.commonArgs ?? [])];
   const jobmanager = startWeir(['jobmanager', '--bind', `${options.jobmanagerHost ?? '127.0.0.1'}:0`, ...common, ...(options.jobmanagerArgs ?? [])], CLUSTER_ENV);
   const taskmanagers: Child[] = [];
   const stop = async (): Promise<void> => {
