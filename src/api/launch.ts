@@ -3,6 +3,7 @@
 import type { ExecutionConfig } from './config.ts';
 import type { StreamExecutionEnvironment } from './environment.ts';
 import type { BatchSettings } from '../batch/config.ts';
+import type { BatchRunStats } from '../batch/scheduler.ts';
 
 /** What `execute()` returns. */
 export interface JobResult {
@@ -18,6 +19,8 @@ export interface JobResult {
   /** Medians over the completed checkpoints (ms): end to end, and per task ack the sync part, async part and alignment. */
   readonly checkpointStats?: { readonly durationMs: number; readonly syncMs: number; readonly asyncMs: number; readonly alignmentMs: number } | undefined;
   readonly savepointPath?: string | undefined;
+  /** BATCH: regions and their attempts, task attempts, slots used, the parallelism each vertex ran at. */
+  readonly batch?: BatchRunStats;
 }
 
 /** Runs a built environment. Installed by `src/index.ts` (inline) and by the launcher (`weir run`). */

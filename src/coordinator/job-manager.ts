@@ -23,6 +23,9 @@ import type { TaskManagerGateway } from '../runtime/task-manager.ts';
 import { CheckpointCoordinator, type CompletionGate, type RestoreSource } from './checkpoint-coordinator.ts';
 import type { JobListener, VertexProgress } from './job-listener.ts';
 import { RestartBackoff } from './restart-strategy.ts';
+import { BatchScheduler, type BatchRunStats } from '../batch/scheduler.ts';
+import type { Sink } from '../connectors/sink.ts';
+import type { RestartStrategy } from '../api/config.ts';
 import { SourceCoordinator, ENUMERATOR_ROLE } from './source-coordinator.ts';
 import { buildRestoreAssignments, restoreEnumeratorSplits } from './state-assignment.ts';
 
@@ -30,7 +33,7 @@ export interface JobManagerOptions {
   readonly env: StreamExecutionEnvironment;
   readonly jobName: string;
   /** Creates the TaskManager of one attempt (local: inline or worker threads). */
-  readonly createTaskManager: (graph: JobGraph) => TaskManagerGateway;
+  readonly createTaskManager: (graph: JobGraph, slotIds?: readonly number[]) => TaskManagerGateway;
   readonly listener?: JobListener;
   /** A stable id lets `--restore latest` find this job's checkpoints: derived from the job name by default. */
   readonly jobId?: string;
@@ -285,6 +288,7 @@ export class JobManager implements JobControl, JobView {
       await sink.checkBeforeRun?.({ operatorName: node.name, restored, append: config.appendOutput });
     }
     // --- end sink hooks ---
+    if (this.runtimeMode === 'BATCH') return this.#runBatch(started, strategy, sinks.map((s) => s.sink));
     for (let attempt = 0; ; attempt++) {
       if (this.#cancelWanted) throw this.#cancelledError();
       this.#attempt = attempt;
@@ -335,6 +339,37 @@ export class JobManager implements JobControl, JobView {
       restore = this.#checkpoints ? await this.#checkpoints.latestForRecovery() : undefined;
     }
   }
+
+  /** BATCH: pipeline regions under the batch scheduler (src/batch/scheduler.ts); sinks commit once at the end. */
+  async #runBatch(started: number, strategy: RestartStrategy, sinks: readonly Sink<unknown>[]): Promise<JobResult> {
+    const scheduler = new BatchScheduler({
+      graph: this.graph, config: this.#options.env.config, jobId: this.#jobId, jobName: this.#options.jobName,
+      createTaskManager: this.#options.createTaskManager, strategy, listener: this.#options.listener, describeFinal: finalError,
+    });
+    const stats = await scheduler.run();
+    await scheduler.commitSinks();
+    for (const sink of sinks) await sink.onJobFinished?.();
+    for (const [id, records] of stats.collected) this.#collected.set(id, records);
+    for (const m of stats.metrics) this.#metrics.set(taskKey(m), m);
+    this.#restarts = stats.restarts;
+    this.lastBatchStats = stats;
+    this.#report(started);
+    return {
+      jobName: this.#options.jobName,
+      wallTimeMs: performance.now() - started,
+      collected: this.#collected,
+      recordsIn: this.#perVertex('recordsIn'),
+      recordsOut: this.#perVertex('recordsOut'),
+      restarts: stats.restarts,
+      completedCheckpoints: 0,
+      checkpointStats: undefined,
+      savepointPath: undefined,
+      batch: stats,
+    };
+  }
+
+  /** The last BATCH run's region and task attempts (tests, the CLI summary). */
+  lastBatchStats: BatchRunStats | undefined;
 
   async #runAttempt(attempt: number, restore: RestoreSource | undefined): Promise<AttemptOutcome> {
     const config = this.#options.env.config;

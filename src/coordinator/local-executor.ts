@@ -31,12 +31,12 @@ export async function executeLocally(env: StreamExecutionEnvironment, jobName: s
     jobName,
     listener: options.listener,
     ...(options.logger ? { logger: options.logger } : {}),
-    createTaskManager: (graph) => options.mode === 'threads'
+    createTaskManager: (graph, slotIds) => options.mode === 'threads'
       ? new ThreadTaskManager({
         numSlots: buildChannelPlan(graph).numSlots, workerScript: options.workerScript!, jobArgs: env.jobArgs, defaults: options.defaults ?? {},
-        logger: options.logger, logLevel: options.logLevel,
+        logger: options.logger, logLevel: options.logLevel, slotIds,
       })
-      : new InlineTaskManager(graph, env.jobArgs, options.logger),
+      : new InlineTaskManager(graph, env.jobArgs, options.logger, slotIds),
   });
   options.onJobManager?.(jm);
   return jm.run();

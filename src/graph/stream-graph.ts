@@ -15,6 +15,8 @@ export interface StreamNode {
   readonly uid: string;
   readonly userUid: boolean;
   readonly parallelism: number;
+  /** The user set this operator's parallelism (BATCH adaptive parallelism leaves it alone). */
+  readonly parallelismSet: boolean;
   readonly maxParallelism: number;
   readonly spec: OperatorSpec;
   readonly keySelector: KeySelector<unknown, Key> | undefined;
@@ -97,7 +99,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], sin
     }
     const node: StreamNode = {
       index: nodes.length, transformationId: t.id, name: t.name, uid, userUid: t.uid !== undefined,
-      parallelism, maxParallelism, spec: t.spec, keySelector: t.keySelector, chaining: t.chaining,
+      parallelism, parallelismSet: t.parallelism !== undefined, maxParallelism, spec: t.spec, keySelector: t.keySelector, chaining: t.chaining,
       inEdges: [], outEdges: [],
     };
     if (t.spec.kind === 'source' && resolved.length > 0) throw new ConfigError(`internal: source "${t.name}" has inputs`);

@@ -53,6 +53,8 @@ export interface OperatorContext extends TaskInfo {
   reportSourceWatermark(group: string, watermark: number): void;
   /** Sends records gathered by a collect sink to the client. */
   reportCollected(records: unknown[]): void;
+  /** BATCH regions: set when sinks hand their committables to the JobManager (committed once the whole job ended). */
+  readonly deferCommit?: (committables: unknown[]) => void;
   /** Writes text to the process's stdout/stderr (print sinks). */
   writeText(stream: 'stdout' | 'stderr', text: string): void;
 }

@@ -5,6 +5,7 @@ import type { StateHandle } from '../checkpoint/types.ts';
 import type { SourceSplit } from '../connectors/source.ts';
 import type { OperatorStateSnapshot } from '../state/index.ts';
 import type { SerializedError } from './operator-error.ts';
+import type { BatchDeployment } from '../batch/shuffle/api.ts';
 
 /** Identifies a subtask: vertex index and subtask index. */
 export interface TaskId {
@@ -28,6 +29,8 @@ export interface OperatorRestore {
 export interface TaskDeployment extends TaskId {
   /** operator uid → state, when restoring. */
   readonly restore: Record<string, OperatorRestore> | undefined;
+  /** BATCH regions: sinks send their committables to the JobManager instead of committing at the end of their input. */
+  readonly deferCommit?: boolean;
 }
 
 export interface Deployment {
@@ -38,6 +41,8 @@ export interface Deployment {
   /** Fingerprint of the graph (vertex names and uids) so a worker detects a job file that builds differently. */
   readonly fingerprint: string;
   readonly tasks: TaskDeployment[];
+  /** BATCH with region scheduling: exchanges, decided parallelism, deferred commits (src/batch/). */
+  readonly batch?: BatchDeployment;
 }
 
 /** State of one operator of one subtask in a checkpoint ack. */
@@ -106,6 +111,8 @@ export type SlotToManager =
   | { readonly type: 'finished'; readonly slot: number; readonly metrics: TaskMetrics[] }
   | { readonly type: 'failed'; readonly slot: number; readonly error: SerializedError; readonly task?: TaskId | undefined }
   | { readonly type: 'metrics'; readonly metrics: TaskMetrics[] }
+  /** BATCH: a sink's committables at the end of its input, committed by the JobManager once the whole job ended. */
+  | { readonly type: 'committables'; readonly task: TaskId; readonly sinkUid: string; readonly committables: unknown[] }
   | { readonly type: 'collected'; readonly sinkId: number; readonly records: unknown[] }
   /** A source in an alignment group reports its watermark (+∞ when idle or finished). */
   | { readonly type: 'source-watermark'; readonly task: TaskId; readonly group: string; readonly watermark: number };

@@ -13,6 +13,9 @@ import type { Deployment, ManagerToSlot, SlotToManager, TaskMetrics } from './pr
 import { Task, type TaskServices } from './task.ts';
 import { OutOfMemoryError, startHeapGuard } from './heap-guard.ts';
 import { BUSY } from './task-time.ts';
+import { LocalDiskShuffle } from '../batch/shuffle/local-disk.ts';
+import { PipelinedShuffle, pipelinedPartition } from '../batch/shuffle/pipelined.ts';
+import { subpartitionsFor } from '../batch/shuffle/api.ts';
 
 /** How a slot talks to other slots' threads: one link per remote slot, messages carry a channel id. */
 export interface SlotLink {
@@ -51,7 +54,8 @@ export class SlotRuntime {
   /** Slots this runtime hosts (all of them in inline mode). */
   readonly #slots: ReadonlySet<number>;
   readonly #graph: JobGraph;
-  readonly #plan: ChannelPlan;
+  #plan: ChannelPlan;
+  #diskShuffle: LocalDiskShuffle | undefined;
   readonly #host: SlotHost;
   readonly #links: Map<number, SlotLink>;
   readonly #jobArgs: readonly string[];
@@ -131,6 +135,12 @@ export class SlotRuntime {
 
   async #deploy(deployment: Deployment): Promise<void> {
     try {
+      const batch = deployment.batch;
+      if (batch !== undefined && Object.keys(batch.parallelism).length > 0) {
+        // BATCH, adaptive: parallelism decided at scheduling; the channels follow it.
+        for (const [v, p] of Object.entries(batch.parallelism)) (this.#graph.vertices[Number(v)] as { parallelism: number }).parallelism = p;
+        this.#plan = buildChannelPlan(this.#graph);
+      }
       const fingerprint = graphFingerprint(this.#graph);
       if (fingerprint !== deployment.fingerprint) {
         throw new WeirError(
@@ -152,15 +162,37 @@ export class SlotRuntime {
         jobArgs: this.#jobArgs,
       };
       const config = deployment.config;
+      // Shuffle roles: pipelined edges through this slot's channels, BATCH blocking edges through local disk (src/batch/shuffle/).
+      const pipelined = new PipelinedShuffle(this.#plan, (info) => this.#outputChannel(info, config.buffersPerChannel), (info, index) => this.#inputChannel(info, index));
+      const blocking = new Set(batch?.blockingEdges ?? []);
+      const disk = batch !== undefined && blocking.size > 0 ? (this.#diskShuffle = new LocalDiskShuffle(batch.shuffleDir)) : undefined;
       for (const td of deployment.tasks) {
         if (!this.#slots.has(td.subtask)) continue;
         const vertex = this.#graph.vertices[td.vertex]!;
-        const inputInfos = this.#plan.inputsOf(td.vertex, td.subtask);
-        const inputs = inputInfos.map((info, index) => this.#inputChannel(info, index));
-        const inputIndexes = inputInfos.map((info) => this.#graph.edges[info.edge]!.inputIndex ?? 0);
+        const inputs: InputChannel[] = [];
+        const inputIndexes: number[] = [];
+        for (const edge of vertex.inputs) {
+          for (let producer = 0; producer < edge.source.parallelism; producer++) {
+            const index = inputs.length;
+            if (disk !== undefined && blocking.has(edge.index)) {
+              const partition = batch!.inputs[`${edge.index}:${producer}`];
+              if (partition === undefined) throw new WeirError(`internal: no partition of edge ${edge.index} from producer ${producer} given to "${vertex.name}"`, { code: 'WEIR_INTERNAL', fault: 'internal' });
+              const n = partition.subpartitionBytes.length;
+              inputs.push(disk.createPartitionReader({ partition, subpartitions: subpartitionsFor(n, vertex.parallelism, td.subtask), index, wake: () => this.wake() }));
+            } else {
+              if (!this.#plan.outputsOf(edge.index, producer).some((c) => c.consumerSubtask === td.subtask)) continue;
+              inputs.push(pipelined.createPartitionReader({ partition: pipelinedPartition({ edge: edge.index, producer, attempt: deployment.attempt }), subpartitions: [td.subtask], index, wake: () => this.wake() }));
+            }
+            inputIndexes.push(edge.inputIndex ?? 0);
+          }
+        }
         const writers = new Map<number, RecordWriter>();
         for (const edge of vertex.outputs) {
-          const channels = this.#plan.outputsOf(edge.index, td.subtask).map((info) => this.#outputChannel(info, config.buffersPerChannel));
+          const id = { edge: edge.index, producer: td.subtask, attempt: batch?.attempt ?? deployment.attempt };
+          const operatorName = vertex.operators[edge.sourceOperator]!.node.name;
+          const channels = disk !== undefined && blocking.has(edge.index)
+            ? disk.createPartitionWriter({ id, numSubpartitions: batch!.subpartitions[edge.index] ?? edge.target.parallelism, memoryBytes: Math.max(1 << 20, config.batch.sortMemory / 4), operatorName })
+            : pipelined.createPartitionWriter({ id, numSubpartitions: edge.target.parallelism, memoryBytes: 0, operatorName });
           writers.set(edge.index, new RecordWriter({
             channels, partition: edge.partition, bufferSize: config.bufferSize, maxParallelism: config.maxParallelism,
             producerSubtask: td.subtask, operatorName: vertex.operators[edge.sourceOperator]!.node.name,
@@ -340,6 +372,7 @@ export class SlotRuntime {
 
   #shutdown(): void {
     this.#stopHeapGuard?.();
+    this.#diskShuffle?.abort();
     this.#closed = true;
     if (this.#metricsTimer) clearInterval(this.#metricsTimer);
     for (const t of this.#timers.values()) clearTimeout(t.handle);

@@ -27,18 +27,21 @@ export class InlineTaskManager implements TaskManagerGateway {
   readonly #graph: JobGraph;
   readonly #jobArgs: readonly string[];
   readonly #logger: Logger | undefined;
+  readonly #slotIds: readonly number[];
   #runtime: SlotRuntime | undefined;
   #stopped = false;
 
-  constructor(graph: JobGraph, jobArgs: readonly string[], logger?: Logger) {
+  /** `slotIds`: which slots (subtask indexes) to host; default all of the graph's (BATCH regions host a subset). */
+  constructor(graph: JobGraph, jobArgs: readonly string[], logger?: Logger, slotIds?: readonly number[]) {
     this.#graph = graph;
     this.#jobArgs = jobArgs;
     this.#logger = logger;
-    this.numSlots = buildChannelPlan(graph).numSlots;
+    this.#slotIds = slotIds ?? Array.from({ length: buildChannelPlan(graph).numSlots }, (_, i) => i);
+    this.numSlots = this.#slotIds.length;
   }
 
   async start(onEvent: (event: SlotToManager) => void): Promise<void> {
-    const slots = Array.from({ length: this.numSlots }, (_, i) => i);
+    const slots = [...this.#slotIds];
     this.#runtime = new SlotRuntime({
       slots, graph: this.#graph, links: new Map(), jobArgs: this.#jobArgs,
       host: {
@@ -94,8 +97,12 @@ export class ThreadTaskManager implements TaskManagerGateway {
   readonly #workers: Worker[] = [];
   #stopping = false;
 
-  constructor(options: { numSlots: number; workerScript: string; jobArgs: readonly string[]; defaults: unknown; logger?: Logger | undefined; logLevel?: LogLevel | undefined }) {
-    this.numSlots = options.numSlots;
+  readonly #slotIds: readonly number[];
+
+  /** `slotIds`: which slots (subtask indexes) get a worker; default 0..numSlots-1 (BATCH regions run a subset). */
+  constructor(options: { numSlots: number; workerScript: string; jobArgs: readonly string[]; defaults: unknown; logger?: Logger | undefined; logLevel?: LogLevel | undefined; slotIds?: readonly number[] | undefined }) {
+    this.#slotIds = options.slotIds ?? Array.from({ length: options.numSlots }, (_, i) => i);
+    this.numSlots = this.#slotIds.length;
     this.#workerScript = options.workerScript;
     this.#jobArgs = options.jobArgs;
     this.#defaults = options.defaults;
@@ -105,16 +112,19 @@ export class ThreadTaskManager implements TaskManagerGateway {
 
   async start(onEvent: (event: SlotToManager) => void): Promise<void> {
     const n = this.numSlots;
+    const ids = this.#slotIds;
+    // links[i] are worker i's ports, keyed by the other worker's slot id.
     const links: Record<number, MessagePort>[] = Array.from({ length: n }, () => ({}));
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
         const { port1, port2 } = new MessageChannel();
-        links[i]![j] = port1;
-        links[j]![i] = port2;
+        links[i]![ids[j]!] = port1;
+        links[j]![ids[i]!] = port2;
       }
     }
-    for (let slot = 0; slot < n; slot++) {
-      const data: WorkerData = { slot, numSlots: n, links: links[slot]!, jobArgs: this.#jobArgs, defaults: this.#defaults, logLevel: this.#logLevel };
+    for (let w = 0; w < n; w++) {
+      const slot = ids[w]!;
+      const data: WorkerData = { slot, numSlots: n, links: links[w]!, jobArgs: this.#jobArgs, defaults: this.#defaults, logLevel: this.#logLevel };
       this.#workers.push(spawnSlotWorker(this.#workerScript, data, onEvent, () => this.#stopping, this.#logger));
     }
   }

@@ -145,6 +145,7 @@ export class Task implements TaskId {
         enqueue: (action) => this.enqueue(action),
         reportSourceWatermark: (group, watermark) => this.#services.report({ type: 'source-watermark', task: { vertex: this.vertex, subtask: this.subtask }, group, watermark }),
         reportCollected: (records) => this.#services.report({ type: 'collected', sinkId: node.transformationId, records }),
+        ...(deployment.deferCommit ? { deferCommit: (committables: unknown[]) => this.#services.report({ type: 'committables', task: { vertex: this.vertex, subtask: this.subtask }, sinkUid: node.uid, committables }) } : {}),
         writeText: (stream, text) => this.#services.writeText(stream, text),
       };
       operator.context = context;

@@ -106,7 +106,10 @@ export class SinkWriterOperator extends StreamOperator {
     // With checkpointing the final checkpoint committed everything already; this is a no-op then.
     const ready = this.#pending;
     this.#pending = [];
-    if (ready.length > 0) await this.#committer.commit(ready.flatMap((p) => p.committables));
+    if (ready.length === 0) return;
+    // BATCH regions: the JobManager commits once the whole job ended (a rerun region's output replaces this one's).
+    if (this.context.deferCommit) this.context.deferCommit(ready.flatMap((p) => p.committables));
+    else await this.#committer.commit(ready.flatMap((p) => p.committables));
   }
 
   override close(): void | Promise<void> {
