@@ -263,3 +263,60 @@ test('weir run BATCH flags: --parallelism auto, --batch-sort-memory, --batch-exc
   assert.throws(() => parseRunArgs(['job.ts', '--batch-exchange', 'disk']), /exchange must be "blocking" or "pipelined"/);
   assert.throws(() => parseRunArgs(['job.ts', '--batch-slots', '0']), /--batch-slots must be an integer ≥ 1/);
 });
+
+for (const input of KEYED_INPUTS) {
+  test(`[${input}] a final value carries the timestamp of its key's last record, as STREAMING's last running value`, async () => {
+    keyedInput = input;
+    // Parallelism 1: a key's records arrive in input order, so its last record is known.
+    const env = envFor('BATCH', 1);
+    // A 1 ms event-time window after the reduce shows each final value's timestamp as the window's start.
+    const out = await env.fromCollection(EVENTS).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k)
+      .reduce((a: Ev, b: Ev) => ({ k: a.k, t: 0, v: a.v + b.v }))
+      .keyBy((e) => e.k).window(TumblingEventTimeWindows.of(1))
+      .process({ process(key: string, ctx, elements: Iterable<Ev>, o: Collector<string>) { for (const e of elements) o.collect(`${key} ${e.v} @${ctx.window.start}`); } })
+      .executeAndCollect();
+    const expected = new Map<string, string>();
+    const sums = new Map<string, number>();
+    for (const e of EVENTS) {
+      sums.set(e.k, (sums.get(e.k) ?? 0) + e.v);
+      expected.set(e.k, `${e.k} ${sums.get(e.k)} @${e.t}`);
+    }
+    assert.equal(out.length, 11);
+    assert.deepEqual(new Map(out.map((l) => [l.split(' ')[0]!, l])), expected);
+  });
+}
+
+for (const input of KEYED_INPUTS) {
+  test(`[${input}] processing-time timers of a keyed process function fire once per key at the end of its input (as Flink's BATCH), after its event-time timers; one re-registered in onTimer is dropped`, async () => {
+    keyedInput = input;
+    const env = envFor('BATCH', 2);
+    const out = await env.fromCollection(EVENTS).assignTimestampsAndWatermarks(byTime).keyBy((e) => e.k)
+      .process(() => {
+        let sum!: ValueState<number>;
+        return {
+          open(ctx: RuntimeContext) { sum = ctx.getState(new ValueStateDescriptor<number>('sum')); },
+          processElement(e: Ev, ctx: KeyedProcessContext<string>) {
+            sum.update((sum.value() ?? 0) + e.v);
+            ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 3_600_000);
+            ctx.timerService().registerEventTimeTimer(100_000);
+          },
+          onTimer(time: number, ctx: OnTimerContext<string>, o: Collector<string>) {
+            o.collect(`${ctx.getCurrentKey()} ${ctx.timeDomain()} ${sum.value()}`);
+            // A periodic timer re-registers itself: at the end of the input this must not loop.
+            if (ctx.timeDomain() === 'processing-time') ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 1000);
+          },
+        };
+      })
+      .executeAndCollect();
+    const sums = new Map<string, number>();
+    for (const e of EVENTS) sums.set(e.k, (sums.get(e.k) ?? 0) + e.v);
+    // Per key: the event-time timer, then one processing-time timer (the others it registered are the same key's later ones: one fires per distinct time).
+    const perKey = new Map<string, string[]>();
+    for (const line of out) { const k = line.split(' ')[0]!; perKey.set(k, [...(perKey.get(k) ?? []), line.split(' ').slice(1).join(' ')]); }
+    assert.equal(perKey.size, 11);
+    for (const [k, lines] of perKey) {
+      assert.equal(lines[0], `event-time ${sums.get(k)}`, k);
+      assert.ok(lines.length >= 2 && lines.slice(1).every((l) => l === `processing-time ${sums.get(k)}`), `${k}: ${lines.join(', ')}`);
+    }
+  });
+}

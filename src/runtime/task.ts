@@ -525,7 +525,13 @@ export class Task implements TaskId {
     }
     // BATCH without grouping ('state' keyed input, two-input and non-keyed heads): no watermark came in,
     // event time ends at +∞ here, once for every key (aggregations emit their final values in finish()).
-    if (this.#batch && !this.#source && drain) this.#operators[0]!.processWatermark(MAX_WATERMARK);
+    if (this.#batch && !this.#source && drain) {
+      const head = this.#operators[0]!;
+      head.processWatermark(MAX_WATERMARK);
+      // Processing time ends with the input as well (Flink's BATCH): the head's processing-time timers fire once, after the event-time ones.
+      const timers = this.#contexts[0]!.timers;
+      if (timers !== undefined && timers.numProcessingTimeTimers() > 0) fireProcessingTimeAtEnd(head, timers);
+    }
     this.#state = 'finishing';
     // A bounded end fires every event-time timer; a stop-with-savepoint does not (the job goes on after restore).
     if (this.#source && drain) this.#source.processWatermark(MAX_WATERMARK);
@@ -582,6 +588,11 @@ export class Task implements TaskId {
       if (timers !== undefined) {
         if (timers.numEventTimeTimers() > 0) {
           head.processWatermark(MAX_WATERMARK);
+          backend.setCurrentKey(key, keyGroup);
+        }
+        if (timers.numProcessingTimeTimers() > 0) {
+          // As Flink's BATCH: processing time ends with the key too; its timers fire after the event-time ones.
+          fireProcessingTimeAtEnd(head, timers);
           backend.setCurrentKey(key, keyGroup);
         }
         timers.resetForNextKey();
@@ -740,5 +751,15 @@ export class Task implements TaskId {
       },
       (e: unknown) => { this.#busy = false; this.#services.fail(this, e); this.#state = 'failed'; },
     );
+  }
+}
+
+/** BATCH: fires every processing-time timer of `head` once, at +∞; timers registered meanwhile are dropped (no loop). */
+function fireProcessingTimeAtEnd(head: StreamOperator, timers: InternalTimerService): void {
+  timers.processingTimeQuiesced = true;
+  try {
+    head.onProcessingTime(Number.POSITIVE_INFINITY);
+  } finally {
+    timers.processingTimeQuiesced = false;
   }
 }

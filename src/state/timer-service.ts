@@ -237,7 +237,11 @@ export class InternalTimerService {
     this.#event.remove(this.#index(keyGroup), normalizeKey(key), time, this.#epoch);
   }
 
+  /** BATCH: true while the end of a key (or of the input) fires processing-time timers; timers registered meanwhile are dropped (as Flink quiesces), so a timer that re-registers itself cannot loop. */
+  processingTimeQuiesced = false;
+
   registerProcessingTimeTimer(key: Key, keyGroup: number, time: number): void {
+    if (this.processingTimeQuiesced) return;
     this.#processing.add(key, normalizeKey(key), this.#index(keyGroup), time, this.#epoch);
   }
 
@@ -272,8 +276,8 @@ export class InternalTimerService {
 
   /**
    * BATCH, between two keys: event time starts again at −∞ for the next key (its records are
-   * never late), and processing-time timers (which never fire in BATCH) are dropped. Called after
-   * advanceWatermark(+∞) fired the finished key's event-time timers, so none are left.
+   * never late), and any processing-time timers left are dropped. Called after the finished
+   * key's event-time timers and then its processing-time timers fired (end of key, as Flink).
    */
   resetForNextKey(): void {
     this.#watermark = Number.NEGATIVE_INFINITY;

@@ -11,12 +11,13 @@ import type { AggregateFunction } from '../../api/windows/window-functions.ts';
 import { AggregatingStateDescriptor, ValueStateDescriptor, type AggregatingState, type ValueState } from '../../state/index.ts';
 import type { HeapValueState } from '../../state/heap-states.ts';
 import { StreamOperator } from '../operator.ts';
-import { emitFinalValues } from '../../batch/final-values.ts';
+import { emitFinalValues, LastTimestamps } from '../../batch/final-values.ts';
 
 export class KeyedReduceOperator extends StreamOperator {
   readonly #reduce: ReduceFunction<unknown>;
   #state!: ValueState<unknown>;
   #batch = false;
+  #timestamps: LastTimestamps | undefined;
 
   constructor(reduce: ReduceFunction<unknown>) {
     super();
@@ -26,6 +27,7 @@ export class KeyedReduceOperator extends StreamOperator {
   override open(): void {
     this.#state = this.context.keyedBackend!.getState(new ValueStateDescriptor<unknown>('_reduce'));
     this.#batch = this.context.batch;
+    if (this.#batch) this.#timestamps = new LastTimestamps(this.context.keyedBackend!, this.context.element);
   }
 
   processElement(record: unknown): void {
@@ -33,6 +35,7 @@ export class KeyedReduceOperator extends StreamOperator {
     const next = acc === undefined ? this.first(record) : this.#reduce(acc, record);
     this.#state.update(next);
     if (!this.#batch) this.output.collect(next);
+    else this.#timestamps!.record();
   }
 
   override endOfKey(): void {
@@ -42,7 +45,7 @@ export class KeyedReduceOperator extends StreamOperator {
 
   /** BATCH with 'state' keyed input: the final value of every key. */
   override finish(): void {
-    if (this.#batch) emitFinalValues(this.context.keyedBackend!, '_reduce', () => this.endOfKey());
+    if (this.#batch) emitFinalValues(this.context.keyedBackend!, '_reduce', () => this.endOfKey(), this.#timestamps);
   }
 
   /** The first record of a key becomes its value (a hook for checks). */
@@ -61,6 +64,7 @@ export class KeyedRollingAggregateOperator extends StreamOperator {
   readonly #agg: AggregateFunction<unknown, unknown, unknown>;
   #state!: AggregatingState<unknown, unknown>;
   #batch = false;
+  #timestamps: LastTimestamps | undefined;
 
   constructor(agg: AggregateFunction<unknown, unknown, unknown>) {
     super();
@@ -73,12 +77,13 @@ export class KeyedRollingAggregateOperator extends StreamOperator {
     const stored = { createAccumulator: () => agg.createAccumulator(), add: (v: unknown, acc: unknown) => agg.add(v, acc), getResult: (acc: unknown) => acc };
     this.#state = this.context.keyedBackend!.getAggregatingState(new AggregatingStateDescriptor('_aggregate', stored));
     this.#batch = this.context.batch;
+    if (this.#batch) this.#timestamps = new LastTimestamps(this.context.keyedBackend!, this.context.element);
   }
 
   processElement(record: unknown): void {
     const state = this.#state;
     state.add(record);
-    if (this.#batch) return;
+    if (this.#batch) { this.#timestamps!.record(); return; }
     const acc = state.get();
     const result = this.#agg.getResult(acc);
     this.output.collect(result === acc && typeof result === 'object' && result !== null ? structuredClone(result) : result);
@@ -92,7 +97,7 @@ export class KeyedRollingAggregateOperator extends StreamOperator {
 
   /** BATCH with 'state' keyed input: the final value of every key. */
   override finish(): void {
-    if (this.#batch) emitFinalValues(this.context.keyedBackend!, '_aggregate', () => this.endOfKey());
+    if (this.#batch) emitFinalValues(this.context.keyedBackend!, '_aggregate', () => this.endOfKey(), this.#timestamps);
   }
 }
 
@@ -113,6 +118,7 @@ export class KeyedAggregateOperator extends StreamOperator {
   readonly #operatorName: string;
   #state!: HeapValueState<unknown>;
   #batch = false;
+  #timestamps: LastTimestamps | undefined;
 
   constructor(kind: AggregationKind, field: FieldRef, operatorName: string) {
     super();
@@ -124,6 +130,7 @@ export class KeyedAggregateOperator extends StreamOperator {
   override open(): void {
     this.#state = this.context.keyedBackend!.getState(new ValueStateDescriptor<unknown>('_reduce')) as HeapValueState<unknown>;
     this.#batch = this.context.batch;
+    if (this.#batch) this.#timestamps = new LastTimestamps(this.context.keyedBackend!, this.context.element);
   }
 
   /** BATCH: the key's final value; its state is dropped right after, so the stored record itself goes out. */
@@ -134,7 +141,7 @@ export class KeyedAggregateOperator extends StreamOperator {
 
   /** BATCH with 'state' keyed input: the final value of every key. */
   override finish(): void {
-    if (this.#batch) emitFinalValues(this.context.keyedBackend!, '_reduce', () => this.endOfKey());
+    if (this.#batch) emitFinalValues(this.context.keyedBackend!, '_reduce', () => this.endOfKey(), this.#timestamps);
   }
 
   processElement(record: unknown): void {
@@ -144,6 +151,7 @@ export class KeyedAggregateOperator extends StreamOperator {
     const isObject = typeof record === 'object' && record !== null;
     const value = isObject ? (record as Record<FieldRef, unknown>)[field] : record;
     if (typeof value !== 'number') this.#badField(record, value);
+    if (this.#batch) this.#timestamps!.record();
     let acc = state.value();
     if (acc === undefined) {
       state.update(isObject && kind !== 'minBy' && kind !== 'maxBy' ? copyRecord(record as object) : record);
