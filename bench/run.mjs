@@ -214,6 +214,17 @@ function wordcountBenchmark() {
       // Runtime mode BATCH (issue 9): the same job writes one final count per word, like the final-count loop.
       weirConfig('weir-batch-p1-file', 1, 'file', ['--runtime-mode', 'BATCH']),
       weirConfig('weir-batch-p2-file', 2, 'file', ['--runtime-mode', 'BATCH']),
+      // DuckDB doing the same count (bench/duckdb-wordcount.mjs; its own thread pool, all cores).
+      {
+        name: 'duckdb',
+        run: async () => {
+          const c = corpusNow();
+          mkdirSync(join(dataDir, 'out'), { recursive: true });
+          const r = await runBaseline(['bench/duckdb-wordcount.mjs', c.dir, '--output', baselineOut('duckdb')], 'duckdb', c.words);
+          rmSync(baselineOut('duckdb'), { force: true });
+          return r;
+        },
+      },
     ],
     ratios: [
       ['weir-p1-file', 'baseline'], ['weir-p2-file', 'baseline'], ['weir-p1-file', 'baseline-running'], ['weir-p2-file', 'baseline-running'],
@@ -221,10 +232,15 @@ function wordcountBenchmark() {
       ['baseline-running', 'baseline'],
       ['weir-batch-p1-file', 'baseline'], ['weir-batch-p2-file', 'baseline'], ['weir-batch-p2-file', 'weir-batch-p1-file'],
       ['weir-batch-p1-file', 'weir-p1-file'],
+      ['weir-batch-p1-file', 'duckdb'], ['weir-batch-p2-file', 'duckdb'],
     ],
     check: (runs) => {
       const c = corpusNow();
       const base = runs.get('baseline') ?? runs.get('baseline-running');
+      for (const r of runs.get('duckdb') ?? []) {
+        assert.equal(r.result.words, c.words, 'duckdb: words counted ≠ words the corpus generator wrote');
+        if (base) assert.equal(r.result.distinct, base[0].result.distinct, 'duckdb: distinct words ≠ the baseline\'s');
+      }
       for (const name of ['baseline', 'baseline-running']) {
         for (const r of runs.get(name) ?? []) {
           assert.equal(r.result.words, c.words, `${name}: words counted ≠ words the corpus generator wrote`);
@@ -234,7 +250,7 @@ function wordcountBenchmark() {
       }
       const distinct = base?.[0].result.distinct;
       for (const [name, list] of runs) {
-        if (name.startsWith('baseline')) continue;
+        if (name.startsWith('baseline') || name === 'duckdb') continue;
         for (const r of list) {
           const first = r.stages[0];
           const last = r.stages.at(-1);
