@@ -350,7 +350,7 @@ export class JobManager implements JobControl, JobView {
     await scheduler.commitSinks();
     for (const sink of sinks) await sink.onJobFinished?.();
     for (const [id, records] of stats.collected) this.#collected.set(id, records);
-    for (const m of stats.metrics) this.#metrics.set(taskKey(m), m);
+    for (const m of stats.metrics) this.metrics.report(m);
     this.#restarts = stats.restarts;
     this.lastBatchStats = stats;
     this.#report(started);
