@@ -74,14 +74,15 @@ function probeSink(dir: string, log: { committed: number[]; violations: string[]
   };
 }
 
-test('the committer sees a committable only after the checkpoint that produced it (or a later one) completed, and each record once', { timeout: 60_000 }, async () => {
+test('the committer sees a committable only after the checkpoint that produced it (or a later one) completed, and each record once', { timeout: 90_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'weir-sink-commit-'));
   try {
     const log = { committed: [] as number[], violations: [] as string[], commits: 0 };
-    const count = 4000;
+    // 3 s of input at 2,000 records/s: room for several 20 ms checkpoints even on a loaded machine.
+    const count = 6000;
     const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
     env.enableCheckpointing(20).configureCheckpointing({ dir, retainedCheckpoints: 10_000 });
-    env.fromGenerator((i) => i, { count, ratePerSecond: 8000 }).sinkTo(probeSink(dir, log));
+    env.fromGenerator((i) => i, { count, ratePerSecond: 2000 }).sinkTo(probeSink(dir, log));
     const result = await env.execute('sink-commit-order');
     assert.ok(result.completedCheckpoints >= 3, `only ${result.completedCheckpoints} checkpoints: the test needs commits in mid-run`);
     assert.ok(log.commits >= 3, `only ${log.commits} commits`);
