@@ -189,6 +189,32 @@ test('one checkpoint at a time: a trigger while one is pending is refused', { ti
   assert.equal(next.id, id + 1);
 });
 
+test('two triggers in the same turn, while the directory of the first is still being made: the second is refused, the first completes', { timeout: 10_000 }, async (t) => {
+  const h = await setup(t);
+  const first = h.cc.trigger('checkpoint', false).then((path) => ({ path }), (error: Error) => ({ error }));
+  await assert.rejects(h.cc.trigger('savepoint', false), /already in progress/);
+  await until(() => h.sent.some((m) => m.type === 'trigger-checkpoint'));
+  const triggers = h.sent.filter((m) => m.type === 'trigger-checkpoint') as Extract<ManagerToSlot, { type: 'trigger-checkpoint' }>[];
+  assert.equal(triggers.length, 1);
+  for (const task of h.tasks) h.cc.onAck(ack(task, triggers[0]!.checkpointId));
+  assert.ok('path' in (await first), 'the first checkpoint was not overwritten by the second trigger');
+});
+
+test('a savepoint asked for in the same turn as a periodic checkpoint waits for it, then completes', { timeout: 10_000 }, async (t) => {
+  const h = await setup(t);
+  const checkpoint = h.cc.trigger('checkpoint', false);
+  const savepoint = h.cc.triggerSavepoint(join(h.dir, 'sp'));
+  const triggered = () => h.sent.filter((m) => m.type === 'trigger-checkpoint') as Extract<ManagerToSlot, { type: 'trigger-checkpoint' }>[];
+  await until(() => triggered().length === 1);
+  for (const task of h.tasks) h.cc.onAck(ack(task, triggered()[0]!.checkpointId));
+  await checkpoint;
+  await until(() => triggered().length === 2);
+  assert.equal(triggered()[1]!.kind, 'savepoint');
+  for (const task of h.tasks) h.cc.onAck(ack(task, triggered()[1]!.checkpointId));
+  const path = await savepoint;
+  assert.ok(existsSync(join(path, '_metadata')), `savepoint ${path} has its _metadata`);
+});
+
 test('a completion gate (HA): a refused pointer commit leaves the point unrecorded and unannounced; a failed check writes no _metadata', { timeout: 10_000 }, async (t) => {
   const commits: number[] = [];
   let leader = true;

@@ -92,6 +92,10 @@ export class CheckpointCoordinator {
   readonly #sourceTasks: TaskId[];
   #nextId = 0;
   #pending: Pending | undefined;
+  // A trigger whose directory is being created (storage.begin is asynchronous): the slot is taken from the moment
+  // trigger() is called, else a second trigger in that window would start too and overwrite #pending, leaving the
+  // first one's promise unsettled for ever (a REST savepoint next to a periodic checkpoint hung IN_PROGRESS).
+  #starting: Promise<void> | undefined;
   #send: ((m: ManagerToSlot) => void) | undefined;
   #coordinatorStates: ((checkpointId: number) => CoordinatorState[]) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -232,7 +236,7 @@ export class CheckpointCoordinator {
     const cp = this.#config.checkpoint;
     const wait = Math.max(cp.interval, this.#lastCompletedAt + cp.minPauseBetweenCheckpoints - Date.now());
     this.#timer = setTimeout(() => {
-      if (this.#pending) { this.#schedule(); return; }
+      if (this.#pending || this.#starting) { this.#schedule(); return; }
       this.trigger('checkpoint', false).catch(() => { /* reported through listener */ });
       this.#schedule();
     }, wait);
@@ -254,19 +258,24 @@ export class CheckpointCoordinator {
   }
 
   async #afterPending(): Promise<void> {
-    while (this.#pending) {
-      const p = this.#pending;
+    while (this.#pending || this.#starting) {
+      if (this.#starting) { await this.#starting; continue; }
+      const p = this.#pending!;
       await new Promise<void>((r) => { const prev = p.resolve; const prevRej = p.reject; p.resolve = (x) => { prev(x); r(); }; p.reject = (e) => { prevRej(e); r(); }; });
     }
   }
 
   trigger(kind: 'checkpoint' | 'savepoint', final: boolean, targetDirectory?: string): Promise<string> {
-    if (this.#pending) return Promise.reject(new WeirError('a checkpoint is already in progress', { code: 'WEIR_CHECKPOINT_BUSY', fault: 'internal' }));
+    if (this.#pending || this.#starting) return Promise.reject(new WeirError('a checkpoint is already in progress', { code: 'WEIR_CHECKPOINT_BUSY', fault: 'internal' }));
     const id = this.#nextId++;
+    let started!: () => void;
+    const starting = new Promise<void>((r) => { started = () => { if (this.#starting === starting) this.#starting = undefined; r(); }; });
+    this.#starting = starting;
     const timestamp = Date.now();
     const entry = this.#stats?.begin(id, kind, timestamp, this.#allTasks.length);
     return new Promise<string>((resolve, reject) => {
       const beginFailed = (cause: unknown): void => {
+        started();
         if (entry) this.#stats!.fail(entry, (cause as Error).message);
         const where = kind === 'savepoint' ? 'the savepoint directory' : this.#storage.jobDir;
         const error = cause instanceof ConfigError ? cause : new WeirError(
@@ -277,6 +286,7 @@ export class CheckpointCoordinator {
         this.#countFailure(id, error.message, error);
       };
       this.#storage.begin(id, kind, targetDirectory).then((storage) => {
+        started();
         if (this.#stopped) { if (entry) this.#stats!.fail(entry, 'job stopped'); void storage.abort(); reject(new Error('job stopped')); return; }
         const timeout = setTimeout(() => {
           if (this.#pending?.id === id) this.#abort(this.#pending, `timed out after ${this.#config.checkpoint.timeout} ms`);
