@@ -28,7 +28,7 @@ import { JobFailedError } from '../runtime/operator-error.ts';
 import type { Deployment, ManagerToSlot, SlotToManager, TaskMetrics } from '../runtime/protocol.ts';
 import { taskKey } from '../runtime/protocol.ts';
 import { graphFingerprint } from '../runtime/slot.ts';
-import type { TaskManagerGateway } from '../runtime/task-manager.ts';
+import type { TaskManagerGateway } from '../runtime/gateway.ts';
 import type { PartitionDescriptor, ShuffleMaster } from './shuffle/api.ts';
 import { LocalDiskShuffleMaster } from './shuffle/local-disk.ts';
 import { blockingEdges, buildRegions, buildStages, type Region, type Stage } from './regions.ts';

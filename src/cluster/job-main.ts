@@ -11,7 +11,7 @@ import { checkJobArguments } from '../cli/options.ts';
 import type { JobListener } from '../coordinator/job-listener.ts';
 import { JobManager } from '../coordinator/job-manager.ts';
 import { buildChannelPlan } from '../runtime/network/channel-plan.ts';
-import type { TaskManagerGateway } from '../runtime/task-manager.ts';
+import type { TaskManagerGateway } from '../runtime/gateway.ts';
 
 export interface ClusterJobContext {
   readonly jobArgs: readonly string[];

@@ -12,7 +12,7 @@ import { WeirError } from '../core/errors.ts';
 import type { JobListener } from '../coordinator/job-listener.ts';
 import { serializeError, type SerializedError } from '../runtime/operator-error.ts';
 import type { ManagerToSlot, SlotToManager } from '../runtime/protocol.ts';
-import type { TaskManagerGateway } from '../runtime/task-manager.ts';
+import type { TaskManagerGateway } from '../runtime/gateway.ts';
 import { BlobStore } from './blob-store.ts';
 import { acceptConnections, type Connection, type HeartbeatSettings, type TlsFiles, createClusterServer } from './connection.ts';
 import type { ClusterJobContext } from './job-main.ts';

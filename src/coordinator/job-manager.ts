@@ -19,7 +19,7 @@ import type { Deployment, OperatorRestore, SlotToManager, TaskDeployment, TaskId
 import { taskKey } from '../runtime/protocol.ts';
 import { WatermarkAlignment, type AlignmentGroup } from './watermark-alignment.ts';
 import { graphFingerprint } from '../runtime/slot.ts';
-import type { TaskManagerGateway } from '../runtime/task-manager.ts';
+import type { TaskManagerGateway } from '../runtime/gateway.ts';
 import { CheckpointCoordinator, type CompletionGate, type RestoreSource } from './checkpoint-coordinator.ts';
 import type { JobListener, VertexProgress } from './job-listener.ts';
 import { RestartBackoff } from './restart-strategy.ts';

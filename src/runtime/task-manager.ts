@@ -5,21 +5,10 @@ import type { JobGraph } from '../graph/job-graph.ts';
 import { levelEnabled, type Logger, type LogLevel } from '../core/logger.ts';
 import { buildChannelPlan } from './network/channel-plan.ts';
 import type { ManagerToSlot, SlotToManager } from './protocol.ts';
+import type { TaskManagerGateway } from './gateway.ts';
 import { SlotRuntime, type LinkMessage, type SlotLink } from './slot.ts';
 
-/**
- * What the JobManager role sees of a TaskManager. Commands and events are plain data
- * (runtime/protocol.ts): in-process calls here, messages over TCP in a cluster.
- */
-export interface TaskManagerGateway {
-  readonly numSlots: number;
-  /** Starts the slots; events from them arrive through `onEvent`. */
-  start(onEvent: (event: SlotToManager) => void): Promise<void>;
-  /** Sends a command to every slot. */
-  broadcast(command: ManagerToSlot): void;
-  /** Stops every slot and thread, whatever their state. */
-  shutdown(): Promise<void>;
-}
+export type { TaskManagerGateway } from './gateway.ts';
 
 /** All slots in the calling thread: no bundling, no threads. For tests and plain `node job.ts` runs. */
 export class InlineTaskManager implements TaskManagerGateway {
