@@ -222,6 +222,8 @@ function json(payload: Buffer): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+function ignoreSocketError(): void {}
+
 /** Runs the handshake on a fresh socket, frame by frame, until it resolves or fails. */
 function handshake(socket: Socket, step: (kind: FrameKind, body: Record<string, unknown>) => 'more' | 'done'): Promise<FrameDecoder> {
   return new Promise((resolve, reject) => {
@@ -234,6 +236,10 @@ function handshake(socket: Socket, step: (kind: FrameKind, body: Record<string, 
       socket.off('data', onData);
       socket.off('error', onError);
       socket.off('close', onCloseEv);
+      // A peer that resets the connection after a refused handshake (or before the Connection takes the
+      // socket over) must not raise an unhandled 'error' that ends this process: that is how a stranger
+      // killed mid-handshake used to take the JobManager down. The Connection adds its own listener.
+      socket.on('error', ignoreSocketError);
       if (error) { socket.end(); setTimeout(() => socket.destroy(), 200).unref(); reject(error); } else resolve(decoder);
     };
     const timer = setTimeout(() => finish(new FrameError(`no complete handshake within ${HANDSHAKE_TIMEOUT_MS} ms`)), HANDSHAKE_TIMEOUT_MS);

@@ -121,7 +121,7 @@ test('detached job: a plain TCP client and wrong tokens are refused and logged, 
     // A savepoint while it runs, then stop with a savepoint.
     assert.ok(await waitUntil(() => completedCheckpoints(join(cp, 'sequence')).length >= 1, cluster.jobmanager, 120_000));
     const sp = await runWeir(['savepoint', 'sequence', '--jobmanager', cluster.address], { env: CLUSTER_ENV });
-    assert.equal(sp.code, 0, sp.stderr);
+    assert.equal(sp.code, 0, `${sp.stderr}\nJobManager (exit ${cluster.jobmanager.exitCode ?? cluster.jobmanager.signalCode ?? 'none'}):\n${cluster.jobmanager.out.stderr.slice(-3000)}`);
     assert.match(sp.stdout, /^savepoint: \//);
     const stop = await runWeir(['stop', 'sequence', '--jobmanager', cluster.address], { env: CLUSTER_ENV, timeoutMs: 120_000 });
     assert.equal(stop.code, 0, stop.stderr);
