@@ -36,36 +36,23 @@ export class ChainedOutput implements Output {
  * the key (checked as a record writer checks it) and its key group are set on the operator's
  * backend before the call, as a task does for a keyed head.
  */
-export class KeyedChainedOutput implements Output {
-  readonly #next: StreamOperator;
-  readonly #info: OperatorInfo;
+export class KeyedChainedOutput extends ChainedOutput {
   readonly #selector: KeySelector<unknown, Key>;
   readonly #backend: HeapKeyedStateBackend;
   readonly #maxParallelism: number;
   /** The operator before the keyBy, for the bad-key error (as a record writer names it). */
   readonly #producerName: string;
   constructor(next: StreamOperator, info: OperatorInfo, selector: KeySelector<unknown, Key>, backend: HeapKeyedStateBackend, maxParallelism: number, producerName: string) {
-    this.#next = next;
-    this.#info = info;
+    super(next, info);
     this.#selector = selector;
     this.#backend = backend;
     this.#maxParallelism = maxParallelism;
     this.#producerName = producerName;
   }
-  collect(record: unknown): void {
+  override collect(record: unknown): void {
     const key = checkKey(this.#selector(record), record, this.#producerName);
     this.#backend.setCurrentKey(key, keyGroupFor(key, this.#maxParallelism));
-    try {
-      this.#next.processElement(record);
-    } catch (e) {
-      throw attribute(e, this.#info, { value: record });
-    }
-  }
-  emitWatermark(timestamp: number): void {
-    this.#next.processWatermark(timestamp);
-  }
-  emitWatermarkStatus(idle: boolean): void {
-    this.#next.processWatermarkStatus(idle);
+    super.collect(record);
   }
 }
 
