@@ -2,15 +2,17 @@
 //
 // A KeyedProcessFunction keeps the latest dateTime per key and emits a bid at least as late (a tie:
 // the one that came later). Output model: an upsert stream keyed by (bidder, auction) (Flink: a
-// retracting changelog); for a bounded input the job writes the last row per key.
+// retracting changelog); for a bounded input (`buildFinal`) the job keeps each key's latest bid and
+// writes it once, when the input ends.
 
 import { ValueStateDescriptor, type Bid, type DataStream, type KeyedProcessFunction, type NexmarkEvent, type RuntimeContext, type ValueState } from 'weir';
-import { bids, type NexmarkQuery, type Row } from './query.ts';
+import { END_OF_INPUT, bids, type NexmarkQuery, type Row } from './query.ts';
 
-export const q18: NexmarkQuery = {
-  name: 'q18',
-  columns: ['auction', 'bidder', 'price', 'channel', 'url', 'dateTime', 'extra'],
-  build: (events: DataStream<NexmarkEvent>): DataStream<Row> => bids(events).keyBy((b: Bid) => `${b.bidder}|${b.auction}`)
+const toRow = (b: Bid): Row => [b.auction, b.bidder, b.price, b.channel, b.url, b.dateTime, b.extra];
+
+/** The upsert stream: a row per bid that is the latest of its key so far. */
+function latestRows(events: DataStream<NexmarkEvent>): DataStream<Row> {
+  return bids(events).keyBy((b: Bid) => `${b.bidder}|${b.auction}`)
     .process((): KeyedProcessFunction<string, Bid, Row> => {
       let latest!: ValueState<number>;
       return {
@@ -19,9 +21,37 @@ export const q18: NexmarkQuery = {
           const t = latest.value();
           if (t !== undefined && b.dateTime < t) return;
           latest.update(b.dateTime);
-          out.collect([b.auction, b.bidder, b.price, b.channel, b.url, b.dateTime, b.extra]);
+          out.collect(toRow(b));
         },
       };
-    }, 'q18: last bid per bidder and auction'),
+    }, 'q18: last bid per bidder and auction');
+}
+
+/** A bounded input's final table: each key's latest bid kept, emitted once at the end. */
+function finalLatest(events: DataStream<NexmarkEvent>): DataStream<Row> {
+  return bids(events).keyBy((b: Bid) => `${b.bidder}|${b.auction}`)
+    .process((): KeyedProcessFunction<string, Bid, Row> => {
+      let latest!: ValueState<Bid>;
+      return {
+        open(ctx: RuntimeContext) { latest = ctx.getState(new ValueStateDescriptor<Bid>('latest-bid')); },
+        processElement(b: Bid, ctx) {
+          const t = latest.value();
+          if (t === undefined) ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+          else if (b.dateTime < t.dateTime) return;
+          latest.update(b);
+        },
+        onTimer(_t, _ctx, out) {
+          const b = latest.value();
+          if (b !== undefined) out.collect(toRow(b));
+        },
+      };
+    }, 'q18: last bid per bidder and auction');
+}
+
+export const q18: NexmarkQuery = {
+  name: 'q18',
+  columns: ['auction', 'bidder', 'price', 'channel', 'url', 'dateTime', 'extra'],
+  build: latestRows,
+  buildFinal: finalLatest,
   upsertKey: (r: Row) => `${r[1]}|${r[0]}`,
 };
