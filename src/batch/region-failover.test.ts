@@ -51,6 +51,22 @@ test('all-to-all edges are blocking: one region per subtask, run on 2 slots for 
   await assert.rejects(tooFew.execute(), /region .* needs 3 slots at once .* but batch.slots is 2/);
 });
 
+test('an all-to-all edge from one subtask to one subtask stays pipelined (nothing to redistribute): one region; with adaptive parallelism it stays blocking', async () => {
+  const env = batchEnv(1);
+  const out = await env.fromCollection(WORDS).map((w: [string, number]) => w).name('Copy').keyBy(0).sum(1).name('Count').executeAndCollect();
+  assert.deepEqual(new Map(out), EXPECTED);
+  const one = batchEnv(1);
+  one.fromCollection(WORDS).map((w: [string, number]) => w).name('Copy').keyBy(0).sum(1).name('Count').rebalance().map((w: [string, number]) => w).name('Show').discard();
+  const b = (await one.execute('one-to-one')).batch!;
+  assert.equal(b.regions.length, 1, JSON.stringify(b.regions));
+  assert.equal(b.maxSlotsInUse, 1);
+  // A consumer whose parallelism is decided at scheduling needs its input's size: a blocking edge.
+  const adaptive = batchEnv(1).configureBatch({ adaptive: { enabled: true, maxParallelism: 1 } });
+  adaptive.fromCollection(WORDS).keyBy(0).sum(1).name('Count').discard();
+  const a = (await adaptive.execute('one-to-one-adaptive')).batch!;
+  assert.deepEqual(a.regions.map((r) => r.name), ['Collection Source [subtasks 0]', 'Count -> Discard [subtasks 0]']);
+});
+
 test('a user function failing once reruns only its region; the other regions ran once; collected output exactly once', async () => {
   let failed = false;
   const env = batchEnv(2);

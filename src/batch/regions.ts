@@ -1,7 +1,13 @@
 // BATCH execution plan: which edges are blocking, the stages (vertices joined by pipelined edges) and the pipeline regions (subtasks joined by pipelined channels).
 //
 // As Flink's BATCH mode: all-to-all edges (hash, rebalance, broadcast, …) are blocking unless
-// `batch.exchange` is 'pipelined'; pointwise edges (forward, rescale) stay pipelined. A region
+// `batch.exchange` is 'pipelined'; pointwise edges (forward, rescale) stay pipelined. So do
+// all-to-all edges from one subtask to one subtask (parallelism 1 → 1, adaptive parallelism
+// off): such an edge is a single channel with nothing to redistribute, and writing it to disk
+// only to read it back in the same order cost the p=1 word count ~40 % of its CPU time; the
+// keyed operator behind it aggregates by hash in its heap state either way ('state' keyed
+// input) or groups its input itself ('grouped'). The price: producer and consumer are one
+// region, so a failure in either reruns both (as at a forward edge). A region
 // is a connected component of subtasks over pipelined channels: a source chained into a
 // flatMap whose output is hashed is one region per source subtask. A region runs when every
 // partition it reads exists, on as many slots as it has distinct subtask indexes.
@@ -17,11 +23,17 @@ export function isPointwise(edge: JobEdge): boolean {
   return edge.partition.kind === 'forward' || edge.partition.kind === 'rescale';
 }
 
+/** An edge from one subtask to one subtask: one channel, whatever its partitioner (with adaptive parallelism the consumer's may still change). */
+function isOneToOne(edge: JobEdge): boolean {
+  return edge.source.parallelism === 1 && edge.target.parallelism === 1;
+}
+
 /** Edges with a blocking exchange in a BATCH job. */
 export function blockingEdges(graph: JobGraph, config: ExecutionConfig): Set<number> {
   const out = new Set<number>();
   if (config.batch.exchange !== 'blocking') return out;
-  for (const e of graph.edges) if (!isPointwise(e)) out.add(e.index);
+  const adaptive = config.batch.adaptive.enabled;
+  for (const e of graph.edges) if (!isPointwise(e) && !(isOneToOne(e) && !adaptive)) out.add(e.index);
   // A pipelined path beside a blocking one between the same stages would make two stages wait
   // for each other: such graphs keep every edge pipelined (one stage).
   return stagesAreAcyclic(graph, out) ? out : new Set();
