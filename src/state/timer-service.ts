@@ -5,7 +5,9 @@
 // only the order. Deletion is lazy: it removes the time from the set, and the heap entry
 // is skipped when it surfaces (the heap is rebuilt from the sets once it holds more than
 // twice the live timers). The sets are copy-on-write by epochs, like the keyed heap
-// backend (see heap-states.ts), so snapshot() is O(key groups).
+// backend (see heap-states.ts), so snapshot() is O(key groups). Each add, remove and firing
+// looks its key up once (one Map get), and a key's cell keeps the key itself, so a rebuild
+// decodes nothing.
 
 import { serialize } from 'node:v8';
 import { ConfigError, WeirError } from '../core/errors.ts';
@@ -27,7 +29,12 @@ interface TimerEntry {
   readonly kgIndex: number;
 }
 
-type Table = Map<NormalizedKey, Cell<Set<number>>>;
+/** A key's timer times; `k` is the key itself (for rebuilding heap entries without decoding the normalized form). */
+interface TimerCell extends Cell<Set<number>> {
+  readonly k: Key;
+}
+
+type Table = Map<NormalizedKey, TimerCell>;
 
 function before(a: TimerEntry, b: TimerEntry): boolean {
   return a.time < b.time || (a.time === b.time && a.seq < b.seq);
@@ -54,34 +61,44 @@ class TimerQueue {
     return t;
   }
 
-  #ownSet(i: number, norm: NormalizedKey, epoch: number): Set<number> {
-    const t = this.#ownTable(i, epoch);
-    const c = t.get(norm);
-    if (c !== undefined && c.ver === epoch) return c.v;
-    const fresh = { v: c === undefined ? new Set<number>() : new Set(c.v), ver: epoch };
-    t.set(norm, fresh);
-    return fresh.v;
-  }
-
   has(i: number, norm: NormalizedKey, time: number): boolean {
     return this.tables[i]?.get(norm)?.v.has(time) ?? false;
   }
 
   add(key: Key, norm: NormalizedKey, i: number, time: number, epoch: number): void {
-    if (this.has(i, norm, time)) return;
-    this.#ownSet(i, norm, epoch).add(time);
+    const t0 = this.tables[i];
+    const c = t0 === undefined ? undefined : t0.get(norm);
+    if (c !== undefined) {
+      if (c.v.has(time)) return;
+      // A cell of this epoch sits in a table of this epoch: writable in place.
+      if (c.ver === epoch) c.v.add(time);
+      else this.#ownTable(i, epoch).set(norm, { v: new Set(c.v).add(time), ver: epoch, k: c.k });
+    } else {
+      (t0 !== undefined && this.vers[i] === epoch ? t0 : this.#ownTable(i, epoch)).set(norm, { v: new Set<number>().add(time), ver: epoch, k: key });
+    }
     this.live++;
     this.#push({ time, seq: this.#seq++, key, norm, kgIndex: i });
   }
 
   remove(i: number, norm: NormalizedKey, time: number, epoch: number): boolean {
-    if (!this.has(i, norm, time)) return false;
-    const set = this.#ownSet(i, norm, epoch);
-    set.delete(time);
-    if (set.size === 0) this.tables[i]!.delete(norm);
-    this.live--;
+    const t = this.tables[i];
+    const c = t === undefined ? undefined : t.get(norm);
+    if (c === undefined || !c.v.has(time)) return false;
+    this.#removeFrom(i, norm, c, time, epoch);
     if (this.heap.length > 64 && this.heap.length > 2 * this.live) this.#rebuild();
     return true;
+  }
+
+  /** Removes `time` from the key's cell `c` (which holds it). */
+  #removeFrom(i: number, norm: NormalizedKey, c: TimerCell, time: number, epoch: number): void {
+    if (c.v.size === 1) this.#ownTable(i, epoch).delete(norm);
+    else if (c.ver === epoch) c.v.delete(time);
+    else {
+      const v = new Set(c.v);
+      v.delete(time);
+      this.#ownTable(i, epoch).set(norm, { v, ver: epoch, k: c.k });
+    }
+    this.live--;
   }
 
   /** The earliest live timer, dropping dead heap entries on the way. */
@@ -95,13 +112,19 @@ class TimerQueue {
     return undefined;
   }
 
-  /** Removes and returns the earliest live timer at or before `time`. */
+  /** Removes and returns the earliest live timer at or before `time` (one key lookup per timer). */
   pollUntil(time: number, epoch: number): TimerEntry | undefined {
-    const top = this.peek();
-    if (top === undefined || top.time > time) return undefined;
-    this.#pop();
-    this.remove(top.kgIndex, top.norm, top.time, epoch);
-    return top;
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      if (top.time > time) return undefined; // every entry below it is later
+      this.#pop();
+      const c = this.tables[top.kgIndex]?.get(top.norm);
+      if (c === undefined || !c.v.has(top.time)) continue; // deleted meanwhile (or a duplicate of one that fired)
+      this.#removeFrom(top.kgIndex, top.norm, c, top.time, epoch);
+      return top;
+    }
+    return undefined;
   }
 
   #push(e: TimerEntry): void {
@@ -138,16 +161,10 @@ class TimerQueue {
 
   /** Rebuilds the heap from the sets (the truth): drops dead and duplicate entries. */
   #rebuild(): void {
-    const old = this.heap;
     this.heap = [];
-    const keys = new Map<NormalizedKey, Key>();
-    for (const e of old) keys.set(e.norm, e.key);
     this.tables.forEach((t, i) => {
       if (t === undefined) return;
-      for (const [norm, cell] of t) {
-        const key = keys.get(norm) ?? denormalizeKey(norm);
-        for (const time of cell.v) this.#push({ time, seq: this.#seq++, key, norm, kgIndex: i });
-      }
+      for (const [norm, cell] of t) for (const time of cell.v) this.#push({ time, seq: this.#seq++, key: cell.k, norm, kgIndex: i });
     });
   }
 

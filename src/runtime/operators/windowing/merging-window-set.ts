@@ -63,6 +63,14 @@ export class MergingWindowSet {
     else this.#state.update(kept);
   }
 
+  /** The key's session ending at `end` (sessions never overlap: at most one), or undefined. */
+  endingAt(end: number): TimeWindow | undefined {
+    const flat = this.#state.value();
+    if (flat === undefined) return undefined;
+    for (let i = 1; i < flat.length; i += 2) if (flat[i] === end) return new TimeWindow(flat[i - 1]!, end);
+    return undefined;
+  }
+
   contains(window: TimeWindow): boolean {
     const flat = this.#state.value();
     if (flat === undefined) return false;

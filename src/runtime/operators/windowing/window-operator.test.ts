@@ -197,3 +197,54 @@ test('after a restore, event time resumes at the checkpointed watermark: a fired
   r.processWatermark(Infinity);
   assert.deepEqual(r.output, [['b', 10, 20, [1, 2]]]);
 });
+
+test('session windows restore at another parallelism: each session fires once, and one bridged after the restore merges its timers', async () => {
+  const s = spec(EventTimeSessionWindows.withGap(10), { kind: 'aggregate', aggregate: countSum, process: withWindow });
+  const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+  const h = await harness(s);
+  // Per key: sessions [0, 15) (two bids) and [25, 35); a bid at 15 after the snapshot bridges them into [0, 35).
+  for (const k of keys) h.processElements([[k, 0, 1], [k, 5, 2], [k, 25, 4]], ts);
+  h.processWatermark(3);
+  const snap = await h.snapshot(1);
+  assert.deepEqual(snap.operator['_session-key-timers']?.items, [1], 'the snapshot marks its session timers as key timers');
+  const restored = [];
+  for (let i = 0; i < 3; i++) restored.push(await harness(s, { parallelism: 3, subtaskIndex: i, restore: [snap] }));
+  const out: unknown[] = [];
+  for (const r of restored) {
+    for (const k of keys.filter((_, i) => i % 2 === 0)) {
+      // Only the subtask owning k's key group accepts it; the harness routes by key group.
+      try { r.processElement([k, 15, 8], 15); } catch { /* not this subtask's key group */ }
+    }
+    r.processWatermark(Infinity);
+    out.push(...r.output);
+    assert.equal(r.timerService!.numEventTimeTimers(), 0, 'no timer left behind');
+  }
+  for (const [i, k] of keys.entries()) {
+    const mine = out.filter((o) => (o as unknown[])[0] === k).sort();
+    if (i % 2 === 0) assert.deepEqual(mine, [[k, 0, 35, [4, 15]]], `${k}: bridged`);
+    else assert.deepEqual(mine, [[k, 0, 15, [2, 3]], [k, 25, 35, [1, 4]]].sort(), `${k}: two sessions`);
+  }
+});
+
+test('a session checkpoint whose timers are [key, start, end] composites (no layout marker) restores and fires on the composite layout', async () => {
+  const s = spec(EventTimeSessionWindows.withGap(10), { kind: 'aggregate', aggregate: countSum, process: withWindow });
+  const h = await harness(s);
+  h.processElements([['a', 0, 1], ['a', 5, 2], ['b', 7, 4]], ts);
+  const snap = await h.snapshot(1);
+  // The same checkpoint as written before key timers: composite timers at end − 1, no marker.
+  const legacy = OperatorHarness.forSpec(windowSpec<Ev, unknown>(s), { keySelector: key });
+  await legacy.open();
+  const timers = legacy.timerService!;
+  for (const [k, start, end] of [['a', 0, 15], ['b', 7, 17]] as const) {
+    timers.registerEventTimeTimer([k, start, end], h.withKey(k, (b) => b.getCurrentKeyGroup()), end - 1);
+  }
+  const view = timers.snapshot();
+  const legacyTimers = view.write();
+  view.release();
+  const { ['_session-key-timers']: _marker, ...operator } = snap.operator;
+  const r = await harness(s, { restore: [{ keyed: snap.keyed, timers: legacyTimers, operator }] });
+  r.processElement(['a', 15, 8], 15); // [15, 25) touches a's [0, 15): merged into [0, 25), the composite timer of [0, 15) deleted
+  r.processWatermark(Infinity);
+  assert.deepEqual(r.output.sort(), [['a', 0, 25, [3, 11]], ['b', 7, 17, [1, 4]]]);
+  assert.equal(r.timerService!.numEventTimeTimers(), 0);
+});

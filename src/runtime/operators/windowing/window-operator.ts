@@ -14,8 +14,12 @@
 // cleans up at the same cleanup time: contents, the trigger's clear(), and every (key, window)-scoped
 // state (the trigger's, the ProcessWindowFunction's windowState()). Global windows have no cleanup.
 // State is namespaced by window (window-contents.ts); timers are keyed [userKey, start, end] in userKey's key group,
-// except for tumbling and sliding windows on the default trigger: there a timer is userKey's own, at window end − 1
-// (fire) and end − 1 + allowedLateness (cleanup), and its time names the window (one size).
+// except on the default trigger for tumbling and sliding windows (there a timer is userKey's own, at window end − 1
+// (fire) and end − 1 + allowedLateness (cleanup), and its time names the window: one size) and for session
+// windows without allowed lateness (userKey's own timer at end − 1 fires and cleans up the one session of that
+// key ending at end: a key's sessions never overlap, so no two share an end). No composite key per timer means
+// no key encoding per (key, window). A session job restored from a checkpoint whose timers are composite (taken
+// before key timers, without the `_session-key-timers` marker) keeps the composite layout.
 // The operator's watermark is checkpointed too (union state; a restore starts from the highest):
 // a source restarts its watermark from nothing, and without this floor a record for a window
 // that fired before the checkpoint would open that window again after a restore.
@@ -54,6 +58,9 @@ export class WindowOperator extends StreamOperator {
    * and no key encoding per (key, window), and number keys stay numbers in the timer tables.
    */
   readonly #windowSize: number | undefined;
+  /** Session windows on the default trigger without allowed lateness: key timers at end − 1 (decided in open()). */
+  #sessionKeyTimers = false;
+  #sessionLayout!: ListState<number>;
   /** The trigger of the general path; undefined on the fast path (the default trigger, inlined). */
   readonly #trigger: Trigger<unknown> | undefined;
   readonly #evictor: Evictor<unknown> | undefined;
@@ -148,6 +155,11 @@ export class WindowOperator extends StreamOperator {
     const due = timers.nextProcessingTime();
     if (due !== undefined) ctx.scheduleProcessingTime(due);
     this.#watermarkState = ctx.operatorState.getUnionListState(new ListStateDescriptor<number>('_window-watermark'));
+    if (this.#sessions !== undefined && this.#trigger === undefined && this.#lateness === 0) {
+      this.#sessionLayout = ctx.operatorState.getUnionListState(new ListStateDescriptor<number>('_session-key-timers'));
+      const marked = this.#sessionLayout.get().length > 0;
+      this.#sessionKeyTimers = marked || timers.numEventTimeTimers() + timers.numProcessingTimeTimers() === 0;
+    }
     let restored = Number.NEGATIVE_INFINITY;
     for (const w of this.#watermarkState.get()) if (w > restored) restored = w;
     this.#restoredWatermark = restored;
@@ -169,7 +181,7 @@ export class WindowOperator extends StreamOperator {
       const backend = this.#backend;
       const key = backend.getCurrentKey();
       const keyGroup = backend.getCurrentKeyGroup();
-      this.#timers.advanceWatermark(w, this.#trigger !== undefined ? this.#onEventTimer : this.#windowSize === undefined ? this.#onTimer : this.#onKeyTimer);
+      this.#timers.advanceWatermark(w, this.#timerCallback());
       if (key !== undefined) backend.setCurrentKey(key, keyGroup);
     }
   }
@@ -268,10 +280,17 @@ export class WindowOperator extends StreamOperator {
     return window;
   }
 
+  /** The callback of the fast path's timers (default trigger). */
+  #timerCallback(): (key: Key, keyGroup: number, time: number) => void {
+    if (this.#trigger !== undefined) return this.#onEventTimer;
+    if (this.#sessionKeyTimers) return this.#onSessionTimer;
+    return this.#windowSize === undefined ? this.#onTimer : this.#onKeyTimer;
+  }
+
   #registerTimers(key: Key, keyGroup: number, start: number, end: number): void {
     const fireAt = end - 1;
     const size = this.#windowSize;
-    if (size !== undefined) {
+    if (size !== undefined || this.#sessionKeyTimers) {
       // Windows of one size: the timer is the user key's own at end − 1 (its time names the window, see #onKeyTimer).
       if (this.#eventTime) {
         this.#timers.registerEventTimeTimer(key, keyGroup, fireAt);
@@ -293,8 +312,13 @@ export class WindowOperator extends StreamOperator {
   }
 
   #deleteTimers(key: Key, keyGroup: number, start: number, end: number): void {
-    const composite = [key, start, end] as Key;
     const fireAt = end - 1;
+    if (this.#sessionKeyTimers) {
+      if (this.#eventTime) this.#timers.deleteEventTimeTimer(key, keyGroup, fireAt);
+      else this.#timers.deleteProcessingTimeTimer(key, keyGroup, fireAt);
+      return;
+    }
+    const composite = [key, start, end] as Key;
     if (this.#eventTime) {
       this.#timers.deleteEventTimeTimer(composite, keyGroup, fireAt);
       if (this.#lateness > 0) this.#timers.deleteEventTimeTimer(composite, keyGroup, fireAt + this.#lateness);
@@ -461,6 +485,17 @@ export class WindowOperator extends StreamOperator {
     }
   };
 
+  /** A session's key timer: time t fires and cleans up the key's session ending at t + 1 (gone when merged away meanwhile). */
+  #onSessionTimer = (key: Key, keyGroup: number, time: number): void => {
+    this.#backend.setCurrentKey(key, keyGroup);
+    const window = this.#sessions!.endingAt(time + 1);
+    if (window === undefined) return;
+    this.#fire(key, keyGroup, window);
+    this.#contents.clear(window.end);
+    this.#clearScoped(key, keyGroup, window);
+    this.#sessions!.remove(window);
+  };
+
   #onTimer = (composite: Key, keyGroup: number, time: number): void => {
     const { key, start, end } = splitComposite(composite);
     const window = new TimeWindow(start, end);
@@ -476,12 +511,13 @@ export class WindowOperator extends StreamOperator {
   override snapshotState(): void {
     const w = Math.max(this.#timers.currentWatermark, this.#restoredWatermark);
     this.#watermarkState.update(w === Number.NEGATIVE_INFINITY ? [] : [w]);
+    if (this.#sessionKeyTimers) this.#sessionLayout.update([1]);
   }
 
   override processWatermark(timestamp: number): void {
     if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
     if (this.#trigger !== undefined) this.#timers.advanceWatermark(timestamp, this.#onEventTimer);
-    else if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#windowSize === undefined ? this.#onTimer : this.#onKeyTimer);
+    else if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#timerCallback());
     else this.#timers.advanceWatermark(timestamp, () => {});
     this.output.emitWatermark(timestamp);
   }
@@ -489,7 +525,7 @@ export class WindowOperator extends StreamOperator {
   override onProcessingTime(now: number): void {
     if (this.#trigger !== undefined) this.#timers.fireProcessingTimers(now, this.#onProcessingTimer);
     else if (this.#eventTime) return;
-    else this.#timers.fireProcessingTimers(now, this.#windowSize === undefined ? this.#onTimer : this.#onKeyTimer);
+    else this.#timers.fireProcessingTimers(now, this.#timerCallback());
     const next = this.#timers.nextProcessingTime();
     if (next !== undefined) this.context.scheduleProcessingTime(next);
   }
