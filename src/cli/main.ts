@@ -76,7 +76,7 @@ export async function cliMain(argv: readonly string[], cli: CliEnvironment): Pro
         }
         return await run(rest, cli);
       default:
-        if (CLUSTER_COMMANDS.includes(command)) return await clusterMain(command, rest, process.argv[1] ?? 'bin/weir');
+        if (CLUSTER_COMMANDS.includes(command)) return await clusterMain(command, rest, process.argv[1] ?? 'bin/weir', cli.packageRoot);
         process.stderr.write(`weir: unknown command "${command}"\n\n${HELP}`);
         return 1;
     }

@@ -2,10 +2,14 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
+import { createLogger } from '../cli/logging.ts';
+import { DEFAULT_WEB_PORT } from '../cli/options.ts';
+import type { WebServer } from '../web/server.ts';
+import { startTaskManagerMetricsServer, type TaskManagerMetricsServer } from './task-manager-metrics.ts';
 import type { RunOptions } from '../cli/options.ts';
 import { controlJob, formatJobs, listJobs, submitJob, type ClientOptions } from './client.ts';
 import { DEFAULT_HEARTBEAT, type HeartbeatSettings, type TlsFiles } from './connection.ts';
@@ -21,7 +25,9 @@ export const CLUSTER_COMMANDS: readonly string[] = ['jobmanager', 'taskmanager',
 
 export const CLUSTER_HELP = `Cluster commands (docs/cluster.md; every process needs the same token: ${TOKEN_ENV} or --token-file):
   jobmanager [--bind host:port] [--slot-timeout ms]          the JobManager (default 127.0.0.1:${DEFAULT_JOBMANAGER_PORT})
+             [--web [port]] [--web-host H]                  REST API, dashboard, /metrics (default port 8081, host 127.0.0.1; token required)
   taskmanager --jobmanager host:port [--slots N] [--bind host] [--data-port P]
+             [--metrics-port P] [--metrics-host H]          Prometheus /metrics of its subtasks (host 127.0.0.1; token required)
   cluster start --taskmanagers N --slots K [--port P]       a local standalone cluster on loopback
   run <job.ts> --jobmanager host:port [--detached] …        run a job on a cluster
   list | cancel <job> | stop <job> | savepoint <job>  [--jobmanager host:port]
@@ -36,7 +42,9 @@ interface Parsed {
 }
 
 const HA_VALUE_FLAGS = ['ha', 'ha-endpoints', 'ha-cluster-id', 'ha-lease-ttl', 'ha-storage-dir'];
-const VALUE_FLAGS = new Set(['tls-cert', 'tls-key', 'tls-ca', 'bind', 'jobmanager', 'slots', 'data-port', 'token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'slot-timeout', 'taskmanagers', 'port', ...HA_VALUE_FLAGS]);
+/** Flags whose value may be left out (`--web` alone: the default port); a following argument is theirs only when it is a number. */
+const OPTIONAL_VALUE_FLAGS = new Set(['web']);
+const VALUE_FLAGS = new Set(['web', 'web-host', 'metrics-port', 'metrics-host', 'tls-cert', 'tls-key', 'tls-ca', 'bind', 'jobmanager', 'slots', 'data-port', 'token-file', 'heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'slot-timeout', 'taskmanagers', 'port', ...HA_VALUE_FLAGS]);
 const BOOL_FLAGS = new Set(['help']);
 
 function parse(command: string, args: readonly string[], allowed: readonly string[]): Parsed {
@@ -52,6 +60,11 @@ function parse(command: string, args: readonly string[], allowed: readonly strin
       throw new ConfigError(`weir ${command}: unknown option --${name} (weir help)`);
     }
     if (BOOL_FLAGS.has(name)) { flags.set(name, 'true'); continue; }
+    if (OPTIONAL_VALUE_FLAGS.has(name) && eq < 0) {
+      const next = args[i + 1];
+      flags.set(name, next !== undefined && /^\d+$/.test(next) ? args[++i]! : '');
+      continue;
+    }
     const value = eq < 0 ? args[++i] : a.slice(eq + 1);
     if (value === undefined) throw new ConfigError(`weir ${command}: --${name} needs a value`);
     flags.set(name, value);
@@ -125,10 +138,33 @@ function haConfig(command: string, flags: Map<string, string>): HaConfig {
   return parseHaConfig(picked, `weir ${command}`);
 }
 
-export async function clusterMain(command: string, args: readonly string[], weirScript: string): Promise<number> {
+/** `--web [port]` and `--web-host` of `weir jobmanager` (the same meaning as for `weir run`). */
+function webOption(flags: Map<string, string>): { host: string; port: number } | undefined {
+  const value = flags.get('web');
+  if (value === undefined) {
+    if (flags.has('web-host')) throw new ConfigError('weir jobmanager: --web-host needs --web');
+    return undefined;
+  }
+  const port = value === '' ? DEFAULT_WEB_PORT : Number(value);
+  if (!/^\d*$/.test(value) || !Number.isInteger(port) || port > 65535) throw new ConfigError(`weir jobmanager: --web takes a port 0..65535 (0 = any free port), got "${value}"`);
+  return { host: flags.get('web-host') ?? '127.0.0.1', port };
+}
+
+/** Starts a server; a port in use or an address not available is a configuration error naming the setting. */
+async function listenOrExplain<T>(setting: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new ConfigError(`${setting}: cannot listen (${code}): ${(e as Error).message}`, e);
+    throw e;
+  }
+}
+
+export async function clusterMain(command: string, args: readonly string[], weirScript: string, packageRoot?: string): Promise<number> {
   switch (command) {
     case 'jobmanager': {
-      const { flags } = parse(command, args, [...COMMON, 'bind', 'slot-timeout', 'ha-storage-dir']);
+      const { flags } = parse(command, args, [...COMMON, 'bind', 'slot-timeout', 'ha-storage-dir', 'web', 'web-host']);
       if (flags.has('help')) { process.stdout.write(CLUSTER_HELP); return 0; }
       const ha = haConfig(command, flags);
       const log = logger('jobmanager');
@@ -144,30 +180,45 @@ export async function clusterMain(command: string, args: readonly string[], weir
       } else if (flags.has('ha-storage-dir')) {
         throw new ConfigError('weir jobmanager: --ha-storage-dir needs --ha etcd');
       }
+      const web = webOption(flags);
+      const token = loadClusterToken(flags.get('token-file'));
       const server = new ClusterJobManagerServer({
         bind: parseHostPort('weir jobmanager --bind', flags.get('bind') ?? `127.0.0.1:${DEFAULT_JOBMANAGER_PORT}`, DEFAULT_JOBMANAGER_PORT),
-        token: loadClusterToken(flags.get('token-file')), tls: loadTls(command, flags), heartbeat: heartbeat(command, flags),
+        token, tls: loadTls(command, flags), heartbeat: heartbeat(command, flags),
         slotTimeoutMs: int(command, flags, 'slot-timeout', 30_000), cacheDir: cacheDir(flags), log,
         ...(haHandle ? { ha: haHandle.hooks } : {}),
       });
       const at = await server.listen();
       process.stdout.write(`weir jobmanager: listening on ${at.host}:${at.port}\n`);
-      if (!haHandle) return untilSignal(() => server.close());
+      let rest: WebServer | undefined;
+      if (web) {
+        const { startWebServer } = await import('../web/server.ts');
+        const dashboardDir = packageRoot === undefined ? undefined : [join(packageRoot, 'src', 'web', 'dashboard'), join(packageRoot, 'dist', 'web', 'dashboard')].find((d) => existsSync(d));
+        const logger = await createLogger('info', process.stderr, (text) => process.stderr.write(text));
+        rest = await listenOrExplain(`--web ${web.host}:${web.port}`, () => startWebServer({
+          view: server.view, host: web.host, port: web.port, token: token.toString('utf8'), logger, packageRoot, dashboardDir,
+        }));
+        process.stdout.write(`weir jobmanager: REST API and dashboard at ${rest.url}/ (bearer token required)\n`);
+      }
+      const closeAll = (): void => { server.close(); void rest?.close(); };
+      if (!haHandle) return untilSignal(closeAll);
       const handle = haHandle;
-      handle.start(at, (job) => server.resume(job)).catch((e: unknown) => {
+      handle.start(at, (job) => server.resume(job), rest?.url).catch((e: unknown) => {
         log(`HA failed: ${(e as Error).message}; exiting`);
         process.exit(3);
       });
       // A clean stop resigns (revokes the lease): a standby takes over at once instead of after the TTL.
       return new Promise<number>((done) => {
-        const on = (): void => { server.close(); handle.close().finally(() => done(0)); };
+        const on = (): void => { closeAll(); handle.close().finally(() => done(0)); };
         process.once('SIGINT', on);
         process.once('SIGTERM', on);
       });
     }
     case 'taskmanager': {
-      const { flags } = parse(command, args, [...COMMON, 'jobmanager', 'slots', 'bind', 'data-port']);
+      const { flags } = parse(command, args, [...COMMON, 'jobmanager', 'slots', 'bind', 'data-port', 'metrics-port', 'metrics-host']);
       if (flags.has('help')) { process.stdout.write(CLUSTER_HELP); return 0; }
+      const token = loadClusterToken(flags.get('token-file'));
+      const tokenText = token.toString('utf8');
       const jm = flags.get('jobmanager');
       const ha = haConfig(command, flags);
       if (jm === undefined && ha.mode === 'none') throw new ConfigError('weir taskmanager: --jobmanager host:port is required (or --ha etcd --ha-endpoints … to follow the leader)');
@@ -177,13 +228,23 @@ export async function clusterMain(command: string, args: readonly string[], weir
         ...(leader ? { resolveJobManager: leader.resolve } : {}),
         slots: int(command, flags, 'slots', 1),
         bindHost: flags.get('bind') ?? '127.0.0.1', dataPort: int(command, flags, 'data-port', 0, 0),
-        token: loadClusterToken(flags.get('token-file')), tls: loadTls(command, flags), heartbeat: heartbeat(command, flags), cacheDir: cacheDir(flags), log: logger('taskmanager'),
+        token, tls: loadTls(command, flags), heartbeat: heartbeat(command, flags), cacheDir: cacheDir(flags), log: logger('taskmanager'),
       });
       const data = await server.start();
       process.stdout.write(`weir taskmanager: data port ${data.host}:${data.port}\n`);
       // HA: a new leader in etcd means the connection to the old one (if still open: a paused leader) is dropped now.
-      const unwatch = leader ? await leader.watch((l) => { if (l !== undefined) server.leaderChanged(l); }) : undefined;
-      return untilSignal(() => { server.stop(); void unwatch?.(); void leader?.close(); });
+      const unwatch = leader ? await leader.watch((l, epoch) => { if (l !== undefined) server.leaderChanged(l, epoch); }) : undefined;
+      const metricsAt = flags.get('metrics-port');
+      let metrics: TaskManagerMetricsServer | undefined;
+      if (metricsAt !== undefined) {
+        const host = flags.get('metrics-host') ?? '127.0.0.1';
+        const port = int(command, flags, 'metrics-port', 0, 0);
+        metrics = await listenOrExplain(`--metrics-port ${host}:${port}`, () => startTaskManagerMetricsServer({ host, port, token: tokenText, source: server.metrics }));
+        process.stdout.write(`weir taskmanager: metrics at ${metrics.url}/metrics\n`);
+      } else if (flags.has('metrics-host')) {
+        throw new ConfigError('weir taskmanager: --metrics-host needs --metrics-port');
+      }
+      return untilSignal(() => { server.stop(); void metrics?.close(); void unwatch?.(); void leader?.close(); });
     }
     case 'cluster': {
       const { flags, positional } = parse(command, args, [...COMMON, 'taskmanagers', 'slots', 'port']);

@@ -109,6 +109,11 @@ export class Connection {
     return this.#closed;
   }
 
+  /** When the last frame (a heartbeat or anything else) came from the peer, epoch ms. */
+  get lastReceivedAt(): number {
+    return this.#lastReceived;
+  }
+
   /** Bytes waiting for the socket to drain right now. */
   get queuedBytes(): number {
     return this.#queuedBytes;

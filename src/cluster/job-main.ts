@@ -9,6 +9,7 @@
 import { setLaunchContext, type JobResult, type LaunchContext } from '../api/launch.ts';
 import { checkJobArguments } from '../cli/options.ts';
 import type { JobListener } from '../coordinator/job-listener.ts';
+import type { JobView } from '../coordinator/job-view.ts';
 import { JobManager } from '../coordinator/job-manager.ts';
 import { buildChannelPlan } from '../runtime/network/channel-plan.ts';
 import type { TaskManagerGateway } from '../runtime/gateway.ts';
@@ -20,7 +21,7 @@ export interface ClusterJobContext {
   /** A gateway over `numSlots` slots of the cluster for one attempt. */
   readonly createGateway: (numSlots: number) => TaskManagerGateway;
   /** Called once the job's id and name are known, before anything is deployed; may throw (or reject) to refuse the job. */
-  readonly onJobManager: (control: { jobId: string; jobName: string; stopWithSavepoint(): void; triggerSavepoint(): Promise<string> }) => void | Promise<void>;
+  readonly onJobManager: (control: { jobId: string; jobName: string; stopWithSavepoint(): void; triggerSavepoint(): Promise<string>; view: JobView }) => void | Promise<void>;
   /** HA: checkpoints complete only through this (`src/ha/`): the leader check and the fenced pointer commit. */
   readonly completionGate?: { check(jobId: string, action: string): void; commit(jobId: string, point: { id: number; kind: 'checkpoint' | 'savepoint'; path: string }): Promise<void> };
 }
@@ -39,7 +40,7 @@ export async function clusterJobMain(loadJob: () => Promise<unknown>, ctx: Clust
         env, jobName, listener: ctx.listener, createTaskManager: (graph) => ctx.createGateway(buildChannelPlan(graph).numSlots),
         ...(gate ? { completionGate: { check: (action: string) => gate.check(jm.jobId, action), commit: (point) => gate.commit(jm.jobId, point) } } : {}),
       });
-      await ctx.onJobManager({ jobId: jm.jobId, jobName, stopWithSavepoint: () => jm.stopWithSavepoint(), triggerSavepoint: () => jm.triggerSavepoint() });
+      await ctx.onJobManager({ jobId: jm.jobId, jobName, stopWithSavepoint: () => jm.stopWithSavepoint(), triggerSavepoint: () => jm.triggerSavepoint(), view: jm });
       result = await jm.run();
       return result;
     },

@@ -10,10 +10,12 @@ import { pathToFileURL } from 'node:url';
 import type { JobResult } from '../api/launch.ts';
 import { WeirError } from '../core/errors.ts';
 import type { JobListener } from '../coordinator/job-listener.ts';
+import type { JobView } from '../coordinator/job-view.ts';
 import { serializeError, type SerializedError } from '../runtime/operator-error.ts';
 import type { ManagerToSlot, SlotToManager } from '../runtime/protocol.ts';
 import type { TaskManagerGateway } from '../runtime/gateway.ts';
 import { BlobStore } from './blob-store.ts';
+import { ClusterJobsView } from './cluster-jobs-view.ts';
 import { acceptConnections, type Connection, type HeartbeatSettings, type TlsFiles, createClusterServer } from './connection.ts';
 import type { ClusterJobContext } from './job-main.ts';
 import type { ClientToJobManager, HostPort, JobManagerToClient, JobManagerToTaskManager, JobSummary, TaskManagerToJobManager } from './messages.ts';
@@ -40,6 +42,8 @@ export interface JobManagerHa {
   admission(): string | undefined;
   /** Leading right now: commands go to TaskManagers only while true. */
   isLeader(): boolean;
+  /** This leader's epoch (its fencing token's revision) while it leads: every command to a TaskManager carries it. */
+  epoch(): string | undefined;
   /** Before a job deploys: make it durable for a successor (bundle to shared storage, submission to etcd); a rejection refuses the job. */
   jobSubmitted(job: { jobId: string; jobName: string; hash: string; bundlePath: string; jobArgs: readonly string[]; defaults: unknown; jobFile: string }): Promise<void>;
   /** The job reached a terminal status (a successor must not resume it). */
@@ -55,6 +59,7 @@ interface TaskManagerRecord {
   readonly data: HostPort;
   readonly free: Set<number>;
   readonly execs: Set<RemoteExecution>;
+  readonly hardware: { readonly cpuCores: number; readonly physicalMemory: number } | undefined;
 }
 
 interface JobRecord {
@@ -71,6 +76,8 @@ interface JobRecord {
   cancelled: boolean;
   exec: RemoteExecution | undefined;
   result: JobResult | undefined;
+  /** The job's own JobManager role (REST, dashboard, /metrics), once its graph is built. */
+  view: JobView | undefined;
   readonly ended: ((job: JobRecord) => void)[];
 }
 
@@ -89,10 +96,16 @@ export class ClusterJobManagerServer {
   #nextExec = 1;
   #imports = 0;
   #loadLock: Promise<void> = Promise.resolve();
+  /** What the REST API and /metrics read (`weir jobmanager --web`). */
+  readonly view: ClusterJobsView;
 
   constructor(options: JobManagerServerOptions) {
     this.#options = options;
     this.#blobs = new BlobStore(options.cacheDir);
+    this.view = new ClusterJobsView(
+      () => [...this.#jobs.values()].map((job) => ({ view: job.view, cancel: () => this.#cancel(job, 'the REST API') })),
+      () => [...this.#tms.values()].map((tm) => ({ id: tm.id, data: tm.data, slots: tm.slots, freeSlots: tm.free.size, lastReceivedAt: tm.conn.lastReceivedAt, hardware: tm.hardware })),
+    );
     this.#server = createClusterServer(options.tls);
     acceptConnections(this.#server, {
       token: options.token, tls: options.tls, role: 'jobmanager', heartbeat: options.heartbeat, log: options.log,
@@ -153,9 +166,9 @@ export class ClusterJobManagerServer {
       if (m.type === 'register') {
         if (tm) return;
         const id = `tm-${this.#nextTm++}`;
-        tm = { id, conn, slots: m.slots, data: m.data, free: new Set(Array.from({ length: m.slots }, (_, i) => i)), execs: new Set() };
+        tm = { id, conn, slots: m.slots, data: m.data, free: new Set(Array.from({ length: m.slots }, (_, i) => i)), execs: new Set(), hardware: m.hardware };
         this.#tms.set(id, tm);
-        conn.sendControl({ type: 'registered', tmId: id } satisfies JobManagerToTaskManager);
+        conn.sendControl({ type: 'registered', tmId: id, epoch: this.epoch } satisfies JobManagerToTaskManager);
         this.#options.log(`TaskManager ${id} registered from ${conn.remote} with ${m.slots} slot(s), data port ${m.data.host}:${m.data.port}`);
         this.#wakeSlotWaiters();
         return;
@@ -242,6 +255,11 @@ export class ClusterJobManagerServer {
     this.#wakeSlotWaiters();
   }
 
+  /** The epoch every command to a TaskManager carries: the HA leader's fencing revision, "0" without HA. */
+  get epoch(): string {
+    return this.#options.ha?.epoch() ?? '0';
+  }
+
   /** Commands may go to TaskManagers: always without HA, only while leading with it. */
   get leading(): boolean {
     return this.#options.ha?.isLeader() ?? true;
@@ -284,10 +302,8 @@ export class ClusterJobManagerServer {
           }
           case 'cancel': {
             const job = this.#runningJob(m.jobId);
-            job.cancelled = true;
             job.ended.push((j) => reply({ type: 'done', text: `job ${j.jobId} ${j.status}` }));
-            job.exec?.fail(cancelledError(job.jobId));
-            this.#options.log(`job ${job.jobId}: cancel requested by ${conn.remote}`);
+            this.#cancel(job, conn.remote);
             return;
           }
           case 'stop': {
@@ -311,6 +327,16 @@ export class ClusterJobManagerServer {
     };
   }
 
+  /** Cancels a running job (the client's `weir cancel`, the REST API's PATCH); refuses one that is not running. */
+  #cancel(job: JobRecord, by: string): void {
+    if (job.status !== 'running' && job.status !== 'starting') throw new WeirError(`job ${job.jobId} is not running (${job.status})`, { code: 'WEIR_JOB_NOT_RUNNING', fault: 'user' });
+    job.cancelled = true;
+    this.#options.log(`job ${job.jobId}: cancel requested by ${by}`);
+    // The job's own JobManager role cancels its attempt (or its restart delay) and ends CANCELED; before it exists, the attempt fails.
+    if (job.view) job.view.cancel();
+    else job.exec?.fail(cancelledError(job.jobId));
+  }
+
   #runningJob(jobId: string): JobRecord {
     const job = this.#jobs.get(jobId);
     if (!job) throw new WeirError(`no job ${JSON.stringify(jobId)} on this JobManager (weir list shows them)`, { code: 'WEIR_NO_SUCH_JOB', fault: 'user' });
@@ -324,7 +350,7 @@ export class ClusterJobManagerServer {
     const send = (msg: JobManagerToClient): void => { if (job.client && !job.client.closed) job.client.sendControl(msg); };
     const job: JobRecord = {
       jobId: '', jobName: m.jobFile, status: 'starting', startedAt: Date.now(), endedAt: undefined, restarts: 0, slots: 0, error: undefined,
-      client, control: undefined, cancelled: false, exec: undefined, result: undefined, ended: [],
+      client, control: undefined, cancelled: false, exec: undefined, result: undefined, view: undefined, ended: [],
     };
     // One job module is evaluated at a time: the launch context it reads is process-global.
     const previous = this.#loadLock;
@@ -370,6 +396,7 @@ export class ClusterJobManagerServer {
         job.jobId = control.jobId;
         job.jobName = control.jobName;
         job.control = control;
+        job.view = control.view;
         job.status = 'running';
         this.#jobs.set(job.jobId, job);
         this.#options.log(`job ${job.jobId} ("${job.jobName}") submitted from ${client.remote}, bundle ${m.hash.slice(0, 12)}`);
@@ -467,7 +494,7 @@ class RemoteExecution implements TaskManagerGateway {
     for (const tm of tms) {
       if (tm.conn.closed) { this.fail({ name: 'TaskManagerLost', message: `TaskManager ${tm.id} lost before deployment`, code: 'WEIR_TASKMANAGER_LOST', fault: 'external', retryable: true, stack: undefined }); return; }
       tm.conn.sendControl({
-        type: 'deploy-exec',
+        type: 'deploy-exec', epoch: this.#server.epoch,
         deployment: {
           exec: this.exec, jobId: this.#job.jobId, attempt: 0, bundleHash: this.#bundleHash, numSlots: this.numSlots,
           slots: this.#slots.flatMap((s, g) => (s.tm === tm ? [g] : [])), owners, peers, jobArgs: this.#jobArgs, defaults: this.#defaults,
@@ -482,13 +509,14 @@ class RemoteExecution implements TaskManagerGateway {
   broadcast(command: ManagerToSlot): void {
     if (this.#ended || !this.#server.leading) return;
     if (this.#queued) { this.#queued.push(command); return; }
-    for (const tm of this.#tms) tm.conn.sendControl({ type: 'command', exec: this.exec, command } satisfies JobManagerToTaskManager);
+    const epoch = this.#server.epoch;
+    for (const tm of this.#tms) tm.conn.sendControl({ type: 'command', epoch, exec: this.exec, command } satisfies JobManagerToTaskManager);
   }
 
   async shutdown(): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
-    for (const tm of this.#tms) if (!tm.conn.closed) tm.conn.sendControl({ type: 'cancel-exec', exec: this.exec } satisfies JobManagerToTaskManager);
+    for (const tm of this.#tms) if (!tm.conn.closed) tm.conn.sendControl({ type: 'cancel-exec', epoch: this.#server.epoch, exec: this.exec } satisfies JobManagerToTaskManager);
     this.#server.release(this.#slots, this);
   }
 

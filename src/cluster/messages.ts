@@ -32,15 +32,19 @@ export interface ExecDeployment {
 }
 
 export type TaskManagerToJobManager =
-  | { readonly type: 'register'; readonly slots: number; readonly data: HostPort }
+  | { readonly type: 'register'; readonly slots: number; readonly data: HostPort; readonly hardware?: { readonly cpuCores: number; readonly physicalMemory: number } }
   | { readonly type: 'event'; readonly exec: number; readonly event: SlotToManager }
   | { readonly type: 'get-bundle'; readonly hash: string };
 
+/**
+ * `epoch`: the sending JobManager's leader epoch (its HA fencing revision, "0" without HA). A
+ * TaskManager that has seen a newer epoch refuses the message (fencing of a stale leader).
+ */
 export type JobManagerToTaskManager =
-  | { readonly type: 'registered'; readonly tmId: string }
-  | { readonly type: 'deploy-exec'; readonly deployment: ExecDeployment }
-  | { readonly type: 'command'; readonly exec: number; readonly command: ManagerToSlot }
-  | { readonly type: 'cancel-exec'; readonly exec: number }
+  | { readonly type: 'registered'; readonly tmId: string; readonly epoch: string }
+  | { readonly type: 'deploy-exec'; readonly epoch: string; readonly deployment: ExecDeployment }
+  | { readonly type: 'command'; readonly epoch: string; readonly exec: number; readonly command: ManagerToSlot }
+  | { readonly type: 'cancel-exec'; readonly epoch: string; readonly exec: number }
   | { readonly type: 'bundle'; readonly hash: string; readonly bytes: Uint8Array | undefined };
 
 export interface JobSummary {

@@ -9,6 +9,7 @@
 // carries no buffer (the producer encodes into a fresh one).
 
 import type { Server } from 'node:net';
+import { availableParallelism, totalmem } from 'node:os';
 import { deserialize, serialize } from 'node:v8';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { serializeError } from '../runtime/operator-error.ts';
@@ -20,6 +21,8 @@ import { acceptConnections, dial, type Connection, type HeartbeatSettings, type 
 import { FrameKind } from './frame.ts';
 import type { ExecDeployment, HostPort, JobManagerToTaskManager, TaskManagerToJobManager } from './messages.ts';
 import { fsStateWriter, writeAckState, type CheckpointStateWriter } from './state-files.ts';
+import { TaskManagerMetrics } from './task-manager-metrics.ts';
+import { compareEpochs } from '../ha/types.ts';
 
 export interface TaskManagerServerOptions {
   readonly jobmanager: HostPort;
@@ -83,6 +86,15 @@ export class ClusterTaskManagerServer {
   #tmId: string | undefined;
   #data: HostPort | undefined;
   #stopped = false;
+  /**
+   * The newest JobManager epoch this TaskManager has seen (from a registration, a command, or
+   * etcd naming a new leader): commands of an older epoch come from a stale leader and are refused.
+   */
+  #epoch: string | undefined;
+  /** Refusals logged per stale epoch (the first few only: a stale leader may send many). */
+  readonly #refusals = new Map<string, number>();
+  /** Its subtasks' figures, for `--metrics-port` (task-manager-metrics.ts). */
+  readonly metrics: TaskManagerMetrics;
   /** Resolves when the first registration succeeded (tests and `weir cluster start` wait for it). */
   readonly registered: Promise<string>;
   #onRegistered!: (id: string) => void;
@@ -90,6 +102,7 @@ export class ClusterTaskManagerServer {
   constructor(options: TaskManagerServerOptions) {
     this.#options = options;
     this.#blobs = new BlobStore(options.cacheDir);
+    this.metrics = new TaskManagerMetrics(options.slots);
     this.registered = new Promise((r) => { this.#onRegistered = r; });
     this.#dataServer = createClusterServer(options.tls);
     acceptConnections(this.#dataServer, {
@@ -132,7 +145,8 @@ export class ClusterTaskManagerServer {
   // ---- control connection to the JobManager ----
 
   /** HA: etcd names a new leader; a connection to another JobManager is dropped (with its executions) and the TaskManager registers with the leader. */
-  leaderChanged(leader: HostPort): void {
+  leaderChanged(leader: HostPort, epoch?: string): void {
+    if (epoch !== undefined) this.#seeEpoch(epoch);
     const at = `${leader.host}:${leader.port}`;
     if (this.#control !== undefined && this.#jobmanagerAt !== at) this.#control.close(`the JobManager leader is now ${at}`);
   }
@@ -162,10 +176,10 @@ export class ClusterTaskManagerServer {
       failures = 0;
       const closed = new Promise<string>((r) => conn.onClose(r));
       this.#control = conn;
-      conn.onControl = (m) => this.#onJobManagerMessage(m as JobManagerToTaskManager);
+      conn.onControl = (m) => this.#onJobManagerMessage(m as JobManagerToTaskManager, conn);
       let data = this.#data!;
       if (data.host === '0.0.0.0' || data.host === '::') data = { host: conn.socket.localAddress ?? '127.0.0.1', port: data.port };
-      conn.sendControl({ type: 'register', slots: this.#options.slots, data } satisfies TaskManagerToJobManager);
+      conn.sendControl({ type: 'register', slots: this.#options.slots, data, hardware: { cpuCores: availableParallelism(), physicalMemory: totalmem() } } satisfies TaskManagerToJobManager);
       const reason = await closed;
       this.#control = undefined;
       if (this.#stopped) return;
@@ -188,7 +202,34 @@ export class ClusterTaskManagerServer {
     this.#control?.sendControl(m);
   }
 
-  #onJobManagerMessage(m: JobManagerToTaskManager): void {
+  /** Raises the newest epoch seen; false when `epoch` is older than it (a stale leader). */
+  #seeEpoch(epoch: string): boolean {
+    if (this.#epoch !== undefined && compareEpochs(epoch, this.#epoch) < 0) return false;
+    if (this.#epoch !== epoch) this.#refusals.clear();
+    this.#epoch = epoch;
+    return true;
+  }
+
+  /** Fencing: a message of an older epoch than the newest seen is dropped (and said, a few times per epoch). */
+  #fenced(m: JobManagerToTaskManager, conn: Connection): boolean {
+    // A JobManager without the field (none in this version) counts as epoch 0.
+    const epoch = (m as { epoch?: string }).epoch ?? '0';
+    if (this.#seeEpoch(epoch)) return false;
+    const n = (this.#refusals.get(epoch) ?? 0) + 1;
+    this.#refusals.set(epoch, n);
+    if (n <= 5) {
+      const exec = 'exec' in m ? m.exec : m.type === 'deploy-exec' ? m.deployment.exec : undefined;
+      this.#options.log(`refused ${m.type}${exec !== undefined ? ` of execution ${exec}` : ''} from the JobManager at ${conn.remote}: its epoch ${epoch} is older than epoch ${this.#epoch} this TaskManager has seen (a stale leader)${n === 5 ? '; further refusals of this epoch are not logged' : ''}`);
+    }
+    return true;
+  }
+
+  #onJobManagerMessage(m: JobManagerToTaskManager, conn: Connection): void {
+    if (m.type !== 'bundle' && this.#fenced(m, conn)) {
+      // A stale leader that this TaskManager registered with: leave it, look the leader up again.
+      if (m.type === 'registered') conn.close(`the JobManager's epoch ${m.epoch} is older than epoch ${this.#epoch}`);
+      return;
+    }
     switch (m.type) {
       case 'registered':
         this.#tmId = m.tmId;
@@ -205,6 +246,7 @@ export class ClusterTaskManagerServer {
           ex.checkpointDirs.set(m.command.checkpointId, m.command.path);
           for (const id of ex.checkpointDirs.keys()) if (id < m.command.checkpointId - 8) ex.checkpointDirs.delete(id);
         }
+        if (m.command.type === 'deploy') this.metrics.deployment(m.exec, m.command.deployment);
         if (ex.pending) ex.pending.push(m.command);
         else for (const w of ex.workers) w.postMessage(m.command);
         return;
@@ -239,8 +281,10 @@ export class ClusterTaskManagerServer {
   async #deploy(d: ExecDeployment): Promise<void> {
     const ex: Execution = { deployment: d, workers: [], ports: new Map(), inbox: [], pending: [], stopping: false, checkpointDirs: new Map(), outbox: Promise.resolve() };
     this.#execs.set(d.exec, ex);
+    this.metrics.deployed(d.exec, d.jobId, d.slots);
     const writer = this.#options.stateWriter ?? fsStateWriter;
     const report = (event: SlotToManager): void => {
+      if (!ex.stopping) this.metrics.event(d.exec, event);
       const dir = event.type === 'ack' ? ex.checkpointDirs.get(event.checkpointId) : undefined;
       const ready = event.type === 'ack' && dir !== undefined ? writeAckState(event, dir, writer, this.#tmId ?? 'tm-?') : event;
       ex.outbox = ex.outbox.then(async () => {
@@ -292,6 +336,7 @@ export class ClusterTaskManagerServer {
     const ex = this.#execs.get(exec);
     this.#cancelled.add(exec);
     if (this.#cancelled.size > 1000) this.#cancelled.delete(this.#cancelled.values().next().value as number);
+    this.metrics.removed(exec);
     if (!ex) return;
     ex.stopping = true;
     this.#execs.delete(exec);

@@ -377,7 +377,8 @@ export class JobManager implements JobControl, JobView {
     const tm = this.#options.createTaskManager(graph);
     const { tasks, sources } = await this.#taskDeployments(restore);
     const deployment: Deployment = {
-      jobId: this.#jobId, jobName: this.#options.jobName, attempt, config: { ...config, runtimeMode: this.runtimeMode }, fingerprint: graphFingerprint(graph), tasks,
+      jobId: this.#jobId, jobName: this.#options.jobName, attempt, config: { ...config, runtimeMode: this.runtimeMode }, fingerprint: graphFingerprint(graph),
+      vertexNames: graph.vertices.map((v) => v.name), tasks,
     };
     const totalTasks = tasks.length;
     const deployed = new Set<number>();

@@ -33,7 +33,7 @@ export interface HaJobManagerHandle {
   /** The hooks `ClusterJobManagerServer` takes as `options.ha`. */
   readonly hooks: JobManagerHa;
   /** Campaigns once the server listens at `control`; resolves when elected and the stored jobs were handed to `resume`. */
-  start(control: HostPort, resume: (job: { hash: string; bundle: Uint8Array; jobArgs: readonly string[]; defaults: unknown; jobFile: string }) => Promise<string>): Promise<void>;
+  start(control: HostPort, resume: (job: { hash: string; bundle: Uint8Array; jobArgs: readonly string[]; defaults: unknown; jobFile: string }) => Promise<string>, rest?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,6 +57,7 @@ export function haJobManager(config: EtcdConfig, options: { storageDir: string; 
       return `this JobManager (${myId}) is a standby; ${where} (give TaskManagers and clients --ha etcd --ha-endpoints ${config.endpoints.join(',')} to follow the leader)`;
     },
     isLeader: () => services?.isLeader() ?? false,
+    epoch: () => (services?.isLeader() ? services.election.token?.revision : undefined),
     jobSubmitted: async (job) => {
       if (services === undefined) throw new Error('HA is not started');
       const bytes = await readFile(job.bundlePath);
@@ -82,9 +83,9 @@ export function haJobManager(config: EtcdConfig, options: { storageDir: string; 
 
   return {
     hooks,
-    async start(control, resume) {
+    async start(control, resume, rest) {
       myId = `jm-${hostname()}-${process.pid}`;
-      services = await EtcdHaServices.connect(config, { id: myId, control: `${control.host}:${control.port}` });
+      services = await EtcdHaServices.connect(config, { id: myId, control: `${control.host}:${control.port}`, ...(rest !== undefined ? { rest } : {}) });
       const s = services;
       watch = await LeaderWatch.start(s.client, s.namespace, (l) => {
         leader = l;
@@ -142,7 +143,7 @@ function withRestoreLatest(defaults: unknown): unknown {
 }
 
 /** A TaskManager's and a client's way to the leader: its control address from etcd, waiting up to `timeoutMs` while nobody leads. */
-export function leaderResolver(config: EtcdConfig, timeoutMs: number): { resolve: () => Promise<HostPort>; watch: (onChange: (leader: HostPort | undefined) => void) => Promise<() => Promise<void>>; close: () => Promise<void> } {
+export function leaderResolver(config: EtcdConfig, timeoutMs: number): { resolve: () => Promise<HostPort>; watch: (onChange: (leader: HostPort | undefined, epoch: string | undefined) => void) => Promise<() => Promise<void>>; close: () => Promise<void> } {
   const connecting = EtcdLeaderRetrieval.connect(config);
   const parse = (control: string): HostPort => {
     const i = control.lastIndexOf(':');
@@ -150,7 +151,7 @@ export function leaderResolver(config: EtcdConfig, timeoutMs: number): { resolve
   };
   return {
     resolve: async () => parse((await (await connecting).current(timeoutMs)).address.control),
-    watch: async (onChange) => (await connecting).watch((l) => onChange(l === undefined ? undefined : parse(l.address.control))),
+    watch: async (onChange) => (await connecting).watch((l) => onChange(l === undefined ? undefined : parse(l.address.control), l?.epoch)),
     close: async () => (await connecting).close(),
   };
 }

@@ -40,6 +40,8 @@ export interface Deployment {
   readonly config: ExecutionConfig;
   /** Fingerprint of the graph (vertex names and uids) so a worker detects a job file that builds differently. */
   readonly fingerprint: string;
+  /** Vertex names by index, for what a TaskManager process exports about its subtasks (its Prometheus labels). */
+  readonly vertexNames?: readonly string[];
   readonly tasks: TaskDeployment[];
   /** BATCH with region scheduling: exchanges, decided parallelism, deferred commits (src/batch/). */
   readonly batch?: BatchDeployment;

@@ -25,10 +25,20 @@ export interface ErrorBody {
   readonly code: string;
 }
 
+/**
+ * A WeirError of this engine copy or of another: a cluster job's JobManager role runs from the
+ * job's bundle (cluster/job-main.ts), whose WeirError is another class, so this is duck-typed.
+ */
+function isWeirError(e: unknown): e is Pick<WeirError, 'code' | 'fault' | 'message'> {
+  if (e instanceof WeirError) return true;
+  const x = e as { code?: unknown; fault?: unknown; message?: unknown } | null;
+  return e instanceof Error && typeof x!.code === 'string' && x!.code.startsWith('WEIR_') && typeof x!.fault === 'string';
+}
+
 /** Status and body for anything a handler threw: fastify's validation and parsing errors become 400 WEIR_BAD_REQUEST. */
 export function errorReply(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof HttpError) return { status: error.statusCode, body: { errors: [error.message], code: error.code } };
-  if (error instanceof WeirError) {
+  if (isWeirError(error)) {
     return { status: STATUS_OF_CODE[error.code] ?? (error.fault === 'internal' ? 500 : 400), body: { errors: [error.message], code: error.code } };
   }
   const e = error as { validation?: unknown; statusCode?: number; message?: string; code?: string };
