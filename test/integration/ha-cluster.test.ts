@@ -27,6 +27,8 @@ interface HaCluster {
   readonly namespace: string;
   startJobManager(name: string): Child;
   leaderName(): Promise<string | undefined>;
+  /** The leader's REST URL as published in etcd. */
+  leaderRest(): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -42,7 +44,7 @@ async function startHaCluster(etcd: EtcdServer, dir: string): Promise<HaCluster>
   const store = new JobStore(client, namespace, { assertLeader: () => { throw new Error('the test only reads'); }, onFenced: () => undefined });
   const startJobManager = (name: string): Child => {
     const jm = startWeir(['jobmanager', '--bind', '127.0.0.1:0', ...HEARTBEAT, '--cache-dir', join(dir, `cache-${name}`), ...ha,
-      '--ha-lease-ttl', String(LEASE_TTL), '--ha-storage-dir', join(dir, 'ha-storage')], CLUSTER_ENV);
+      '--ha-lease-ttl', String(LEASE_TTL), '--ha-storage-dir', join(dir, 'ha-storage'), '--web', '0'], CLUSTER_ENV);
     jobmanagers.push(jm);
     return jm;
   };
@@ -62,6 +64,7 @@ async function startHaCluster(etcd: EtcdServer, dir: string): Promise<HaCluster>
     return {
       ha, jobmanagers, taskmanagers, store, namespace, startJobManager, stop,
       leaderName: async () => (await currentLeader(client, namespace))?.address.id,
+      leaderRest: async () => (await currentLeader(client, namespace))?.address.rest,
     };
   } catch (e) {
     await stop();
@@ -112,6 +115,20 @@ describe('JobManager high availability on etcd (processes)', { skip: etcdUnavail
       process.stdout.write(`# standby leads ${takeoverMs} ms after kill -9 of the leader (lease TTL ${LEASE_TTL} s)\n`);
       assert.ok(takeoverMs < 10_000, `the standby took ${takeoverMs} ms to lead`);
       assert.ok(await waitUntil(() => /job sequence: resuming from the job store, latest point \(etcd: checkpoint \d+\)/.test(b.out.stderr), b, 30_000), b.out.stderr);
+      // The new leader's REST API (published in etcd) shows the resumed job and both TaskManagers once they re-registered.
+      const rest = /REST API and dashboard at (http:\/\/127\.0\.0\.1:\d+)\//.exec(b.out.stdout)?.[1];
+      assert.ok(rest, b.out.stdout);
+      assert.equal(await cluster.leaderRest(), rest);
+      const auth = { headers: { authorization: `Bearer ${CLUSTER_ENV.WEIR_CLUSTER_TOKEN}` } };
+      const restDeadline = Date.now() + 60_000;
+      let seen: any;
+      while (Date.now() < restDeadline) {
+        const [jobs, tms] = await Promise.all([fetch(`${rest}/jobs`, auth).then((r) => r.json()), fetch(`${rest}/taskmanagers`, auth).then((r) => r.json())]) as [any, any];
+        seen = { jobs, tms };
+        if (jobs.jobs.some((j: any) => j.id === 'sequence') && tms.taskmanagers.length === 2) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(seen.jobs.jobs.some((j: any) => j.id === 'sequence') && seen.tms.taskmanagers.length === 2, JSON.stringify(seen));
       assert.ok(await waitUntil(() => /job sequence finished/.test(b.out.stderr), b, 180_000), b.out.stderr);
       assert.match(b.out.stderr, /TaskManager tm-\d+ registered/);
       assert.deepEqual(checkSequenceOutput(readFileSync(input, 'utf8'), join(dir, 'out')), []);
