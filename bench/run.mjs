@@ -256,7 +256,12 @@ function wordcountBenchmark() {
           const last = r.stages.at(-1);
           assert.ok(first && last, `${name}: no stages in the summary`);
           assert.equal(first.recordsOut, c.words, `${name}: the tokenizer emitted ${first.recordsOut} words, expected ${c.words}`);
-          assert.equal(last.recordsIn, c.words, `${name}: the last stage received ${last.recordsIn} words, expected ${c.words}`);
+          if (name.startsWith('weir-batch')) {
+            // BATCH pre-aggregates per word before the keyBy (src/batch/combiner.ts): the count receives partial counts.
+            assert.ok(last.recordsIn <= c.words && (distinct === undefined || last.recordsIn >= distinct), `${name}: the last stage received ${last.recordsIn} partial counts`);
+          } else {
+            assert.equal(last.recordsIn, c.words, `${name}: the last stage received ${last.recordsIn} words, expected ${c.words}`);
+          }
         }
         if (name.endsWith('-file')) {
           // Running counts: the largest count written per word is its total.

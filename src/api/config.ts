@@ -99,6 +99,11 @@ export interface BatchConfig {
   exchange: 'blocking' | 'pipelined';
   /** Slots the region scheduler may use at once; undefined = as many as the widest region needs. */
   slots: number | undefined;
+  /**
+   * Pre-aggregate per key before a keyBy into reduce/sum/min/max/minBy/maxBy (default true): the
+   * exchange carries one partial value per key and producer instead of every record (src/batch/combiner.ts).
+   */
+  combine: boolean;
   /** Adaptive parallelism (`--parallelism auto`): vertices without a parallelism of their own get one from their input bytes. */
   adaptive: AdaptiveBatchConfig;
 }
@@ -155,6 +160,7 @@ export function defaultExecutionConfig(): ExecutionConfig {
       spillDir: undefined,
       exchange: 'blocking',
       slots: undefined,
+      combine: true,
       adaptive: { enabled: false, bytesPerTask: 16 * 1024 * 1024, minParallelism: 1, maxParallelism: undefined },
     },
   };

@@ -7,7 +7,7 @@ import { checkPositiveInt } from './config.ts';
 import type {
   FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction, ReduceFunction,
 } from './functions.ts';
-import { Transformation, readField, type AggregationKind, type OperatorSpec, type PartitionSpec } from './transformation.ts';
+import { Transformation, fieldSelector, readField, type AggregationKind, type OperatorSpec, type PartitionSpec } from './transformation.ts';
 import type { StreamExecutionEnvironment } from './environment.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
@@ -321,7 +321,7 @@ function checkUid(uid: unknown, operatorName: string): string {
 function toKeySelector<T, K extends Key>(key: KeySelector<T, K> | FieldRef, upstream: string): KeySelector<T, K> {
   if (typeof key === 'function') return key;
   if (typeof key === 'string' || (typeof key === 'number' && Number.isInteger(key) && key >= 0)) {
-    return (record: T) => readField(record, key) as K;
+    return fieldSelector<T>(key) as KeySelector<T, K>;
   }
   throw new ConfigError(`keyBy after "${upstream}": the key must be a function, a property name or a tuple index, got ${typeof key}`);
 }

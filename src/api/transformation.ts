@@ -109,6 +109,21 @@ export function sharedRichFunction(spec: OperatorSpec): boolean {
   return typeof fn === 'object' && fn !== null && typeof (fn as { open?: unknown }).open === 'function';
 }
 
+/** Key selectors made from a field name or tuple index (keyBy(0), keyBy('k')), with their field: the BATCH combiner knows such a key survives an aggregation of another field. */
+const FIELD_SELECTORS = new WeakMap<object, FieldRef>();
+
+/** A key selector reading one field, remembered as such (selectorField). */
+export function fieldSelector<T>(field: FieldRef): (record: T) => unknown {
+  const selector = (record: T): unknown => readField(record, field);
+  FIELD_SELECTORS.set(selector, field);
+  return selector;
+}
+
+/** The field a key selector reads, when fieldSelector made it. */
+export function selectorField(selector: object): FieldRef | undefined {
+  return FIELD_SELECTORS.get(selector);
+}
+
 /** Field access for aggregations by name or tuple index. */
 export function readField(record: unknown, field: FieldRef): unknown {
   return (record as Record<string | number, unknown>)[field];

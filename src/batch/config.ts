@@ -6,7 +6,7 @@ import type { AdaptiveBatchConfig, BatchConfig } from '../api/config.ts';
 /** What configureBatch() takes: any subset of ExecutionConfig.batch. */
 export type BatchSettings = Partial<Omit<BatchConfig, 'adaptive'>> & { adaptive?: Partial<AdaptiveBatchConfig> };
 
-const KEYS = ['sortMemory', 'spillDir', 'exchange', 'slots', 'adaptive'];
+const KEYS = ['sortMemory', 'spillDir', 'exchange', 'slots', 'combine', 'adaptive'];
 const ADAPTIVE_KEYS = ['enabled', 'bytesPerTask', 'minParallelism', 'maxParallelism'];
 
 function positiveInt(where: string, value: unknown): number {
@@ -24,6 +24,7 @@ export function checkBatchSettings(where: string, settings: BatchSettings): Batc
   if (settings.exchange !== undefined && settings.exchange !== 'blocking' && settings.exchange !== 'pipelined') {
     throw new ConfigError(`${where}: exchange must be "blocking" or "pipelined", got ${JSON.stringify(settings.exchange)}`);
   }
+  if (settings.combine !== undefined && typeof settings.combine !== 'boolean') throw new ConfigError(`${where}: combine must be a boolean, got ${JSON.stringify(settings.combine)}`);
   const a = settings.adaptive;
   if (a !== undefined) {
     for (const k of Object.keys(a)) if (!ADAPTIVE_KEYS.includes(k)) throw new ConfigError(`${where}: unknown adaptive setting '${k}' (known: ${ADAPTIVE_KEYS.join(', ')})`);

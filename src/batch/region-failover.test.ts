@@ -31,7 +31,8 @@ function committedLines(dir: string): string[] {
 }
 
 test('all-to-all edges are blocking: one region per subtask, run on 2 slots for a parallelism of 3, results as expected', async () => {
-  const env = batchEnv(3).configureBatch({ slots: 2 });
+  // combine: false, so every record crosses the keyBy (the combiner's own tests are in combiner.test.ts).
+  const env = batchEnv(3).configureBatch({ slots: 2, combine: false });
   env.fromCollection(WORDS).rebalance().map((w: [string, number]) => w).name('Copy').keyBy(0).sum(1).name('Count').discard();
   const result = await env.execute('regions');
   const b = result.batch!;
@@ -168,7 +169,8 @@ test('a lost partition: the producers (Copy) reran, the failed consumer ran twic
 
 test('adaptive parallelism: a small input gets fewer tasks than a large one, within the maximum, with correct results', async () => {
   const run = async (n: number): Promise<number> => {
-    const env = batchEnv(1).configureBatch({ adaptive: { enabled: true, bytesPerTask: 16 * 1024, maxParallelism: 4 } });
+    // Every record crosses the keyBy (no pre-aggregation), so the bytes the decision reads grow with n.
+    const env = batchEnv(1).configureBatch({ combine: false, adaptive: { enabled: true, bytesPerTask: 16 * 1024, maxParallelism: 4 } });
     const data: [string, number][] = Array.from({ length: n }, (_, i) => [`k${i % 37}`, 1]);
     env.fromCollection(data).keyBy(0).sum(1).name('Count').rebalance().map(([k, c]: [string, number]) => `${k}=${c}`).name('Show').setParallelism(1).discard();
     const result = await env.execute(`adaptive-${n}`);

@@ -10,6 +10,7 @@ import {
 import { END_OF_DATA, MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
 import { InputGate } from './input-gate.ts';
 import { BatchKeyedInput, type KeyedFeed } from '../batch/keyed-input.ts';
+import { CombiningOutput, combinerKeys, isCombinable } from '../batch/combiner.ts';
 import { decodeBatch, encodedSize } from '../serde/index.ts';
 import type { DirectReceiver, InputChannel } from './network/input-channel.ts';
 import type { RecordWriter } from './network/record-writer.ts';
@@ -83,6 +84,8 @@ export class Task implements TaskId {
   /** BATCH, one-input keyed head: the whole input grouped by key, fed key by key once it ended. */
   readonly #batchInput: BatchKeyedInput | undefined;
   #batchDraining = false;
+  /** BATCH: pre-aggregation in front of keyBy edges into combinable aggregations; emptied at the end of input. */
+  readonly #combiners: CombiningOutput[] = [];
   #batchRecord: unknown;
   #recordsIn = 0;
   #bytesIn = 0;
@@ -168,7 +171,21 @@ export class Task implements TaskId {
           : new KeyedChainedOutput(this.#operators[j]!, this.#infos[j]!, next.keySelector, this.#contexts[j]!.keyedBackend!, config.maxParallelism, chained.node.name);
         add(chained.chainedTags?.[k] ?? '', output);
       });
-      for (const edge of chained.edgeOutputs) add(edge.tag ?? '', new WriterOutput(options.writers.get(edge.index)!, this.#element, this.#onOutputWatermark, batch));
+      for (const edge of chained.edgeOutputs) {
+        const out = new WriterOutput(options.writers.get(edge.index)!, this.#element, this.#onOutputWatermark, batch);
+        // BATCH: records into a keyed reduce/sum/min/max/minBy/maxBy are pre-aggregated per key before the edge (batch/combiner.ts).
+        const target = edge.target.operators[0]!.node;
+        if (batch && config.batch.combine && edge.partition.kind === 'hash' && target.keySelector !== undefined && isCombinable(target.spec)) {
+          const combiner = new CombiningOutput(out, {
+            spec: target.spec, key: edge.partition.key, producerName: chained.node.name, maxKeys: combinerKeys(config.batch.sortMemory), element: this.#element,
+            operator: { name: target.name, uid: target.uid, subtaskIndex: deployment.subtask, parallelism: vertex.parallelism },
+          });
+          this.#combiners.push(combiner);
+          add(edge.tag ?? '', combiner);
+        } else {
+          add(edge.tag ?? '', out);
+        }
+      }
       const op = this.#operators[i]!;
       op.output = combineOutputs(outputs.get('') ?? []);
       const sides = new Map<string, Output>();
@@ -537,6 +554,7 @@ export class Task implements TaskId {
     if (this.#source && drain) this.#source.processWatermark(MAX_WATERMARK);
     this.#runHooks((op) => op.finish(), 'finish()', () => {
       for (const op of this.#operators) op.flush();
+      for (const c of this.#combiners) c.finish();
       for (const w of this.#writers) w.broadcastEvent(END_OF_DATA);
       this.#state = 'ended';
       this.#services.report({ type: 'end-of-data', task: { vertex: this.vertex, subtask: this.subtask } });
