@@ -70,6 +70,8 @@ export class CombiningOutput implements Output {
   #entries = new Map<NormalizedKey, unknown>();
   /** Normalized key → timestamp of its last record that had one; made at the first such record. */
   #timestamps: Map<NormalizedKey, number> | undefined;
+  /** sum over a field the key does not depend on: the field (collect's fast path). */
+  readonly #sumField: FieldRef | undefined;
   /** Whether a combined value may have another key than its records (then each step is checked). */
   readonly #checkKeys: boolean;
   #sinceFlush = 0;
@@ -96,6 +98,7 @@ export class CombiningOutput implements Output {
       const keyField = selectorField(options.key);
       this.#checkKeys = spec.aggregation !== 'minBy' && spec.aggregation !== 'maxBy' && (keyField === undefined || String(keyField) === String(spec.field));
     }
+    this.#sumField = spec.kind === 'aggregate' && spec.aggregation === 'sum' && !this.#checkKeys ? spec.field : undefined;
   }
 
   /** Whether combining gave up (mostly distinct keys): records pass straight through. */
@@ -116,6 +119,19 @@ export class CombiningOutput implements Output {
     const norm = key as NormalizedKey;
     const entries = this.#entries;
     const acc = entries.get(norm);
+    const sumField = this.#sumField;
+    if (sumField !== undefined && typeof acc === 'object' && acc !== null) {
+      // The common case (a tuple's count): add into this combiner's copy of the key's first record.
+      const v = (record as Record<FieldRef, unknown>)[sumField];
+      if (typeof v === 'number') {
+        const partial = acc as Record<FieldRef, number>;
+        partial[sumField] = partial[sumField]! + v;
+        const timestamp = this.#element.timestamp;
+        if (timestamp === timestamp) (this.#timestamps ??= new Map()).set(norm, timestamp);
+        this.#sinceFlush++;
+        return;
+      }
+    }
     try {
       if (acc === undefined) entries.set(norm, this.#first(record));
       else if (this.#checkKeys) this.#combineChecked(norm, acc, record);
