@@ -18,8 +18,11 @@ export interface ClusterJobContext {
   readonly jobArgs: readonly string[];
   readonly defaults: LaunchContext['defaults'];
   readonly listener: JobListener;
-  /** A gateway over `numSlots` slots of the cluster for one attempt. */
-  readonly createGateway: (numSlots: number) => TaskManagerGateway;
+  /**
+   * A gateway over cluster slots for one attempt: the job's slots 0…numSlots−1, or — a BATCH
+   * region — just `slotIds` (the subtask indexes it runs), so a region takes only the slots it needs.
+   */
+  readonly createGateway: (numSlots: number, slotIds?: readonly number[]) => TaskManagerGateway;
   /** Called once the job's id and name are known, before anything is deployed; may throw (or reject) to refuse the job. */
   readonly onJobManager: (control: { jobId: string; jobName: string; stopWithSavepoint(): void; triggerSavepoint(): Promise<string>; view: JobView }) => void | Promise<void>;
   /** HA: checkpoints complete only through this (`src/ha/`): the leader check and the fenced pointer commit. */
@@ -37,7 +40,7 @@ export async function clusterJobMain(loadJob: () => Promise<unknown>, ctx: Clust
       checkJobArguments(env.getParameters());
       const gate = ctx.completionGate;
       const jm: JobManager = new JobManager({
-        env, jobName, listener: ctx.listener, createTaskManager: (graph) => ctx.createGateway(buildChannelPlan(graph).numSlots),
+        env, jobName, listener: ctx.listener, createTaskManager: (graph, slotIds) => ctx.createGateway(buildChannelPlan(graph).numSlots, slotIds),
         ...(gate ? { completionGate: { check: (action: string) => gate.check(jm.jobId, action), commit: (point) => gate.commit(jm.jobId, point) } } : {}),
       });
       await ctx.onJobManager({ jobId: jm.jobId, jobName, stopWithSavepoint: () => jm.stopWithSavepoint(), triggerSavepoint: () => jm.triggerSavepoint(), view: jm });

@@ -381,9 +381,9 @@ export class ClusterJobManagerServer {
     };
     const ctx: ClusterJobContext = {
       jobArgs: m.jobArgs, defaults: m.defaults as ClusterJobContext['defaults'], listener,
-      createGateway: (numSlots) => {
-        job.slots = numSlots;
-        const exec = new RemoteExecution(this, job, numSlots, m.hash, m.jobArgs, m.defaults, (text) => { this.#options.log(`job ${job.jobId}: ${text}`); send({ type: 'notice', text }); });
+      createGateway: (numSlots, slotIds) => {
+        job.slots = slotIds?.length ?? numSlots;
+        const exec = new RemoteExecution(this, job, slotIds ?? Array.from({ length: numSlots }, (_, i) => i), m.hash, m.jobArgs, m.defaults, (text) => { this.#options.log(`job ${job.jobId}: ${text}`); send({ type: 'notice', text }); });
         job.exec = exec;
         return exec;
       },
@@ -444,6 +444,8 @@ function cancelledError(jobId: string): SerializedError {
  */
 class RemoteExecution implements TaskManagerGateway {
   readonly numSlots: number;
+  /** The global slots (subtask indexes) this attempt runs: all of the job's, or a BATCH region's. */
+  readonly #slotIds: readonly number[];
   readonly exec: number;
   readonly #server: ClusterJobManagerServer;
   readonly #job: JobRecord;
@@ -458,10 +460,11 @@ class RemoteExecution implements TaskManagerGateway {
   #ended = false;
   #failed = false;
 
-  constructor(server: ClusterJobManagerServer, job: JobRecord, numSlots: number, bundleHash: string, jobArgs: readonly string[], defaults: unknown, notice: (text: string) => void) {
+  constructor(server: ClusterJobManagerServer, job: JobRecord, slotIds: readonly number[], bundleHash: string, jobArgs: readonly string[], defaults: unknown, notice: (text: string) => void) {
     this.#server = server;
     this.#job = job;
-    this.numSlots = numSlots;
+    this.#slotIds = slotIds;
+    this.numSlots = slotIds.length;
     this.#bundleHash = bundleHash;
     this.#jobArgs = jobArgs;
     this.#defaults = defaults;
@@ -485,10 +488,15 @@ class RemoteExecution implements TaskManagerGateway {
     if (this.#ended || this.#failed) { this.#server.release(this.#slots, this); return; }
     const tms = [...new Set(this.#slots.map((s) => s.tm))];
     this.#tms = tms;
-    const owners = this.#slots.map((s) => s.tm.id);
+    // The i-th allocated slot runs global slot slotIds[i]; owners is indexed by global slot.
+    const ids = this.#slotIds;
+    const contiguous = ids.every((g, i) => g === i);
+    const owners: string[] = Array.from({ length: Math.max(...ids) + 1 }, () => '');
+    this.#slots.forEach((s, i) => { owners[ids[i]!] = s.tm.id; });
+    const globalOf = (tm: TaskManagerRecord): number[] => this.#slots.flatMap((s, i) => (s.tm === tm ? [ids[i]!] : []));
     const peers: Record<string, HostPort> = {};
     for (const tm of tms) { peers[tm.id] = tm.data; tm.execs.add(this); }
-    const where = tms.map((tm) => `${tm.id}[${this.#slots.flatMap((s, g) => (s.tm === tm ? [g] : [])).join(',')}]`).join(' ');
+    const where = tms.map((tm) => `${tm.id}[${globalOf(tm).join(',')}]`).join(' ');
     this.#notice(`attempt deployed on ${where}`);
     if (!this.#server.leading) return;
     for (const tm of tms) {
@@ -497,7 +505,7 @@ class RemoteExecution implements TaskManagerGateway {
         type: 'deploy-exec', epoch: this.#server.epoch,
         deployment: {
           exec: this.exec, jobId: this.#job.jobId, attempt: 0, bundleHash: this.#bundleHash, numSlots: this.numSlots,
-          slots: this.#slots.flatMap((s, g) => (s.tm === tm ? [g] : [])), owners, peers, jobArgs: this.#jobArgs, defaults: this.#defaults,
+          slots: globalOf(tm), ...(contiguous ? {} : { execSlots: ids }), owners, peers, jobArgs: this.#jobArgs, defaults: this.#defaults,
         },
       } satisfies JobManagerToTaskManager);
     }

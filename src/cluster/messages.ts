@@ -23,7 +23,9 @@ export interface ExecDeployment {
   readonly numSlots: number;
   /** The job's slots this TaskManager runs (global slot numbers). */
   readonly slots: readonly number[];
-  /** TaskManager id per global slot. */
+  /** Every global slot of the execution (a BATCH region's subset); absent: 0…numSlots−1. */
+  readonly execSlots?: readonly number[];
+  /** TaskManager id per global slot ('' for a slot outside the execution). */
   readonly owners: readonly string[];
   /** Data-plane address of every TaskManager of the execution. */
   readonly peers: Readonly<Record<string, HostPort>>;

@@ -306,7 +306,7 @@ export class ClusterTaskManagerServer {
           links.get(i)![j] = port1;
           links.get(j)![i] = port2;
         }
-        for (let r = 0; r < d.numSlots; r++) {
+        for (const r of d.execSlots ?? Array.from({ length: d.numSlots }, (_, k) => k)) {
           if (mine.has(r)) continue;
           const { port1, port2 } = new MessageChannel();
           links.get(i)![r] = port1;

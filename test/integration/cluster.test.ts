@@ -51,6 +51,33 @@ test('wordcount on 3 TaskManagers × 2 slots (p=6): the output equals local mode
   }
 });
 
+test('BATCH wordcount on 2 TaskManagers × 2 slots (p=4): each pipeline region takes only its own slot, the output equals local mode', { timeout: 180_000 }, async () => {
+  const dir = tempDir('cluster-batch');
+  const cluster = await startCluster({ taskmanagers: 2, slots: 2, cacheDir: join(dir, 'cache') });
+  try {
+    const input = wordInput(dir);
+    const r = await runWeir(['run', 'examples/wordcount.ts', '--jobmanager', cluster.address, '--input', input, '--output', join(dir, 'out-cluster'), '-p', '4', '--runtime-mode', 'BATCH', '--no-progress'], { env: CLUSTER_ENV, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    // 2 stages × 4 subtasks, blocking exchange between them: 8 regions of one subtask, each deployed on one slot (not on all 4).
+    const deployed = r.stderr.match(/attempt deployed on .*/g) ?? [];
+    assert.equal(deployed.length, 8, r.stderr);
+    for (const line of deployed) assert.match(line, /^attempt deployed on tm-\d\[\d\]$/);
+    assert.doesNotMatch(r.stderr, /waiting up to \d+ ms for 4 task slot/);
+    const local = await runWeir(['run', 'examples/wordcount.ts', '--input', input, '--output', join(dir, 'out-local'), '-p', '4', '--runtime-mode', 'BATCH', '--no-progress'], { timeoutMs: 120_000 });
+    assert.equal(local.code, 0, local.stderr);
+    const sorted = (d: string): string[] => readOutputLines(d).sort();
+    // BATCH emits each word's final count once: the counts add up to the words of the input.
+    const lines = sorted(join(dir, 'out-cluster'));
+    const words = readFileSync(input, 'utf8').split(/\s+/).filter((w) => w.length > 0).length;
+    assert.equal(lines.reduce((n, l) => n + Number(l.split('\t')[1]), 0), words);
+    assert.equal(new Set(lines.map((l) => l.split('\t')[0])).size, lines.length, 'one line per word');
+    assert.deepEqual(lines, sorted(join(dir, 'out-local')));
+  } finally {
+    await cluster.stop();
+    removeDir(dir);
+  }
+});
+
 test('kill -9 of a TaskManager mid-run: the job waits for a replacement, restarts from the latest checkpoint on it, output exactly once', { timeout: 240_000 }, async () => {
   const dir = tempDir('cluster-kill');
   const cluster = await startCluster({ taskmanagers: 3, slots: 2, cacheDir: join(dir, 'cache') });
