@@ -120,3 +120,11 @@ test('--batch-combine on|off and configureBatch({ combine }) set it; wrong value
   assert.throws(() => parseRunArgs(['job.ts', '--batch-combine', 'maybe']), /--batch-combine must be on or off, got "maybe"/);
   assert.throws(() => StreamExecutionEnvironment.getExecutionEnvironment().configureBatch({ combine: 'yes' as unknown as boolean }), /combine must be a boolean/);
 });
+
+test('a reduce returning undefined clears the key\'s partial, as the keyed operator clears its state', () => {
+  const c = collector();
+  const comb = new CombiningOutput(c.out, { spec: { kind: 'reduce', fn: (a, b) => ((b as { v: number }).v === 0 ? undefined : { k: 'a', v: (a as { v: number }).v + (b as { v: number }).v }) }, key: (r) => (r as { k: string }).k, producerName: 'P', operator: OPERATOR, maxKeys: 100, element: c.element });
+  for (const v of [1, 2, 0, 5, 6]) comb.collect({ k: 'a', v });
+  comb.finish();
+  assert.deepEqual(c.records, [{ k: 'a', v: 11 }]);
+});

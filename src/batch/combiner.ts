@@ -167,6 +167,11 @@ export class CombiningOutput implements Output {
     const entries = this.#entries;
     if (this.#reduce !== undefined || typeof acc !== 'object' || acc === null) {
       const next = this.#combine(acc, record);
+      if (next === undefined) {
+        // A reduce returning undefined clears the key's value (as the keyed operator's state.update does): start again.
+        entries.delete(norm);
+        return;
+      }
       if (this.#normOf(next) === norm) {
         if (next !== acc) entries.set(norm, next);
         return;
