@@ -255,7 +255,12 @@ function wordcountBenchmark() {
           const first = r.stages[0];
           const last = r.stages.at(-1);
           assert.ok(first && last, `${name}: no stages in the summary`);
-          assert.equal(first.recordsOut, c.words, `${name}: the tokenizer emitted ${first.recordsOut} words, expected ${c.words}`);
+          if (name.startsWith('weir-batch')) {
+            // BATCH pre-aggregates before the keyBy (src/batch/combiner.ts): the tokenizer's stage sends partial counts; the counts' sum is checked below.
+            assert.ok(first.recordsOut <= c.words && (distinct === undefined || first.recordsOut >= distinct), `${name}: the tokenizer's stage sent ${first.recordsOut} partial counts`);
+          } else {
+            assert.equal(first.recordsOut, c.words, `${name}: the tokenizer emitted ${first.recordsOut} words, expected ${c.words}`);
+          }
           if (name.startsWith('weir-batch')) {
             // BATCH pre-aggregates per word before the keyBy (src/batch/combiner.ts): the count receives partial counts.
             assert.ok(last.recordsIn <= c.words && (distinct === undefined || last.recordsIn >= distinct), `${name}: the last stage received ${last.recordsIn} partial counts`);
