@@ -11,7 +11,6 @@ import { decodeBatch } from '../../serde/index.ts';
 import { isEvent, type ChannelItem, type RecordBuffer, type StreamEvent } from '../events.ts';
 import { OutputChannel, type ChannelTransport } from './output-channel.ts';
 import { RecordWriter } from './record-writer.ts';
-import { InputChannel } from './input-channel.ts';
 
 interface Delivery {
   readonly channel: number;
@@ -205,31 +204,4 @@ test('across threads a buffer is encoded once and its ArrayBuffer transferred; k
     total += decoded.records.length;
   }
   assert.equal(total, keys.length);
-});
-
-test('keyBy: same-thread consumers take records one by one only when no channel of the writer crosses to another thread', () => {
-  const partition: PartitionSpec = { kind: 'hash', key: (r) => r as number };
-  for (const mixed of [false, true]) {
-    const direct: unknown[] = [];
-    const input = new InputChannel(0, 0, () => {});
-    input.receiver = { accepts: () => true, process: (_i, record) => { direct.push(record); } };
-    const local = new RecordingTransport(true);
-    const localTransport: ChannelTransport = { local: true, deliver: (c, item, t) => local.deliver(c, item, t), input: () => input };
-    const other = new RecordingTransport(!mixed);
-    const otherTransport: ChannelTransport = mixed ? other : { local: true, deliver: (c, item, t) => other.deliver(c, item, t), input: () => undefined };
-    const channels = [new OutputChannel(0, 1000, localTransport), new OutputChannel(1, 1000, otherTransport)];
-    const writer = new RecordWriter({ channels, partition, bufferSize: 4, maxParallelism: 128, producerSubtask: 0, operatorName: 'Upstream Op' });
-    const records = Array.from({ length: 200 }, (_, i) => i);
-    emitAll(writer, records);
-    const toLocal = records.filter((r) => operatorIndexForKeyGroup(128, 2, keyGroupFor(r, 128)) === 0);
-    if (mixed) {
-      // The consumer reads this thread's channel as buffers, like the other thread's: one way into its chain.
-      assert.deepEqual(direct, [], 'no record handed over one by one when a channel crosses threads');
-      assert.deepEqual(local.recordsOf(0), toLocal);
-      assert.equal(other.deliveries.filter((d) => d.item instanceof ArrayBuffer).length > 0, true, 'the other channel carries encoded buffers');
-    } else {
-      assert.deepEqual(direct, toLocal, 'every consumer in this thread: records handed over one by one, in order');
-      assert.deepEqual(local.recordsOf(0), []);
-    }
-  }
 });

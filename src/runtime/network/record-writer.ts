@@ -15,7 +15,7 @@ import type { OutputChannel } from './output-channel.ts';
  * (BatchEncoder), while it is still in the cache, and the buffer is finished at the flush.
  * Channels are ordered by consumer subtask, so for all-to-all edges channel j = consumer j.
  *
- * On keyed (hash) edges whose consumers all live in this thread (inline mode), they take records one by one when they can (`InputChannel.acceptsRecord`:
+ * On keyed (hash) edges, same-thread consumers take records one by one when they can (`InputChannel.acceptsRecord`:
  * nothing queued or pending before the record, the consumer would read it now): the record
  * goes straight into the consumer's chain with the key and key group computed here, so it is
  * never batched, queued, or read again ~1,000 records later with the key selector called a
@@ -23,13 +23,6 @@ import type { OutputChannel } from './output-channel.ts';
  * bound the memory); once the queue drained, records go direct again. Other partitioners batch
  * always: their point is spreading load, and a same-thread hand-over would only pay off on keyBy
  * (where the consumer would call the key selector again).
- *
- * A keyed writer with a channel to another thread batches its same-thread channels too: the
- * consumer reads that thread's buffers anyway, and a second, per-record way into its chain
- * (the whole chain inlined into the producer's emit) cost more than it saved. Measured on
- * bench/jobs/keyed-work.ts at p=2 (docs/benchmarks.md): the records handed over directly ran the
- * user function ~2× slower than the batched ones of the same run (V8 kept the function's loop
- * variable on the stack in the producer's frame), and the worker threads burned ~10–15 % more CPU.
  */
 export class RecordWriter {
   readonly #channels: OutputChannel[];
@@ -39,8 +32,6 @@ export class RecordWriter {
   readonly #maxParallelism: number;
   readonly #operatorName: string;
   readonly #keyed: boolean;
-  /** Keyed and every consumer in this thread: records may be handed over one by one (see above). */
-  readonly #direct: boolean;
   #pending: unknown[][];
   #pendingKeyGroups: (Int32Array | null)[];
   /** Timestamps of the pending records; a channel's array is sent only if one of them has a timestamp. */
@@ -68,7 +59,6 @@ export class RecordWriter {
     this.#maxParallelism = options.maxParallelism;
     this.#operatorName = options.operatorName;
     this.#keyed = options.partition.kind === 'hash';
-    this.#direct = this.#keyed && options.channels.every((c) => !c.remote);
     this.#pending = this.#channels.map(() => []);
     this.#pendingKeyGroups = this.#channels.map(() => (this.#keyed ? new Int32Array(this.#bufferSize) : null));
     this.#pendingTimestamps = this.#channels.map(() => new Float64Array(this.#bufferSize));
@@ -88,7 +78,7 @@ export class RecordWriter {
         const kg = keyGroupFor(key, this.#maxParallelism);
         const ch = ((kg * this.#n) / this.#maxParallelism) | 0;
         const pending = this.#pending[ch]!;
-        if (pending.length === 0 && this.#direct) {
+        if (pending.length === 0) {
           const input = (this.#local ??= this.#resolveLocal())[ch]!;
           if (input !== null && input.acceptsRecord() && !this.#channels[ch]!.hasBacklog) {
             input.deliverRecord(record, key, p.key, kg, timestamp);
