@@ -14,6 +14,7 @@
 // A stage (vertices over pipelined edges) is the unit whose parallelism adaptive scheduling
 // decides, once all its blocking inputs are complete; its regions follow from that.
 
+import { createHash } from 'node:crypto';
 import type { ExecutionConfig } from '../api/config.ts';
 import type { JobEdge, JobGraph, JobVertex } from '../graph/job-graph.ts';
 import { pointwiseTargets } from '../runtime/network/channel-plan.ts';
@@ -96,6 +97,23 @@ export interface Region {
   readonly slots: readonly number[];
   /** A readable name: its vertices and subtasks. */
   readonly name: string;
+  /**
+   * Stable across runs and JobManagers (the operation log of HA keys finished regions by it):
+   * from the operator uids of its tasks' vertices, their subtask indexes and parallelism — not
+   * from the order regions became ready. Only `[A-Za-z0-9._-]`.
+   */
+  readonly key: string;
+}
+
+/** The stable key of a region (Region.key): a readable head (its first vertex's first operator uid) and a hash of every task. */
+export function regionKey(graph: JobGraph, tasks: readonly TaskId[]): string {
+  const parts = tasks.map((t) => {
+    const v = graph.vertices[t.vertex]!;
+    return `${v.operators.map((o) => o.node.uid).join('>')}@${t.subtask}/${v.parallelism}`;
+  }).sort();
+  const hash = createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+  const first = graph.vertices[tasks[0]!.vertex]!.operators[0]!.node.uid.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40);
+  return `${first}-${hash}`;
 }
 
 /** The regions of one stage at its (decided) parallelism: connected components over its pipelined channels. */
@@ -131,6 +149,6 @@ export function buildRegions(graph: JobGraph, stage: Stage, blocking: ReadonlySe
   return [...groups.values()].map((members, k) => {
     const slots = [...new Set(members.map((t) => t.subtask))].sort((a, b) => a - b);
     const names = [...new Set(members.map((t) => graph.vertices[t.vertex]!.name))];
-    return { id: firstId + k, stage: stage.index, tasks: members, slots, name: `${names.join(' + ')} [subtasks ${slots.join(',')}]` };
+    return { id: firstId + k, stage: stage.index, tasks: members, slots, name: `${names.join(' + ')} [subtasks ${slots.join(',')}]`, key: regionKey(graph, members) };
   });
 }

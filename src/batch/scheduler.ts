@@ -13,6 +13,13 @@
 // the job, a failed attempt's files stay hidden and are never published).
 // Source splits: a rerun source subtask is given the same splits, in the same order, as its
 // first attempt was (then new ones), so its partitions hold the same records.
+// Operation log (JobManager HA, `regionLog`): each finished region is recorded — its partitions,
+// committables, collected records and its source subtasks' split answers — before its consumers
+// may run; a new leader's scheduler takes every logged region whose partitions are still there
+// as finished (it does not run again), removes their splits from the fresh enumerators, and
+// commits their committables with the rest at the end. Partitions then live in the log's shared
+// directory, one subdirectory per leader, so a new leader never writes over a file of its
+// predecessor whatever its attempt numbers.
 
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +42,26 @@ import { blockingEdges, buildRegions, buildStages, type Region, type Stage } fro
 
 type AssignSplits = Extract<ManagerToSlot, { type: 'assign-splits' }>;
 
+/** What the operation log keeps of one finished region: enough for a new leader to skip it. Plain data (v8-serializable). */
+export interface FinishedRegionRecord {
+  /** Its blocking partitions, by `${edge}:${producer}`. */
+  readonly partitions: readonly [string, PartitionDescriptor][];
+  readonly collected: readonly [number, unknown[]][];
+  readonly committables: readonly { sinkUid: string; committables: unknown[] }[];
+  /** The split answers its source subtasks got, by `${vertex}.${subtask}`. */
+  readonly splits: readonly [string, AssignSplits[]][];
+}
+
+/** JobManager HA's operation log of a BATCH job (`src/ha/cluster-ha.ts`). */
+export interface BatchRegionLog {
+  /** Where this leader writes partitions: shared by every JobManager and TaskManager, not used by an earlier leader. */
+  readonly shuffleDir: string;
+  /** Regions finished under earlier leaders of this job, by Region.key. */
+  readonly finished: ReadonlyMap<string, FinishedRegionRecord>;
+  /** Durably records a finished region (fenced: rejects when this JobManager no longer leads). */
+  record(key: string, record: FinishedRegionRecord): Promise<void>;
+}
+
 export interface BatchSchedulerOptions {
   readonly graph: JobGraph;
   readonly config: ExecutionConfig;
@@ -45,6 +72,8 @@ export interface BatchSchedulerOptions {
   readonly listener?: JobListener;
   /** Called with the final error description when a failure is not restarted. */
   readonly describeFinal: (error: Error, why: string) => Error;
+  /** HA: record finished regions, skip those an earlier leader finished (class comment). Its directory is released by its owner. */
+  readonly regionLog?: BatchRegionLog;
 }
 
 /** What a BATCH run did: results, and the attempt counts that show what ran again. */
@@ -52,7 +81,7 @@ export interface BatchRunStats {
   readonly collected: Map<number, unknown[]>;
   readonly metrics: TaskMetrics[];
   readonly restarts: number;
-  readonly regions: readonly { readonly name: string; readonly attempts: number; readonly slots: number }[];
+  readonly regions: readonly { readonly name: string; readonly key: string; readonly attempts: number; readonly slots: number; readonly fromLog: boolean }[];
   /** taskKey ("vertex.subtask") → attempts. */
   readonly taskAttempts: Readonly<Record<string, number>>;
   /** Most slots in use at one time. */
@@ -76,6 +105,8 @@ interface RegionState {
   notBefore: number;
   output: RegionOutput | undefined;
   cancel: (() => void) | undefined;
+  /** Taken finished from the operation log (an earlier leader ran it). */
+  fromLog: boolean;
 }
 
 /** Whether adaptive parallelism may decide `vertex`: not a source, no parallelism set by the user, every input blocking and split (not broadcast). */
@@ -100,6 +131,8 @@ export class BatchScheduler {
   readonly #sources = new Map<number, SourceCoordinator>();
   /** Split answers per source subtask, replayed to a rerun (class comment). */
   readonly #splitLog = new Map<string, { log: AssignSplits[]; pos: number }>();
+  /** Split ids handed out by an earlier leader to regions taken from the operation log: not handed out again. */
+  readonly #loggedSplits = new Map<number, Set<string>>();
   readonly #taskAttempts: Record<string, number> = {};
   readonly #decided: Record<number, number> = {};
   readonly #slotLimit: number;
@@ -114,7 +147,7 @@ export class BatchScheduler {
     this.#graph = options.graph;
     this.#blocking = blockingEdges(options.graph, options.config);
     this.#stages = buildStages(options.graph, this.#blocking);
-    const dir = join(options.config.batch.spillDir ?? tmpdir(), `weir-shuffle-${options.jobId}-${process.pid}-${Date.now().toString(36)}`);
+    const dir = options.regionLog?.shuffleDir ?? join(options.config.batch.spillDir ?? tmpdir(), `weir-shuffle-${options.jobId}-${process.pid}-${Date.now().toString(36)}`);
     mkdirSync(dir, { recursive: true });
     this.#master = new LocalDiskShuffleMaster(dir);
     this.#slotLimit = options.config.batch.slots ?? Number.POSITIVE_INFINITY;
@@ -187,7 +220,8 @@ export class BatchScheduler {
         pump();
       });
     } finally {
-      this.#master.releaseAll();
+      // A logged job's partitions may serve a successor: the log's owner releases them when the job ends.
+      if (this.#o.regionLog === undefined) this.#master.releaseAll();
     }
     return this.#stats();
   }
@@ -235,7 +269,7 @@ export class BatchScheduler {
     }
     return {
       collected, metrics, restarts: this.#restarts,
-      regions: this.#regions.map((r) => ({ name: r.region.name, attempts: r.attempts, slots: r.region.slots.length })),
+      regions: this.#regions.map((r) => ({ name: r.region.name, key: r.region.key, attempts: r.attempts, slots: r.region.slots.length, fromLog: r.fromLog })),
       taskAttempts: { ...this.#taskAttempts }, maxSlotsInUse: this.#maxSlotsInUse,
       parallelism: this.#graph.vertices.map((v) => v.parallelism),
     };
@@ -250,12 +284,31 @@ export class BatchScheduler {
       this.#decideParallelism(stage);
       const regions = buildRegions(this.#graph, stage, this.#blocking, this.#regions.length);
       for (const region of regions) {
-        const state: RegionState = { region, status: 'waiting', attempts: 0, notBefore: 0, output: undefined, cancel: undefined };
+        const state: RegionState = { region, status: 'waiting', attempts: 0, notBefore: 0, output: undefined, cancel: undefined, fromLog: false };
         this.#regions.push(state);
         for (const t of region.tasks) this.#regionOf.set(taskKey(t), state);
+        this.#takeFromLog(state);
       }
       this.#expanded.add(stage.index);
     }
+  }
+
+  /** A region an earlier leader finished, whose partitions are all still there: finished, with its logged output and split answers. */
+  #takeFromLog(r: RegionState): void {
+    const record = this.#o.regionLog?.finished.get(r.region.key);
+    if (record === undefined) return;
+    if (!record.partitions.every(([, d]) => this.#master.isAvailable(d))) return;
+    for (const [key, d] of record.partitions) this.#partitions.set(key, d);
+    for (const [key, log] of record.splits) {
+      this.#splitLog.set(key, { log: [...log], pos: 0 });
+      const vertex = Number(key.slice(0, key.indexOf('.')));
+      let ids = this.#loggedSplits.get(vertex);
+      if (ids === undefined) this.#loggedSplits.set(vertex, ids = new Set());
+      for (const a of log) for (const split of a.splits) ids.add(split.splitId);
+    }
+    r.output = { collected: [...record.collected], committables: [...record.committables], metrics: [] };
+    r.status = 'finished';
+    r.fromLog = true;
   }
 
   #stageOf(vertex: number): number {
@@ -335,19 +388,32 @@ export class BatchScheduler {
           this.#onFailure(r, outcome.error);
           return;
         }
+        const partitions: [string, PartitionDescriptor][] = [];
         try {
           for (const t of r.region.tasks) {
             for (const e of this.#graph.vertices[t.vertex]!.outputs) {
-              if (this.#blocking.has(e.index)) this.#partitions.set(`${e.index}:${t.subtask}`, this.#master.registerPartition({ edge: e.index, producer: t.subtask, attempt }));
+              if (this.#blocking.has(e.index)) partitions.push([`${e.index}:${t.subtask}`, this.#master.registerPartition({ edge: e.index, producer: t.subtask, attempt })]);
             }
           }
         } catch (e) {
           this.#onFailure(r, e instanceof Error ? e : new Error(String(e)));
           return;
         }
-        r.output = { collected: outcome.collected, committables: outcome.committables, metrics: outcome.metrics };
-        r.status = 'finished';
-        pump();
+        const finish = (): void => {
+          for (const [key, d] of partitions) this.#partitions.set(key, d);
+          r.output = { collected: outcome.collected, committables: outcome.committables, metrics: outcome.metrics };
+          r.status = 'finished';
+          pump();
+        };
+        const log = this.#o.regionLog;
+        if (log === undefined) { finish(); return; }
+        // Durable before any consumer reads it: a new leader then skips this region.
+        const splits: [string, AssignSplits[]][] = [];
+        for (const t of r.region.tasks) {
+          const entry = this.#splitLog.get(taskKey(t));
+          if (entry !== undefined) splits.push([taskKey(t), entry.log]);
+        }
+        log.record(r.region.key, { partitions, collected: outcome.collected, committables: outcome.committables, splits }).then(finish, (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
       },
       (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
     );
@@ -359,7 +425,9 @@ export class BatchScheduler {
       const head = vertex.operators[0]!.node;
       if (head.spec.kind !== 'source') throw new Error('internal: not a source vertex');
       const source = head.spec.source;
-      const splits = await source.enumerateSplits({ parallelism: vertex.parallelism });
+      // Splits an earlier leader's finished (logged) regions read are not handed out again.
+      const logged = this.#loggedSplits.get(vertex.index);
+      const splits = (await source.enumerateSplits({ parallelism: vertex.parallelism })).filter((s) => logged === undefined || !logged.has(s.splitId));
       c = this.#sources.get(vertex.index);
       if (c === undefined) {
         c = new SourceCoordinator({ uid: head.uid, vertex: vertex.index, parallelism: vertex.parallelism, source, splits });

@@ -13,6 +13,7 @@ import type { JobView } from '../coordinator/job-view.ts';
 import { JobManager } from '../coordinator/job-manager.ts';
 import { buildChannelPlan } from '../runtime/network/channel-plan.ts';
 import type { TaskManagerGateway } from '../runtime/gateway.ts';
+import type { BatchRegionLog } from '../batch/scheduler.ts';
 
 export interface ClusterJobContext {
   readonly jobArgs: readonly string[];
@@ -27,6 +28,8 @@ export interface ClusterJobContext {
   readonly onJobManager: (control: { jobId: string; jobName: string; stopWithSavepoint(): void; triggerSavepoint(): Promise<string>; view: JobView }) => void | Promise<void>;
   /** HA: checkpoints complete only through this (`src/ha/`): the leader check and the fenced pointer commit. */
   readonly completionGate?: { check(jobId: string, action: string): void; commit(jobId: string, point: { id: number; kind: 'checkpoint' | 'savepoint'; path: string }): Promise<void> };
+  /** HA: the operation log of a BATCH job's finished regions (plain data and functions only). */
+  readonly batchRegionLog?: (jobId: string) => Promise<BatchRegionLog>;
 }
 
 export async function clusterJobMain(loadJob: () => Promise<unknown>, ctx: ClusterJobContext): Promise<JobResult> {
@@ -42,6 +45,7 @@ export async function clusterJobMain(loadJob: () => Promise<unknown>, ctx: Clust
       const jm: JobManager = new JobManager({
         env, jobName, listener: ctx.listener, createTaskManager: (graph, slotIds) => ctx.createGateway(buildChannelPlan(graph).numSlots, slotIds),
         ...(gate ? { completionGate: { check: (action: string) => gate.check(jm.jobId, action), commit: (point) => gate.commit(jm.jobId, point) } } : {}),
+        ...(ctx.batchRegionLog ? { batchRegionLog: () => ctx.batchRegionLog!(jm.jobId) } : {}),
       });
       await ctx.onJobManager({ jobId: jm.jobId, jobName, stopWithSavepoint: () => jm.stopWithSavepoint(), triggerSavepoint: () => jm.triggerSavepoint(), view: jm });
       result = await jm.run();

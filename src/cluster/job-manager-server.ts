@@ -18,6 +18,7 @@ import { BlobStore } from './blob-store.ts';
 import { ClusterJobsView } from './cluster-jobs-view.ts';
 import { acceptConnections, type Connection, type HeartbeatSettings, type TlsFiles, createClusterServer } from './connection.ts';
 import type { ClusterJobContext } from './job-main.ts';
+import type { BatchRegionLog } from '../batch/scheduler.ts';
 import type { ClientToJobManager, HostPort, JobManagerToClient, JobManagerToTaskManager, JobSummary, TaskManagerToJobManager } from './messages.ts';
 
 export interface JobManagerServerOptions {
@@ -45,7 +46,9 @@ export interface JobManagerHa {
   /** This leader's epoch (its fencing token's revision) while it leads: every command to a TaskManager carries it. */
   epoch(): string | undefined;
   /** Before a job deploys: make it durable for a successor (bundle to shared storage, submission to etcd); a rejection refuses the job. */
-  jobSubmitted(job: { jobId: string; jobName: string; hash: string; bundlePath: string; jobArgs: readonly string[]; defaults: unknown; jobFile: string }): Promise<void>;
+  jobSubmitted(job: { jobId: string; jobName: string; hash: string; bundlePath: string; jobArgs: readonly string[]; defaults: unknown; jobFile: string; resumed: boolean }): Promise<void>;
+  /** A BATCH job's operation log of finished regions; `resumed`: a new leader resumes the job (else it starts empty). */
+  batchRegionLog(jobId: string, resumed: boolean): Promise<BatchRegionLog>;
   /** The job reached a terminal status (a successor must not resume it). */
   jobEnded(jobId: string, status: 'finished' | 'failed' | 'cancelled'): void;
   /** Checkpoints of `jobId` complete only through this (fenced pointer commit). */
@@ -153,7 +156,7 @@ export class ClusterJobManagerServer {
   resume(job: { hash: string; bundle: Uint8Array; jobArgs: readonly string[]; defaults: unknown; jobFile: string }): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       const internal = { remote: 'job store', closed: false, sendControl: (m: JobManagerToClient) => { if (m.type === 'submitted') resolve(m.jobId); if (m.type === 'job-error' || m.type === 'error') reject(new Error(m.error.message)); } } as unknown as Connection;
-      this.#submit(internal, { type: 'submit', hash: job.hash, bundle: job.bundle, jobArgs: job.jobArgs, defaults: job.defaults, jobFile: job.jobFile }).catch(reject);
+      this.#submit(internal, { type: 'submit', hash: job.hash, bundle: job.bundle, jobArgs: job.jobArgs, defaults: job.defaults, jobFile: job.jobFile }, true).catch(reject);
     });
   }
 
@@ -344,7 +347,7 @@ export class ClusterJobManagerServer {
     return job;
   }
 
-  async #submit(client: Connection, m: Extract<ClientToJobManager, { type: 'submit' }>): Promise<void> {
+  async #submit(client: Connection, m: Extract<ClientToJobManager, { type: 'submit' }>, resumed = false): Promise<void> {
     const path = m.bundle ? this.#blobs.put(m.hash, m.bundle) : this.#blobs.has(m.hash) ? this.#blobs.bundlePath(m.hash) : undefined;
     if (!path) throw new WeirError(`job bundle ${m.hash} is not cached on the JobManager: send it`, { code: 'WEIR_BUNDLE_MISSING', fault: 'internal' });
     const send = (msg: JobManagerToClient): void => { if (job.client && !job.client.closed) job.client.sendControl(msg); };
@@ -401,9 +404,9 @@ export class ClusterJobManagerServer {
         this.#jobs.set(job.jobId, job);
         this.#options.log(`job ${job.jobId} ("${job.jobName}") submitted from ${client.remote}, bundle ${m.hash.slice(0, 12)}`);
         send({ type: 'submitted', jobId: job.jobId, jobName: job.jobName });
-        return this.#options.ha?.jobSubmitted({ jobId: job.jobId, jobName: job.jobName, hash: m.hash, bundlePath: path, jobArgs: m.jobArgs, defaults: m.defaults, jobFile: m.jobFile });
+        return this.#options.ha?.jobSubmitted({ jobId: job.jobId, jobName: job.jobName, hash: m.hash, bundlePath: path, jobArgs: m.jobArgs, defaults: m.defaults, jobFile: m.jobFile, resumed });
       },
-      ...(this.#options.ha ? { completionGate: this.#options.ha.completionGate } : {}),
+      ...(this.#options.ha ? { completionGate: this.#options.ha.completionGate, batchRegionLog: (jobId: string) => this.#options.ha!.batchRegionLog(jobId, resumed) } : {}),
     };
     const end = (): void => {
       job.endedAt = Date.now();

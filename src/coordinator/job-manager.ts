@@ -23,7 +23,7 @@ import type { TaskManagerGateway } from '../runtime/gateway.ts';
 import { CheckpointCoordinator, type CompletionGate, type RestoreSource } from './checkpoint-coordinator.ts';
 import type { JobListener, VertexProgress } from './job-listener.ts';
 import { RestartBackoff } from './restart-strategy.ts';
-import { BatchScheduler, type BatchRunStats } from '../batch/scheduler.ts';
+import { BatchScheduler, type BatchRegionLog, type BatchRunStats } from '../batch/scheduler.ts';
 import type { Sink } from '../connectors/sink.ts';
 import type { RestartStrategy } from '../api/config.ts';
 import { SourceCoordinator, ENUMERATOR_ROLE } from './source-coordinator.ts';
@@ -39,6 +39,8 @@ export interface JobManagerOptions {
   readonly jobId?: string;
   /** HA: only the leader completes checkpoints, each fenced in etcd (`src/ha/`). None: every checkpoint completes. */
   readonly completionGate?: CompletionGate;
+  /** HA: a BATCH job's operation log of finished regions (`src/ha/cluster-ha.ts`), opened when the job starts. */
+  readonly batchRegionLog?: () => Promise<BatchRegionLog>;
   /** Job-level log lines (job, attempt, checkpoints, failures); bound to the job id. */
   readonly logger?: Logger;
 }
@@ -281,14 +283,16 @@ export class JobManager implements JobControl, JobView {
       if (config.restorePath === 'latest') throw new ConfigError('restore "latest" needs a checkpoint directory (--checkpoint-dir)');
       restore = await loadCheckpoint(config.restorePath);
     }
+    // A BATCH job resumed by a new HA leader: regions an earlier leader finished may have written part files (not yet committed).
+    const regionLog = this.runtimeMode === 'BATCH' ? await this.#options.batchRegionLog?.() : undefined;
     // --- sink hooks (file sink, issue 6): checkBeforeRun before anything is deployed ---
     const sinks = this.graph.vertices.flatMap((v) => v.operators.map((o) => o.node)).flatMap((n) => (n.spec.kind === 'sink' ? [{ node: n, sink: n.spec.sink }] : []));
     for (const { node, sink } of sinks) {
-      const restored = restore?.metadata.operators.some((o) => o.uid === node.uid) ?? false;
+      const restored = (restore?.metadata.operators.some((o) => o.uid === node.uid) ?? false) || (regionLog !== undefined && regionLog.finished.size > 0);
       await sink.checkBeforeRun?.({ operatorName: node.name, restored, append: config.appendOutput });
     }
     // --- end sink hooks ---
-    if (this.runtimeMode === 'BATCH') return this.#runBatch(started, strategy, sinks.map((s) => s.sink));
+    if (this.runtimeMode === 'BATCH') return this.#runBatch(started, strategy, sinks.map((s) => s.sink), regionLog);
     for (let attempt = 0; ; attempt++) {
       if (this.#cancelWanted) throw this.#cancelledError();
       this.#attempt = attempt;
@@ -341,10 +345,11 @@ export class JobManager implements JobControl, JobView {
   }
 
   /** BATCH: pipeline regions under the batch scheduler (src/batch/scheduler.ts); sinks commit once at the end. */
-  async #runBatch(started: number, strategy: RestartStrategy, sinks: readonly Sink<unknown>[]): Promise<JobResult> {
+  async #runBatch(started: number, strategy: RestartStrategy, sinks: readonly Sink<unknown>[], regionLog: BatchRegionLog | undefined): Promise<JobResult> {
     const scheduler = new BatchScheduler({
       graph: this.graph, config: this.#options.env.config, jobId: this.#jobId, jobName: this.#options.jobName,
       createTaskManager: this.#options.createTaskManager, strategy, listener: this.#options.listener, describeFinal: finalError,
+      ...(regionLog ? { regionLog } : {}),
     });
     const stats = await scheduler.run();
     await scheduler.commitSinks();

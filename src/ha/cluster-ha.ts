@@ -10,8 +10,12 @@
 // supervisor restarts it as a standby), which is the strongest way to never act again.
 
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import type { BatchRegionLog, FinishedRegionRecord } from '../batch/scheduler.ts';
 import { BlobStore } from '../cluster/blob-store.ts';
 import type { JobManagerHa } from '../cluster/job-manager-server.ts';
 import type { HostPort } from '../cluster/messages.ts';
@@ -44,6 +48,8 @@ export interface HaJobManagerHandle {
  */
 export function haJobManager(config: EtcdConfig, options: { storageDir: string; log: (line: string) => void; onLost: (reason: string) => void }): HaJobManagerHandle {
   const blobs = new BlobStore(options.storageDir);
+  /** A BATCH job's partitions (one subdirectory per leader epoch) and finished-region records, on the shared storage. */
+  const batchDir = (jobId: string): string => join(options.storageDir, 'batch', jobId);
   let services: EtcdHaServices | undefined;
   let watch: LeaderWatch | undefined;
   let leader: LeaderInfo | undefined;
@@ -66,14 +72,58 @@ export function haJobManager(config: EtcdConfig, options: { storageDir: string; 
         jobId: job.jobId, name: job.jobName, bundle: { hash: job.hash, path }, submittedAt: Date.now(),
         submission: { jobArgs: job.jobArgs, defaults: job.defaults, jobFile: job.jobFile } satisfies StoredClusterSubmission,
       };
-      await services.jobStore.putJob(submission);
+      await services.jobStore.putJob(submission, { keepRegions: job.resumed });
       options.log(`job ${job.jobId}: stored in etcd (bundle ${job.hash.slice(0, 12)} in ${options.storageDir})`);
     },
     jobEnded: (jobId, status) => {
       if (services === undefined || !services.isLeader()) return;
+      // A terminal job is not resumed: its BATCH partitions and region records can go.
+      rmSync(batchDir(jobId), { recursive: true, force: true });
       services.jobStore.setStatus(jobId, status === 'finished' ? 'FINISHED' : status === 'cancelled' ? 'CANCELED' : 'FAILED').catch((e: unknown) => {
         options.log(`job ${jobId}: cannot record its end (${status}) in etcd: ${(e as Error).message}`);
       });
+    },
+    batchRegionLog: async (jobId, resumed) => {
+      if (services === undefined) throw new Error('HA is not started');
+      const s = services;
+      const epoch = s.election.assertLeader(`open the operation log of job ${jobId}`).revision;
+      const dir = batchDir(jobId);
+      if (!resumed) await rm(dir, { recursive: true, force: true });
+      const finished = new Map<string, FinishedRegionRecord>();
+      if (resumed) {
+        for (const entry of await s.jobStore.finishedRegions(jobId)) {
+          const file = (entry.result as { file?: string } | undefined)?.file;
+          if (file === undefined) continue;
+          try {
+            finished.set(entry.region, deserialize(await readFile(join(dir, 'regions', file))) as FinishedRegionRecord);
+          } catch (e) {
+            options.log(`job ${jobId}: region ${entry.region} finished under epoch ${entry.epoch} but its record is unreadable (${(e as Error).message}): it runs again`);
+          }
+        }
+        options.log(`job ${jobId}: operation log: ${finished.size} region(s) finished under earlier leaders, not run again`);
+      }
+      const shuffleDir = join(dir, `epoch-${epoch}`);
+      await mkdir(join(dir, 'regions'), { recursive: true });
+      await mkdir(shuffleDir, { recursive: true });
+      const log: BatchRegionLog = {
+        shuffleDir,
+        finished,
+        record: async (key, record) => {
+          // The record on shared storage first (synced), then its name in etcd, fenced.
+          const file = `${key}.e${epoch}.bin`;
+          const path = join(dir, 'regions', file);
+          const handle = await open(`${path}.tmp`, 'w');
+          try {
+            await handle.writeFile(serialize(record));
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          await rename(`${path}.tmp`, path);
+          await s.jobStore.recordFinishedRegion(jobId, key, { file });
+        },
+      };
+      return log;
     },
     completionGate: {
       check: (jobId, action) => { services!.election.assertLeader(`${action} of job ${jobId}`); },

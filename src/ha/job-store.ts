@@ -52,9 +52,14 @@ export class JobStore {
     return [`${this.#ns}jobs/${jobId}`, ...rest].join('/');
   }
 
-  /** Records a submitted job (its bundle must already be in the shared blob directory) as RUNNING. */
-  async putJob(job: JobSubmission): Promise<void> {
+  /**
+   * Records a submitted job (its bundle must already be in the shared blob directory) as RUNNING.
+   * A fresh submission starts with an empty operation log (an earlier run's finished regions are
+   * dropped in the same transaction); a new leader resuming the job passes `keepRegions`.
+   */
+  async putJob(job: JobSubmission, options: { keepRegions?: boolean } = {}): Promise<void> {
     await this.#write(`store job ${job.jobId}`, (token) => [
+      ...(options.keepRegions ? [] : [this.#client.delete().prefix(this.#key(job.jobId, 'regions', ''))]),
       this.#client.put(this.#key(job.jobId, 'submission')).value(JSON.stringify(job)),
       this.#client.put(this.#key(job.jobId, 'status')).value(statusValue('RUNNING', token)),
     ]);

@@ -3,7 +3,7 @@
 // a leader paused past its lease (SIGSTOP, SIGCONT) steps down, exits, and commits nothing.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { etcdUnavailable, startEtcd, type EtcdServer } from '../../scripts/etcd.mjs';
@@ -12,7 +12,7 @@ import { haNamespace } from '../../src/ha/ha-config.ts';
 import { JobStore } from '../../src/ha/job-store.ts';
 import { currentLeader } from '../../src/ha/leader-retrieval.ts';
 import { CLUSTER_ENV, HEARTBEAT } from './cluster-helpers.ts';
-import { completedCheckpoints, removeDir, startWeir, tempDir, waitFor, waitUntil } from './helpers.ts';
+import { completedCheckpoints, removeDir, runWeir, startWeir, tempDir, waitFor, waitUntil } from './helpers.ts';
 import { checkSequenceOutput, writeSequenceInput } from './sequence-check.ts';
 
 type Child = ReturnType<typeof startWeir>;
@@ -185,6 +185,70 @@ describe('JobManager high availability on etcd (processes)', { skip: etcdUnavail
       assert.equal(client.code, 0, client.stderr);
       assert.match(client.stderr, /following the leader through etcd/);
       assert.match(client.stderr, /job "sequence" finished/);
+    } finally {
+      await cluster?.stop();
+      await etcd.stop();
+      removeDir(dir);
+    }
+  });
+
+  test('BATCH: kill -9 of the leader after the first stage\'s regions finished: the standby skips them (operation log), reruns the running ones, output exactly once', { timeout: 240_000 }, async () => {
+    const etcd = await startEtcd();
+    const dir = tempDir('ha-batch');
+    let cluster: HaCluster | undefined;
+    try {
+      cluster = await startHaCluster(etcd, dir);
+      const [a, b] = cluster.jobmanagers as [Child, Child];
+      const starts = join(dir, 'starts.txt');
+      writeFileSync(starts, '');
+      const out = join(dir, 'out');
+      const count = 20_000;
+      const run = startWeir(['run', 'test/fixtures/batch-ha-job.ts', ...cluster.ha, '--runtime-mode', 'batch', '-p', '2', '--no-progress',
+        '--starts', starts, '--out', out, '--out-first', join(dir, 'out-first'), '--count', String(count), '--pause-every', '5'], CLUSTER_ENV);
+      const startsOf = (stage: string): string[] => readFileSync(starts, 'utf8').split('\n').filter((l) => l.startsWith(`${stage} `)).sort();
+      // Both first-stage regions are in the log and both second-stage tasks opened: kill the leader mid-second-stage.
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline && run.exitCode === null) {
+        if ((await cluster.store.finishedRegions('batch-ha')).length >= 2 && startsOf('second').length === 2) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      a.kill('SIGKILL');
+      await waitFor(a, 10_000);
+      // The log as the dead leader left it (the standby cannot lead before the lease expires).
+      const logged = await cluster.store.finishedRegions('batch-ha');
+      assert.equal(logged.length, 2, `the first stage's two regions, not the second's, are in the log when the leader dies:\n${JSON.stringify(logged)}\n${a.out.stderr}`);
+      assert.deepEqual(startsOf('first'), ['first 0', 'first 1']);
+      assert.deepEqual(startsOf('second'), ['second 0', 'second 1']);
+      assert.ok(logged.every((r) => r.region.startsWith('numbers-')), JSON.stringify(logged));
+
+      assert.ok(await waitUntil(() => /is the leader \(epoch \d+\)/.test(b.out.stderr), b, 30_000), b.out.stderr);
+      assert.ok(await waitUntil(() => /job batch-ha finished/.test(b.out.stderr), b, 180_000), b.out.stderr);
+      assert.match(b.out.stderr, /job batch-ha: operation log: 2 region\(s\) finished under earlier leaders, not run again/);
+      // The first stage ran once in all (its tasks opened once, under the old leader); the second ran again under the new one.
+      assert.deepEqual(startsOf('first'), ['first 0', 'first 1']);
+      assert.deepEqual(startsOf('second'), ['second 0', 'second 0', 'second 1', 'second 1']);
+      const regions = JSON.parse(/batch-regions (.*)/.exec(b.out.stdout)![1]!) as { key: string; attempts: number; fromLog: boolean }[];
+      assert.deepEqual(regions.filter((r) => r.fromLog).map((r) => [r.key, r.attempts]).sort(), logged.map((r) => [r.region, 0]).sort());
+      assert.deepEqual(regions.filter((r) => !r.fromLog).map((r) => r.attempts), [1, 1]);
+      // Exactly once (what a local run writes): every number in one published part file of each sink. The first sink's files
+      // were written under the old leader and committed by the new one from the log; the killed attempt's files stayed hidden.
+      const numbers = (d: string): number[] => readdirSync(d).filter((n) => n.startsWith('part-'))
+        .flatMap((n) => readFileSync(join(d, n), 'utf8').split('\n').filter((l) => l !== '').map(Number)).sort((x, y) => x - y);
+      const all = Array.from({ length: count }, (_, i) => i);
+      assert.deepEqual(numbers(join(dir, 'out-first')), all);
+      assert.deepEqual(numbers(out), all);
+      // The same job in local mode writes the same numbers.
+      const local = await runWeir(['run', 'test/fixtures/batch-ha-job.ts', '--runtime-mode', 'batch', '-p', '2', '--no-progress', '--starts', join(dir, 'starts-local.txt'),
+        '--out', join(dir, 'local'), '--out-first', join(dir, 'local-first'), '--count', String(count)], { timeoutMs: 120_000 });
+      assert.equal(local.code, 0, local.stderr);
+      assert.deepEqual(numbers(join(dir, 'local-first')), numbers(join(dir, 'out-first')));
+      assert.deepEqual(numbers(join(dir, 'local')), numbers(out));
+      const stored = await cluster.store.getJob('batch-ha');
+      assert.equal(stored?.status, 'FINISHED');
+      // The job's shared BATCH directory (partitions, region records) is gone once it finished.
+      assert.ok(!existsSync(join(dir, 'ha-storage', 'batch', 'batch-ha')), 'the BATCH directory is removed at the end');
+      const client = await waitFor(run, 60_000);
+      assert.equal(client.code, 0, client.stderr);
     } finally {
       await cluster?.stop();
       await etcd.stop();
