@@ -83,3 +83,26 @@ test('a run given the log of a failed run skips the logged regions, commits thei
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a logged region whose partition is gone is not taken from the log: it runs again, and the output stays exactly once', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'weir-region-log-'));
+  try {
+    const dirs = { a: join(root, 'a'), b: join(root, 'b') };
+    const firstCalls = { n: 0 };
+    const log1 = memoryLog(join(root, 'shuffle', 'epoch-1'), new Map());
+    await assert.rejects(run(dirs, log1, { failSecond: true, firstCalls }), /dies/);
+    const [lost, kept] = [...log1.recorded.keys()].sort();
+    const location = log1.recorded.get(lost!)!.partitions[0]![1].location;
+    rmSync(location);
+    firstCalls.n = 0;
+    const { collected, stats } = await run(dirs, memoryLog(join(root, 'shuffle', 'epoch-2'), new Map(log1.recorded)), { failSecond: false, firstCalls });
+    assert.deepEqual(stats.regions.filter((r) => r.fromLog).map((r) => r.key), [kept]);
+    assert.deepEqual(stats.regions.filter((r) => r.key === lost).map((r) => r.attempts), [1]);
+    const all = Array.from({ length: COUNT }, (_, i) => i);
+    assert.deepEqual(collected, all);
+    assert.deepEqual(committedNumbers(dirs.a), all);
+    assert.deepEqual(committedNumbers(dirs.b), all);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
