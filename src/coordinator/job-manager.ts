@@ -24,6 +24,7 @@ import { CheckpointCoordinator, type CompletionGate, type RestoreSource } from '
 import type { JobListener, VertexProgress } from './job-listener.ts';
 import { RestartBackoff } from './restart-strategy.ts';
 import { BatchScheduler, type BatchRegionLog, type BatchRunStats } from '../batch/scheduler.ts';
+import { WorkerPool } from '../batch/worker-pool.ts';
 import type { Sink } from '../connectors/sink.ts';
 import type { RestartStrategy } from '../api/config.ts';
 import { SourceCoordinator, ENUMERATOR_ROLE } from './source-coordinator.ts';
@@ -346,12 +347,20 @@ export class JobManager implements JobControl, JobView {
 
   /** BATCH: pipeline regions under the batch scheduler (src/batch/scheduler.ts); sinks commit once at the end. */
   async #runBatch(started: number, strategy: RestartStrategy, sinks: readonly Sink<unknown>[], regionLog: BatchRegionLog | undefined): Promise<JobResult> {
+    // Worker threads are reused from one region to the next on the same slots (src/batch/worker-pool.ts).
+    const pool = new WorkerPool((graph, slotIds) => this.#options.createTaskManager(graph, slotIds));
     const scheduler = new BatchScheduler({
       graph: this.graph, config: this.#options.env.config, jobId: this.#jobId, jobName: this.#options.jobName,
-      createTaskManager: this.#options.createTaskManager, strategy, listener: this.#options.listener, describeFinal: finalError,
+      createTaskManager: pool.createTaskManager, strategy, listener: this.#options.listener, describeFinal: finalError,
       ...(regionLog ? { regionLog } : {}),
     });
-    const stats = await scheduler.run();
+    let stats: BatchRunStats;
+    try {
+      stats = await scheduler.run();
+    } finally {
+      await pool.close();
+    }
+    this.#log.debug({ created: pool.created, reused: pool.reused }, 'BATCH TaskManagers (worker threads reused between regions)');
     await scheduler.commitSinks();
     for (const sink of sinks) await sink.onJobFinished?.();
     for (const [id, records] of stats.collected) this.#collected.set(id, records);

@@ -15,4 +15,10 @@ export interface TaskManagerGateway {
   broadcast(command: ManagerToSlot): void;
   /** Stops every slot and thread, whatever their state. */
   shutdown(): Promise<void>;
+  /**
+   * Optional (worker threads only): after every slot reported `finished`, drop the finished tasks
+   * and keep the threads for another deployment (`start` again with a new handler). BATCH regions
+   * reuse threads this way (src/batch/worker-pool.ts).
+   */
+  reset?(): void;
 }

@@ -76,7 +76,12 @@ export type ManagerToSlot =
    * enumerator answers), or none and `noMoreSplits` (it ends its input once its splits are read).
    * Travels in the same ordered stream as `trigger-checkpoint` (coordinator/source-coordinator.ts).
    */
-  | { readonly type: 'assign-splits'; readonly task: TaskId; readonly splits: SourceSplit[]; readonly noMoreSplits: boolean };
+  | { readonly type: 'assign-splits'; readonly task: TaskId; readonly splits: SourceSplit[]; readonly noMoreSplits: boolean }
+  /**
+   * BATCH, worker threads: the slot's tasks finished; the thread drops them and takes the next
+   * region's `deploy` with a fresh slot runtime (src/batch/worker-pool.ts: threads are reused, not started anew).
+   */
+  | { readonly type: 'reset' };
 
 export interface TaskMetrics {
   readonly vertex: number;

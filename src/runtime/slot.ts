@@ -130,6 +130,9 @@ export class SlotRuntime {
       case 'finish':
         void this.#finish();
         return;
+      case 'reset':
+        // The thread's entry (worker-main.ts) replaces this runtime; nothing is left to do here.
+        return;
     }
   }
 

@@ -99,7 +99,13 @@ export class ThreadTaskManager implements TaskManagerGateway {
     this.#logLevel = options.logger ? options.logLevel ?? 'info' : 'silent';
   }
 
+  /** Where the workers' events go; `start` again (after `reset`) rebinds it instead of starting threads. */
+  #onEvent: (event: SlotToManager) => void = () => {};
+
   async start(onEvent: (event: SlotToManager) => void): Promise<void> {
+    this.#onEvent = onEvent;
+    if (this.#workers.length > 0) return; // reused after reset(): the threads run, ready for a deploy
+    const dispatch = (event: SlotToManager): void => this.#onEvent(event);
     const n = this.numSlots;
     const ids = this.#slotIds;
     // links[i] are worker i's ports, keyed by the other worker's slot id.
@@ -114,12 +120,18 @@ export class ThreadTaskManager implements TaskManagerGateway {
     for (let w = 0; w < n; w++) {
       const slot = ids[w]!;
       const data: WorkerData = { slot, numSlots: n, links: links[w]!, jobArgs: this.#jobArgs, defaults: this.#defaults, logLevel: this.#logLevel };
-      this.#workers.push(spawnSlotWorker(this.#workerScript, data, onEvent, () => this.#stopping, this.#logger));
+      this.#workers.push(spawnSlotWorker(this.#workerScript, data, dispatch, () => this.#stopping, this.#logger));
     }
   }
 
   broadcast(command: ManagerToSlot): void {
     for (const w of this.#workers) w.postMessage(command);
+  }
+
+  /** Every slot finished: each thread swaps in a fresh slot runtime and waits for the next deploy (events go nowhere until `start`). */
+  reset(): void {
+    this.#onEvent = () => {};
+    this.broadcast({ type: 'reset' });
   }
 
   async shutdown(): Promise<void> {
@@ -161,8 +173,8 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
   return worker;
 }
 
-/** Wires a slot runtime to its worker's links (used by worker-main). */
-export function connectLinks(runtime: SlotRuntime, ports: Record<number, MessagePort>, links: Map<number, SlotLink>): void {
+/** Wires a slot runtime (or whatever routes to the current one) to its worker's links (used by worker-main). */
+export function connectLinks(runtime: Pick<SlotRuntime, 'onLinkMessage'>, ports: Record<number, MessagePort>, links: Map<number, SlotLink>): void {
   for (const [slot, port] of Object.entries(ports)) {
     port.on('message', (m: LinkMessage) => runtime.onLinkMessage(m));
     links.set(Number(slot), { postMessage: (m, transfer) => port.postMessage(m, transfer ?? []) });

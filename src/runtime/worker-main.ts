@@ -21,8 +21,13 @@ export async function workerMain(loadJob: () => Promise<unknown>): Promise<void>
   // Commands may arrive before the graph is built: queue them.
   const pending: ManagerToSlot[] = [];
   let runtime: SlotRuntime | undefined;
+  let onReset = (): void => {};
+  const dispatch = (m: ManagerToSlot): void => {
+    if (m.type === 'reset') onReset();
+    else runtime!.onCommand(m);
+  };
   port.on('message', (m: ManagerToSlot) => {
-    if (runtime) runtime.onCommand(m);
+    if (runtime) dispatch(m);
     else pending.push(m);
   });
 
@@ -42,7 +47,7 @@ export async function workerMain(loadJob: () => Promise<unknown>): Promise<void>
     const { env } = await captured;
     const graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
     const links = new Map<number, SlotLink>();
-    runtime = new SlotRuntime({
+    const fresh = (): SlotRuntime => new SlotRuntime({
       slots: [data.slot], graph, links, jobArgs: data.jobArgs,
       host: {
         send: (m: SlotToManager, transfer) => post(m, transfer),
@@ -50,8 +55,12 @@ export async function workerMain(loadJob: () => Promise<unknown>): Promise<void>
         log: (level, fields, message) => { if (taskLogEnabled(data.logLevel ?? 'silent', level)) post({ type: 'log', level, fields, message }); },
       },
     });
-    connectLinks(runtime, data.links, links);
-    for (const m of pending.splice(0)) runtime.onCommand(m);
+    runtime = fresh();
+    // Link messages go to the current runtime (a BATCH thread gets a new one per region: 'reset'); a finished
+    // region's channels are gone, so a late message for one finds no channel and is dropped.
+    connectLinks({ onLinkMessage: (m) => runtime!.onLinkMessage(m) }, data.links, links);
+    onReset = () => { runtime = fresh(); };
+    for (const m of pending.splice(0)) dispatch(m);
   } catch (e) {
     fail(e);
   }
