@@ -70,8 +70,12 @@ test('word count in BATCH (weir run --runtime-mode): one final count per word, e
     }
     for (const [mode, extra] of [['BATCH', []], ['AUTOMATIC', ['--batch-keyed-input', 'grouped']]] as const) {
       const out = join(dir, `out-${mode}`);
-      const r = await runWeir(['run', 'examples/wordcount.ts', '--input', join(dir, 'in'), '--output', out, '-p', '2', '--runtime-mode', mode, ...extra]);
+      const r = await runWeir(['run', 'examples/wordcount.ts', '--input', join(dir, 'in'), '--output', out, '-p', '2', '--runtime-mode', mode, '--log-level', 'debug', ...extra]);
       assert.equal(r.code, 0, r.stderr);
+      // Two source regions start two worker threads; the two keyed regions after them reuse those threads (src/batch/worker-pool.ts).
+      const pool = /"created":(\d+),"reused":(\d+),"msg":"BATCH TaskManagers/.exec(r.stderr);
+      assert.ok(pool, `${mode}: the worker-pool log line`);
+      assert.deepEqual([Number(pool[1]), Number(pool[2])], [2, 2], `${mode}: TaskManagers created and reused`);
       const lines = readOutputLines(out);
       assert.equal(lines.length, expected.size, `${mode}: one line per distinct word (STREAMING wrote ${streamingLines.length})`);
       const finals = new Map(lines.map((l) => { const [w, c] = l.split('\t'); return [w!, Number(c)] as const; }));
