@@ -17,7 +17,11 @@ export interface JobResult {
   readonly restarts: number;
   readonly completedCheckpoints: number;
   /** Medians over the completed checkpoints (ms): end to end, and per task ack the sync part, async part and alignment. */
-  readonly checkpointStats?: { readonly durationMs: number; readonly syncMs: number; readonly asyncMs: number; readonly alignmentMs: number } | undefined;
+  readonly checkpointStats?: {
+    readonly durationMs: number; readonly syncMs: number; readonly asyncMs: number; readonly alignmentMs: number;
+    /** Per checkpoint, the task threads' time spent on it, summed over tasks (sync part + serialization slices): what ABS takes from records. */
+    readonly taskWorkMs?: number;
+  } | undefined;
   readonly savepointPath?: string | undefined;
   /** BATCH: regions and their attempts, task attempts, slots used, the parallelism each vertex ran at. */
   readonly batch?: BatchRunStats;

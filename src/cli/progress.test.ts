@@ -46,11 +46,11 @@ test('not on a terminal: no live lines, but the summary', () => {
   assert.equal(out.text, '');
   const summary = r.summary({
     jobName: 'j', wallTimeMs: 2000, collected: new Map(), recordsIn: { S: 10, K: 10 }, recordsOut: { S: 10, K: 0 },
-    restarts: 1, completedCheckpoints: 2, checkpointStats: { durationMs: 5, syncMs: 0.5, asyncMs: 0.25, alignmentMs: 1 },
+    restarts: 1, completedCheckpoints: 2, checkpointStats: { durationMs: 5, syncMs: 0.5, asyncMs: 0.25, alignmentMs: 1, taskWorkMs: 0.6 },
   });
   assert.match(summary, /job "j" finished in 2\.00 s \(restarts 1, checkpoints 2\)/);
   assert.match(summary, /throughput: 5 records\/s read by the first source/);
-  assert.match(summary, /checkpoints \(median\): 5\.0 ms end to end; per task: sync 0\.50 ms, async 0\.25 ms, alignment 1\.0 ms/);
+  assert.match(summary, /checkpoints \(median\): 5\.0 ms end to end; per task: sync 0\.50 ms, async 0\.25 ms, alignment 1\.0 ms; task threads' time per checkpoint 0\.60 ms/);
 });
 
 test('each stage shows its watermark: none before the first, epoch ms as a time, end for the final one', () => {

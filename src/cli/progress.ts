@@ -69,7 +69,7 @@ export class ProgressReporter implements JobListener {
     lines.push(`  throughput: ${fmt(sourceIn / Math.max(secs, 1e-9))} records/s read by the first source`);
     const cs = result.checkpointStats;
     if (cs) {
-      lines.push(`  checkpoints (median): ${cs.durationMs.toFixed(1)} ms end to end; per task: sync ${cs.syncMs.toFixed(2)} ms, async ${cs.asyncMs.toFixed(2)} ms, alignment ${cs.alignmentMs.toFixed(1)} ms`);
+      lines.push(`  checkpoints (median): ${cs.durationMs.toFixed(1)} ms end to end; per task: sync ${cs.syncMs.toFixed(2)} ms, async ${cs.asyncMs.toFixed(2)} ms, alignment ${cs.alignmentMs.toFixed(1)} ms${cs.taskWorkMs === undefined ? '' : `; task threads' time per checkpoint ${cs.taskWorkMs.toFixed(2)} ms`}`);
     }
     return `${lines.join('\n')}\n`;
   }

@@ -70,6 +70,8 @@ export interface CheckpointStats {
   readonly durationMs: number;
   readonly syncMs: number;
   readonly asyncMs: number;
+  /** Task-thread time beyond syncMs: serialization slices plus copy-on-write copies since the previous snapshot (protocol.ts). */
+  readonly asyncBusyMs: number;
   readonly alignmentMs: number;
 }
 
@@ -309,7 +311,7 @@ export class CheckpointCoordinator {
     if (!p || p.id !== ack.checkpointId) return; // late ack of an aborted checkpoint
     const key = `${ack.task.vertex}.${ack.task.subtask}`;
     if (!p.waiting.delete(key)) return;
-    p.acks.push({ id: ack.checkpointId, syncMs: ack.syncMs, asyncMs: ack.asyncMs, alignmentMs: ack.alignmentMs, source: this.#graph.vertices[ack.task.vertex]!.isSource });
+    p.acks.push({ id: ack.checkpointId, syncMs: ack.syncMs, asyncMs: ack.asyncMs, asyncBusyMs: ack.asyncBusyMs ?? 0, alignmentMs: ack.alignmentMs, source: this.#graph.vertices[ack.task.vertex]!.isSource });
     const sizeBefore = p.sizeBytes;
     for (const op of ack.operators) {
       const info = this.#operators.get(op.uid);
@@ -426,7 +428,7 @@ export class CheckpointCoordinator {
   }
 
   /** Medians for the job summary and benchmarks; undefined before the first completed checkpoint. */
-  summary(): { durationMs: number; syncMs: number; asyncMs: number; alignmentMs: number } | undefined {
+  summary(): { durationMs: number; syncMs: number; asyncMs: number; alignmentMs: number; taskWorkMs: number } | undefined {
     if (this.durations.length === 0) return undefined;
     const median = (xs: number[]): number => {
       const s = [...xs].sort((a, b) => a - b);
@@ -439,7 +441,15 @@ export class CheckpointCoordinator {
       syncMs: median(this.ackStats.map((s) => s.syncMs)),
       asyncMs: median(this.ackStats.map((s) => s.asyncMs)),
       alignmentMs: median(this.ackStats.filter((s) => !s.source).map((s) => s.alignmentMs)),
+      taskWorkMs: median(this.#taskWork()),
     };
+  }
+
+  /** Per completed checkpoint: the task threads' time spent on it, summed over its tasks (sync part + serialization slices). */
+  #taskWork(): number[] {
+    const byId = new Map<number, number>();
+    for (const s of this.ackStats) byId.set(s.id, (byId.get(s.id) ?? 0) + s.syncMs + s.asyncBusyMs);
+    return [...byId.values()];
   }
 
   #abort(p: Pending, reason: string, cause?: unknown): void {

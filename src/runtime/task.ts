@@ -5,7 +5,7 @@ import type { KeySelector } from '../api/functions.ts';
 import type { ExecutionConfig } from '../api/config.ts';
 import type { JobVertex } from '../graph/job-graph.ts';
 import {
-  HeapKeyedStateBackend, InternalTimerService, KeyGroupRange, OperatorStateBackend, keyGroupFor,
+  HeapKeyedStateBackend, InternalTimerService, KeyGroupRange, OperatorStateBackend, copyOnWriteTime, keyGroupFor,
 } from '../state/index.ts';
 import { END_OF_DATA, MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
 import { InputGate } from './input-gate.ts';
@@ -639,17 +639,23 @@ export class Task implements TaskId {
       // Synchronous global snapshot: nothing more enters the job until the checkpoint is over (resumeAfterCheckpoint).
       if (this.#haltsAtBarrier && this.#source) this.#haltedFor = id;
       const syncMs = performance.now() - started;
+      // Copies made since the last snapshot because a snapshot still held the data: this thread's cost of the previous checkpoint.
+      const copyMs = copyOnWriteTime.ms;
+      copyOnWriteTime.ms = 0;
       // Asynchronous part: serialize the views in slices while records keep flowing.
       setImmediate(async () => {
         const asyncStarted = performance.now();
         const operators: OperatorSnapshotData[] = [];
+        const busy = { ms: 0 };
         try {
           for (const v of views) {
             if (this.#state === 'failed') return;
-            const keyed = await v.keyed?.writeAsync();
+            const keyed = await v.keyed?.writeAsync(2, busy);
             v.keyed?.release();
+            const timersStarted = performance.now();
             const timers = v.timers?.write();
             v.timers?.release();
+            busy.ms += performance.now() - timersStarted;
             operators.push({ uid: v.uid, keyed, timers, operator: v.operator });
           }
         } catch (e) {
@@ -661,7 +667,7 @@ export class Task implements TaskId {
         const transfer = operators.flatMap((o) => [o.keyed, o.timers].filter((b): b is Uint8Array => b !== undefined).map((b) => b.buffer as ArrayBuffer));
         this.#services.report({
           type: 'ack', task: { vertex: this.vertex, subtask: this.subtask }, checkpointId: id, operators,
-          syncMs, asyncMs: performance.now() - asyncStarted, alignmentMs,
+          syncMs, asyncMs: performance.now() - asyncStarted, asyncBusyMs: busy.ms + copyMs, alignmentMs,
         }, transfer);
       });
     });

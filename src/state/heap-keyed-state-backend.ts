@@ -79,19 +79,23 @@ export class KeyedStateSnapshot {
   /**
    * The same bytes as write(), serialized in slices of about `sliceMs`: between slices it
    * yields to the event loop, so the task keeps processing records (the captured maps are
-   * copy-on-write, so later updates do not reach them).
+   * copy-on-write, so later updates do not reach them). `busy.ms` grows by the time spent in the
+   * slices themselves (this thread's time taken from records), not the time between them.
    */
-  async writeAsync(sliceMs = 2): Promise<Uint8Array> {
+  async writeAsync(sliceMs = 2, busy?: { ms: number }): Promise<Uint8Array> {
     const steps = this.#serialize();
     let sliceStart = performance.now();
     let r = steps.next();
     while (!r.done) {
-      if (performance.now() - sliceStart > sliceMs) {
+      const now = performance.now();
+      if (now - sliceStart > sliceMs) {
+        if (busy) busy.ms += now - sliceStart;
         await new Promise<void>((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
       r = steps.next();
     }
+    if (busy) busy.ms += performance.now() - sliceStart;
     return r.value;
   }
 

@@ -20,6 +20,13 @@ import type { AggregateFunction, StateKind } from './descriptors.ts';
 import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
 
+/**
+ * Time this thread spent copying what a snapshot still held (a key group's map, a container in a
+ * cell) on its first write after the snapshot: a cost of checkpointing paid while records are
+ * processed. The task adds it to the next checkpoint's ack and resets it (runtime/task.ts).
+ */
+export const copyOnWriteTime = { ms: 0 };
+
 /** The current key, shared by the backend and every state object it made. */
 export class KeyContext {
   key: Key | undefined = undefined;
@@ -67,7 +74,12 @@ export class StateTable {
     let t = this.tables[i];
     if (t !== undefined && this.vers[i] === epoch) return t;
     if (i < 0) noKey(this.name);
-    t = t === undefined ? new Map() : new Map(t);
+    if (t === undefined) t = new Map();
+    else {
+      const started = performance.now();
+      t = new Map(t);
+      copyOnWriteTime.ms += performance.now() - started;
+    }
     this.tables[i] = t;
     this.vers[i] = epoch;
     return t;
@@ -98,7 +110,14 @@ export class StateTable {
     const t = this.own(ctx.kgIndex, ctx.epoch);
     const c = t.get(ctx.norm) as Cell<V> | undefined;
     if (c !== undefined && c.ver === ctx.epoch) return c;
-    const fresh: Cell<V> = { v: c === undefined ? init() : copy(c.v), ver: ctx.epoch };
+    let v: V;
+    if (c === undefined) v = init();
+    else {
+      const started = performance.now();
+      v = copy(c.v);
+      copyOnWriteTime.ms += performance.now() - started;
+    }
+    const fresh: Cell<V> = { v, ver: ctx.epoch };
     t.set(ctx.norm, fresh);
     return fresh;
   }

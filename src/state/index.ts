@@ -24,6 +24,7 @@ export {
 export type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
 export { HeapKeyedStateBackend, KeyedStateSnapshot, type HeapKeyedStateBackendOptions } from './heap-keyed-state-backend.ts';
 export type { HeapWindowState } from './heap-states.ts';
+export { copyOnWriteTime } from './heap-states.ts';
 export {
   OperatorStateBackend,
   redistributeOperatorState,

@@ -12,7 +12,7 @@
 import { serialize } from 'node:v8';
 import { ConfigError, WeirError } from '../core/errors.ts';
 import type { Key } from '../core/types.ts';
-import type { Cell } from './heap-states.ts';
+import { copyOnWriteTime, type Cell } from './heap-states.ts';
 import { deserializeSection, readKeyGroupBlob, writeKeyGroupBlob } from './key-group-blob.ts';
 import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding.ts';
 import { KeyGroupRange, validateParallelism } from './key-groups.ts';
@@ -55,7 +55,12 @@ class TimerQueue {
   #ownTable(i: number, epoch: number): Table {
     let t = this.tables[i];
     if (t !== undefined && this.vers[i] === epoch) return t;
-    t = t === undefined ? new Map() : new Map(t);
+    if (t === undefined) t = new Map();
+    else {
+      const started = performance.now();
+      t = new Map(t);
+      copyOnWriteTime.ms += performance.now() - started;
+    }
     this.tables[i] = t;
     this.vers[i] = epoch;
     return t;
