@@ -7,12 +7,13 @@
 // twice the live timers). The sets are copy-on-write by epochs, like the keyed heap
 // backend (see heap-states.ts), so snapshot() is O(key groups). Each add, remove and firing
 // looks its key up once (one Map get), and a key's cell keeps the key itself, so a rebuild
-// decodes nothing.
+// decodes nothing. A key with one timer keeps its time inline in the cell; the Set comes with
+// the second (one timer per key is the common case: a window's end, an end-of-input timer).
 
 import { serialize } from 'node:v8';
 import { ConfigError, WeirError } from '../core/errors.ts';
 import type { Key } from '../core/types.ts';
-import { copyOnWriteTime, type Cell } from './heap-states.ts';
+import { copyOnWriteTime } from './heap-states.ts';
 import { deserializeSection, readKeyGroupBlob, writeKeyGroupBlob } from './key-group-blob.ts';
 import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding.ts';
 import { KeyGroupRange, validateParallelism } from './key-groups.ts';
@@ -29,9 +30,20 @@ interface TimerEntry {
   readonly kgIndex: number;
 }
 
-/** A key's timer times; `k` is the key itself (for rebuilding heap entries without decoding the normalized form). */
-interface TimerCell extends Cell<Set<number>> {
+/**
+ * A key's timer times: one time inline (most keys have one timer: a window's end, an end-of-input timer),
+ * a Set from the second on. `v` may be replaced (or the Set mutated) only when `ver` is the current epoch;
+ * `k` is the key itself (for rebuilding heap entries without decoding the normalized form).
+ */
+interface TimerCell {
+  v: number | Set<number>;
+  readonly ver: number;
   readonly k: Key;
+}
+
+function cellHas(c: TimerCell, time: number): boolean {
+  const v = c.v;
+  return typeof v === 'number' ? v === time : v.has(time);
 }
 
 type Table = Map<NormalizedKey, TimerCell>;
@@ -67,19 +79,25 @@ class TimerQueue {
   }
 
   has(i: number, norm: NormalizedKey, time: number): boolean {
-    return this.tables[i]?.get(norm)?.v.has(time) ?? false;
+    const c = this.tables[i]?.get(norm);
+    return c !== undefined && cellHas(c, time);
   }
 
   add(key: Key, norm: NormalizedKey, i: number, time: number, epoch: number): void {
     const t0 = this.tables[i];
     const c = t0 === undefined ? undefined : t0.get(norm);
     if (c !== undefined) {
-      if (c.v.has(time)) return;
+      const v = c.v;
+      if (typeof v === 'number' ? v === time : v.has(time)) return;
       // A cell of this epoch sits in a table of this epoch: writable in place.
-      if (c.ver === epoch) c.v.add(time);
-      else this.#ownTable(i, epoch).set(norm, { v: new Set(c.v).add(time), ver: epoch, k: c.k });
+      if (c.ver === epoch) {
+        if (typeof v === 'number') c.v = new Set([v, time]);
+        else v.add(time);
+      } else {
+        this.#ownTable(i, epoch).set(norm, { v: typeof v === 'number' ? new Set([v, time]) : new Set(v).add(time), ver: epoch, k: c.k });
+      }
     } else {
-      (t0 !== undefined && this.vers[i] === epoch ? t0 : this.#ownTable(i, epoch)).set(norm, { v: new Set<number>().add(time), ver: epoch, k: key });
+      (t0 !== undefined && this.vers[i] === epoch ? t0 : this.#ownTable(i, epoch)).set(norm, { v: time, ver: epoch, k: key });
     }
     this.live++;
     this.#push({ time, seq: this.#seq++, key, norm, kgIndex: i });
@@ -88,7 +106,7 @@ class TimerQueue {
   remove(i: number, norm: NormalizedKey, time: number, epoch: number): boolean {
     const t = this.tables[i];
     const c = t === undefined ? undefined : t.get(norm);
-    if (c === undefined || !c.v.has(time)) return false;
+    if (c === undefined || !cellHas(c, time)) return false;
     this.#removeFrom(i, norm, c, time, epoch);
     if (this.heap.length > 64 && this.heap.length > 2 * this.live) this.#rebuild();
     return true;
@@ -96,10 +114,11 @@ class TimerQueue {
 
   /** Removes `time` from the key's cell `c` (which holds it). */
   #removeFrom(i: number, norm: NormalizedKey, c: TimerCell, time: number, epoch: number): void {
-    if (c.v.size === 1) this.#ownTable(i, epoch).delete(norm);
-    else if (c.ver === epoch) c.v.delete(time);
+    const held = c.v;
+    if (typeof held === 'number' || held.size === 1) this.#ownTable(i, epoch).delete(norm);
+    else if (c.ver === epoch) held.delete(time);
     else {
-      const v = new Set(c.v);
+      const v = new Set(held);
       v.delete(time);
       this.#ownTable(i, epoch).set(norm, { v, ver: epoch, k: c.k });
     }
@@ -125,7 +144,7 @@ class TimerQueue {
       if (top.time > time) return undefined; // every entry below it is later
       this.#pop();
       const c = this.tables[top.kgIndex]?.get(top.norm);
-      if (c === undefined || !c.v.has(top.time)) continue; // deleted meanwhile (or a duplicate of one that fired)
+      if (c === undefined || !cellHas(c, top.time)) continue; // deleted meanwhile (or a duplicate of one that fired)
       this.#removeFrom(top.kgIndex, top.norm, c, top.time, epoch);
       return top;
     }
@@ -169,7 +188,11 @@ class TimerQueue {
     this.heap = [];
     this.tables.forEach((t, i) => {
       if (t === undefined) return;
-      for (const [norm, cell] of t) for (const time of cell.v) this.#push({ time, seq: this.#seq++, key: cell.k, norm, kgIndex: i });
+      for (const [norm, cell] of t) {
+        const v = cell.v;
+        if (typeof v === 'number') this.#push({ time: v, seq: this.#seq++, key: cell.k, norm, kgIndex: i });
+        else for (const time of v) this.#push({ time, seq: this.#seq++, key: cell.k, norm, kgIndex: i });
+      }
     });
   }
 
@@ -177,7 +200,7 @@ class TimerQueue {
   static flatten(t: Table | undefined): unknown[] | undefined {
     if (t === undefined || t.size === 0) return undefined;
     const flat: unknown[] = [];
-    for (const [norm, cell] of t) flat.push(norm, Array.from(cell.v));
+    for (const [norm, cell] of t) flat.push(norm, typeof cell.v === 'number' ? [cell.v] : Array.from(cell.v));
     return flat;
   }
 }
