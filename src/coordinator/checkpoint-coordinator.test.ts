@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamExecutionEnvironment } from '../index.ts';
@@ -248,4 +248,20 @@ test('a completion gate (HA): a refused pointer commit leaves the point unrecord
   assert.equal(existsSync(join(h.dir, 'job', `chk-${third.id}`, '_metadata')), false, 'no _metadata once leadership is gone');
   assert.deepEqual(commits, [first.id]);
   assert.equal(h.cc.completedCount, 1);
+});
+
+test('a state write that fails while acks are still missing fails the checkpoint at once (no unhandled rejection)', { timeout: 10_000 }, async (t) => {
+  const h = await setup(t);
+  const { id, outcome, message } = await h.trigger();
+  const path = (message as Extract<ManagerToSlot, { type: 'trigger-checkpoint' }>).path!;
+  // The checkpoint's directory becomes a file: the first state write fails; the other tasks never ack.
+  rmSync(path, { recursive: true, force: true });
+  writeFileSync(path, 'not a directory');
+  const keyed = h.tasks.find((x) => x.vertex === h.keyedVertex)!;
+  h.cc.onAck(ack(keyed, id, new Uint8Array([1, 2, 3])));
+  const r = await outcome;
+  assert.ok('error' in r, 'the checkpoint failed');
+  assert.match(r.error.message, new RegExp(`checkpoint ${id} failed: cannot write the keyed state of operator "[^"]+" \\(uid sum, subtask ${keyed.subtask + 1}\\)`));
+  assert.equal(aborts(h.sent).length, 1, 'the tasks hear it is aborted');
+  assert.deepEqual(h.failed, [id]);
 });

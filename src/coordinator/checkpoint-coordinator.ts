@@ -335,7 +335,7 @@ export class CheckpointCoordinator {
     if (!roles) subtasks.set(subtask, (roles = {}));
     const handles = roles;
     p.sizeBytes += data.byteLength;
-    p.writes.push(p.storage.writeState(stateFileName(uid, subtask, role), data).then(
+    this.#track(p, p.storage.writeState(stateFileName(uid, subtask, role), data).then(
       (h) => { handles[role] = h; },
       (cause: unknown) => {
         const name = this.#operators.get(uid)?.name ?? uid;
@@ -347,6 +347,16 @@ export class CheckpointCoordinator {
     ));
   }
 
+  /**
+   * A state write of checkpoint `p`: #complete awaits it with the others once every task acked, but a
+   * write can fail long before that (the directory gone while acks are still coming): the checkpoint
+   * fails then, at once, and the rejection is handled here, never left to crash the process.
+   */
+  #track(p: Pending, write: Promise<void>): void {
+    write.catch((e: unknown) => { if (this.#pending === p) this.#abort(p, e instanceof Error ? e.message : String(e), e); });
+    p.writes.push(write);
+  }
+
   /** A state file a TaskManager wrote itself (cluster mode): checked and taken into the metadata like one written here. */
   #adoptState(p: Pending, uid: string, subtask: number, role: string, handle: StateHandle): void {
     let subtasks = p.handles.get(uid);
@@ -355,7 +365,7 @@ export class CheckpointCoordinator {
     if (!roles) subtasks.set(subtask, (roles = {}));
     const handles = roles;
     p.sizeBytes += handle.size;
-    p.writes.push(p.storage.adoptState(handle).then(
+    this.#track(p, p.storage.adoptState(handle).then(
       (h) => { handles[role] = h; },
       (cause: unknown) => {
         const name = this.#operators.get(uid)?.name ?? uid;
