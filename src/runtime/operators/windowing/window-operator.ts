@@ -287,43 +287,34 @@ export class WindowOperator extends StreamOperator {
     return this.#windowSize === undefined ? this.#onTimer : this.#onKeyTimer;
   }
 
+  /**
+   * The key a window's timers are registered under: the user key's own for windows of one size (the time
+   * names the window, see #onKeyTimer) and for session key timers (#onSessionTimer), else [key, start, end].
+   */
+  #timerKey(key: Key, start: number, end: number): Key {
+    return this.#windowSize !== undefined || this.#sessionKeyTimers ? key : ([key, start, end] as Key);
+  }
+
   #registerTimers(key: Key, keyGroup: number, start: number, end: number): void {
     const fireAt = end - 1;
-    const size = this.#windowSize;
-    if (size !== undefined || this.#sessionKeyTimers) {
-      // Windows of one size: the timer is the user key's own at end − 1 (its time names the window, see #onKeyTimer).
-      if (this.#eventTime) {
-        this.#timers.registerEventTimeTimer(key, keyGroup, fireAt);
-        if (this.#lateness > 0) this.#timers.registerEventTimeTimer(key, keyGroup, fireAt + this.#lateness);
-      } else {
-        this.#timers.registerProcessingTimeTimer(key, keyGroup, fireAt);
-        this.context.scheduleProcessingTime(fireAt);
-      }
-      return;
-    }
-    const composite = [key, start, end] as Key;
+    const timerKey = this.#timerKey(key, start, end);
     if (this.#eventTime) {
-      this.#timers.registerEventTimeTimer(composite, keyGroup, fireAt);
-      if (this.#lateness > 0) this.#timers.registerEventTimeTimer(composite, keyGroup, fireAt + this.#lateness);
+      this.#timers.registerEventTimeTimer(timerKey, keyGroup, fireAt);
+      if (this.#lateness > 0) this.#timers.registerEventTimeTimer(timerKey, keyGroup, fireAt + this.#lateness);
     } else {
-      this.#timers.registerProcessingTimeTimer(composite, keyGroup, fireAt);
+      this.#timers.registerProcessingTimeTimer(timerKey, keyGroup, fireAt);
       this.context.scheduleProcessingTime(fireAt);
     }
   }
 
   #deleteTimers(key: Key, keyGroup: number, start: number, end: number): void {
     const fireAt = end - 1;
-    if (this.#sessionKeyTimers) {
-      if (this.#eventTime) this.#timers.deleteEventTimeTimer(key, keyGroup, fireAt);
-      else this.#timers.deleteProcessingTimeTimer(key, keyGroup, fireAt);
-      return;
-    }
-    const composite = [key, start, end] as Key;
+    const timerKey = this.#timerKey(key, start, end);
     if (this.#eventTime) {
-      this.#timers.deleteEventTimeTimer(composite, keyGroup, fireAt);
-      if (this.#lateness > 0) this.#timers.deleteEventTimeTimer(composite, keyGroup, fireAt + this.#lateness);
+      this.#timers.deleteEventTimeTimer(timerKey, keyGroup, fireAt);
+      if (this.#lateness > 0) this.#timers.deleteEventTimeTimer(timerKey, keyGroup, fireAt + this.#lateness);
     } else {
-      this.#timers.deleteProcessingTimeTimer(composite, keyGroup, fireAt);
+      this.#timers.deleteProcessingTimeTimer(timerKey, keyGroup, fireAt);
     }
   }
 
