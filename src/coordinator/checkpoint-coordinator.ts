@@ -70,7 +70,7 @@ export interface CheckpointStats {
   readonly durationMs: number;
   readonly syncMs: number;
   readonly asyncMs: number;
-  /** Task-thread time beyond syncMs: serialization slices plus copy-on-write copies since the previous snapshot (protocol.ts). */
+  /** Task-thread time beyond syncMs: serialization slices plus copy-on-write copies of key-group maps since the previous snapshot (protocol.ts). */
   readonly asyncBusyMs: number;
   readonly alignmentMs: number;
 }

@@ -113,7 +113,7 @@ export type SlotToManager =
   | { readonly type: 'end-of-data'; readonly task: TaskId }
   /** A source reader started its last split (or has none): it asks its enumerator for the next one. */
   | { readonly type: 'split-request'; readonly task: TaskId }
-  | { readonly type: 'ack'; readonly task: TaskId; readonly checkpointId: number; readonly operators: OperatorSnapshotData[]; readonly syncMs: number; readonly asyncMs: number; readonly alignmentMs: number; /** The thread time this checkpoint took from records beyond syncMs: the serialization slices (not the waits between them) plus copy-on-write copies since the previous snapshot. */ readonly asyncBusyMs?: number }
+  | { readonly type: 'ack'; readonly task: TaskId; readonly checkpointId: number; readonly operators: OperatorSnapshotData[]; readonly syncMs: number; readonly asyncMs: number; readonly alignmentMs: number; /** The thread time this checkpoint took from records beyond syncMs: the serialization slices (not the waits between them) plus copy-on-write copies of key-group maps since the previous snapshot. */ readonly asyncBusyMs?: number }
   | { readonly type: 'decline'; readonly task: TaskId; readonly checkpointId: number; readonly reason: string }
   | { readonly type: 'finished'; readonly slot: number; readonly metrics: TaskMetrics[] }
   | { readonly type: 'failed'; readonly slot: number; readonly error: SerializedError; readonly task?: TaskId | undefined }
