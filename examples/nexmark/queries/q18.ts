@@ -1,6 +1,6 @@
 // q18 — find last bid: per (bidder, auction), the bid with the latest dateTime (ROW_NUMBER … DESC ≤ 1, a deduplication).
 //
-// A KeyedProcessFunction keeps the latest dateTime per key and emits a bid at least as late (a tie:
+// A KeyedProcessFunction keeps the latest bid per key and emits a bid at least as late (a tie:
 // the one that came later). Output model: an upsert stream keyed by (bidder, auction) (Flink: a
 // retracting changelog); for a bounded input (`buildFinal`) the job keeps each key's latest bid and
 // writes it once, when the input ends.
@@ -16,35 +16,19 @@ const pairKey = (b: Bid): number | string => (b.bidder < 2 ** 26 && b.auction < 
 
 const toRow = (b: Bid): Row => [b.auction, b.bidder, b.price, b.channel, b.url, b.dateTime, b.extra];
 
-/** The upsert stream: a row per bid that is the latest of its key so far. */
-function latestRows(events: DataStream<NexmarkEvent>): DataStream<Row> {
-  return bids(events).keyBy(pairKey)
-    .process((): KeyedProcessFunction<number | string, Bid, Row> => {
-      let latest!: ValueState<number>;
-      return {
-        open(ctx: RuntimeContext) { latest = ctx.getState(new ValueStateDescriptor<number>('latest')); },
-        processElement(b: Bid, _ctx, out) {
-          const t = latest.value();
-          if (t !== undefined && b.dateTime < t) return;
-          latest.update(b.dateTime);
-          out.collect(toRow(b));
-        },
-      };
-    }, 'q18: last bid per bidder and auction');
-}
-
-/** A bounded input's final table: each key's latest bid kept, emitted once at the end. */
-function finalLatest(events: DataStream<NexmarkEvent>): DataStream<Row> {
+/** The latest bid per key: a row per bid that is the latest so far (upserts), or with `final` each key's last one once, at the end. */
+function latestBids(events: DataStream<NexmarkEvent>, final: boolean): DataStream<Row> {
   return bids(events).keyBy(pairKey)
     .process((): KeyedProcessFunction<number | string, Bid, Row> => {
       let latest!: ValueState<Bid>;
       return {
         open(ctx: RuntimeContext) { latest = ctx.getState(new ValueStateDescriptor<Bid>('latest-bid')); },
-        processElement(b: Bid, ctx) {
+        processElement(b: Bid, ctx, out) {
           const t = latest.value();
-          if (t === undefined) ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
-          else if (b.dateTime < t.dateTime) return;
+          if (t !== undefined && b.dateTime < t.dateTime) return;
           latest.update(b);
+          if (!final) out.collect(toRow(b));
+          else if (t === undefined) ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         },
         onTimer(_t, _ctx, out) {
           const b = latest.value();
@@ -57,7 +41,7 @@ function finalLatest(events: DataStream<NexmarkEvent>): DataStream<Row> {
 export const q18: NexmarkQuery = {
   name: 'q18',
   columns: ['auction', 'bidder', 'price', 'channel', 'url', 'dateTime', 'extra'],
-  build: latestRows,
-  buildFinal: finalLatest,
+  build: (events) => latestBids(events, false),
+  buildFinal: (events) => latestBids(events, true),
   upsertKey: (r: Row) => `${r[1]}|${r[0]}`,
 };
