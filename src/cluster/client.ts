@@ -1,6 +1,7 @@
 // The cluster client: submit a job bundle (once, by hash) and follow it, or list, cancel, stop and savepoint jobs.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { JobResult } from '../api/launch.ts';
 import { WeirError } from '../core/errors.ts';
 import type { SerializedError } from '../runtime/operator-error.ts';
@@ -58,9 +59,26 @@ export interface SubmitOptions extends ClientOptions {
 /** How long an attached client follows a lost JobManager to its successor before it gives up. */
 const FOLLOW_LEADER_MS = 60_000;
 
+/**
+ * The bundle as one file: bin/weir writes its source map beside it (`//# sourceMappingURL=bundle.mjs.map`,
+ * cheaper for local worker threads to load); the processes of a cluster get only the bundle, so the map goes
+ * inline, and stacks of user code there still point at the job file.
+ */
+export function selfContainedBundle(bundlePath: string): Buffer {
+  const bundle = readFileSync(bundlePath);
+  const tail = bundle.subarray(Math.max(0, bundle.length - 256)).toString('latin1');
+  const link = /\n\/\/# sourceMappingURL=([^\s/]+\.map)\s*$/.exec(tail);
+  if (link === null) return bundle;
+  const mapPath = join(dirname(bundlePath), link[1]!);
+  if (!existsSync(mapPath)) return bundle;
+  const head = bundle.subarray(0, bundle.length - (tail.length - link.index));
+  const inline = `\n//# sourceMappingURL=data:application/json;base64,${readFileSync(mapPath).toString('base64')}\n`;
+  return Buffer.concat([head, Buffer.from(inline, 'latin1')]);
+}
+
 /** `weir run … --jobmanager`: returns the exit code. Attached, it prints the same progress and summary as local mode. */
 export async function submitJob(options: SubmitOptions): Promise<number> {
-  const bundle = readFileSync(options.bundlePath);
+  const bundle = selfContainedBundle(options.bundlePath);
   const hash = sha256(bundle);
   let conn = await connectClient(options);
   const err = options.out ?? process.stderr;
