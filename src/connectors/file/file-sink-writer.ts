@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CheckpointCorruptError, WeirError } from '../../core/errors.ts';
 import type { SinkWriter } from '../sink.ts';
 import { writeUtf8 } from '../../serde/utf8.ts';
+import { encodeDelimited, formatDelimited } from './delimited.ts';
 import { fileSinkIoError } from './file-sink-errors.ts';
 import { highestPartCounter, locate, partNames, sameDir } from './part-files.ts';
 import type { RollingPolicy } from './rolling-policy.ts';
@@ -46,6 +47,8 @@ export interface FileSinkWriterConfig<T> {
   readonly subtaskIndex: number;
   readonly operatorName: string;
   readonly format: (record: T) => string;
+  /** A delimiter's char code: tuples are written as delimited fields (delimited.ts) and `format` is not used. */
+  readonly delimiter?: number | undefined;
   readonly policy: RollingPolicy;
   readonly partPrefix: string;
   readonly partSuffix: string;
@@ -135,6 +138,10 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
   }
 
   write(record: T): void {
+    if (this.#cfg.delimiter !== undefined) {
+      this.#writeFields(record, this.#cfg.delimiter);
+      return;
+    }
     const text = this.#cfg.format(record);
     if (this.#part === null) this.#openPart();
     const units = text.length;
@@ -144,6 +151,18 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     } else {
       len = this.#writeLong(text);
     }
+    this.#chunk[len++] = 10;
+    this.#chunkLen = len;
+    this.#dirty = true;
+    if (len >= this.#checkAt) this.#checkChunk();
+  }
+
+  /** A tuple as delimited fields, encoded straight into the chunk (no line string per record). */
+  #writeFields(record: T, delimiter: number): void {
+    if (this.#part === null) this.#openPart();
+    // The last byte of the chunk stays free for the newline.
+    let len = encodeDelimited(this.#chunk, this.#chunkLen, CHUNK_CAPACITY - 1, record, delimiter, this.#cfg.operatorName);
+    if (len < 0) len = this.#writeLong(formatDelimited(record, delimiter, this.#cfg.operatorName));
     this.#chunk[len++] = 10;
     this.#chunkLen = len;
     this.#dirty = true;

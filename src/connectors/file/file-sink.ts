@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.ts';
 import type { Committer, Sink, SinkRunContext, SinkWriterContext } from '../sink.ts';
+import { delimiterCode } from './delimited.ts';
 import { FileCommitter } from './file-committer.ts';
 import { fileSinkIoError } from './file-sink-errors.ts';
 import { FileSinkWriter } from './file-sink-writer.ts';
@@ -15,6 +16,13 @@ import type { RollingPolicyOptions } from './rolling-policy.ts';
 export interface FileSinkOptions<T> {
   /** Renders a record as one line, without the newline (default `String(record)`). */
   readonly format?: (record: T) => string;
+  /**
+   * Instead of `format`: each record is a tuple (array) written as its fields joined by this one ASCII
+   * character (`'\t'` for TSV, `','` for CSV), straight into the output buffer without a string per line.
+   * Strings that hold the delimiter, a quote or a line break are quoted as RFC 4180 says (quotes doubled);
+   * numbers as `String(n)`; booleans; bigints; null and undefined as empty fields.
+   */
+  readonly delimiter?: string;
   readonly rollingPolicy?: RollingPolicyOptions;
   /** Part files are named `<partPrefix>-<subtask>-<counter><partSuffix>` (default prefix 'part', suffix ''). */
   readonly partPrefix?: string;
@@ -27,7 +35,7 @@ export interface FileSinkOptions<T> {
   readonly append?: boolean;
 }
 
-const KEYS: ReadonlySet<string> = new Set(['format', 'rollingPolicy', 'partPrefix', 'partSuffix', 'append']);
+const KEYS: ReadonlySet<string> = new Set(['format', 'delimiter', 'rollingPolicy', 'partPrefix', 'partSuffix', 'append']);
 
 /** The Hadoop/Spark marker of a complete output directory, written after the final commit of a finished bounded job. */
 export const SUCCESS_MARKER = '_SUCCESS';
@@ -55,6 +63,7 @@ export class FileSink<T> implements Sink<T, FileCommittable, FileWriterState> {
   /** The operator's name as the JobManager gave it to checkBeforeRun, for onJobFinished's messages. */
   #operatorName = 'FileSink';
   readonly #format: (record: T) => string;
+  readonly #delimiter: number | undefined;
   readonly #policy: RollingPolicy;
   readonly #prefix: string;
   readonly #suffix: string;
@@ -67,6 +76,10 @@ export class FileSink<T> implements Sink<T, FileCommittable, FileWriterState> {
     if (options.format !== undefined && typeof options.format !== 'function') {
       throw new ConfigError(`FileSink option 'format' must be a function (record) => string`);
     }
+    if (options.delimiter !== undefined && options.format !== undefined) {
+      throw new ConfigError(`FileSink options 'format' and 'delimiter' exclude each other: a delimiter writes tuples as delimited fields, a format function writes any record`);
+    }
+    this.#delimiter = options.delimiter === undefined ? undefined : delimiterCode(options.delimiter);
     if (options.append !== undefined && typeof options.append !== 'boolean') {
       throw new ConfigError(`FileSink option 'append' must be a boolean, got ${JSON.stringify(options.append)}`);
     }
@@ -149,6 +162,7 @@ export class FileSink<T> implements Sink<T, FileCommittable, FileWriterState> {
         subtaskIndex: context.subtaskIndex,
         operatorName: context.operatorName,
         format: this.#format,
+        delimiter: this.#delimiter,
         policy: this.#policy,
         partPrefix: this.#prefix,
         partSuffix: this.#suffix,
