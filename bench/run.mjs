@@ -211,6 +211,8 @@ function wordcountBenchmark() {
       weirConfig('weir-p2', 2, 'discard'),
       weirConfig('weir-p1-file', 1, 'file'),
       weirConfig('weir-p2-file', 2, 'file'),
+      // The same lines built by a format function (a string per line) instead of the sink's tab delimiter.
+      weirConfig('weir-p1-file-format', 1, 'file', ['--lines', 'format']),
       // Runtime mode BATCH (issue 9): the same job writes one final count per word, like the final-count loop.
       weirConfig('weir-batch-p1-file', 1, 'file', ['--runtime-mode', 'BATCH']),
       weirConfig('weir-batch-p2-file', 2, 'file', ['--runtime-mode', 'BATCH']),
@@ -228,7 +230,7 @@ function wordcountBenchmark() {
     ],
     ratios: [
       ['weir-p1-file', 'baseline'], ['weir-p2-file', 'baseline'], ['weir-p1-file', 'baseline-running'], ['weir-p2-file', 'baseline-running'],
-      ['weir-p2-file', 'weir-p1-file'], ['weir-p1', 'baseline'], ['weir-p2', 'baseline'], ['weir-p2', 'weir-p1'],
+      ['weir-p2-file', 'weir-p1-file'], ['weir-p1-file-format', 'baseline'], ['weir-p1', 'baseline'], ['weir-p2', 'baseline'], ['weir-p2', 'weir-p1'],
       ['baseline-running', 'baseline'],
       ['weir-batch-p1-file', 'baseline'], ['weir-batch-p2-file', 'baseline'], ['weir-batch-p2-file', 'weir-batch-p1-file'],
       ['weir-batch-p1-file', 'weir-p1-file'],
@@ -274,7 +276,7 @@ function wordcountBenchmark() {
             assert.equal(last.recordsIn, c.words, `${name}: the last stage received ${last.recordsIn} words, expected ${c.words}`);
           }
         }
-        if (name.endsWith('-file')) {
+        if (name.endsWith('-file') || name.endsWith('-file-format')) {
           // Running counts: the largest count written per word is its total.
           const totals = readCounts(outDir(name));
           let sum = 0;
