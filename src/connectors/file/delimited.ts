@@ -37,7 +37,8 @@ function writePlain(bytes: Uint8Array, pos: number, s: string, delimiter: number
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x80) return needsQuotes(s, delimiter) ? -1 : writeUtf8(bytes, start, s);
-    if (c === delimiter || c === QUOTE || c === CR || c === LF) return -1;
+    // Quote, CR and LF are below 0x23: one comparison for most characters.
+    if ((c < 0x23 || c === delimiter) && (c === delimiter || c === QUOTE || c === CR || c === LF)) return -1;
     bytes[pos++] = c;
   }
   return pos;
@@ -53,22 +54,18 @@ function badRecord(operatorName: string, record: unknown, why: string): WeirErro
 function writeInt(bytes: Uint8Array, pos: number, n: number): number {
   if (n < 0) {
     bytes[pos++] = 0x2d;
-    n = -n; // ≤ 2^31: exact
+    if (n === -2147483648) return writeAscii(bytes, pos, '2147483648'); // -n is not an int32
+    n = -n;
   }
-  if (n < 10) {
-    bytes[pos++] = 0x30 + n;
-    return pos;
-  }
-  let digits = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
-  let at = pos + digits;
-  const end = at;
-  while (n >= 10) {
-    const q = Math.floor(n / 10);
-    bytes[--at] = 0x30 + (n - q * 10);
+  const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6
+    : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+  const end = pos + digits;
+  for (let at = end - 1; at > pos; at--) {
+    const q = (n / 10) | 0;
+    bytes[at] = 0x30 + n - q * 10;
     n = q;
   }
-  bytes[--at] = 0x30 + n;
+  bytes[pos] = 0x30 + n;
   return end;
 }
 
