@@ -7,7 +7,9 @@ import { q7 } from '../../examples/nexmark/queries/q7.ts';
 import { q8 } from '../../examples/nexmark/queries/q8.ts';
 import { q11 } from '../../examples/nexmark/queries/q11.ts';
 import { q12 } from '../../examples/nexmark/queries/q12.ts';
-import { Reference, checkQuery, eventsOf, testConfig, weirLines } from './harness.ts';
+import { EventTimeSessionWindows, StreamExecutionEnvironment, WatermarkStrategy, type Bid, type Collector, type NexmarkEvent, type ProcessWindowContext } from '../../src/index.ts';
+import { bids, csvLine, type Row } from '../../examples/nexmark/queries/query.ts';
+import { Reference, assertSameLines, checkQuery, eventsOf, testConfig, weirLines } from './harness.ts';
 
 const config = testConfig(20_000);
 let ref: Reference;
@@ -58,4 +60,46 @@ test('q12 ingestion-time windows: every bid counted once per bidder, in aligned 
     }
     assert.deepEqual([...counted].sort((a, b) => a[0] - b[0]), [...perBidder].sort((a, b) => a[0] - b[0]), mode);
   }
+});
+
+test('q11 on out-of-order bids (sessions bridged by a later-arriving bid, late bids dropped) gives what EventTimeSessionWindows gives', async () => {
+  // Bids of 5 bidders at times up to 6 s out of order; a watermark after every bid at max − 3 s − 1
+  // (punctuated, so lateness does not depend on wall-clock timing), so some bids are late and dropped.
+  let seed = 7;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const events: NexmarkEvent[] = [];
+  let clock = 1_000_000;
+  for (let i = 0; i < 3000; i++) {
+    clock += Math.floor(random() * 40);
+    const dateTime = clock - Math.floor(random() * random() * 6000) + (i % 97 === 0 ? 15_000 : 0);
+    const bid: Bid = { auction: 1000 + i, bidder: Math.floor(random() * 5), price: 1, channel: 'c', url: 'u', dateTime, extra: '' };
+    events.push({ type: 2, bid });
+  }
+  const watermarks = WatermarkStrategy.forGenerator<NexmarkEvent>(() => {
+    let max = Number.NEGATIVE_INFINITY;
+    return {
+      onEvent(e, ts, out) { if (ts > max) out.emitWatermark((max = ts) - 3001); },
+      onPeriodicEmit() {},
+    };
+  }).withTimestampAssigner((e) => (e.type === 2 ? e.bid.dateTime : 0));
+  const windowed = (s: ReturnType<typeof bids>) => s.keyBy((b: Bid) => b.bidder).window(EventTimeSessionWindows.withGap(10_000)).aggregate(
+    { createAccumulator: () => 0, add: (_b: Bid, n: number) => n + 1, getResult: (n: number) => n, merge: (a: number, b: number) => a + b },
+    { process(bidder: number, ctx: ProcessWindowContext, ns: Iterable<number>, out: Collector<Row>) { for (const n of ns) out.collect([bidder, n, ctx.window.start, ctx.window.end]); } },
+  );
+  const run = async (mode: 'STREAMING' | 'BATCH', parallelism: number, reference: boolean) => {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism });
+    env.setRuntimeMode(mode);
+    // One watermark assigner, so the keyed subtasks see one input channel: the same watermarks at every parallelism.
+    const input = env.fromCollection(events).assignTimestampsAndWatermarks(watermarks).setParallelism(1);
+    const rows = reference ? windowed(bids(input)) : q11.build(input);
+    return rows.map(csvLine, 'CSV').executeAndCollect(`q11-out-of-order-${reference ? 'windows' : 'q11'}`);
+  };
+  const expected = await run('STREAMING', 1, true);
+  const sessions = expected.map((l) => l.split(',').map(Number));
+  assert.ok(sessions.length >= 20 && sessions.some((s) => s[1]! > 10), `${sessions.length} sessions`);
+  const counted = sessions.reduce((n, s) => n + s[1]!, 0);
+  assert.ok(counted < events.length, `some bids are late and dropped (${counted} of ${events.length} counted)`);
+  assertSameLines(await run('STREAMING', 2, true), expected, 'EventTimeSessionWindows STREAMING p=2');
+  for (const p of [1, 2]) assertSameLines(await run('STREAMING', p, false), expected, `q11 STREAMING p=${p}`);
+  assertSameLines(await run('BATCH', 2, false), await run('BATCH', 2, true), 'q11 BATCH');
 });
