@@ -1,78 +1,95 @@
 // q5 — hot items: per 10 s window sliding by 2 s, the auctions with the most bids (count ≥ the window's maximum).
 //
-// Stage 1 counts bids per auction and sliding window with panes (the combiner the query's
-// comment names), in a KeyedProcessFunction keyed by auction rather than the window operator: a
-// bid adds 1 to its 2 s pane (MapState pane start → count); a new pane registers event-time timers
-// at the ends − 1 of the five 10 s windows that hold it, and each timer emits the window's count,
-// the sum of its five panes, with the window's start, then drops the pane no later window holds.
-// Exactly the counts of SlidingEventTimeWindows.of(10 s, 2 s) for windows with at least one bid,
-// at one state update per bid instead of five (measured: see docs/nexmark.md).
-// Stage 2, a KeyedProcessFunction keyed by window start, keeps the maximum and the auctions at
-// it and emits them when the watermark passes the window's end (a timer at end − 1, the counts'
-// own timestamp). Append-only, as in Flink (a window join there).
+// Stage 1 counts bids in 2 s panes (the combiner the query's comment names), keyed by (pane, auction
+// bucket) rather than by auction: a bid adds 1 to its auction's count in the MapState auction → count
+// of its pane and bucket (auction mod 32, so that the panes' work spreads over the subtasks). When the
+// watermark passes the pane's end − 1 (one event-time timer per pane and bucket), the pane's counts
+// go out as one record, once for each of the five 10 s windows that hold the pane. A bid whose five
+// windows are all behind the watermark is late and dropped (as the window operator drops it).
+// Stage 2, a KeyedProcessFunction keyed by window start, collects the window's pane records and,
+// when the watermark reaches the window's end − 1, sums each auction's counts over the window's
+// panes, takes the maximum and emits the auctions at it. A pane record that reaches a window stage
+// 2 has already fired (a late bid's pane) is dropped: a late bid counts in the windows not yet
+// behind the watermark when it came, as in SlidingEventTimeWindows.of(10 s, 2 s). Exactly the
+// counts of those windows (for windows with at least one bid), at one state update per bid and a
+// few hundred records per window instead of one record and timer per auction and window (measured:
+// see docs/nexmark.md). Append-only, as in Flink (a window join there).
 
 import {
-  ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor, type Bid, type DataStream, type KeyedProcessFunction, type ListState,
-  type MapState, type NexmarkEvent, type RuntimeContext, type ValueState,
+  ListStateDescriptor, MapStateDescriptor, type Bid, type DataStream, type KeyedProcessFunction, type ListState, type MapState,
+  type NexmarkEvent, type RuntimeContext,
 } from 'weir';
 import { bids, type NexmarkQuery, type Row } from './query.ts';
 
 const SIZE = 10_000;
 const SLIDE = 2_000;
 const PANES = SIZE / SLIDE;
+const BUCKETS = 32;
 
-type Count = readonly [auction: number, num: number, windowStart: number];
+/** One pane's counts for one window: [auction, count, auction, count, …] (shared by the pane's five records; never mutated). */
+type PaneCounts = readonly [windowStart: number, counts: readonly number[]];
 
-/** Bid counts per auction and sliding window, from 2 s panes. */
-function countsPerWindow(input: DataStream<Bid>): DataStream<Count> {
-  return input.keyBy((b: Bid) => b.auction).process((): KeyedProcessFunction<number, Bid, Count> => {
-    let panes!: MapState<number, number>;
+const paneOf = (t: number): number => t - (((t % SLIDE) + SLIDE) % SLIDE);
+
+/** (pane index, auction bucket) as one number: pane / SLIDE · BUCKETS + auction mod BUCKETS. */
+const paneBucket = (b: Bid): number => (paneOf(b.dateTime) / SLIDE) * BUCKETS + (((b.auction % BUCKETS) + BUCKETS) % BUCKETS);
+
+/** Bid counts per auction and 2 s pane, one record per window that holds the pane, at the pane's end − 1. */
+function paneCounts(input: DataStream<Bid>): DataStream<PaneCounts> {
+  return input.keyBy(paneBucket).process((): KeyedProcessFunction<number, Bid, PaneCounts> => {
+    let counts!: MapState<number, number>;
     return {
-      open(ctx: RuntimeContext) { panes = ctx.getMapState(new MapStateDescriptor<number, number>('bids-per-pane')); },
+      open(ctx: RuntimeContext) { counts = ctx.getMapState(new MapStateDescriptor<number, number>('bids-per-auction')); },
       processElement(b: Bid, ctx) {
-        const pane = b.dateTime - (b.dateTime % SLIDE);
-        const n = panes.get(pane);
-        if (n === undefined) {
-          // Timers of one key at one time are one timer: a window shared with another pane is registered once.
-          for (let i = 1; i <= PANES; i++) ctx.timerService().registerEventTimeTimer(pane + i * SLIDE - 1);
-        }
-        panes.put(pane, (n ?? 0) + 1);
+        const timers = ctx.timerService();
+        const pane = paneOf(b.dateTime);
+        // Late: the last window holding the pane is behind the watermark (an early cut: stage 2 would drop all five records).
+        if (pane + SIZE - 1 <= timers.currentWatermark()) return;
+        const n = counts.get(b.auction);
+        if (n === undefined && counts.isEmpty()) timers.registerEventTimeTimer(pane + SLIDE - 1);
+        counts.put(b.auction, (n ?? 0) + 1);
       },
-      onTimer(t, ctx, out) {
-        const end = t + 1;
-        const start = end - SIZE;
-        let num = 0;
-        for (let p = start; p < end; p += SLIDE) num += panes.get(p) ?? 0;
-        if (num > 0) out.collect([ctx.getCurrentKey(), num, start]);
-        panes.remove(start);
+      onTimer(t, _ctx, out) {
+        const flat: number[] = [];
+        for (const [auction, n] of counts.entries()) flat.push(auction, n);
+        counts.clear();
+        // The pane is [t + 1 − SLIDE, t + 1); the windows holding it start at pane − SIZE + SLIDE … pane.
+        const pane = t + 1 - SLIDE;
+        for (let i = 0; i < PANES; i++) out.collect([pane - i * SLIDE, flat]);
       },
     };
-  }, 'q5: bids per auction and window');
+  }, 'q5: bids per auction and pane');
 }
 
 export const q5: NexmarkQuery = {
   name: 'q5',
   columns: ['auction', 'num'],
   build(events: DataStream<NexmarkEvent>): DataStream<Row> {
-    return countsPerWindow(bids(events)).keyBy((c) => c[2]).process((): KeyedProcessFunction<number, Count, Row> => {
-      let max!: ValueState<number>;
-      let top!: ListState<Row>;
+    return paneCounts(bids(events)).keyBy((c) => c[0]).process((): KeyedProcessFunction<number, PaneCounts, Row> => {
+      let panes!: ListState<readonly number[]>;
       return {
-        open(ctx: RuntimeContext) {
-          max = ctx.getState(new ValueStateDescriptor<number>('max'));
-          top = ctx.getListState(new ListStateDescriptor<Row>('auctions-at-max'));
-        },
-        processElement([auction, n, start], ctx) {
-          const m = max.value();
-          if (m === undefined) ctx.timerService().registerEventTimeTimer(start + SIZE - 1);
-          if (m !== undefined && n < m) return;
-          if (m === undefined || n > m) { max.update(n); top.clear(); }
-          top.add([auction, n]);
+        open(ctx: RuntimeContext) { panes = ctx.getListState(new ListStateDescriptor<readonly number[]>('pane-counts')); },
+        processElement([start, counts], ctx) {
+          const timers = ctx.timerService();
+          // The window fired already (the pane of late bids): they count only in later windows.
+          if (start + SIZE - 1 <= timers.currentWatermark()) return;
+          let first = true;
+          for (const _ of panes.get()) { first = false; break; }
+          if (first) timers.registerEventTimeTimer(start + SIZE - 1);
+          panes.add(counts);
         },
         onTimer(_t, _ctx, out) {
-          for (const r of top.get()) out.collect(r);
-          top.clear();
-          max.clear();
+          const perAuction = new Map<number, number>();
+          let max = 0;
+          for (const flat of panes.get()) {
+            for (let i = 0; i < flat.length; i += 2) {
+              const n = (perAuction.get(flat[i]!) ?? 0) + flat[i + 1]!;
+              perAuction.set(flat[i]!, n);
+              if (n > max) max = n;
+            }
+          }
+          panes.clear();
+          for (const [auction, n] of perAuction) if (n >= max) out.collect([auction, n]);
         },
       };
     }, 'q5: auctions at the window maximum');
