@@ -104,8 +104,14 @@ export class StateTable {
       if (ctx.kgIndex < 0) noKey(this.name);
       return;
     }
-    if (t.has(ctx.norm)) this.own(ctx.kgIndex, ctx.epoch).delete(ctx.norm);
+    if (t.has(ctx.norm)) {
+      this.own(ctx.kgIndex, ctx.epoch).delete(ctx.norm);
+      this.removals++;
+    }
   }
+
+  /** Entries removed through remove() (a HeapWindowState's slot cache is void after one it did not make). */
+  removals = 0;
 
   /** The current key's cell, writable in this epoch, or a new one from `init`. */
   ownCell<V>(ctx: KeyContext, init: () => V, copy: (v: V) => V): Cell<V> {
@@ -356,13 +362,59 @@ export class HeapWindowState<IN, ACC> {
   readonly #t: StateTable;
   readonly #ctx: KeyContext;
   readonly #agg: AggregateFunction<IN, ACC, unknown>;
+  /**
+   * A direct-mapped cache of number keys' entries (slot = key & SLOT_MASK): `#slotKey[s]` is the normalized
+   * key whose list head `#slotHead[s]` is; a record of a cached key skips the Map lookup (the table Map,
+   * its hash table, bucket and entry: dependent loads that miss the cache with a thousand keys cycling),
+   * which was the largest single cost of a window operator's record. The cache is kept exact: every change
+   * of a key's head made here updates its slot, and a removal by anyone else (StateTable.remove, counted in
+   * `removals`) empties the cache. Copy-on-write copies (own) keep the heads; a snapshot makes them an older
+   * epoch, so the in-place test fails and the slow path replaces them (updating the slot). Restores happen
+   * before the first access (a task restores before it opens its operators), with the cache still empty.
+   */
+  readonly #slotKey: NormalizedKey[] = new Array<NormalizedKey>(SLOTS).fill('');
+  readonly #slotHead: (WindowNode<ACC> | undefined)[] = new Array<WindowNode<ACC> | undefined>(SLOTS).fill(undefined);
+  #removals = 0;
   constructor(table: StateTable, ctx: KeyContext, agg: AggregateFunction<IN, ACC, unknown>) {
     this.#t = table;
     this.#ctx = ctx;
     this.#agg = agg;
+    this.#removals = table.removals;
+  }
+  /** The current key's list head, through the slot cache for number keys. */
+  #head(): WindowNode<ACC> | undefined {
+    const ctx = this.#ctx;
+    const norm = ctx.norm;
+    if (typeof norm === 'number' && this.#removals === this.#t.removals) {
+      const s = norm & SLOT_MASK;
+      if (this.#slotKey[s] === norm) return this.#slotHead[s];
+    }
+    const t = this.#t.tables[ctx.kgIndex];
+    if (t === undefined && ctx.kgIndex < 0) noKey(this.#t.name);
+    const head = t === undefined ? undefined : (t.get(norm) as WindowNode<ACC> | undefined);
+    this.#remember(norm, head);
+    return head;
+  }
+  /** Records `head` as the current head of `norm`'s list (undefined: no entry). */
+  #remember(norm: NormalizedKey, head: WindowNode<ACC> | undefined): void {
+    if (typeof norm !== 'number') return;
+    if (this.#removals !== this.#t.removals) {
+      this.#slotKey.fill('');
+      this.#slotHead.fill(undefined);
+      this.#removals = this.#t.removals;
+    }
+    const s = norm & SLOT_MASK;
+    this.#slotKey[s] = norm;
+    this.#slotHead[s] = head;
+  }
+  /** Puts the current key's new list head into its writable table (and the slot). */
+  #store(head: WindowNode<ACC>): void {
+    const ctx = this.#ctx;
+    this.#t.own(ctx.kgIndex, ctx.epoch).set(ctx.norm, head);
+    this.#remember(ctx.norm, head);
   }
   #find(ns: number): WindowNode<ACC> | undefined {
-    let e = this.#t.read(this.#ctx) as WindowNode<ACC> | undefined;
+    let e = this.#head();
     while (e !== undefined && e.ns !== ns) e = e.next;
     return e;
   }
@@ -374,48 +426,59 @@ export class HeapWindowState<IN, ACC> {
   add(ns: number, value: IN): boolean {
     const ctx = this.#ctx;
     const epoch = ctx.epoch;
-    const t = this.#t.own(ctx.kgIndex, epoch);
-    const head = t.get(ctx.norm) as WindowNode<ACC> | undefined;
+    const head = this.#head();
     let e = head;
     while (e !== undefined && e.ns !== ns) e = e.next;
+    // A node of this epoch sits in a table of this epoch (no snapshot holds either): updated in place.
+    if (e !== undefined && e.ver === epoch) {
+      e.v = this.#agg.add(value, e.v);
+      return false;
+    }
+    if (ctx.kgIndex < 0) noKey(this.#t.name);
     if (e === undefined) {
-      t.set(ctx.norm, new WindowNode(ns, this.#agg.add(value, this.#agg.createAccumulator()), epoch, head));
+      this.#store(new WindowNode(ns, this.#agg.add(value, this.#agg.createAccumulator()), epoch, head));
       return true;
     }
-    if (e.ver === epoch) {
-      e.v = this.#agg.add(value, e.v);
-    } else {
-      t.set(ctx.norm, replaceNode(head!, e, new WindowNode(ns, this.#agg.add(value, cloneValue(e.v)), epoch, e.next)));
-    }
+    this.#store(replaceNode(head!, e, new WindowNode(ns, this.#agg.add(value, cloneValue(e.v)), epoch, e.next))!);
     return false;
   }
   /** Replaces window `ns`'s accumulator. */
   set(ns: number, acc: ACC): void {
     const ctx = this.#ctx;
-    const t = this.#t.own(ctx.kgIndex, ctx.epoch);
-    const head = t.get(ctx.norm) as WindowNode<ACC> | undefined;
+    if (ctx.kgIndex < 0) noKey(this.#t.name);
+    const head = this.#head();
     let e = head;
     while (e !== undefined && e.ns !== ns) e = e.next;
-    if (e === undefined) t.set(ctx.norm, new WindowNode(ns, acc, ctx.epoch, head));
-    else t.set(ctx.norm, replaceNode(head!, e, new WindowNode(ns, acc, ctx.epoch, e.next)));
+    if (e === undefined) this.#store(new WindowNode(ns, acc, ctx.epoch, head));
+    else this.#store(replaceNode(head!, e, new WindowNode(ns, acc, ctx.epoch, e.next))!);
   }
   clear(ns: number): void {
     const ctx = this.#ctx;
-    const head = this.#t.read(ctx) as WindowNode<ACC> | undefined;
+    if (ctx.kgIndex < 0) noKey(this.#t.name);
+    const head = this.#head();
     let e = head;
     while (e !== undefined && e.ns !== ns) e = e.next;
     if (e === undefined) return;
     const rest = replaceNode(head!, e, e.next);
-    if (rest === undefined) this.#t.remove(ctx);
-    else this.#t.own(ctx.kgIndex, ctx.epoch).set(ctx.norm, rest);
+    if (rest !== undefined) {
+      this.#store(rest);
+      return;
+    }
+    // The key's last window: its entry goes (not through StateTable.remove, which would void the slot cache).
+    this.#t.own(ctx.kgIndex, ctx.epoch).delete(ctx.norm);
+    this.#remember(ctx.norm, undefined);
   }
   /** The namespaces of the current key's windows, newest first. */
   namespaces(): number[] {
     const out: number[] = [];
-    for (let e = this.#t.read(this.#ctx) as WindowNode<ACC> | undefined; e !== undefined; e = e.next) out.push(e.ns);
+    for (let e = this.#head(); e !== undefined; e = e.next) out.push(e.ns);
     return out;
   }
 }
+
+/** Slots of HeapWindowState's key cache (a power of two). */
+const SLOTS = 4096;
+const SLOT_MASK = SLOTS - 1;
 
 /** A stored window entry as a blob holds it: [ns0, acc0, ns1, acc1, ...], newest first. */
 export function flattenWindowCells(stored: unknown): unknown[] {

@@ -9,6 +9,7 @@ import {
   DEFAULT_MAX_PARALLELISM,
   KeyGroupRange,
   hashKey,
+  intKeyGroup,
   keyGroupFor,
   murmur3Int32,
   murmur3String,
@@ -120,6 +121,35 @@ test('keyGroupFor is deterministic and in range for arbitrary keys', () => {
     }),
     { numRuns: 1000 },
   );
+});
+
+test('int32 keys: the fast path (intKeyGroup) gives the key group of murmur3Int32(hashKey(k)) % maxP, pinned for savepoints', () => {
+  // Pinned: these are where state of these keys lives in existing checkpoints and savepoints.
+  const keys = [0, 1, -1, 7, 999, 123456789, -2147483648, 2147483647, -0];
+  const pinned: [number, number[]][] = [
+    [128, [94, 86, 80, 113, 69, 81, 108, 62, 94]],
+    [100, [54, 78, 48, 21, 9, 49, 32, 34, 54]],
+    [1, [0, 0, 0, 0, 0, 0, 0, 0, 0]],
+    [32768, [31198, 16342, 15184, 4337, 27205, 22865, 10348, 19646, 31198]],
+  ];
+  for (const [maxP, groups] of pinned) {
+    assert.deepEqual(keys.map((k) => keyGroupFor(k, maxP)), groups, `maxParallelism ${maxP}`);
+    assert.deepEqual(keys.map((k) => intKeyGroup(k, maxP)), groups, `maxParallelism ${maxP}`);
+  }
+  fc.assert(
+    fc.property(fc.integer({ min: -2147483648, max: 2147483647 }), fc.integer({ min: 1, max: 32768 }), (k, maxP) => {
+      const general = murmur3Int32(hashKey(k)) % maxP;
+      assert.equal(intKeyGroup(k, maxP), general);
+      assert.equal(keyGroupFor(k, maxP), general);
+    }),
+    { numRuns: 5000 },
+  );
+  // Powers of two take the mask: every one of them, on keys around 0 and the int32 ends.
+  for (let maxP = 1; maxP <= 32768; maxP *= 2) {
+    for (const k of [0, 1, 2, 3, -1, -2, 1000, 65535, -2147483648, 2147483647, 2147483646]) assert.equal(keyGroupFor(k, maxP), murmur3Int32(hashKey(k)) % maxP);
+  }
+  // Numbers off the int32 path keep the general formula.
+  for (const k of [1.5, -0.25, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY]) assert.equal(keyGroupFor(k, 128), murmur3Int32(hashKey(k)) % 128);
 });
 
 test('ranges partition [0, maxP) contiguously and agree with operatorIndexForKeyGroup', () => {

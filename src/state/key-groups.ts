@@ -146,9 +146,31 @@ export function hashKey(key: Key): number {
   }
 }
 
-/** The key group of a key: murmur3Int32(hashKey(key)) mod maxParallelism. */
+/** The key group of a key: murmur3Int32(hashKey(key)) mod maxParallelism (int32 numbers: intKeyGroup, the same value). */
 export function keyGroupFor(key: Key, maxParallelism: number): number {
+  if (typeof key === 'number' && (key | 0) === key) return intKeyGroup(key, maxParallelism);
   return murmur3Int32(hashKey(key)) % maxParallelism;
+}
+
+/**
+ * keyGroupFor of an int32 number key (hashKey(k) = k), written out in one function: murmur3Int32
+ * without its helper calls (in a long chain of inlined per-record calls V8's inlining budget runs
+ * out before such leaves, and three calls cost more than the hash), and a mask instead of the
+ * integer division when maxParallelism is a power of two (the default 128). The key-groups tests
+ * check it against murmur3Int32(hashKey(k)) % maxParallelism.
+ */
+export function intKeyGroup(k: number, maxParallelism: number): number {
+  let x = Math.imul(k | 0, C1);
+  x = Math.imul((x << 15) | (x >>> 17), C2);
+  let h = (x << 13) | (x >>> 19);
+  h = ((Math.imul(h, 5) + 0xe6546b64) | 0) ^ 4;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) | 0;
+  if (h < 0) h = h === -2147483648 ? 0 : -h;
+  return (maxParallelism & (maxParallelism - 1)) === 0 ? h & (maxParallelism - 1) : h % maxParallelism;
 }
 
 /** The subtask (0-based) that owns a key group at the given parallelism. */

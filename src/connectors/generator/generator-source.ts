@@ -89,6 +89,21 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
       if (this.#cursor >= this.#splits.length) this.#cursor = 0;
       const split = this.#splits[this.#cursor]!;
       if (split.next >= this.#count) { perSplit?.releaseSplit(split.splitId); this.#splits.splice(this.#cursor, 1); continue; }
+      if (this.#splits.length === 1) {
+        // One split (every reader at p ≤ splits): a tight loop in locals up to the budget or the split's end.
+        const out = split.out!;
+        const generate = this.#generate;
+        const stride = split.stride;
+        const n = Math.min(budget - done, Math.ceil((this.#count - split.next) / stride));
+        let index = split.next;
+        for (let j = 0; j < n; j++) {
+          split.next = index + stride;
+          out.collect(generate(index));
+          index += stride;
+        }
+        done += n;
+        continue;
+      }
       const index = split.next;
       split.next = index + split.stride;
       done++;

@@ -34,7 +34,7 @@ import type { ProcessWindowContext, ProcessWindowFunction } from '../../../api/w
 import type { WindowSpec } from '../../../api/windows/window-spec.ts';
 import type { OutputTag } from '../../../api/output-tag.ts';
 import { ListStateDescriptor, type ReducingStateDescriptor, type HeapKeyedStateBackend, type InternalTimerService, type ListState } from '../../../state/index.ts';
-import { StreamOperator, type Output } from '../../operator.ts';
+import { StreamOperator, type ElementTime, type Output } from '../../operator.ts';
 import { NO_OUTPUT } from '../../output.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
 import { assignWindows } from './assigners.ts';
@@ -58,6 +58,12 @@ export class WindowOperator extends StreamOperator {
    * and no key encoding per (key, window), and number keys stay numbers in the timer tables.
    */
   readonly #windowSize: number | undefined;
+  /** Tumbling event-time windows on the default trigger: the per-record path is #addTumbling. */
+  readonly #tumblingEventTime: boolean;
+  /** The tumbling window size and offset (0 for other assigners). */
+  readonly #size: number = 0;
+  readonly #offset: number = 0;
+  #element!: ElementTime;
   /** Session windows on the default trigger without allowed lateness: key timers at end − 1 (decided in open()). */
   #sessionKeyTimers = false;
   #sessionLayout!: ListState<number>;
@@ -98,10 +104,16 @@ export class WindowOperator extends StreamOperator {
     }
     this.#tumbling = a.kind === 'tumbling' && !general ? { size: a.size, offset: a.offset } : undefined;
     this.#windowSize = !general && (a.kind === 'tumbling' || a.kind === 'sliding') ? a.size : undefined;
+    this.#tumblingEventTime = this.#tumbling !== undefined && this.#eventTime;
+    if (this.#tumbling !== undefined) {
+      this.#size = this.#tumbling.size;
+      this.#offset = this.#tumbling.offset;
+    }
   }
 
   override open(): void | Promise<void> {
     this.#backend = this.context.keyedBackend!;
+    this.#element = this.context.element;
     this.#timers = this.context.timers!;
     const backend = this.#backend;
     this.#contents = new WindowContents(backend, this.#accumulation.agg);
@@ -188,18 +200,17 @@ export class WindowOperator extends StreamOperator {
 
   processElement(record: unknown): void {
     if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
+    if (this.#tumblingEventTime) {
+      this.#addTumbling(record);
+      return;
+    }
     const backend = this.#backend;
     const key = backend.getCurrentKey() as Key;
     const keyGroup = backend.getCurrentKeyGroup();
     let time: number;
     if (this.#eventTime) {
-      time = this.context.element.timestamp;
-      if (Number.isNaN(time)) {
-        throw new WeirError(
-          `event-time window "${this.#operatorName}": record ${describeValue(record)} has no timestamp; call assignTimestampsAndWatermarks(...) upstream, or use a processing-time window`,
-          { code: 'WEIR_BAD_TIMESTAMP', fault: 'user' },
-        );
-      }
+      time = this.#element.timestamp;
+      if (Number.isNaN(time)) this.#noTimestamp(record);
     } else {
       time = this.context.currentProcessingTime();
     }
@@ -228,6 +239,43 @@ export class WindowOperator extends StreamOperator {
       if (this.#late === NO_OUTPUT) this.droppedLate++;
       else this.#late.collect(record);
     }
+  }
+
+  /**
+   * The per-record path of tumbling event-time windows on the default trigger: the one window, its start reused
+   * while records fall into it (a NaN timestamp fails that test and is caught on the way to a new start), and the
+   * backend's current key read only when the window is new for the key (timers) or fires late.
+   */
+  #addTumbling(record: unknown): void {
+    const time = this.#element.timestamp;
+    const size = this.#size;
+    let start = this.#lastStart;
+    if (!(time >= start && time < start + size)) {
+      if (Number.isNaN(time)) this.#noTimestamp(record);
+      this.#lastStart = start = windowStart(time, this.#offset, size);
+    }
+    const end = start + size;
+    const watermark = this.#timers.currentWatermark;
+    if (end - 1 + this.#lateness <= watermark) {
+      if (this.#late === NO_OUTPUT) this.droppedLate++;
+      else this.#late.collect(record);
+      return;
+    }
+    if (this.#contents.add(end, record)) {
+      const backend = this.#backend;
+      this.#registerTimers(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), start, end);
+    }
+    if (end - 1 <= watermark) {
+      const backend = this.#backend;
+      this.#fire(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), new TimeWindow(start, end));
+    }
+  }
+
+  #noTimestamp(record: unknown): never {
+    throw new WeirError(
+      `event-time window "${this.#operatorName}": record ${describeValue(record)} has no timestamp; call assignTimestampsAndWatermarks(...) upstream, or use a processing-time window`,
+      { code: 'WEIR_BAD_TIMESTAMP', fault: 'user' },
+    );
   }
 
   #addTo(key: Key, keyGroup: number, record: unknown, start: number, end: number, watermark: number): void {
