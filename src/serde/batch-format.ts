@@ -7,19 +7,27 @@
  *   4  u8   magic 0x57 ('W')
  *   5  u8   format: FORMAT_TYPED | FORMAT_V8
  *   6  u8   flags: FLAG_KEY_GROUPS | FLAG_TIMESTAMPS
- *   7  u8   layout version (2)
+ *   7  u8   layout version (3)
  *   8  u32  record count
  *  12  u32  byte offset of the columns (= the end of the records)
  *  16  the records: FORMAT_V8: the bytes of v8.serialize(records);
  *        FORMAT_TYPED: schema = u8 shape, u32 field count, u8 kind × fields,
  *                      and for object shapes the keys as strings; then the records, field after field.
+ *                      When every field is KIND_I32 or every field is KIND_F64 (an all-number schema,
+ *                      version 3), zero bytes pad the schema to an 8-byte boundary and the records are
+ *                      one dense column: record after record, field after field, 4 (int32) or 8
+ *                      (float64) bytes each, no tags.
  *  then the columns, up to the used length:
  *      u16 × count  key groups, when FLAG_KEY_GROUPS is set (values 0..32767)
  *      f64 × count  event-time timestamps (NaN = none), when FLAG_TIMESTAMPS is set
  *
  * The columns come after the records (version 2; version 1 had them first) so that a record writer
  * can encode each record as it is emitted, while it is still in the cache, before the count and the
- * columns of the buffer are known (BatchEncoder).
+ * columns of the buffer are known (BatchEncoder). Version 3 added KIND_I32 and KIND_F64: all-number
+ * records are written and read as straight Int32Array / Float64Array stores and loads, with no tag
+ * byte or kind switch per field. An int32 column decodes to small integers as the tagged int32 did
+ * (a float64 load of 5 would make a double array downstream); the encoder starts a batch as int32
+ * when the first record's numbers are, and widens the whole batch to float64 at the first other number.
  *
  * Strings: a length prefix, then UTF-8. The prefix is one byte (< 0x80) when the encoder knows the
  * string is short, else four bytes: (b0 & 0x7f) | b1 << 7 | b2 << 15 | b3 << 23, b0 ≥ 0x80.
@@ -38,7 +46,7 @@ export const OFFSET_COUNT = 8;
 export const OFFSET_COLUMNS = 12;
 
 export const MAGIC = 0x57;
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 export const FORMAT_TYPED = 1;
 export const FORMAT_V8 = 2;
@@ -62,6 +70,13 @@ export const KIND_NUMBER = 2;
 export const KIND_BOOLEAN = 3;
 /** Any of string | number | boolean | null, each value prefixed by its tag. */
 export const KIND_ANY = 4;
+/**
+ * A number as its raw little-endian float64 bits, no tag: used for every field when all of a schema's
+ * fields are numbers (never mixed with other kinds), so the records form one aligned float64 column.
+ */
+export const KIND_F64 = 5;
+/** As KIND_F64, for a batch whose numbers are all int32 (and not -0): raw little-endian int32, 4 bytes. */
+export const KIND_I32 = 6;
 
 /** Value tags: KIND_NUMBER uses the two number tags, KIND_ANY all of them. */
 export const TAG_NULL = 0;

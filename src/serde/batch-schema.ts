@@ -2,6 +2,8 @@
 
 import {
   KIND_ANY,
+  KIND_F64,
+  KIND_I32,
   KIND_BOOLEAN,
   KIND_NUMBER,
   KIND_STRING,
@@ -20,7 +22,30 @@ export interface BatchSchema {
   shape: number;
   kinds: number[];
   keys: string[];
+  /**
+   * 0: fields written by kind, numbers tagged. KIND_I32 or KIND_F64: every field is a number (and
+   * the host little-endian), the records are written as one column of that type (number-columns.ts).
+   */
+  column: number;
 }
+
+/** The column a schema with these kinds starts with: KIND_I32 if `first`'s numbers are all int32, else KIND_F64; 0 if a field is not a number. */
+export function numberColumn(kinds: readonly number[], first: unknown): number {
+  // No field, no column kind to tell the decoder: empty tuples and objects keep the tagged layout.
+  if (!LITTLE_ENDIAN || kinds.length === 0) return 0;
+  for (const kind of kinds) if (kind !== KIND_NUMBER) return 0;
+  if (typeof first === 'number') return isInt32(first) ? KIND_I32 : KIND_F64;
+  for (const key in first as object) if (!isInt32((first as Record<string, number>)[key]!)) return KIND_F64;
+  return KIND_I32;
+}
+
+function isInt32(value: number): boolean {
+  return (value | 0) === value && (value !== 0 || 1 / value > 0);
+}
+
+
+/** Float64Array and Uint16Array are host-order; the layout is little-endian (big-endian hosts take the DataView paths). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The kind a value starts its field with, or 0 when it is not a primitive the typed codec stores. */
 export function kindOf(value: unknown): number {
@@ -42,7 +67,7 @@ export function kindOf(value: unknown): number {
 /** The schema for a batch whose first record is `first`, or null when only the fallback codec fits. */
 export function inferSchema(first: unknown): BatchSchema | null {
   const kind = kindOf(first);
-  if (kind !== 0) return { shape: SHAPE_PRIMITIVE, kinds: [kind], keys: [] };
+  if (kind !== 0) return { shape: SHAPE_PRIMITIVE, kinds: [kind], keys: [], column: numberColumn([kind], first) };
   if (typeof first !== 'object' || first === null) return null;
 
   if (Array.isArray(first)) {
@@ -53,7 +78,7 @@ export function inferSchema(first: unknown): BatchSchema | null {
       if (fieldKind === 0) return null;
       kinds.push(fieldKind);
     }
-    return { shape: SHAPE_TUPLE, kinds, keys: [] };
+    return { shape: SHAPE_TUPLE, kinds, keys: [], column: numberColumn(kinds, first) };
   }
 
   const proto: unknown = Object.getPrototypeOf(first);
@@ -72,5 +97,5 @@ export function inferSchema(first: unknown): BatchSchema | null {
   }
   const own = Object.keys(record);
   if (own.length !== keys.length) return null; // enumerable keys inherited from a polluted prototype
-  return { shape: proto === null ? SHAPE_NULL_PROTO_OBJECT : SHAPE_OBJECT, kinds, keys };
+  return { shape: proto === null ? SHAPE_NULL_PROTO_OBJECT : SHAPE_OBJECT, kinds, keys, column: numberColumn(kinds, first) };
 }

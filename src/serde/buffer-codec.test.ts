@@ -2,9 +2,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { WeirError } from '../core/errors.ts';
-import { FORMAT_TYPED, FORMAT_V8, OFFSET_FORMAT, OFFSET_USED } from './batch-format.ts';
+import { FORMAT_TYPED, FORMAT_V8, HEADER_BYTES, KIND_F64, KIND_I32, KIND_NUMBER, OFFSET_COLUMNS, OFFSET_FORMAT, OFFSET_USED } from './batch-format.ts';
 import { BatchEncoder, decodeBatch, encodeBatch } from './index.ts';
 
 function formatOf(buffer: ArrayBuffer): number {
@@ -310,5 +311,141 @@ test('property: BatchEncoder round-trips any JSON batch, reusing returned buffer
       }
     }),
     { numRuns: 150 },
+  );
+});
+
+/** The kind bytes of a typed batch's schema (u8 shape, u32 field count, then one u8 a field). */
+function kindsOf(buffer: ArrayBuffer): number[] {
+  const view = new DataView(buffer);
+  const fields = view.getUint32(HEADER_BYTES + 1, true);
+  return Array.from({ length: fields }, (_, f) => view.getUint8(HEADER_BYTES + 5 + f));
+}
+
+const specialNumbers = [0, -0, 1, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31), 2 ** 53, -(2 ** 53), Number.MIN_VALUE, Number.MAX_VALUE];
+
+test('all-number records (numbers, tuples of any arity, objects) travel as one float64 column, bit-exact', () => {
+  const shapes: unknown[][] = [
+    specialNumbers,
+    specialNumbers.map((n) => [n]),
+    specialNumbers.map((n, i) => [n, i]),
+    specialNumbers.map((n, i) => [i, n, -i]),
+    specialNumbers.map((n, i) => [i, n, -i, n]),
+    specialNumbers.map((n, i) => [i, n, -i, n, 7, 8.5]),
+    // key lengths that leave the schema at every offset mod 8 (the column must still start aligned)
+    specialNumbers.map((n, i) => ({ a: n, bcd: i })),
+    specialNumbers.map((n, i) => ({ x: n, yy: i, zzzzzzz: -n })),
+    specialNumbers.map((n) => ({ 'quo"te\\': n, 'ünï': 2, '1': 3, constructor: 4 })),
+  ];
+  for (const records of shapes) {
+    const buffer = encodeBatch(records, records.length, null);
+    assert.equal(formatOf(buffer), FORMAT_TYPED);
+    assert.ok(kindsOf(buffer).every((k) => k === KIND_F64), `float64 kinds for ${JSON.stringify(records[0])}`);
+    assertTyped(records);
+  }
+  const nullProto = [1, 2].map((n) => Object.assign(Object.create(null) as object, { a: n, b: -0 }));
+  const out = roundTrip(nullProto);
+  assert.equal(Object.getPrototypeOf(out.records[0]), null);
+  assert.deepStrictEqual(out.records, nullProto);
+  // Key order (integer-like keys first, as for...in lists them) and the columns come back too.
+  const decoded = decodeBatch(encodeBatch([{ b: 1, a: 2, 1: 3 }, { b: 4, a: 5, 1: 6 }], 2, new Int32Array([5, 32767]), undefined, new Float64Array([NaN, 7])));
+  assert.deepStrictEqual(Object.keys(decoded.records[1] as object), ['1', 'b', 'a']);
+  assert.deepStrictEqual(decoded.keyGroups, new Int32Array([5, 32767]));
+  assert.deepStrictEqual(Array.from(decoded.timestamps!), [NaN, 7]);
+});
+
+test('all-int32 records travel as an int32 column; the first other number (or -0) widens the batch to float64', () => {
+  const ints = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 42];
+  const shapes: unknown[][] = [ints, ints.map((n, i) => [n, i, 3 - i]), ints.map((n, i) => ({ t: n, key: i }))];
+  for (const records of shapes) {
+    for (const encode of [(r: unknown[]) => encodeBatch(r, r.length, null), (r: unknown[]) => encodeWithBatchEncoder(r)]) {
+      const buffer = encode(records);
+      assert.ok(kindsOf(buffer).every((k) => k === KIND_I32), `int32 kinds for ${JSON.stringify(records[0])}`);
+      assert.deepStrictEqual(decodeBatch(buffer).records, records);
+      for (const other of [2 ** 31, -0, 0.5, NaN]) {
+        const wide = records.map((r, i) => (i !== 3 ? r : typeof r === 'number' ? other : Array.isArray(r) ? [r[0], other, r[2]] : { ...(r as object), key: other }));
+        const widened = encode(wide);
+        assert.ok(kindsOf(widened).every((k) => k === KIND_F64), `float64 kinds after ${other}`);
+        assert.deepStrictEqual(decodeBatch(widened).records, wide);
+      }
+    }
+  }
+});
+
+test('a BatchEncoder that widened once starts its next batches as float64, still exact', () => {
+  const encoder = new BatchEncoder();
+  const batches = [[[1, 2], [3, 4.5]], [[1, 2], [3, 4]], [[5, 6]]];
+  const kinds: number[][] = [];
+  for (const records of batches) {
+    for (const r of records) encoder.add(r);
+    const buffer = encoder.finish(records, records.length, null, null);
+    kinds.push(kindsOf(buffer));
+    assert.deepStrictEqual(decodeBatch(buffer).records, records);
+  }
+  assert.deepStrictEqual(kinds, [[KIND_F64, KIND_F64], [KIND_F64, KIND_F64], [KIND_F64, KIND_F64]]);
+});
+
+test('a non-number in an all-number batch widens that field (tagged numbers again); another shape falls back to v8', () => {
+  const widened = [[1, 2], [3, 'x'], [5, null]];
+  for (const encode of [(r: unknown[]) => encodeBatch(r, r.length, null), (r: unknown[]) => encodeWithBatchEncoder(r)]) {
+    const buffer = encode(widened);
+    assert.equal(formatOf(buffer), FORMAT_TYPED);
+    assert.deepStrictEqual(kindsOf(buffer), [KIND_NUMBER, 4 /* KIND_ANY */]);
+    assert.deepStrictEqual(decodeBatch(buffer).records, widened);
+    for (const mismatched of [[[1, 2], [1, 2, 3]], [[1, 2], { 0: 1, 1: 2 }], [{ a: 1 }, { b: 1 }], [{ a: 1 }, { a: 1, b: 2 }], [1, [1]], [[1, 2], [1, undefined]]]) {
+      const fallback = encode(mismatched);
+      assert.equal(formatOf(fallback), FORMAT_V8, JSON.stringify(mismatched));
+      assert.deepStrictEqual(decodeBatch(fallback).records, mismatched);
+    }
+    const objects = [{ a: 1, b: 2 }, { a: 'one', b: 3 }];
+    assert.deepStrictEqual(decodeBatch(encode(objects)).records, objects);
+  }
+});
+
+function encodeWithBatchEncoder(records: readonly unknown[]): ArrayBuffer {
+  const encoder = new BatchEncoder();
+  for (const r of records) encoder.add(r);
+  return encoder.finish(records, records.length, null, null);
+}
+
+test('decode rejects corrupt number-column batches: kinds mixed with float64, a truncated column, a __proto__ key', () => {
+  const isCorrupt = (error: unknown): boolean => error instanceof WeirError && error.code === 'WEIR_SERDE_CORRUPT';
+  for (const other of [KIND_NUMBER, KIND_I32]) {
+    const mixed = encodeBatch([[1.5, 2]], 1, null);
+    new DataView(mixed).setUint8(HEADER_BYTES + 5, other);
+    assert.throws(() => decodeBatch(mixed), isCorrupt);
+  }
+  // The columns offset moved back 8 bytes (with the used length): the column would run past the records' end.
+  const short = encodeBatch([[1, 2], [3, 4]], 2, null);
+  const view = new DataView(short);
+  view.setUint32(OFFSET_COLUMNS, view.getUint32(OFFSET_COLUMNS, true) - 8, true);
+  view.setUint32(OFFSET_USED, view.getUint32(OFFSET_USED, true) - 8, true);
+  assert.throws(() => decodeBatch(short), isCorrupt);
+  // A key of the same length as "__proto__", rewritten in place (our encoder never writes that key).
+  for (const value of [1, 'x']) {
+    const proto = encodeBatch([{ __protoXX: value }], 1, null);
+    const bytes = new Uint8Array(proto);
+    const at = Buffer.from(bytes).indexOf('__protoXX');
+    assert.ok(at > 0);
+    bytes.set(Buffer.from('__proto__'), at);
+    assert.throws(() => decodeBatch(proto), isCorrupt);
+  }
+});
+
+test('property: number tuples and objects round-trip exactly through both encoders, reusing buffers', () => {
+  const tuples = fc.integer({ min: 0, max: 7 }).chain((n) => fc.array(fc.array(anyDouble, { minLength: n, maxLength: n }), { maxLength: 60 }));
+  const objects = fc.array(fc.record({ t: anyDouble, key: anyDouble, value: anyDouble }), { maxLength: 60 });
+  fc.assert(
+    fc.property(fc.array(fc.oneof(tuples, objects, fc.array(anyDouble, { maxLength: 60 })), { minLength: 1, maxLength: 5 }), (batches) => {
+      let spare: ArrayBuffer | undefined;
+      const encoder = new BatchEncoder(() => spare);
+      for (const records of batches) {
+        for (const r of records) encoder.add(r);
+        const buffer = encoder.finish(records, records.length, null, null);
+        assert.deepStrictEqual(decodeBatch(buffer).records, records);
+        assert.deepStrictEqual(decodeBatch(encodeBatch(records, records.length, null, spare)).records, records);
+        spare = buffer;
+      }
+    }),
+    { numRuns: 200 },
   );
 });

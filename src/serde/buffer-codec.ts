@@ -10,6 +10,8 @@ import {
   HEADER_BYTES,
   KIND_ANY,
   KIND_BOOLEAN,
+  KIND_F64,
+  KIND_I32,
   KIND_NUMBER,
   KIND_STRING,
   LAYOUT_VERSION,
@@ -33,9 +35,10 @@ import {
   TAG_STRING,
   TAG_TRUE,
 } from './batch-format.ts';
-import { type BatchSchema, inferSchema, kindOf } from './batch-schema.ts';
+import { type BatchSchema, LITTLE_ENDIAN, inferSchema, kindOf } from './batch-schema.ts';
 import { ByteReader, corrupt } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
+import { MISMATCH, OK, WIDEN_F64, columnWidth, objectBuilder, readNumberRecords, writeNumberRecord } from './number-columns.ts';
 
 /** A decoded batch: fresh records (never shared with another batch) and their key groups, if sent. */
 export interface DecodedBatch {
@@ -45,11 +48,9 @@ export interface DecodedBatch {
   timestamps?: Float64Array;
 }
 
-/** What encoding one record told the batch loop. */
-const OK = -1;
-/** The record does not have the batch's shape: the whole batch goes to the fallback codec. */
-const MISMATCH = -2;
-// Any value ≥ 0 is the index of a field that must widen to KIND_ANY before encoding again.
+// What encoding one record told the batch loop (number-columns.ts): OK; MISMATCH, the record does not
+// have the batch's shape (the whole batch goes to the fallback codec); WIDEN_F64, an int32 column met
+// another number; any value ≥ 0 is the index of a field that must widen to KIND_ANY before encoding again.
 
 /**
  * Encodes records[0..count) (and keyGroups[0..count) when given) into one ArrayBuffer whose header
@@ -77,10 +78,10 @@ export function encodeBatch(
   }
   const usable = scratch !== undefined && scratch.byteLength >= HEADER_BYTES ? scratch : undefined;
 
-  const schema = count === 0 ? { shape: SHAPE_PRIMITIVE, kinds: [KIND_ANY], keys: [] } : inferSchema(records[0]);
+  const schema = count === 0 ? { shape: SHAPE_PRIMITIVE, kinds: [KIND_ANY], keys: [], column: 0 } : inferSchema(records[0]);
   if (schema !== null) {
     const writer = new ByteWriter(usable ?? new ArrayBuffer(initialCapacity(count, keyGroups !== null, timestamps !== null)));
-    // Each failed pass widens one field for good, so this loop runs at most fields + 1 times.
+    // Each failed pass widens one field (or the int32 column) for good, so this loop runs at most fields + 2 times.
     for (;;) {
       writer.pos = HEADER_BYTES;
       writer.ensure(0);
@@ -88,7 +89,12 @@ export function encodeBatch(
       const result = writeRecords(writer, schema, records, count);
       if (result === OK) return finishBatch(writer, FORMAT_TYPED, count, keyGroups, timestamps);
       if (result === MISMATCH) break;
-      schema.kinds[result] = KIND_ANY;
+      if (result === WIDEN_F64) {
+        schema.column = KIND_F64;
+      } else {
+        schema.kinds[result] = KIND_ANY;
+        schema.column = 0;
+      }
     }
   }
   return encodeFallback(records, count, keyGroups, usable, timestamps);
@@ -107,6 +113,8 @@ export class BatchEncoder {
   #schema: BatchSchema | null = null;
   #count = 0;
   #failed = false;
+  /** A batch of this encoder met a non-int32 number in an int32 column: later batches start as float64 (no second pass each). */
+  #wideNumbers = false;
 
   /** `scratch` supplies the buffer of each batch (one the consumer gave back) at its first record. */
   constructor(scratch: () => ArrayBuffer | undefined = () => undefined) {
@@ -123,11 +131,16 @@ export class BatchEncoder {
       writer = new ByteWriter(spare !== undefined && spare.byteLength >= 4096 ? spare : new ArrayBuffer(16 * 1024));
       this.#writer = writer;
       if (schema === null) { this.#failed = true; return; }
+      if (schema.column === KIND_I32 && this.#wideNumbers) schema.column = KIND_F64;
       this.#schema = schema;
       writer.pos = HEADER_BYTES;
       writeSchema(writer, schema);
     }
-    if (writeRecord(writer, schema, record) !== OK) this.#failed = true;
+    const result = writeRecord(writer, schema, record);
+    if (result !== OK) {
+      this.#failed = true;
+      if (result === WIDEN_F64) this.#wideNumbers = true;
+    }
     this.#count++;
   }
 
@@ -212,8 +225,6 @@ export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
   return timestamps === null ? { records, keyGroups } : { records, keyGroups, timestamps };
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 function readKeyGroups(buffer: ArrayBuffer, at: number, count: number): Int32Array {
   if (LITTLE_ENDIAN) return new Int32Array(new Uint16Array(buffer.slice(at, at + count * 2)));
   const view = new DataView(buffer);
@@ -260,8 +271,15 @@ function writeColumns(writer: ByteWriter, count: number, keyGroups: Int32Array |
 function writeSchema(writer: ByteWriter, schema: BatchSchema): void {
   writer.u8(schema.shape);
   writer.u32(schema.kinds.length);
-  for (const kind of schema.kinds) writer.u8(kind);
+  const column = schema.column;
+  for (const kind of schema.kinds) writer.u8(column !== 0 ? column : kind);
   for (const key of schema.keys) writer.string(key);
+  if (column !== 0) {
+    // The number column starts 8-byte aligned (the buffer itself is).
+    const padding = (8 - (writer.pos & 7)) & 7;
+    writer.ensure(padding);
+    for (let i = 0; i < padding; i++) writer.bytes[writer.pos++] = 0;
+  }
 }
 
 function readSchema(reader: ByteReader): BatchSchema {
@@ -269,16 +287,26 @@ function readSchema(reader: ByteReader): BatchSchema {
   const fields = reader.u32();
   if (shape < SHAPE_PRIMITIVE || shape > SHAPE_NULL_PROTO_OBJECT || fields > reader.end - reader.pos) throw corrupt(`bad schema (shape ${shape}, ${fields} fields)`);
   const kinds: number[] = [];
+  let columns = 0;
+  let column = 0;
   for (let i = 0; i < fields; i++) {
     const kind = reader.u8();
-    if (kind < KIND_STRING || kind > KIND_ANY) throw corrupt(`unknown field kind ${kind}`);
+    if (kind < KIND_STRING || kind > KIND_I32) throw corrupt(`unknown field kind ${kind}`);
+    if (kind === KIND_F64 || kind === KIND_I32) { columns++; column = kind; }
     kinds.push(kind);
   }
+  if (columns !== 0 && (columns !== fields || kinds.some((k) => k !== column))) throw corrupt('a number column kind mixed with other kinds');
   const keys: string[] = [];
   if (shape === SHAPE_OBJECT || shape === SHAPE_NULL_PROTO_OBJECT) {
-    for (let i = 0; i < fields; i++) keys.push(reader.string());
+    for (let i = 0; i < fields; i++) {
+      const key = reader.string();
+      // Our encoder never writes it (batch-schema.ts); decoded objects must not get their prototype set.
+      if (key === '__proto__') throw corrupt('an object schema names the key "__proto__"');
+      keys.push(key);
+    }
   }
-  return { shape, kinds, keys };
+  if (column !== 0) reader.pos += (8 - (reader.pos & 7)) & 7;
+  return { shape, kinds, keys, column };
 }
 
 /** Writes every record; returns OK, MISMATCH, or the index of a field to widen. */
@@ -293,6 +321,7 @@ function writeRecords(writer: ByteWriter, schema: BatchSchema, records: readonly
 /** Writes one record of the schema's shape; returns OK, MISMATCH, or the index of a field to widen. */
 function writeRecord(writer: ByteWriter, schema: BatchSchema, record: unknown): number {
   const { shape, kinds } = schema;
+  if (schema.column !== 0) return writeNumberRecord(writer, schema.column, shape, kinds.length, schema.keys, record);
   if (shape === SHAPE_PRIMITIVE) return writeField(writer, kinds[0]!, record, 0);
   const fields = kinds.length;
   if (shape === SHAPE_TUPLE) {
@@ -362,6 +391,16 @@ function writeAny(writer: ByteWriter, value: unknown): boolean {
 function readRecords(reader: ByteReader, schema: BatchSchema, count: number): unknown[] {
   const { shape, kinds, keys } = schema;
   const fields = kinds.length;
+  const column = schema.column;
+  if (column !== 0) {
+    const at = reader.pos;
+    const length = count * fields;
+    const bytes = length * columnWidth(column);
+    if (at + bytes > reader.end) throw corrupt(`${count} records of ${fields} number fields at byte ${at} run past the end (${reader.end})`);
+    reader.pos = at + bytes;
+    const values = column === KIND_I32 ? new Int32Array(reader.bytes.buffer, at, length) : new Float64Array(reader.bytes.buffer, at, length);
+    return readNumberRecords(values, shape, fields, keys, count, shape === SHAPE_NULL_PROTO_OBJECT);
+  }
   const records = new Array<unknown>(count);
   if (shape === SHAPE_PRIMITIVE) {
     const kind = kinds[0]!;
@@ -387,11 +426,12 @@ function readRecords(reader: ByteReader, schema: BatchSchema, count: number): un
       }
     }
   } else {
-    const nullProto = shape === SHAPE_NULL_PROTO_OBJECT;
+    // The fields of each record are read into one reused array, then built as one object literal.
+    const build = objectBuilder(keys, shape === SHAPE_NULL_PROTO_OBJECT);
+    const values = new Array<unknown>(fields);
     for (let i = 0; i < count; i++) {
-      const record: Record<string, unknown> = nullProto ? Object.create(null) : {};
-      for (let f = 0; f < fields; f++) record[keys[f]!] = readField(reader, kinds[f]!);
-      records[i] = record;
+      for (let f = 0; f < fields; f++) values[f] = readField(reader, kinds[f]!);
+      records[i] = build(values, 0);
     }
   }
   return records;

@@ -13,6 +13,9 @@ export class ByteWriter {
   buffer: ArrayBuffer;
   bytes: Uint8Array;
   view: DataView;
+  /** Int32 and float64 views of the whole buffer (lengths rounded down), for the number columns (KIND_I32, KIND_F64). */
+  i32: Int32Array;
+  f64: Float64Array;
   pos = 0;
   /** A Buffer view of `buffer` for long strings; made on first use. */
   #nodeBuffer: Buffer | null = null;
@@ -21,6 +24,8 @@ export class ByteWriter {
     this.buffer = buffer;
     this.bytes = new Uint8Array(buffer);
     this.view = new DataView(buffer);
+    this.i32 = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+    this.f64 = new Float64Array(buffer, 0, buffer.byteLength >>> 3);
   }
 
   /** Makes room for `n` more bytes after `pos`. */
@@ -29,7 +34,8 @@ export class ByteWriter {
   }
 
   #grow(needed: number): void {
-    let capacity = Math.max(this.bytes.length * 2, 64);
+    // A multiple of 8, so that the int32 and float64 views cover every byte.
+    let capacity = Math.max(this.bytes.length * 2, 64) & ~7;
     while (capacity < needed) capacity *= 2;
     const next = new ArrayBuffer(capacity);
     const bytes = new Uint8Array(next);
@@ -37,6 +43,8 @@ export class ByteWriter {
     this.buffer = next;
     this.bytes = bytes;
     this.view = new DataView(next);
+    this.i32 = new Int32Array(next, 0, capacity >>> 2);
+    this.f64 = new Float64Array(next, 0, capacity >>> 3);
     this.#nodeBuffer = null;
   }
 
