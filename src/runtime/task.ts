@@ -206,6 +206,7 @@ export class Task implements TaskId {
       const receiver: DirectReceiver = {
         accepts: (index) => this.#state === 'running' && !this.#busy && this.#mailbox.length === 0 && !this.#gate!.isBlocked(index) && !this.#outputsBlocked(),
         process: (_index, record, key, selector, keyGroup, timestamp) => this.#processRecord(record, key, selector, keyGroup, timestamp),
+        processRun: (_index, records, keys, selector, keyGroups, timestamps, count) => this.#processRun(records, keys, selector, keyGroups, timestamps, count),
       };
       for (const input of options.inputs) input.receiver = receiver;
     }
@@ -526,6 +527,37 @@ export class Task implements TaskId {
       this.#operators[0]!.processElement(record);
     } catch (e) {
       const error = attribute(e, this.#infos[0]!, { value: record });
+      this.#state = 'failed';
+      this.#services.fail(this, error);
+      throw error;
+    }
+  }
+
+  /**
+   * A run of records from a producer task of this thread (RecordWriter, keyed same-thread channels),
+   * with the keys and key groups the writer computed: one loop, so the head's chain is compiled
+   * here as in #processBuffer rather than into the producer's emit. Fails this task before the
+   * error unwinds into the producer, as #processRecord does.
+   */
+  #processRun(records: readonly unknown[], keys: readonly Key[], selector: KeySelector<unknown, Key> | undefined, keyGroups: Int32Array, timestamps: Float64Array, count: number): void {
+    const keyed = this.#keyedHead;
+    if (keyed === undefined || selector !== keyed.selector || this.#batchInput !== undefined) {
+      for (let i = 0; i < count; i++) this.#processRecord(records[i], keys[i], selector, keyGroups[i]!, timestamps[i]!);
+      return;
+    }
+    this.#recordsIn += count;
+    const head = this.#operators[0]!;
+    const element = this.#element;
+    const backend = keyed.backend;
+    let i = 0;
+    try {
+      for (; i < count; i++) {
+        backend.setCurrentKey(keys[i]!, keyGroups[i]!);
+        element.timestamp = timestamps[i]!;
+        head.processElement(records[i]);
+      }
+    } catch (e) {
+      const error = attribute(e, this.#infos[0]!, { value: records[i] });
       this.#state = 'failed';
       this.#services.fail(this, error);
       throw error;

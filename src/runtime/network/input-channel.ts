@@ -18,6 +18,11 @@ export type CreditReturn = (channelId: number, buffer: ArrayBuffer | null) => vo
 export interface DirectReceiver {
   accepts(index: number): boolean;
   process(index: number, record: unknown, key: Key | undefined, selector: KeySelector<unknown, Key> | undefined, keyGroup: number, timestamp: number): void;
+  /** As `process` for records[0..count) with their keys, key groups and timestamps (NaN = none), in one loop of the consumer's. */
+  processRun(
+    index: number, records: readonly unknown[], keys: readonly Key[], selector: KeySelector<unknown, Key> | undefined,
+    keyGroups: Int32Array, timestamps: Float64Array, count: number,
+  ): void;
 }
 
 export class InputChannel {
@@ -55,6 +60,11 @@ export class InputChannel {
   /** Hands one record to the consumer (after acceptsRecord() said yes). */
   deliverRecord(record: unknown, key: Key | undefined, selector: KeySelector<unknown, Key> | undefined, keyGroup: number, timestamp: number): void {
     this.receiver!.process(this.index, record, key, selector, keyGroup, timestamp);
+  }
+
+  /** Hands a run of records to the consumer (after acceptsRecord() said yes); the arrays are the writer's, reused after the call. */
+  deliverRun(records: readonly unknown[], keys: readonly Key[], selector: KeySelector<unknown, Key> | undefined, keyGroups: Int32Array, timestamps: Float64Array, count: number): void {
+    this.receiver!.processRun(this.index, records, keys, selector, keyGroups, timestamps, count);
   }
 
   take(): ChannelItem | undefined {

@@ -11,6 +11,7 @@ import { decodeBatch } from '../../serde/index.ts';
 import { isEvent, type ChannelItem, type RecordBuffer, type StreamEvent } from '../events.ts';
 import { OutputChannel, type ChannelTransport } from './output-channel.ts';
 import { RecordWriter } from './record-writer.ts';
+import { InputChannel } from './input-channel.ts';
 
 interface Delivery {
   readonly channel: number;
@@ -204,4 +205,64 @@ test('across threads a buffer is encoded once and its ArrayBuffer transferred; k
     total += decoded.records.length;
   }
   assert.equal(total, keys.length);
+});
+
+test('keyed edges hand same-thread records over in runs with their keys, in order; a consumer that cannot take a run gets it queued in a buffer', () => {
+  const runs: { channel: number; records: unknown[]; keys: Key[]; keyGroups: number[]; timestamps: number[] }[] = [];
+  let accepting = true;
+  const inputs = [0, 1].map((i) => new InputChannel(i, i, () => {}));
+  for (const input of inputs) {
+    input.receiver = {
+      accepts: () => accepting,
+      process: () => assert.fail('records go in runs'),
+      processRun: (index, records, keys, _selector, keyGroups, timestamps, count) => {
+        runs.push({ channel: index, records: records.slice(0, count), keys: keys.slice(0, count), keyGroups: Array.from(keyGroups.subarray(0, count)), timestamps: Array.from(timestamps.subarray(0, count)) });
+      },
+    };
+  }
+  class LocalTransport extends RecordingTransport {
+    input(channel: number): InputChannel | undefined {
+      return inputs[channel];
+    }
+  }
+  const transport = new LocalTransport(true);
+  const channels = [0, 1].map((i) => new OutputChannel(i, 1000, transport));
+  const key = (r: unknown): Key => (r as number) % 10;
+  const writer = new RecordWriter({ channels, partition: { kind: 'hash', key }, bufferSize: 100, maxParallelism: 128, producerSubtask: 0, operatorName: 'Upstream Op' });
+  const channelOf = (r: number): number => operatorIndexForKeyGroup(128, 2, keyGroupFor(key(r), 128));
+  const records = Array.from({ length: 300 }, (_, i) => i);
+  for (const r of records) writer.emit(r, r % 3 === 0 ? r * 10 : Number.NaN);
+  assert.equal(writer.hasPending, true, 'the partial runs wait for the flush');
+  writer.flush();
+  assert.equal(transport.deliveries.length, 0, 'no buffer: everything went in runs');
+  assert.ok(runs.every((run) => run.records.length <= 64 && run.records.length > 0));
+  for (const ch of [0, 1]) {
+    const mine = runs.filter((run) => run.channel === ch);
+    const expected = records.filter((r) => channelOf(r) === ch);
+    assert.deepEqual(mine.flatMap((run) => run.records), expected);
+    assert.deepEqual(mine.flatMap((run) => run.keys), expected.map(key));
+    assert.deepEqual(mine.flatMap((run) => run.keyGroups), expected.map((r) => keyGroupFor(key(r), 128)));
+    assert.deepEqual(mine.flatMap((run) => run.timestamps), expected.map((r) => (r % 3 === 0 ? r * 10 : Number.NaN)));
+  }
+
+  // The consumer cannot take records now: the run becomes the channel's buffer (timestamps and key groups kept), order kept.
+  runs.length = 0;
+  accepting = false;
+  const more = Array.from({ length: 150 }, (_, i) => 1000 + i);
+  for (const r of more) writer.emit(r, r);
+  accepting = true;
+  for (const r of [2000, 2001, 2002, 2003]) writer.emit(r, r);
+  writer.broadcastEvent({ type: 'watermark', timestamp: 5 });
+  for (const ch of [0, 1]) {
+    const expected = [...more, 2000, 2001, 2002, 2003].filter((r) => channelOf(r) === ch);
+    const buffered = transport.recordsOf(ch);
+    const direct = runs.filter((run) => run.channel === ch).flatMap((run) => run.records);
+    assert.deepEqual([...buffered, ...direct], expected, `channel ${ch}: buffers first (queued while the consumer was busy), then runs`);
+    const buffers = transport.deliveries.filter((d) => d.channel === ch && !isEvent(d.item)).map((d) => d.item as RecordBuffer);
+    assert.deepEqual(buffers.flatMap((b) => Array.from(b.timestamps!)), buffered);
+    assert.deepEqual(buffers.flatMap((b) => Array.from(b.keyGroups!)), buffered.map((r) => keyGroupFor(key(r), 128)));
+  }
+  assert.ok(transport.recordsOf(0).length + transport.recordsOf(1).length >= 64, 'at least one full run was queued');
+  assert.deepEqual(transport.trace().filter((t) => t.endsWith('watermark')), ['0:watermark', '1:watermark']);
+  assert.equal(writer.hasPending, false);
 });
