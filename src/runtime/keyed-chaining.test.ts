@@ -3,6 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, WeirError } from '../index.ts';
+import type { Key } from '../core/types.ts';
+import { HeapKeyedStateBackend, KeyGroupRange, keyGroupFor } from '../state/index.ts';
+import { StreamOperator } from './operator.ts';
+import { KeyedChainedOutput } from './output.ts';
 
 type Vertex = { name: string; operators: { name: string; keyed: boolean }[]; inputs: unknown[] };
 
@@ -54,5 +58,23 @@ test('a chained keyBy checks its keys as the exchange does: the error names the 
     assert.equal(e.code, 'WEIR_BAD_KEY');
     assert.match(e.message, /keyBy after "Events": the key selector returned null for record/);
     return true;
+  });
+});
+
+test('the chained keyBy caches number keys\' key groups by slot: colliding, negative, fractional, huge and NaN keys get keyGroupFor exactly', () => {
+  const backend = new HeapKeyedStateBackend({ maxParallelism: 128, keyGroupRange: KeyGroupRange.forOperator(128, 1, 0) });
+  const seen: [Key, number][] = [];
+  const next = new (class extends StreamOperator {
+    processElement(): void { seen.push([backend.getCurrentKey()!, backend.getCurrentKeyGroup()]); }
+  })();
+  const info = { name: 'Window', uid: 'w', subtaskIndex: 0, parallelism: 1 };
+  const out = new KeyedChainedOutput(next, info, (r: unknown) => r as Key, backend, 128, 'Source');
+  // 0, 1024, 2048 and -1024 share slot 0; 1023 and -1 share slot 1023; 1.5 shares slot 1; strings bypass the cache.
+  const keys: Key[] = [0, 1024, 0, 2048, -1024, 0, 1023, -1, 1023, 1, 1.5, 1, 2 ** 40, 2 ** 40 + 1024, -0, Number.NaN, Number.NaN, 'a', 0];
+  for (const k of keys) out.collect(k);
+  assert.equal(seen.length, keys.length);
+  seen.forEach(([k, kg], i) => {
+    assert.ok(Object.is(k, keys[i]), `record ${i}: key ${String(k)}`);
+    assert.equal(kg, keyGroupFor(keys[i]!, 128), `record ${i}: key group of ${String(keys[i])}`);
   });
 });

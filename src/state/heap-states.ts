@@ -106,12 +106,12 @@ export class StateTable {
     }
     if (t.has(ctx.norm)) {
       this.own(ctx.kgIndex, ctx.epoch).delete(ctx.norm);
-      this.removals++;
+      this.onRemove?.(ctx.norm);
     }
   }
 
-  /** Entries removed through remove() (a HeapWindowState's slot cache is void after one it did not make). */
-  removals = 0;
+  /** Told of each entry remove() takes out (a HeapWindowState evicts the key from its cache). */
+  onRemove: ((norm: NormalizedKey) => void) | undefined = undefined;
 
   /** The current key's cell, writable in this epoch, or a new one from `init`. */
   ownCell<V>(ctx: KeyContext, init: () => V, copy: (v: V) => V): Cell<V> {
@@ -367,25 +367,35 @@ export class HeapWindowState<IN, ACC> {
    * key whose list head `#slotHead[s]` is; a record of a cached key skips the Map lookup (the table Map,
    * its hash table, bucket and entry: dependent loads that miss the cache with a thousand keys cycling),
    * which was the largest single cost of a window operator's record. The cache is kept exact: every change
-   * of a key's head made here updates its slot, and a removal by anyone else (StateTable.remove, counted in
-   * `removals`) empties the cache. Copy-on-write copies (own) keep the heads; a snapshot makes them an older
+   * of a key's head made here updates its slot, and a removal by anyone else (StateTable.remove: the backend's
+   * clearCurrentKey, clearAllOfCurrentKey) evicts the key (onRemove). Copy-on-write copies (own) keep the heads; a snapshot makes them an older
    * epoch, so the in-place test fails and the slow path replaces them (updating the slot). Restores happen
    * before the first access (a task restores before it opens its operators), with the cache still empty.
    */
   readonly #slotKey: NormalizedKey[] = new Array<NormalizedKey>(SLOTS).fill('');
   readonly #slotHead: (WindowNode<ACC> | undefined)[] = new Array<WindowNode<ACC> | undefined>(SLOTS).fill(undefined);
-  #removals = 0;
+  /**
+   * The slot key's window last added to, when it is of this epoch: its namespace (NaN: none), epoch, node and
+   * accumulator (the node's `v`), so that a record for it loads no node at all (the node is one more dependent
+   * miss). Exact like the heads: set by add, voided (NaN) whenever the slot's head changes.
+   */
+  readonly #slotNs: Float64Array = new Float64Array(SLOTS).fill(Number.NaN);
+  readonly #slotVer: Float64Array = new Float64Array(SLOTS);
+  readonly #slotNode: (WindowNode<ACC> | undefined)[] = new Array<WindowNode<ACC> | undefined>(SLOTS).fill(undefined);
+  readonly #slotAcc: (ACC | undefined)[] = new Array<ACC | undefined>(SLOTS).fill(undefined);
   constructor(table: StateTable, ctx: KeyContext, agg: AggregateFunction<IN, ACC, unknown>) {
     this.#t = table;
     this.#ctx = ctx;
     this.#agg = agg;
-    this.#removals = table.removals;
+    table.onRemove = (norm) => {
+      if (typeof norm === 'number' && this.#slotKey[norm & SLOT_MASK] === norm) this.#slotKey[norm & SLOT_MASK] = '';
+    };
   }
   /** The current key's list head, through the slot cache for number keys. */
   #head(): WindowNode<ACC> | undefined {
     const ctx = this.#ctx;
     const norm = ctx.norm;
-    if (typeof norm === 'number' && this.#removals === this.#t.removals) {
+    if (typeof norm === 'number') {
       const s = norm & SLOT_MASK;
       if (this.#slotKey[s] === norm) return this.#slotHead[s];
     }
@@ -398,14 +408,10 @@ export class HeapWindowState<IN, ACC> {
   /** Records `head` as the current head of `norm`'s list (undefined: no entry). */
   #remember(norm: NormalizedKey, head: WindowNode<ACC> | undefined): void {
     if (typeof norm !== 'number') return;
-    if (this.#removals !== this.#t.removals) {
-      this.#slotKey.fill('');
-      this.#slotHead.fill(undefined);
-      this.#removals = this.#t.removals;
-    }
     const s = norm & SLOT_MASK;
     this.#slotKey[s] = norm;
     this.#slotHead[s] = head;
+    this.#slotNs[s] = Number.NaN;
   }
   /** Puts the current key's new list head into its writable table (and the slot). */
   #store(head: WindowNode<ACC>): void {
@@ -426,21 +432,50 @@ export class HeapWindowState<IN, ACC> {
   add(ns: number, value: IN): boolean {
     const ctx = this.#ctx;
     const epoch = ctx.epoch;
+    const norm = ctx.norm;
+    if (typeof norm === 'number') {
+      const s = norm & SLOT_MASK;
+      // The key's last window, of this epoch: updated in place without loading its node.
+      if (this.#slotKey[s] === norm && this.#slotNs[s] === ns && this.#slotVer[s] === epoch) {
+        const acc = this.#slotAcc[s] as ACC;
+        const next = this.#agg.add(value, acc);
+        if (next !== acc) {
+          this.#slotNode[s]!.v = next;
+          this.#slotAcc[s] = next;
+        }
+        return false;
+      }
+    }
     const head = this.#head();
     let e = head;
     while (e !== undefined && e.ns !== ns) e = e.next;
     // A node of this epoch sits in a table of this epoch (no snapshot holds either): updated in place.
     if (e !== undefined && e.ver === epoch) {
       e.v = this.#agg.add(value, e.v);
+      this.#lastAdded(norm, e);
       return false;
     }
     if (ctx.kgIndex < 0) noKey(this.#t.name);
     if (e === undefined) {
-      this.#store(new WindowNode(ns, this.#agg.add(value, this.#agg.createAccumulator()), epoch, head));
+      const node = new WindowNode(ns, this.#agg.add(value, this.#agg.createAccumulator()), epoch, head);
+      this.#store(node);
+      this.#lastAdded(norm, node);
       return true;
     }
-    this.#store(replaceNode(head!, e, new WindowNode(ns, this.#agg.add(value, cloneValue(e.v)), epoch, e.next))!);
+    const node = new WindowNode(ns, this.#agg.add(value, cloneValue(e.v)), epoch, e.next);
+    this.#store(replaceNode(head!, e, node)!);
+    this.#lastAdded(norm, node);
     return false;
+  }
+  /** `node` (of this epoch, in the table) is the one the key's next records most likely go to. */
+  #lastAdded(norm: NormalizedKey, node: WindowNode<ACC>): void {
+    if (typeof norm !== 'number') return;
+    const s = norm & SLOT_MASK;
+    if (this.#slotKey[s] !== norm) return; // #head() or #store() remembered the key just before
+    this.#slotNs[s] = node.ns;
+    this.#slotVer[s] = node.ver;
+    this.#slotNode[s] = node;
+    this.#slotAcc[s] = node.v;
   }
   /** Replaces window `ns`'s accumulator. */
   set(ns: number, acc: ACC): void {

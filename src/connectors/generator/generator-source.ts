@@ -96,12 +96,17 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
         const stride = split.stride;
         const n = Math.min(budget - done, Math.ceil((this.#count - split.next) / stride));
         let index = split.next;
-        for (let j = 0; j < n; j++) {
-          split.next = index + stride;
-          out.collect(generate(index));
-          index += stride;
+        let j = 0;
+        try {
+          for (; j < n; j++) {
+            out.collect(generate(index));
+            index += stride;
+          }
+        } finally {
+          // Also when a record throws: it counts as emitted (as on the general path), the split resumes after it.
+          split.next = j < n ? index + stride : index;
+          done += j;
         }
-        done += n;
         continue;
       }
       const index = split.next;

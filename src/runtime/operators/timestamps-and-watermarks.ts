@@ -3,7 +3,7 @@
 import { WeirError, describeValue } from '../../core/errors.ts';
 import type { WatermarkGenerator, WatermarkOutput, WatermarkStrategy } from '../../api/watermark-strategy.ts';
 import { MAX_WATERMARK } from '../events.ts';
-import { StreamOperator } from '../operator.ts';
+import { StreamOperator, type ElementTime } from '../operator.ts';
 
 /**
  * Replaces the watermarks of its input with its own: upstream watermarks are dropped, except
@@ -20,6 +20,7 @@ export class TimestampsAndWatermarksOperator extends StreamOperator {
   #idle = false;
   #interval = 0;
   #nextEmit = Number.POSITIVE_INFINITY;
+  #element!: ElementTime;
 
   constructor(strategy: WatermarkStrategy<unknown>) {
     super();
@@ -33,6 +34,7 @@ export class TimestampsAndWatermarksOperator extends StreamOperator {
 
   override open(): void {
     const ctx = this.context;
+    this.#element = ctx.element;
     this.#generator = this.#strategy.createWatermarkGenerator({
       subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism, currentProcessingTime: () => ctx.currentProcessingTime(),
     });
@@ -54,7 +56,7 @@ export class TimestampsAndWatermarksOperator extends StreamOperator {
   }
 
   processElement(record: unknown): void {
-    const element = this.context.element;
+    const element = this.#element;
     let ts = element.timestamp;
     if (this.#assign !== undefined) ts = this.#assign(record, ts);
     if (typeof ts !== 'number' || Number.isNaN(ts)) {

@@ -68,6 +68,11 @@ export class WindowContents {
   readonly #state: HeapWindowState<unknown, unknown>;
   readonly #agg: AggregateFunction<unknown, unknown, unknown>;
 
+  /** The window state behind these contents (the operator's per-record path adds to it directly). */
+  get state(): HeapWindowState<unknown, unknown> {
+    return this.#state;
+  }
+
   constructor(backend: HeapKeyedStateBackend, agg: AggregateFunction<unknown, unknown, unknown>) {
     this.#agg = agg;
     this.#state = backend.getWindowState('_window-contents', agg);

@@ -33,7 +33,7 @@ import { EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, type Trigger, ty
 import type { ProcessWindowContext, ProcessWindowFunction } from '../../../api/windows/window-functions.ts';
 import type { WindowSpec } from '../../../api/windows/window-spec.ts';
 import type { OutputTag } from '../../../api/output-tag.ts';
-import { ListStateDescriptor, type ReducingStateDescriptor, type HeapKeyedStateBackend, type InternalTimerService, type ListState } from '../../../state/index.ts';
+import { ListStateDescriptor, type ReducingStateDescriptor, type HeapKeyedStateBackend, type HeapWindowState, type InternalTimerService, type ListState } from '../../../state/index.ts';
 import { StreamOperator, type ElementTime, type Output } from '../../operator.ts';
 import { NO_OUTPUT } from '../../output.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
@@ -74,6 +74,8 @@ export class WindowOperator extends StreamOperator {
   #backend!: HeapKeyedStateBackend;
   #timers!: InternalTimerService;
   #contents!: WindowContents;
+  /** The contents' state itself, for #addTumbling (one call less per record). */
+  #windowState!: HeapWindowState<unknown, unknown>;
   #sessions: MergingWindowSet | undefined;
   #late: Output = NO_OUTPUT;
   #context!: ProcessWindowContext & { window: TimeWindow };
@@ -117,6 +119,7 @@ export class WindowOperator extends StreamOperator {
     this.#timers = this.context.timers!;
     const backend = this.#backend;
     this.#contents = new WindowContents(backend, this.#accumulation.agg);
+    this.#windowState = this.#contents.state;
     if (this.#spec.assigner.kind === 'session') this.#sessions = new MergingWindowSet(backend);
     if (this.#spec.lateDataTag !== undefined) this.#late = this.sideOutputs.get(this.#spec.lateDataTag) ?? NO_OUTPUT;
     const ctx = this.context;
@@ -200,10 +203,12 @@ export class WindowOperator extends StreamOperator {
 
   processElement(record: unknown): void {
     if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
-    if (this.#tumblingEventTime) {
-      this.#addTumbling(record);
-      return;
-    }
+    // Small on purpose (V8 inlines it into the chain's call and the fast path into it).
+    if (this.#tumblingEventTime) this.#addTumbling(record);
+    else this.#addGeneral(record);
+  }
+
+  #addGeneral(record: unknown): void {
     const backend = this.#backend;
     const key = backend.getCurrentKey() as Key;
     const keyGroup = backend.getCurrentKeyGroup();
@@ -261,7 +266,7 @@ export class WindowOperator extends StreamOperator {
       else this.#late.collect(record);
       return;
     }
-    if (this.#contents.add(end, record)) {
+    if (this.#windowState.add(end, record)) {
       const backend = this.#backend;
       this.#registerTimers(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), start, end);
     }
