@@ -4,16 +4,18 @@
 // auction is kept forever and bids that come before their auction wait for it, as Flink's
 // regular join keeps both sides (no TTL). The function calls `better(best, bid)` per matching
 // bid and emits `row(auction, bid)` whenever the auction's best bid changes: an upsert stream
-// keyed by auction id (Flink: a retracting Top-1 / MAX).
+// keyed by auction id (Flink: a retracting Top-1 / MAX). With `final` (a bounded input), it emits
+// each auction's row once instead, when the input ends (an event-time timer at END_OF_INPUT set
+// when the auction comes): the upsert stream's last row per auction, without a row per change.
 
 import {
   ListStateDescriptor, ValueStateDescriptor, type Auction, type Bid, type Collector, type DataStream, type KeyedCoProcessFunction,
   type ListState, type NexmarkEvent, type RuntimeContext, type ValueState,
 } from 'weir';
-import { auctions, bids, type Row } from './query.ts';
+import { END_OF_INPUT, auctions, bids, type Row } from './query.ts';
 
 export function winningBids(
-  events: DataStream<NexmarkEvent>, name: string, better: (bid: Bid, best: Bid) => boolean, row: (a: Auction, b: Bid) => Row,
+  events: DataStream<NexmarkEvent>, name: string, better: (bid: Bid, best: Bid) => boolean, row: (a: Auction, b: Bid) => Row, final = false,
 ): DataStream<Row> {
   const items = auctions(events).keyBy((a: Auction) => a.id);
   const offers = bids(events).keyBy((b: Bid) => b.auction);
@@ -26,7 +28,7 @@ export function winningBids(
       const current = best.value();
       if (current !== undefined && !better(b, current)) return;
       best.update(b);
-      out.collect(row(a, b));
+      if (!final) out.collect(row(a, b));
     };
     return {
       open(ctx: RuntimeContext) {
@@ -34,7 +36,8 @@ export function winningBids(
         best = ctx.getState(new ValueStateDescriptor<Bid>('best-bid'));
         waiting = ctx.getListState(new ListStateDescriptor<Bid>('bids-before-auction'));
       },
-      processElement1(a: Auction, _ctx, out: Collector<Row>) {
+      processElement1(a: Auction, ctx, out: Collector<Row>) {
+        if (final && auction.value() === undefined) ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         auction.update(a);
         const early = [...waiting.get()];
         waiting.clear();
@@ -44,6 +47,11 @@ export function winningBids(
         const a = auction.value();
         if (a === undefined) waiting.add(b);
         else offer(a, b, out);
+      },
+      onTimer(_t, _ctx, out: Collector<Row>) {
+        const a = auction.value();
+        const b = best.value();
+        if (a !== undefined && b !== undefined) out.collect(row(a, b));
       },
     };
   }, `${name}: auction ⋈ bid within its lifetime`);
