@@ -8,7 +8,8 @@
 // backend (see heap-states.ts), so snapshot() is O(key groups). Each add, remove and firing
 // looks its key up once (one Map get), and a key's cell keeps the key itself, so a rebuild
 // decodes nothing. A key with one timer keeps its time inline in the cell; the Set comes with
-// the second (one timer per key is the common case: a window's end, an end-of-input timer).
+// the second and goes when one is left (one timer per key is the common case: a window's end, an
+// end-of-input timer; consecutive windows of a key overlap only briefly).
 
 import { serialize } from 'node:v8';
 import { ConfigError, WeirError } from '../core/errors.ts';
@@ -116,7 +117,13 @@ class TimerQueue {
   #removeFrom(i: number, norm: NormalizedKey, c: TimerCell, time: number, epoch: number): void {
     const held = c.v;
     if (typeof held === 'number' || held.size === 1) this.#ownTable(i, epoch).delete(norm);
-    else if (c.ver === epoch) held.delete(time);
+    else if (held.size === 2) {
+      // Back to one time inline (a key's windows overlap briefly: without this every key keeps a Set for good).
+      let other = time;
+      for (const t of held) if (t !== time) other = t;
+      if (c.ver === epoch) c.v = other;
+      else this.#ownTable(i, epoch).set(norm, { v: other, ver: epoch, k: c.k });
+    } else if (c.ver === epoch) held.delete(time);
     else {
       const v = new Set(held);
       v.delete(time);
