@@ -1,25 +1,30 @@
 // The "winning bids" join of q4 and q9: bids of an auction within its lifetime (A.dateTime ≤ B.dateTime ≤ A.expires), kept per auction.
 //
-// A regular join with a time predicate, keyed by auction id (KeyedCoProcessFunction): the
-// auction is kept forever and bids that come before their auction wait for it, as Flink's
-// regular join keeps both sides (no TTL). The function calls `better(best, bid)` per matching
-// bid and emits `row(auction, bid)` whenever the auction's best bid changes: an upsert stream
-// keyed by auction id (Flink: a retracting Top-1 / MAX). With `final` (a bounded input), it emits
-// each auction's row once instead, when the input ends (an event-time timer at END_OF_INPUT set
-// when the auction comes): the upsert stream's last row per auction, without a row per change.
+// A regular join with a time predicate, keyed by auction id: the auction is kept forever and bids
+// that come before their auction wait for it, as Flink's regular join keeps both sides (no TTL).
+// Both sides come as one stream, the auctions and bids of the events keyed by auction id, into one
+// KeyedProcessFunction: the same as connecting the two keyed streams into a KeyedCoProcessFunction,
+// but a one-input operator chains to the source at parallelism 1 (no channel between them; see
+// docs/nexmark.md). The function calls `better(bid, best)` per matching bid and emits
+// `row(auction, bid)` whenever the auction's best bid changes: an upsert stream keyed by auction id
+// (Flink: a retracting Top-1 / MAX). With `final` (a bounded input), it emits each auction's row
+// once instead, when the input ends (an event-time timer at END_OF_INPUT set when the auction
+// comes): the upsert stream's last row per auction, without a row per change.
 
 import {
-  ListStateDescriptor, ValueStateDescriptor, type Auction, type Bid, type Collector, type DataStream, type KeyedCoProcessFunction,
+  ListStateDescriptor, ValueStateDescriptor, type Auction, type Bid, type Collector, type DataStream, type KeyedProcessFunction,
   type ListState, type NexmarkEvent, type RuntimeContext, type ValueState,
 } from 'weir';
-import { END_OF_INPUT, auctions, bids, type Row } from './query.ts';
+import { END_OF_INPUT, type Row } from './query.ts';
+
+/** An auction or a bid event (persons dropped before the keyBy). */
+type AuctionOrBid = Extract<NexmarkEvent, { type: 1 } | { type: 2 }>;
 
 export function winningBids(
   events: DataStream<NexmarkEvent>, name: string, better: (bid: Bid, best: Bid) => boolean, row: (a: Auction, b: Bid) => Row, final = false,
 ): DataStream<Row> {
-  const items = auctions(events).keyBy((a: Auction) => a.id);
-  const offers = bids(events).keyBy((b: Bid) => b.auction);
-  return items.connect(offers).process((): KeyedCoProcessFunction<number, Auction, Bid, Row> => {
+  const both = events.flatMap((e: NexmarkEvent, out: Collector<AuctionOrBid>) => { if (e.type !== 0) out.collect(e); }, 'Auctions and bids');
+  return both.keyBy((e: AuctionOrBid) => (e.type === 1 ? e.auction.id : e.bid.auction)).process((): KeyedProcessFunction<number, AuctionOrBid, Row> => {
     let auction!: ValueState<Auction>;
     let best!: ValueState<Bid>;
     let waiting!: ListState<Bid>;
@@ -36,17 +41,21 @@ export function winningBids(
         best = ctx.getState(new ValueStateDescriptor<Bid>('best-bid'));
         waiting = ctx.getListState(new ListStateDescriptor<Bid>('bids-before-auction'));
       },
-      processElement1(a: Auction, ctx, out: Collector<Row>) {
+      processElement(e: AuctionOrBid, ctx, out: Collector<Row>) {
+        if (e.type === 2) {
+          const a = auction.value();
+          if (a === undefined) waiting.add(e.bid);
+          else offer(a, e.bid, out);
+          return;
+        }
+        const a = e.auction;
         if (final && auction.value() === undefined) ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         auction.update(a);
-        const early = [...waiting.get()];
+        const early = waiting.get();
+        if (early.length === 0) return;
+        const replay = [...early];
         waiting.clear();
-        for (const b of early) offer(a, b, out);
-      },
-      processElement2(b: Bid, _ctx, out: Collector<Row>) {
-        const a = auction.value();
-        if (a === undefined) waiting.add(b);
-        else offer(a, b, out);
+        for (const b of replay) offer(a, b, out);
       },
       onTimer(_t, _ctx, out: Collector<Row>) {
         const a = auction.value();
