@@ -136,7 +136,8 @@ export class BatchEncoder {
       writer.pos = HEADER_BYTES;
       writeSchema(writer, schema);
     }
-    const result = writeRecord(writer, schema, record);
+    const column = schema.column;
+    const result = column !== 0 ? writeNumberRecord(writer, column, schema.shape, schema.kinds.length, schema.keys, record) : writeRecord(writer, schema, record);
     if (result !== OK) {
       this.#failed = true;
       if (result === WIDEN_F64) this.#wideNumbers = true;
@@ -226,7 +227,8 @@ export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
 }
 
 function readKeyGroups(buffer: ArrayBuffer, at: number, count: number): Int32Array {
-  if (LITTLE_ENDIAN) return new Int32Array(new Uint16Array(buffer.slice(at, at + count * 2)));
+  // A view straight over the column when it is 2-aligned (always after number columns), else a copy first.
+  if (LITTLE_ENDIAN) return new Int32Array((at & 1) === 0 ? new Uint16Array(buffer, at, count) : new Uint16Array(buffer.slice(at, at + count * 2)));
   const view = new DataView(buffer);
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) out[i] = view.getUint16(at + i * 2, true);

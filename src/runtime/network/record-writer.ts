@@ -3,7 +3,7 @@
 import { WeirError, describeValue } from '../../core/errors.ts';
 import type { Key } from '../../core/types.ts';
 import type { PartitionSpec } from '../../api/transformation.ts';
-import { keyGroupFor } from '../../state/index.ts';
+import { keyGroupFor, operatorIndexForKeyGroup } from '../../state/index.ts';
 import type { StreamEvent } from '../events.ts';
 import { BatchEncoder } from '../../serde/index.ts';
 import type { InputChannel } from './input-channel.ts';
@@ -63,6 +63,8 @@ export class RecordWriter {
   readonly #maxParallelism: number;
   readonly #operatorName: string;
   readonly #keyed: boolean;
+  /** Keyed edges: the channel of each key group (operatorIndexForKeyGroup, one load instead of a float division per record). */
+  readonly #channelOfKeyGroup: Uint16Array;
   #pending: unknown[][];
   #pendingKeyGroups: (Int32Array | null)[];
   /** Timestamps of the pending records; a channel's array is sent only if one of them has a timestamp. */
@@ -92,6 +94,10 @@ export class RecordWriter {
     this.#maxParallelism = options.maxParallelism;
     this.#operatorName = options.operatorName;
     this.#keyed = options.partition.kind === 'hash';
+    const n = this.#n;
+    this.#channelOfKeyGroup = this.#keyed
+      ? Uint16Array.from({ length: options.maxParallelism }, (_, kg) => operatorIndexForKeyGroup(options.maxParallelism, n, kg))
+      : new Uint16Array(0);
     this.#pending = this.#channels.map(() => []);
     this.#pendingKeyGroups = this.#channels.map(() => (this.#keyed ? new Int32Array(this.#bufferSize) : null));
     this.#pendingTimestamps = this.#channels.map(() => new Float64Array(this.#bufferSize));
@@ -109,7 +115,7 @@ export class RecordWriter {
       case 'hash': {
         const key = checkKey(p.key(record), record, this.#operatorName);
         const kg = keyGroupFor(key, this.#maxParallelism);
-        const ch = ((kg * this.#n) / this.#maxParallelism) | 0;
+        const ch = this.#channelOfKeyGroup[kg]!;
         const pending = this.#pending[ch]!;
         if (pending.length === 0) {
           const run = (this.#runs ??= this.#resolveRuns())[ch]!;
