@@ -58,7 +58,7 @@ export class WindowOperator extends StreamOperator {
    * and no key encoding per (key, window), and number keys stay numbers in the timer tables.
    */
   readonly #windowSize: number | undefined;
-  /** Tumbling event-time windows on the default trigger: the per-record path is #addTumbling. */
+  /** Tumbling event-time windows on the default trigger: the per-record path is processElement's own. */
   readonly #tumblingEventTime: boolean;
   /** The tumbling window size and offset (0 for other assigners). */
   readonly #size: number = 0;
@@ -74,7 +74,7 @@ export class WindowOperator extends StreamOperator {
   #backend!: HeapKeyedStateBackend;
   #timers!: InternalTimerService;
   #contents!: WindowContents;
-  /** The contents' state itself, for #addTumbling (one call less per record). */
+  /** The contents' state itself, for the tumbling path (one call less per record). */
   #windowState!: HeapWindowState<unknown, unknown>;
   #sessions: MergingWindowSet | undefined;
   #late: Output = NO_OUTPUT;
@@ -178,6 +178,7 @@ export class WindowOperator extends StreamOperator {
     let restored = Number.NEGATIVE_INFINITY;
     for (const w of this.#watermarkState.get()) if (w > restored) restored = w;
     this.#restoredWatermark = restored;
+    this.#fast = this.#tumblingEventTime && restored === Number.NEGATIVE_INFINITY;
     if (this.#spec.fn.process !== undefined) {
       this.#process = instantiate(this.#spec.fn.process);
       return openFunction(this.#process, ctx);
@@ -185,6 +186,8 @@ export class WindowOperator extends StreamOperator {
   }
 
   #restoredWatermark = Number.NEGATIVE_INFINITY;
+  /** #tumblingEventTime and no restored watermark pending: processElement's own path. */
+  #fast = false;
   /** Start of the tumbling window of the previous record (NaN before the first). */
   #lastStart = Number.NaN;
 
@@ -192,6 +195,7 @@ export class WindowOperator extends StreamOperator {
   #resume(): void {
     const w = this.#restoredWatermark;
     this.#restoredWatermark = Number.NEGATIVE_INFINITY;
+    this.#fast = this.#tumblingEventTime;
     if (this.#eventTime) {
       const backend = this.#backend;
       const key = backend.getCurrentKey();
@@ -201,10 +205,45 @@ export class WindowOperator extends StreamOperator {
     }
   }
 
+  /**
+   * The per-record path of tumbling event-time windows on the default trigger (once no restored watermark is
+   * pending; anything else goes through #processOther): the one window, its start reused while records fall
+   * into it (a NaN timestamp fails that test and is caught on the way to a new start), and the backend's
+   * current key read only when the window is new for the key (timers) or fires late. No further call on the
+   * way to the window state.
+   */
   processElement(record: unknown): void {
+    if (!this.#fast) {
+      this.#processOther(record);
+      return;
+    }
+    const time = this.#element.timestamp;
+    const size = this.#size;
+    let start = this.#lastStart;
+    if (!(time >= start && time < start + size)) {
+      if (Number.isNaN(time)) this.#noTimestamp(record);
+      this.#lastStart = start = windowStart(time, this.#offset, size);
+    }
+    const end = start + size;
+    const watermark = this.#timers.currentWatermark;
+    if (end - 1 + this.#lateness <= watermark) {
+      if (this.#late === NO_OUTPUT) this.droppedLate++;
+      else this.#late.collect(record);
+      return;
+    }
+    if (this.#windowState.add(end, record)) {
+      const backend = this.#backend;
+      this.#registerTimers(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), start, end);
+    }
+    if (end - 1 <= watermark) {
+      const backend = this.#backend;
+      this.#fire(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), new TimeWindow(start, end));
+    }
+  }
+
+  #processOther(record: unknown): void {
     if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
-    // Small on purpose (V8 inlines it into the chain's call and the fast path into it).
-    if (this.#tumblingEventTime) this.#addTumbling(record);
+    if (this.#fast) this.processElement(record);
     else this.#addGeneral(record);
   }
 
@@ -243,36 +282,6 @@ export class WindowOperator extends StreamOperator {
     if (!assigned) {
       if (this.#late === NO_OUTPUT) this.droppedLate++;
       else this.#late.collect(record);
-    }
-  }
-
-  /**
-   * The per-record path of tumbling event-time windows on the default trigger: the one window, its start reused
-   * while records fall into it (a NaN timestamp fails that test and is caught on the way to a new start), and the
-   * backend's current key read only when the window is new for the key (timers) or fires late.
-   */
-  #addTumbling(record: unknown): void {
-    const time = this.#element.timestamp;
-    const size = this.#size;
-    let start = this.#lastStart;
-    if (!(time >= start && time < start + size)) {
-      if (Number.isNaN(time)) this.#noTimestamp(record);
-      this.#lastStart = start = windowStart(time, this.#offset, size);
-    }
-    const end = start + size;
-    const watermark = this.#timers.currentWatermark;
-    if (end - 1 + this.#lateness <= watermark) {
-      if (this.#late === NO_OUTPUT) this.droppedLate++;
-      else this.#late.collect(record);
-      return;
-    }
-    if (this.#windowState.add(end, record)) {
-      const backend = this.#backend;
-      this.#registerTimers(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), start, end);
-    }
-    if (end - 1 <= watermark) {
-      const backend = this.#backend;
-      this.#fire(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), new TimeWindow(start, end));
     }
   }
 
