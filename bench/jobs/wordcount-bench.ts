@@ -1,6 +1,6 @@
 // Benchmark job: examples/wordcount.ts's pipeline, ending in discard() (default) or the FileSink (`--sink file --output <dir>`).
 //
-//   weir run bench/jobs/wordcount-bench.ts --input <file|dir> [--sink discard|file] [--output <dir>] [--lines delimited|format] [--parallelism N]
+//   weir run bench/jobs/wordcount-bench.ts --input <file|dir> [--sink discard|file] [--output <dir>] [--lines delimited|format] [--split-size BYTES] [--parallelism N]
 //
 // Kept apart from the example so the benchmark can drop the sink without changing the pipeline in front of it.
 // The file sink writes `word<TAB>count` lines as the example does, with its tab delimiter (default) or, with
@@ -15,10 +15,12 @@ const sink = params.get('sink', 'discard');
 const lines = params.get('lines', 'delimited');
 if (lines !== 'delimited' && lines !== 'format') throw new Error(`wordcount-bench: --lines must be delimited or format, got "${lines}"`);
 
+const splitSize = params.has('split-size') ? params.getNumber('split-size') : undefined;
+
 const WORD = /[\p{L}\p{N}]+/gu;
 
 const counts = env
-  .readTextFile(input)
+  .readTextFile(input, splitSize === undefined ? {} : { splitSize })
   .name('Read lines')
   .uid('read-lines')
   .flatMap((line: string, out) => {
