@@ -2,7 +2,7 @@
 
 import {
   ValueStateDescriptor, type Auction, type Bid, type Collector, type DataStream, type Key, type KeyedProcessContext,
-  type NexmarkEvent, type OnTimerContext, type Person, type RuntimeContext, type ValueState,
+  type KeyedStream, type NexmarkEvent, type OnTimerContext, type Person, type RuntimeContext, type ValueState,
 } from 'weir';
 
 /** A result row: the values of the query's SELECT list, in order. Decimals are preformatted strings; null is SQL NULL. */
@@ -39,6 +39,20 @@ export function persons(events: DataStream<NexmarkEvent>): DataStream<Person> {
 }
 export function auctions(events: DataStream<NexmarkEvent>): DataStream<Auction> {
   return events.flatMap((e: NexmarkEvent, out: Collector<Auction>) => { if (e.type === 1) out.collect(e.auction); }, 'Auctions');
+}
+
+/** An auction or a bid event. */
+export type AuctionOrBid = Extract<NexmarkEvent, { type: 1 } | { type: 2 }>;
+
+/**
+ * Auctions and bids as one stream keyed by auction id (persons dropped), for the auction ⋈ bid
+ * joins: both sides of a key meet in one KeyedProcessFunction, as in a KeyedCoProcessFunction over
+ * two connected keyed streams, but a one-input operator chains to the source at parallelism 1 (no
+ * channel between them).
+ */
+export function auctionsAndBids(events: DataStream<NexmarkEvent>): KeyedStream<AuctionOrBid, number> {
+  return events.flatMap((e: NexmarkEvent, out: Collector<AuctionOrBid>) => { if (e.type !== 0) out.collect(e); }, 'Auctions and bids')
+    .keyBy((e: AuctionOrBid) => (e.type === 1 ? e.auction.id : e.bid.auction));
 }
 
 /** DECIMAL(23, 3) of 0.908 · cents, exact: 908 · price thousandths (< 2^53 for any generated price). */

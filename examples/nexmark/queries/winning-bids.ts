@@ -2,10 +2,9 @@
 //
 // A regular join with a time predicate, keyed by auction id: the auction is kept forever and bids
 // that come before their auction wait for it, as Flink's regular join keeps both sides (no TTL).
-// Both sides come as one stream, the auctions and bids of the events keyed by auction id, into one
-// KeyedProcessFunction: the same as connecting the two keyed streams into a KeyedCoProcessFunction,
-// but a one-input operator chains to the source at parallelism 1 (no channel between them; see
-// docs/nexmark.md). The function calls `better(bid, best)` per matching bid and emits
+// Both sides come as one stream, the auctions and bids of the events keyed by auction id
+// (`auctionsAndBids`), into one KeyedProcessFunction: the same as connecting the two keyed streams
+// into a KeyedCoProcessFunction, but a one-input operator chains to the source at parallelism 1. The function calls `better(bid, best)` per matching bid and emits
 // `row(auction, bid)` whenever the auction's best bid changes: an upsert stream keyed by auction id
 // (Flink: a retracting Top-1 / MAX). With `final` (a bounded input), it emits each auction's row
 // once instead, when the input ends (an event-time timer at END_OF_INPUT set when the auction
@@ -15,16 +14,12 @@ import {
   ListStateDescriptor, ValueStateDescriptor, type Auction, type Bid, type Collector, type DataStream, type KeyedProcessFunction,
   type ListState, type NexmarkEvent, type RuntimeContext, type ValueState,
 } from 'weir';
-import { END_OF_INPUT, type Row } from './query.ts';
-
-/** An auction or a bid event (persons dropped before the keyBy). */
-type AuctionOrBid = Extract<NexmarkEvent, { type: 1 } | { type: 2 }>;
+import { END_OF_INPUT, auctionsAndBids, type AuctionOrBid, type Row } from './query.ts';
 
 export function winningBids(
   events: DataStream<NexmarkEvent>, name: string, better: (bid: Bid, best: Bid) => boolean, row: (a: Auction, b: Bid) => Row, final = false,
 ): DataStream<Row> {
-  const both = events.flatMap((e: NexmarkEvent, out: Collector<AuctionOrBid>) => { if (e.type !== 0) out.collect(e); }, 'Auctions and bids');
-  return both.keyBy((e: AuctionOrBid) => (e.type === 1 ? e.auction.id : e.bid.auction)).process((): KeyedProcessFunction<number, AuctionOrBid, Row> => {
+  return auctionsAndBids(events).process((): KeyedProcessFunction<number, AuctionOrBid, Row> => {
     let auction!: ValueState<Auction>;
     let best!: ValueState<Bid>;
     let waiting!: ListState<Bid>;
