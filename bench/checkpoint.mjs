@@ -20,7 +20,8 @@ import assert from 'node:assert/strict';
 
 const CHECKPOINTS = /^weir: job "[^"]*" finished in [\d.]+ s \(restarts \d+, checkpoints (\d+)\)/m;
 const CHECKPOINT_DONE = /^weir: (?:checkpoint|savepoint) \d+ completed in (\d+) ms \((\d+) bytes\)$/gm;
-const CHECKPOINT_MEDIANS = /^ {2}checkpoints \(median\): ([\d.]+) ms end to end; per task: sync ([\d.]+) ms, async ([\d.]+) ms, alignment ([\d.]+) ms$/m;
+// The summary may go on with "; task threads' time per checkpoint X ms" (taskWorkMs, when the tasks reported it).
+const CHECKPOINT_MEDIANS = /^ {2}checkpoints \(median\): ([\d.]+) ms end to end; per task: sync ([\d.]+) ms, async ([\d.]+) ms, alignment ([\d.]+) ms(?:; task threads' time per checkpoint ([\d.]+) ms)?$/m;
 
 const INTERVALS = [
   { suffix: 'none', intervalMs: undefined },
@@ -132,7 +133,7 @@ function parseCheckpoints(stderr, label) {
   if (!c) throw new Error(`${label}: no "(restarts R, checkpoints N)" on the summary line:\n${stderr}`);
   const m = CHECKPOINT_MEDIANS.exec(stderr);
   const medians = m
-    ? { endToEndMs: Number(m[1]), syncMs: Number(m[2]), asyncMs: Number(m[3]), alignmentMs: Number(m[4]) }
+    ? { endToEndMs: Number(m[1]), syncMs: Number(m[2]), asyncMs: Number(m[3]), alignmentMs: Number(m[4]), ...(m[5] === undefined ? {} : { taskWorkMs: Number(m[5]) }) }
     : undefined;
   let slowestMs;
   let largestBytes;
