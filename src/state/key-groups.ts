@@ -58,11 +58,27 @@ const utf8 = new Uint8Array(4);
  */
 export function murmur3String(s: string): number {
   let h = 0;
+  const n = s.length;
+  // Four ASCII characters are one 4-byte block: mixed in here, written out (no calls, no per-byte bookkeeping).
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const c0 = s.charCodeAt(i);
+    const c1 = s.charCodeAt(i + 1);
+    const c2 = s.charCodeAt(i + 2);
+    const c3 = s.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) break;
+    let b = Math.imul(c0 | (c1 << 8) | (c2 << 16) | (c3 << 24), C1);
+    b = (b << 15) | (b >>> 17);
+    h ^= Math.imul(b, C2);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  if (i === n) return fmix(h ^ n);
+  // The rest byte by byte (what follows is block-aligned: i bytes so far, all ASCII).
   let k = 0;
   let shift = 0;
-  let len = 0;
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
+  let len = i;
+  for (; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       k |= c << shift;
