@@ -21,9 +21,15 @@ export function runWeir(args: readonly string[], options: { timeoutMs?: number; 
   return waitFor(child, options.timeoutMs ?? 60_000);
 }
 
+type Closed = { code: number | null; signal: NodeJS.Signals | null };
+/** How each child of startWeir ended ('close': exited and its pipes drained), known from its spawn on. */
+const closedAs = new WeakMap<ChildProcess, Promise<Closed>>();
+
 export function startWeir(args: readonly string[], env?: Record<string, string>): ChildProcess & { out: { stdout: string; stderr: string } } {
   const child = spawn(process.execPath, [WEIR, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: { stdout: string; stderr: string } };
   child.out = { stdout: '', stderr: '' };
+  // Recorded from the start: a test may call waitFor only after the process has already exited and closed its pipes.
+  closedAs.set(child, new Promise((resolveClosed) => child.once('close', (code, signal) => resolveClosed({ code, signal }))));
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { child.out.stdout += d; });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { child.out.stderr += d; });
   return child;
@@ -35,7 +41,7 @@ export function waitFor(child: ChildProcess & { out: { stdout: string; stderr: s
       child.kill('SIGKILL');
       reject(new Error(`weir did not finish within ${timeoutMs} ms\nstdout: ${child.out.stdout.slice(-2000)}\nstderr: ${child.out.stderr.slice(-2000)}`));
     }, timeoutMs);
-    child.on('close', (code, signal) => {
+    (closedAs.get(child) ?? new Promise<Closed>((resolveClosed) => child.once('close', (code, signal) => resolveClosed({ code, signal })))).then(({ code, signal }) => {
       clearTimeout(timer);
       // Let the pipes drain.
       setImmediate(() => resolvePromise({ code, signal, stdout: child.out.stdout, stderr: child.out.stderr }));
