@@ -87,7 +87,13 @@ export async function submitJob(options: SubmitOptions): Promise<number> {
     const cached = await request(conn, { type: 'has-bundle', hash }, (m) => (m.type === 'bundle-status' ? m.cached : undefined));
     const reporter = new ProgressReporter(err, options.progress);
     let jobId: string | undefined;
-    const outcome = await new Promise<{ result?: JobResult; error?: Error }>((resolve) => {
+    // Settled: the job's outcome is known, so a connection that closes from now on (ours, closed below) is not a lost JobManager to follow.
+    let settled = false;
+    const outcome = await new Promise<{ result?: JobResult; error?: Error }>((resolveOutcome) => {
+      const resolve = (o: { result?: JobResult; error?: Error }): void => {
+        settled = true;
+        resolveOutcome(o);
+      };
       const onSignal = (): void => {
         err.write(`weir: detaching; job ${jobId ?? '(starting)'} keeps running on ${address} (weir cancel ${jobId ?? '<job>'} / weir stop ${jobId ?? '<job>'} --jobmanager ${address})\n`);
         process.exit(130);
@@ -120,6 +126,7 @@ export async function submitJob(options: SubmitOptions): Promise<number> {
         }
       };
       const onLost = (reason: string): void => {
+        if (settled) return;
         if (options.findLeader && jobId !== undefined && !options.detached) { void follow(reason); return; }
         resolve({ error: new WeirError(`lost the connection to the JobManager at ${address} (${reason}); the job keeps running there (weir list --jobmanager ${address})`, { code: 'WEIR_CLUSTER_UNREACHABLE', fault: 'external' }) });
       };
@@ -128,7 +135,7 @@ export async function submitJob(options: SubmitOptions): Promise<number> {
         err.write(`weir: lost the JobManager at ${address} (${reason}); following the leader through etcd\n`);
         const deadline = Date.now() + FOLLOW_LEADER_MS;
         let last = reason;
-        while (Date.now() < deadline) {
+        while (Date.now() < deadline && !settled) {
           try {
             const leader = await options.findLeader!();
             const next = await connectClient({ ...options, jobmanager: leader });
