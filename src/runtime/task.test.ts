@@ -155,25 +155,28 @@ test('an event-time timer at T does not fire at watermark T-1 and fires at water
   assert.equal(h.fired.length, 3);
 });
 
-test('same-thread records handed over one by one: accepted only when the channel is empty and not blocked by alignment; the key computed by the writer is used as is', async () => {
+test('same-thread runs of records: accepted only when the channel is empty and not blocked by alignment; the key computed by the writer is used as is', async () => {
   const h = await keyedTask(2);
   const [c0, c1] = h.channels as [InputChannel, InputChannel];
   const kg = (k: string) => keyGroupFor(k, 128);
+  // A run of one record, as a RecordWriter hands it over (its arrays are reused, so each call gets fresh ones here).
+  const deliver = (c: InputChannel, record: unknown, key: string, selector: (r: unknown) => Key, keyGroup: number): void =>
+    c.deliverRun([record], [key], selector, Int32Array.of(keyGroup), Float64Array.of(Number.NaN), 1);
   // With the head's own selector the writer's key is trusted (no second selector call); with another one it is computed again.
   assert.equal(c0.acceptsRecord(), true);
-  c0.deliverRecord(['x', 1], 'a', h.selector, kg('a'), Number.NaN);
-  c0.deliverRecord(['y', 1], 'ignored', () => 'other', kg('y'), Number.NaN);
+  deliver(c0, ['x', 1], 'a', h.selector, kg('a'));
+  deliver(c0, ['y', 1], 'ignored', () => 'other', kg('y'));
   c1.push(buf(['b', 1]));
   assert.equal(c1.acceptsRecord(), false, 'a record must not overtake what is queued');
   c0.push(barrier(1));
   h.run();
   assert.equal(c1.acceptsRecord(), true, 'the queue drained');
   assert.equal(c0.acceptsRecord(), false, 'channel 0 delivered barrier 1 and is blocked until channel 1 delivers it');
-  c1.deliverRecord(['b', 1], 'b', h.selector, kg('b'), Number.NaN);
+  deliver(c1, ['b', 1], 'b', h.selector, kg('b'));
   c1.push(barrier(1));
   h.run();
   assert.equal(c0.acceptsRecord(), true, 'aligned: unblocked');
-  c0.deliverRecord(['a', 1], 'a', h.selector, kg('a'), Number.NaN);
+  deliver(c0, ['a', 1], 'a', h.selector, kg('a'));
   assert.deepEqual(countsIn(await h.ack(1)), { a: 1, y: 1, b: 2 }, 'direct records before the barrier are in the snapshot, the one after it is not');
 });
 

@@ -205,7 +205,6 @@ export class Task implements TaskId {
     if (this.#gate && !this.#twoInput) {
       const receiver: DirectReceiver = {
         accepts: (index) => this.#state === 'running' && !this.#busy && this.#mailbox.length === 0 && !this.#gate!.isBlocked(index) && !this.#outputsBlocked(),
-        process: (_index, record, key, selector, keyGroup, timestamp) => this.#processRecord(record, key, selector, keyGroup, timestamp),
         processRun: (_index, records, keys, selector, keyGroups, timestamps, count) => this.#processRun(records, keys, selector, keyGroups, timestamps, count),
       };
       for (const input of options.inputs) input.receiver = receiver;
@@ -505,10 +504,10 @@ export class Task implements TaskId {
   }
 
   /**
-   * One record handed over by a producer task of this thread (RecordWriter, same-thread
-   * channels): the key and key group come with it when the edge computed them with the head's
-   * own selector. A failure fails this task (and so the slot) before it unwinds into the
-   * producer, so a producer that catches it cannot hide it.
+   * One record of a run handed over by a producer task of this thread (#processRun's general case):
+   * the key and key group come with it when the edge computed them with the head's own selector.
+   * A failure fails this task (and so the slot) before it unwinds into the producer, so a
+   * producer that catches it cannot hide it.
    */
   #processRecord(record: unknown, key: Key | undefined, selector: KeySelector<unknown, Key> | undefined, keyGroup: number, timestamp: number): void {
     this.#recordsIn++;

@@ -17,8 +17,7 @@ export type CreditReturn = (channelId: number, buffer: ArrayBuffer | null) => vo
  */
 export interface DirectReceiver {
   accepts(index: number): boolean;
-  process(index: number, record: unknown, key: Key | undefined, selector: KeySelector<unknown, Key> | undefined, keyGroup: number, timestamp: number): void;
-  /** As `process` for records[0..count) with their keys, key groups and timestamps (NaN = none), in one loop of the consumer's. */
+  /** Processes records[0..count) with the keys, key groups and timestamps (NaN = none) the producer computed, in one loop of the consumer's. */
   processRun(
     index: number, records: readonly unknown[], keys: readonly Key[], selector: KeySelector<unknown, Key> | undefined,
     keyGroups: Int32Array, timestamps: Float64Array, count: number,
@@ -55,11 +54,6 @@ export class InputChannel {
    */
   acceptsRecord(): boolean {
     return this.#head >= this.#items.length && this.receiver !== null && this.receiver.accepts(this.index);
-  }
-
-  /** Hands one record to the consumer (after acceptsRecord() said yes). */
-  deliverRecord(record: unknown, key: Key | undefined, selector: KeySelector<unknown, Key> | undefined, keyGroup: number, timestamp: number): void {
-    this.receiver!.process(this.index, record, key, selector, keyGroup, timestamp);
   }
 
   /** Hands a run of records to the consumer (after acceptsRecord() said yes); the arrays are the writer's, reused after the call. */

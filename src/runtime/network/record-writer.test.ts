@@ -214,7 +214,6 @@ test('keyed edges hand same-thread records over in runs with their keys, in orde
   for (const input of inputs) {
     input.receiver = {
       accepts: () => accepting,
-      process: () => assert.fail('records go in runs'),
       processRun: (index, records, keys, _selector, keyGroups, timestamps, count) => {
         runs.push({ channel: index, records: records.slice(0, count), keys: keys.slice(0, count), keyGroups: Array.from(keyGroups.subarray(0, count)), timestamps: Array.from(timestamps.subarray(0, count)) });
       },

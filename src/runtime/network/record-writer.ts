@@ -2,11 +2,13 @@
 
 import { WeirError, describeValue } from '../../core/errors.ts';
 import type { Key } from '../../core/types.ts';
+import type { KeySelector } from '../../api/functions.ts';
 import type { PartitionSpec } from '../../api/transformation.ts';
 import { keyGroupFor, operatorIndexForKeyGroup } from '../../state/index.ts';
 import type { StreamEvent } from '../events.ts';
 import { BatchEncoder } from '../../serde/index.ts';
 import type { InputChannel } from './input-channel.ts';
+import type { OutputChannel } from './output-channel.ts';
 
 /** Records a same-thread run holds at most (see RecordWriter). */
 export const RUN_LENGTH = 64;
@@ -31,7 +33,6 @@ class LocalRun {
     this.timestamps = new Float64Array(capacity);
   }
 }
-import type { OutputChannel } from './output-channel.ts';
 
 /**
  * One writer per (job edge, producer subtask). `emit` is the per-record hot path: a channel
@@ -63,6 +64,8 @@ export class RecordWriter {
   readonly #maxParallelism: number;
   readonly #operatorName: string;
   readonly #keyed: boolean;
+  /** Keyed edges: the key selector, sent with each same-thread run (the consumer trusts keys computed with its own selector). */
+  readonly #keySelector: KeySelector<unknown, Key> | undefined;
   /** Keyed edges: the channel of each key group (operatorIndexForKeyGroup, one load instead of a float division per record). */
   readonly #channelOfKeyGroup: Uint16Array;
   #pending: unknown[][];
@@ -94,6 +97,7 @@ export class RecordWriter {
     this.#maxParallelism = options.maxParallelism;
     this.#operatorName = options.operatorName;
     this.#keyed = options.partition.kind === 'hash';
+    this.#keySelector = options.partition.kind === 'hash' ? options.partition.key : undefined;
     const n = this.#n;
     this.#channelOfKeyGroup = this.#keyed
       ? Uint16Array.from({ length: options.maxParallelism }, (_, kg) => operatorIndexForKeyGroup(options.maxParallelism, n, kg))
@@ -196,7 +200,7 @@ export class RecordWriter {
     const hasTimestamps = run.hasTimestamps;
     run.hasTimestamps = false;
     if (input.acceptsRecord() && !this.#channels[ch]!.hasBacklog) {
-      input.deliverRun(run.records, run.keys, this.#partition.kind === 'hash' ? this.#partition.key : undefined, run.keyGroups, run.timestamps, count);
+      input.deliverRun(run.records, run.keys, this.#keySelector, run.keyGroups, run.timestamps, count);
       return;
     }
     const pending = this.#pending[ch]!;
