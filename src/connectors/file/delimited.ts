@@ -50,6 +50,15 @@ function badRecord(operatorName: string, record: unknown, why: string): WeirErro
   });
 }
 
+const notATuple = (operatorName: string, record: unknown): WeirError =>
+  badRecord(operatorName, record, 'is not an array (a tuple), which a FileSink with a delimiter writes');
+
+const badField = (operatorName: string, record: unknown, v: unknown, i: number): WeirError =>
+  badRecord(operatorName, record, `has ${describeValue(v)} in field ${i}, not a string, number, boolean, bigint or null`);
+
+/** A field in quotes, its quotes doubled (RFC 4180). */
+const quoted = (s: string): string => `"${s.replaceAll('"', '""')}"`;
+
 /** An integer in int32 range as decimal digits at `pos` (the common case of counts and ids). */
 function writeInt(bytes: Uint8Array, pos: number, n: number): number {
   if (n < 0) {
@@ -80,7 +89,7 @@ function writeAscii(bytes: Uint8Array, pos: number, s: string): number {
  * when needed (quotes doubled); numbers as `String(n)`; booleans; bigints; null and undefined as empty fields.
  */
 export function encodeDelimited(bytes: Uint8Array, pos: number, limit: number, record: unknown, delimiter: number, operatorName: string): number {
-  if (!Array.isArray(record)) throw badRecord(operatorName, record, 'is not an array (a tuple), which a FileSink with a delimiter writes');
+  if (!Array.isArray(record)) throw notATuple(operatorName, record);
   const n = record.length;
   for (let i = 0; i < n; i++) {
     if (i > 0) {
@@ -92,7 +101,7 @@ export function encodeDelimited(bytes: Uint8Array, pos: number, limit: number, r
       // 3 bytes per unit covers UTF-8; quoting at most doubles the (1-byte) quotes and adds 2.
       if (pos + v.length * 3 + 2 >= limit) return -1;
       const plain = writePlain(bytes, pos, v, delimiter);
-      pos = plain >= 0 ? plain : writeUtf8(bytes, pos, `"${v.replaceAll('"', '""')}"`);
+      pos = plain >= 0 ? plain : writeUtf8(bytes, pos, quoted(v));
     } else if (typeof v === 'number') {
       if (pos + MAX_NUMBER_BYTES >= limit) return -1;
       pos = (v | 0) === v ? writeInt(bytes, pos, v) : writeAscii(bytes, pos, String(v));
@@ -104,7 +113,7 @@ export function encodeDelimited(bytes: Uint8Array, pos: number, limit: number, r
       if (pos + s.length >= limit) return -1;
       pos = writeAscii(bytes, pos, s);
     } else if (v !== null && v !== undefined) {
-      throw badRecord(operatorName, record, `has ${describeValue(v)} in field ${i}, not a string, number, boolean, bigint or null`);
+      throw badField(operatorName, record, v, i);
     }
   }
   return pos;
@@ -112,15 +121,15 @@ export function encodeDelimited(bytes: Uint8Array, pos: number, limit: number, r
 
 /** The same line as a string (records too long for one chunk; tests). */
 export function formatDelimited(record: unknown, delimiter: number, operatorName: string): string {
-  if (!Array.isArray(record)) throw badRecord(operatorName, record, 'is not an array (a tuple), which a FileSink with a delimiter writes');
+  if (!Array.isArray(record)) throw notATuple(operatorName, record);
   const sep = String.fromCharCode(delimiter);
   let out = '';
   for (let i = 0; i < record.length; i++) {
     if (i > 0) out += sep;
     const v: unknown = record[i];
-    if (typeof v === 'string') out += needsQuotes(v, delimiter) ? `"${v.replaceAll('"', '""')}"` : v;
+    if (typeof v === 'string') out += needsQuotes(v, delimiter) ? quoted(v) : v;
     else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') out += String(v);
-    else if (v !== null && v !== undefined) throw badRecord(operatorName, record, `has ${describeValue(v)} in field ${i}, not a string, number, boolean, bigint or null`);
+    else if (v !== null && v !== undefined) throw badField(operatorName, record, v, i);
   }
   return out;
 }
