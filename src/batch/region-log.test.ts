@@ -50,14 +50,19 @@ function memoryLog(shuffleDir: string, finished: Map<string, FinishedRegionRecor
   return { shuffleDir, finished, recorded, record: async (key, record) => { recorded.set(key, structuredClone(record)); } };
 }
 
+/** Run 1 ("the old leader"): the first stage finishes and is logged, the second fails; nothing is committed. */
+async function failedRun(root: string): Promise<{ dirs: { a: string; b: string }; firstCalls: { n: number }; log1: ReturnType<typeof memoryLog> }> {
+  const dirs = { a: join(root, 'a'), b: join(root, 'b') };
+  const firstCalls = { n: 0 };
+  const log1 = memoryLog(join(root, 'shuffle', 'epoch-1'), new Map());
+  await assert.rejects(run(dirs, log1, { failSecond: true, firstCalls }), /dies/);
+  return { dirs, firstCalls, log1 };
+}
+
 test('a run given the log of a failed run skips the logged regions, commits their part files once, replays their records and never hands their splits out again', async () => {
   const root = mkdtempSync(join(tmpdir(), 'weir-region-log-'));
   try {
-    const dirs = { a: join(root, 'a'), b: join(root, 'b') };
-    const firstCalls = { n: 0 };
-    // Run 1 ("the old leader"): the first stage finishes and is logged, the second fails; nothing is committed.
-    const log1 = memoryLog(join(root, 'shuffle', 'epoch-1'), new Map());
-    await assert.rejects(run(dirs, log1, { failSecond: true, firstCalls }), /dies/);
+    const { dirs, firstCalls, log1 } = await failedRun(root);
     assert.equal(firstCalls.n, COUNT);
     const keys = [...log1.recorded.keys()];
     assert.equal(keys.length, 2, `the two first-stage regions: ${keys.join(', ')}`);
@@ -87,10 +92,7 @@ test('a run given the log of a failed run skips the logged regions, commits thei
 test('a logged region whose partition is gone is not taken from the log: it runs again, and the output stays exactly once', async () => {
   const root = mkdtempSync(join(tmpdir(), 'weir-region-log-'));
   try {
-    const dirs = { a: join(root, 'a'), b: join(root, 'b') };
-    const firstCalls = { n: 0 };
-    const log1 = memoryLog(join(root, 'shuffle', 'epoch-1'), new Map());
-    await assert.rejects(run(dirs, log1, { failSecond: true, firstCalls }), /dies/);
+    const { dirs, firstCalls, log1 } = await failedRun(root);
     const [lost, kept] = [...log1.recorded.keys()].sort();
     const location = log1.recorded.get(lost!)!.partitions[0]![1].location;
     rmSync(location);
