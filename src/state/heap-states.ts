@@ -29,6 +29,14 @@ import type { AggregatingState, ListState, MapState, ReducingState, ValueState }
  */
 export const copyOnWriteTime = { ms: 0 };
 
+/** A copy of a map a snapshot still holds, made on the first write after the snapshot, timed into copyOnWriteTime. */
+export function copyOnWrite<K, V>(map: Map<K, V>): Map<K, V> {
+  const started = performance.now();
+  const copy = new Map(map);
+  copyOnWriteTime.ms += performance.now() - started;
+  return copy;
+}
+
 /** The current key, shared by the backend and every state object it made. */
 export class KeyContext {
   key: Key | undefined = undefined;
@@ -76,12 +84,7 @@ export class StateTable {
     let t = this.tables[i];
     if (t !== undefined && this.vers[i] === epoch) return t;
     if (i < 0) noKey(this.name);
-    if (t === undefined) t = new Map();
-    else {
-      const started = performance.now();
-      t = new Map(t);
-      copyOnWriteTime.ms += performance.now() - started;
-    }
+    t = t === undefined ? new Map() : copyOnWrite(t);
     this.tables[i] = t;
     this.vers[i] = epoch;
     return t;

@@ -14,7 +14,7 @@
 import { serialize } from 'node:v8';
 import { ConfigError, WeirError } from '../core/errors.ts';
 import type { Key } from '../core/types.ts';
-import { copyOnWriteTime } from './heap-states.ts';
+import { copyOnWrite } from './heap-states.ts';
 import { deserializeSection, readKeyGroupBlob, writeKeyGroupBlob } from './key-group-blob.ts';
 import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding.ts';
 import { KeyGroupRange, validateParallelism } from './key-groups.ts';
@@ -68,12 +68,7 @@ class TimerQueue {
   #ownTable(i: number, epoch: number): Table {
     let t = this.tables[i];
     if (t !== undefined && this.vers[i] === epoch) return t;
-    if (t === undefined) t = new Map();
-    else {
-      const started = performance.now();
-      t = new Map(t);
-      copyOnWriteTime.ms += performance.now() - started;
-    }
+    t = t === undefined ? new Map() : copyOnWrite(t);
     this.tables[i] = t;
     this.vers[i] = epoch;
     return t;
