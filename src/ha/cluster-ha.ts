@@ -145,7 +145,8 @@ export function haJobManager(config: EtcdConfig, options: { storageDir: string; 
       options.log(`${myId} campaigning for leadership (etcd ${config.endpoints.join(',')}, cluster ${config.clusterId}, lease ${config.leaseTtlSeconds} s)`);
       const token = await s.awaitLeadership();
       options.log(`${myId} is the leader (epoch ${token.revision})`);
-      const jobs = await s.jobStore.jobs();
+      const jobs = await readJobsPatiently(s, options.log);
+      options.log(`the job store holds ${jobs.length} job(s)${jobs.length === 0 ? '' : `: ${jobs.map((j) => `${j.submission.jobId} ${j.status}`).join(', ')}`}`);
       for (const job of jobs) {
         if (job.status !== 'RUNNING') continue;
         await resumeJob(job, resume, options.log);
@@ -158,6 +159,28 @@ export function haJobManager(config: EtcdConfig, options: { storageDir: string; 
       await services?.close();
     },
   };
+}
+
+/** How long one read of the job store may take before it is tried again (a loaded etcd or a stalled connection must not leave a new leader idle). */
+const JOB_STORE_READ_TIMEOUT_MS = 5_000;
+const JOB_STORE_READ_ATTEMPTS = 6;
+
+/** The new leader's read of the job store, retried on a timeout or an error while it still leads; the last failure throws. */
+async function readJobsPatiently(s: EtcdHaServices, log: (line: string) => void): Promise<StoredJob[]> {
+  for (let attempt = 1; ; attempt++) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from etcd within ${JOB_STORE_READ_TIMEOUT_MS} ms`)), JOB_STORE_READ_TIMEOUT_MS);
+      });
+      return await Promise.race([s.jobStore.jobs(), timeout]);
+    } catch (e) {
+      if (attempt >= JOB_STORE_READ_ATTEMPTS || !s.isLeader()) throw new Error(`cannot read the job store after ${attempt} attempt(s): ${(e as Error).message}`);
+      log(`reading the job store failed (attempt ${attempt} of ${JOB_STORE_READ_ATTEMPTS}): ${(e as Error).message}; trying again`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
 async function resumeJob(job: StoredJob, resume: Parameters<HaJobManagerHandle['start']>[1], log: (line: string) => void): Promise<void> {

@@ -114,7 +114,7 @@ describe('JobManager high availability on etcd (processes)', { skip: etcdUnavail
       const takeoverMs = Date.now() - killedAt;
       process.stdout.write(`# standby leads ${takeoverMs} ms after kill -9 of the leader (lease TTL ${LEASE_TTL} s)\n`);
       assert.ok(takeoverMs < 10_000, `the standby took ${takeoverMs} ms to lead`);
-      assert.ok(await waitUntil(() => /job sequence: resuming from the job store, latest point \(etcd: checkpoint \d+\)/.test(b.out.stderr), b, 30_000), b.out.stderr);
+      assert.ok(await waitUntil(() => /job sequence: resuming from the job store, latest point \(etcd: checkpoint \d+\)/.test(b.out.stderr), b, 30_000), `the new leader:\n${b.out.stderr}\nthe killed leader:\n${a.out.stderr.slice(-4000)}`);
       // The new leader's REST API (published in etcd) shows the resumed job and both TaskManagers once they re-registered.
       const rest = /REST API and dashboard at (http:\/\/127\.0\.0\.1:\d+)\//.exec(b.out.stdout)?.[1];
       assert.ok(rest, b.out.stdout);
