@@ -31,6 +31,12 @@ export interface SinkWriter<T, C, S> {
   /** Called at end of input, before the final prepareCommit. */
   finish(): Promise<void> | void;
   prepareCommit(): Promise<C[]> | C[];
+  /**
+   * Optional, used at checkpoints instead of prepareCommit: the committables now, and the
+   * durability work that may finish after the task went on (e.g. an fsync on libuv's pool).
+   * The checkpoint is acknowledged only once `durable` resolved; a rejection fails the task.
+   */
+  preCommit?(): { committables: C[]; durable?: Promise<void> };
   snapshotState(checkpointId: number): S[];
   close(): Promise<void> | void;
   /** Optional: how often (ms) the writer wants `onProcessingTime` (e.g. time-based rolling). */

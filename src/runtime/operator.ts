@@ -55,6 +55,12 @@ export interface OperatorContext extends TaskInfo {
   reportCollected(records: unknown[]): void;
   /** BATCH regions: set when sinks hand their committables to the JobManager (committed once the whole job ended). */
   readonly deferCommit?: (committables: unknown[]) => void;
+  /**
+   * Checkpoints: work of this snapshot that may finish after the task went on (an fsync on
+   * libuv's pool). The task acknowledges the checkpoint only once every such promise resolved;
+   * a rejection fails the task. Absent outside a task (harnesses): await the promise instead.
+   */
+  readonly awaitBeforeAck?: (durable: Promise<void>) => void;
   /** Writes text to the process's stdout/stderr (print sinks). */
   writeText(stream: 'stdout' | 'stderr', text: string): void;
 }

@@ -72,6 +72,8 @@ export class Task implements TaskId {
   #outputWatermark = Number.NEGATIVE_INFINITY;
   readonly #onOutputWatermark = (t: number): void => { if (t > this.#outputWatermark) this.#outputWatermark = t; };
   #busy = false;
+  /** Durability promises of the snapshot being taken (`awaitBeforeAck`), settled to their error or undefined so none is ever unhandled. */
+  #ackWaits: Promise<unknown>[] = [];
   #sourceWaiting = false;
   /**
    * Checkpointing mode 'synchronous-global' (benchmark-only, api/config.ts): a source task stops
@@ -150,6 +152,7 @@ export class Task implements TaskId {
         reportCollected: (records) => this.#services.report({ type: 'collected', sinkId: node.transformationId, records }),
         ...(deployment.deferCommit ? { deferCommit: (committables: unknown[]) => this.#services.report({ type: 'committables', task: { vertex: this.vertex, subtask: this.subtask }, sinkUid: node.uid, committables }) } : {}),
         writeText: (stream, text) => this.#services.writeText(stream, text),
+        awaitBeforeAck: (durable) => { this.#ackWaits.push(durable.then(() => undefined, (e: unknown) => e ?? new Error('a snapshot\'s durability promise was rejected'))); },
       };
       operator.context = context;
       if (operator instanceof SourceOperator) {
@@ -666,6 +669,9 @@ export class Task implements TaskId {
         timers: c.timers && c.timers.numEventTimeTimers() + c.timers.numProcessingTimeTimers() > 0 ? c.timers.snapshot() : undefined,
         operator: c.operatorState.snapshot(),
       }));
+      // Durability the operators started in snapshotState (a sink's fsync): awaited before the ack, not by the task.
+      const durable = this.#ackWaits;
+      this.#ackWaits = [];
       for (const w of this.#writers) w.broadcastEvent(barrier);
       // Synchronous global snapshot: nothing more enters the job until the checkpoint is over (resumeAfterCheckpoint).
       if (this.#haltsAtBarrier && this.#source) this.#haltedFor = id;
@@ -688,6 +694,10 @@ export class Task implements TaskId {
             v.timers?.release();
             busy.ms += performance.now() - timersStarted;
             operators.push({ uid: v.uid, keyed, timers, operator: v.operator });
+          }
+          if (durable.length > 0) {
+            const failed = (await Promise.all(durable)).find((e) => e !== undefined);
+            if (failed !== undefined) throw failed;
           }
         } catch (e) {
           this.#services.fail(this, e);

@@ -73,6 +73,8 @@ interface OpenPart {
   size: number;
   readonly openedAt: number;
   lastWriteAt: number;
+  /** Set once the fd is closed (rolled: fsynced first; or released on failure). */
+  closed?: boolean;
 }
 
 /**
@@ -173,12 +175,20 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     if (this.#part !== null) this.#roll(this.#part);
   }
 
-  /**
-   * Pre-commit at a checkpoint barrier. The fsync of a part that stays in progress runs on
-   * libuv's pool (the returned promise): the runtime holds this task until it settles, while
-   * the other tasks of the thread go on. Its length goes into snapshotState afterwards.
-   */
+  /** Pre-commit that resolves once the in-progress part's bytes are durable (see preCommit). */
   prepareCommit(): FileCommittable[] | Promise<FileCommittable[]> {
+    const { committables, durable } = this.preCommit();
+    return durable === undefined ? committables : durable.then(() => committables);
+  }
+
+  /**
+   * Pre-commit at a checkpoint barrier: rolled parts are durable and listed at once; a part
+   * that stays in progress is flushed, and its fsync runs on libuv's pool (`durable`) while the
+   * task goes on writing after the checkpointed length (a restore truncates to that length, and
+   * an fsync covers every byte written before it was issued). The runtime acknowledges the
+   * checkpoint once `durable` resolved. Its length goes into snapshotState afterwards.
+   */
+  preCommit(): { committables: FileCommittable[]; durable?: Promise<void> } {
     const part = this.#part;
     let syncInProgress = false;
     if (part !== null) {
@@ -188,13 +198,15 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     }
     const committables = this.#pending;
     this.#pending = [];
-    if (!syncInProgress || part === null) return committables;
-    return new Promise((resolve, reject) => {
+    if (!syncInProgress || part === null) return { committables };
+    const durable = new Promise<void>((resolve, reject) => {
       fsync(part.fd, (cause) => {
-        if (cause) reject(this.#ioError(`cannot fsync part file '${part.path}'`, cause));
-        else resolve(committables);
+        // Rolled meanwhile: the roll fsynced the part before closing it, so its bytes are durable anyway.
+        if (cause && !part.closed) reject(this.#ioError(`cannot fsync part file '${part.path}'`, cause));
+        else resolve();
       });
     });
+    return { committables, durable };
   }
 
   snapshotState(_checkpointId: number): FileWriterState[] {
@@ -229,7 +241,10 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     const part = this.#part;
     this.#part = null;
     this.#chunkLen = 0;
-    if (part !== null) closeSync(part.fd);
+    if (part !== null) {
+      part.closed = true;
+      closeSync(part.fd);
+    }
   }
 
   /** A line that may not fit the chunk: the chunk goes first, a huge line to the file directly. Returns the chunk length. */
@@ -323,6 +338,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
   /** Makes a part pending: durable, closed, and returned by the next prepareCommit (an empty part is dropped). */
   #closePart(part: OpenPart): void {
     this.#sync(part);
+    part.closed = true;
     closeSync(part.fd);
     if (part.size === 0) unlinkSync(part.path);
     else this.#pending.push({ dir: this.#cfg.dir, pendingPath: part.name, finalPath: part.finalName });

@@ -93,3 +93,83 @@ test('the committer sees a committable only after the checkpoint that produced i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a writer\'s preCommit durability runs while the task goes on, and the checkpoint completes only after it resolved', { timeout: 90_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-sink-durable-'));
+  try {
+    const committed: number[] = [];
+    const violations: string[] = [];
+    /** Checkpoint ids whose durability promise resolved, per subtask. */
+    const durable = new Set<string>();
+    let pendingSeen = 0;
+    const count = 6000;
+    const sink: Sink<number, Committable, never> = {
+      createWriter(context): SinkWriter<number, Committable, never> {
+        let buffer: number[] = [];
+        let prepared: Committable[] = [];
+        /** The durability of the last preCommit: resolves once this writer got 20 more records (so only if the task went on). */
+        let waiting: { after: number; resolve: () => void; checkpoint: Committable[] } | undefined;
+        let written = 0;
+        // After the input ended no record comes: the last checkpoints' durability resolves on the next turn.
+        let finished = false;
+        const settle = (): void => {
+          if (waiting === undefined) return;
+          for (const c of waiting.checkpoint) durable.add(`${c.subtask}:${c.checkpointId}`);
+          const w = waiting;
+          waiting = undefined;
+          w.resolve();
+        };
+        return {
+          write: (r) => {
+            buffer.push(r);
+            written++;
+            if (waiting !== undefined && written >= waiting.after) settle();
+          },
+          finish: () => { finished = true; settle(); },
+          prepareCommit: () => { throw new Error('the runtime must use preCommit at checkpoints'); },
+          preCommit: () => {
+            settle();
+            prepared = buffer.length === 0 ? [] : [{ subtask: context.subtaskIndex, records: buffer, checkpointId: -1 }];
+            buffer = [];
+            if (prepared.length === 0) return { committables: [] };
+            pendingSeen++;
+            const checkpoint = prepared;
+            return {
+              committables: prepared,
+              durable: new Promise<void>((resolve) => {
+                waiting = { after: written + 20, resolve, checkpoint };
+                if (finished) setImmediate(settle);
+              }),
+            };
+          },
+          snapshotState: (checkpointId) => {
+            for (const c of prepared) c.checkpointId = checkpointId;
+            prepared = [];
+            return [];
+          },
+          close: () => {},
+        };
+      },
+      createCommitter(): Committer<Committable> {
+        return {
+          commit: (committables) => {
+            for (const c of committables) {
+              if (!durable.has(`${c.subtask}:${c.checkpointId}`)) violations.push(`subtask ${c.subtask}: checkpoint ${c.checkpointId}'s committable committed before its durability resolved`);
+              committed.push(...c.records);
+            }
+          },
+        };
+      },
+    };
+    const env = StreamExecutionEnvironment.getExecutionEnvironment({ parallelism: 2 });
+    env.enableCheckpointing(20).configureCheckpointing({ dir, retainedCheckpoints: 10_000 });
+    env.fromGenerator((i) => i, { count, ratePerSecond: 2000 }).sinkTo(sink);
+    const result = await env.execute('sink-durable-after-snapshot');
+    assert.ok(result.completedCheckpoints >= 3, `only ${result.completedCheckpoints} checkpoints`);
+    assert.ok(pendingSeen >= 3, `only ${pendingSeen} pre-commits with durability work`);
+    assert.deepEqual(violations.slice(0, 5), []);
+    assert.deepEqual([...committed].sort((a, b) => a - b), Array.from({ length: count }, (_, i) => i));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

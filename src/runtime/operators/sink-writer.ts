@@ -78,8 +78,19 @@ export class SinkWriterOperator extends StreamOperator {
     }
   }
 
-  override async snapshotState(checkpointId: number): Promise<void> {
-    const committables = await this.#writer.prepareCommit();
+  override snapshotState(checkpointId: number): void | Promise<void> {
+    const awaitBeforeAck = this.context.awaitBeforeAck;
+    if (this.#writer.preCommit !== undefined && awaitBeforeAck !== undefined) {
+      // The task goes on while the pre-commit becomes durable; the checkpoint's ack waits for it.
+      const { committables, durable } = this.#writer.preCommit();
+      if (durable !== undefined) awaitBeforeAck(durable);
+      this.#recordSnapshot(checkpointId, committables);
+      return;
+    }
+    return Promise.resolve(this.#writer.prepareCommit()).then((committables) => this.#recordSnapshot(checkpointId, committables));
+  }
+
+  #recordSnapshot(checkpointId: number, committables: unknown[]): void {
     if (committables.length > 0) this.#pending.push({ checkpointId, committables });
     this.#writerState.update(this.#writer.snapshotState(checkpointId));
     this.#pendingState.update(this.#pending);
