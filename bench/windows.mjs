@@ -1,6 +1,7 @@
 // The window benchmark for bench/run.mjs: tumbling event-time count and sum per key against the hand-written loop.
 //
-// Configurations: the loop (bench/baseline-windows.mjs) and bench/jobs/windows-bench.ts at p=1 and p=2, each
+// Configurations: the loop (bench/baseline-windows.mjs) and bench/jobs/windows-bench.ts at p=1 and p=2 (and p=2 with
+// --window-combine off), each
 // run on `--events` generated events (default 10 M; 1,000 keys, 10 events per ms, 10 s windows: 100 windows of
 // 1,000 keys, 100 events per (window, key)) with disorder up to 15 ms and forBoundedOutOfOrderness(16), so no
 // event is late. The rate is events per second of job time (Weir: its summary's job time; the loop: its own
@@ -20,9 +21,9 @@ export function windowsBenchmark({ opts, runWeir, runBaseline }) {
   const n = opts.events;
   const keys = 1000;
   const windows = (n / 10 / 10_000) * keys; // an upper bound check below uses the loop's count
-  const weirConfig = (name, parallelism) => ({
+  const weirConfig = (name, parallelism, extra = []) => ({
     name,
-    run: () => runWeir(['bench/jobs/windows-bench.ts', '--parallelism', String(parallelism), '--count', String(n)], name, n),
+    run: () => runWeir(['bench/jobs/windows-bench.ts', '--parallelism', String(parallelism), '--count', String(n), ...extra], name, n),
   });
   return {
     name: 'windows',
@@ -32,8 +33,10 @@ export function windowsBenchmark({ opts, runWeir, runBaseline }) {
       { name: 'baseline', run: () => runBaseline(['bench/baseline-windows.mjs', String(n)], 'baseline', n) },
       weirConfig('weir-p1', 1),
       weirConfig('weir-p2', 2),
+      // Pre-aggregation before the keyBy off (graph/window-combine.ts): what p=2 costs when every event crosses it.
+      weirConfig('weir-p2-nocombine', 2, ['--window-combine', 'off']),
     ],
-    ratios: [['weir-p1', 'baseline'], ['weir-p2', 'baseline'], ['weir-p2', 'weir-p1']],
+    ratios: [['weir-p1', 'baseline'], ['weir-p2', 'baseline'], ['weir-p2', 'weir-p1'], ['weir-p2', 'weir-p2-nocombine']],
     check: (runs) => {
       const want = expectedTotals(n);
       const base = runs.get('baseline') ?? [];

@@ -87,6 +87,12 @@ export interface ExecutionConfig {
   batchKeyedInput: BatchKeyedInputMode;
   /** BATCH execution: spilling, exchanges, slots, adaptive parallelism (docs/batch.md). */
   batch: BatchConfig;
+  /**
+   * STREAMING: pre-aggregate per (key, window) before a keyBy into an event-time tumbling window whose function
+   * merges (default true): the exchange carries one partial per key, window and producer instead of every
+   * record (graph/window-combine.ts, docs/event-time.md).
+   */
+  windowCombine: boolean;
 }
 
 /** Settings of BATCH execution (src/batch/, docs/batch.md). */
@@ -163,6 +169,7 @@ export function defaultExecutionConfig(): ExecutionConfig {
       combine: true,
       adaptive: { enabled: false, bytesPerTask: 16 * 1024 * 1024, minParallelism: 1, maxParallelism: undefined },
     },
+    windowCombine: true,
   };
 }
 

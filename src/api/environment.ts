@@ -150,6 +150,16 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
+  /**
+   * STREAMING: whether keyBy → event-time tumbling window → reduce / aggregate (with merge) pre-aggregates per
+   * (key, window) before the keyBy (default true; `weir run --window-combine on|off`): see docs/event-time.md.
+   */
+  setWindowCombine(enabled: boolean): this {
+    if (typeof enabled !== 'boolean') throw new ConfigError(`setWindowCombine needs true or false, got ${JSON.stringify(enabled)}`);
+    this.config.windowCombine = enabled;
+    return this;
+  }
+
   setRestartStrategy(strategy: RestartStrategy): this {
     const kinds = ['none', 'fixed-delay', 'exponential-delay', 'failure-rate'];
     if (!kinds.includes(strategy?.kind)) throw new ConfigError(`restart strategy must be one of ${kinds.join(', ')}, got ${String(strategy?.kind)}`);

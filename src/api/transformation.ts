@@ -42,6 +42,11 @@ export type OperatorSpec =
   | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<Key, unknown, unknown> | (() => KeyedProcessFunction<Key, unknown, unknown>) }
   | { readonly kind: 'timestampsAndWatermarks'; readonly strategy: WatermarkStrategy<unknown> }
   | { readonly kind: 'window'; readonly window: WindowSpec }
+  /**
+   * Inserted by the planner (graph/window-combine.ts) in front of a keyBy into a window: pre-aggregates per
+   * (key, window) when `combine`, else passes records through (it then only keeps its watermark for restores).
+   */
+  | { readonly kind: 'windowCombine'; readonly window: WindowSpec; readonly key: KeySelector<unknown, Key>; readonly combine: boolean; readonly maxKeys: number }
   | { readonly kind: 'asyncWait'; readonly async: AsyncWaitSpec }
   /** connect / intervalJoin / broadcast: the transformation's inputs[0] and inputs[1] are the two inputs. */
   | { readonly kind: 'twoInput'; readonly twoInput: TwoInputSpec }

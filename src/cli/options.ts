@@ -63,6 +63,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'batch-exchange', value: 'string', help: 'BATCH: blocking (default: all-to-all edges go through local disk) or pipelined' },
   { name: 'batch-slots', value: 'int', help: 'BATCH: slots the region scheduler uses at once (default: as many as the widest region needs)' },
   { name: 'batch-combine', value: 'string', help: 'BATCH: on (default: pre-aggregate per key before a keyBy into reduce/sum/min/max) or off' },
+  { name: 'window-combine', value: 'string', help: 'STREAMING: on (default: pre-aggregate per key and window before a keyBy into an event-time tumbling window) or off' },
   { name: 'no-progress', value: 'none', help: 'no live progress on stderr' },
   { name: 'web', value: 'optional-int', help: `serve the REST API, /metrics and the dashboard on this port (default ${DEFAULT_WEB_PORT}; 0 = any free port)` },
   { name: 'web-host', value: 'string', help: 'address the REST server binds (default 127.0.0.1, loopback only)' },
@@ -156,6 +157,11 @@ export function parseRunArgs(args: readonly string[]): RunOptions {
   if (combine !== undefined) {
     if (combine !== 'on' && combine !== 'off') throw new ConfigError(`weir run: --batch-combine must be on or off, got "${combine}"`);
     batch['combine'] = combine === 'on';
+  }
+  const windowCombine = values.get('window-combine');
+  if (windowCombine !== undefined) {
+    if (windowCombine !== 'on' && windowCombine !== 'off') throw new ConfigError(`weir run: --window-combine must be on or off, got "${windowCombine}"`);
+    defaults['windowCombine'] = windowCombine === 'on';
   }
   const slots = int('batch-slots');
   if (slots !== undefined) batch['slots'] = slots;

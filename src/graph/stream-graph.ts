@@ -6,6 +6,7 @@ import type { Key } from '../core/types.ts';
 import type { ExecutionConfig, RuntimeMode } from '../api/config.ts';
 import type { KeySelector } from '../api/functions.ts';
 import type { ChainingStrategy, OperatorSpec, PartitionSpec, Transformation } from '../api/transformation.ts';
+import { insertWindowCombiners } from './window-combine.ts';
 
 export interface StreamNode {
   /** Dense index in `StreamGraph.nodes` (topological order). */
@@ -125,7 +126,8 @@ export function buildStreamGraph(transformations: readonly Transformation[], sin
     byTransformation.set(t.id, node);
     uids.set(uid, node);
   }
-  return { nodes, maxParallelism, runtimeMode: config.runtimeMode };
+  // Planner rules on the built graph (uids are fixed by now): two-phase window aggregation.
+  return { nodes: insertWindowCombiners(nodes, config), maxParallelism, runtimeMode: config.runtimeMode };
 }
 
 /** A uid from the node's place in the topology (kind, inputs, rank among same-kind siblings), not its name. */

@@ -31,6 +31,8 @@ export interface OperatorContext extends TaskInfo {
    * processing-time timers never fire.
    */
   readonly batch: boolean;
+  /** The task started from a checkpoint or savepoint (its operators' state, if any, was restored). */
+  readonly restored?: boolean;
   /** Present for operators on a keyed stream. */
   readonly keyedBackend: HeapKeyedStateBackend | undefined;
   /** Present for operators on a keyed stream. */

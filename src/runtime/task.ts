@@ -141,7 +141,7 @@ export class Task implements TaskId {
       }
       const context: OperatorContext = {
         operatorName: node.name, uid: node.uid, subtaskIndex: deployment.subtask, parallelism: vertex.parallelism,
-        maxParallelism: config.maxParallelism, jobArgs: options.services.jobArgs, checkpointing: config.checkpoint.interval > 0, batch,
+        maxParallelism: config.maxParallelism, jobArgs: options.services.jobArgs, checkpointing: config.checkpoint.interval > 0, batch, restored: deployment.restore !== undefined,
         keyedBackend, timers, operatorState, element: this.#element,
         autoWatermarkInterval: config.autoWatermarkInterval,
         currentProcessingTime: () => Date.now(),

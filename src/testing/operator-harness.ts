@@ -129,7 +129,7 @@ export class OneInputOperatorHarness<IN = unknown, OUT = unknown> {
     this.operatorState = new OperatorStateBackend();
     const context: OperatorContext = {
       operatorName: name, uid, subtaskIndex, parallelism, maxParallelism,
-      jobArgs: o.jobArgs ?? [], checkpointing: o.checkpointing ?? false, batch: false,
+      jobArgs: o.jobArgs ?? [], checkpointing: o.checkpointing ?? false, batch: false, restored: this.#restore.length > 0,
       keyedBackend: this.keyedBackend, timers: this.timerService, operatorState: this.operatorState,
       element: this.#element, autoWatermarkInterval: o.autoWatermarkInterval ?? 200,
       currentProcessingTime: () => this.#processingTime,

@@ -92,6 +92,7 @@ export function defaultOperatorName(spec: OperatorSpec): string {
     case 'keyedProcess': return 'KeyedProcess';
     case 'timestampsAndWatermarks': return 'Timestamps/Watermarks';
     case 'window': return 'Window';
+    case 'windowCombine': return 'Window pre-aggregation';
     case 'asyncWait': return spec.async.ordered ? 'Async Wait (ordered)' : 'Async Wait (unordered)';
     case 'twoInput': return spec.twoInput.fn.kind === 'intervalJoin' ? 'IntervalJoin' : spec.twoInput.fn.kind.startsWith('co') ? 'Co-Process' : spec.twoInput.fn.kind === 'keyedCoProcess' ? 'KeyedCoProcess' : 'BroadcastProcess';
     case 'sink': return 'Sink';

@@ -15,6 +15,7 @@ import { SinkWriterOperator } from './sink-writer.ts';
 import { SourceOperator } from './source.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks.ts';
 import { createWindowOperator } from './windowing/create-window-operator.ts';
+import { WindowCombinerOperator } from './windowing/window-combiner.ts';
 import { createTwoInputOperator } from './two-input/create-two-input-operator.ts';
 
 export function createOperator(spec: OperatorSpec, operatorName: string): StreamOperator {
@@ -30,6 +31,7 @@ export function createOperator(spec: OperatorSpec, operatorName: string): Stream
     case 'keyedProcess': return new KeyedProcessOperator(instantiate(spec.fn));
     case 'timestampsAndWatermarks': return new TimestampsAndWatermarksOperator(spec.strategy);
     case 'window': return createWindowOperator(spec.window, operatorName);
+    case 'windowCombine': return new WindowCombinerOperator({ window: spec.window, key: spec.key, combine: spec.combine, maxKeys: spec.maxKeys, producerName: operatorName });
     case 'asyncWait': return new AsyncWaitOperator(spec.async);
     case 'twoInput': return createTwoInputOperator(spec.twoInput);
     case 'sink': return new SinkWriterOperator(spec.sink);

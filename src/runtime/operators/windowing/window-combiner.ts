@@ -1,0 +1,212 @@
+// Local window pre-aggregation: folds a producer's records per (key, window) in front of a keyBy into an event-time tumbling window and sends one partial per (key, window).
+//
+// Inserted by the planner (graph/window-combine.ts), chained to the producer; its output is the keyBy edge. The
+// partial format and the global phase are in api/windows/window-combine.ts; the reasoning in docs/event-time.md
+// ("Pre-aggregation before the keyBy"). The rules that keep results identical to a run without it:
+// - A record whose window is already behind this operator's watermark (maxTimestamp ≤ watermark: it may be late
+//   downstream) passes through raw, unchanged, so the window operator decides lateness, allowed lateness and
+//   late side output exactly as without the combiner. So does a record without a timestamp (the window's error).
+// - Watermark W: the partials of every window with maxTimestamp ≤ W go out first, then W. A partial thus always
+//   precedes its channel's watermark past its window, and the window operator's watermark (a minimum over
+//   channels) cannot have passed it: a partial is never late there.
+// - Idle: everything held goes out before the idle status, and combining stops for the attempt: the window's watermark
+//   moves on with the other channels meanwhile, and a channel that becomes active again behind it does not hold it
+//   back (watermark-valve.ts), so what is late at the window is no longer known here.
+// - Checkpoint barrier (snapshotState, called before the task forwards the barrier) and end of input: everything
+//   held goes out. No partial crosses a checkpoint, so exactly-once and rescaling are the window operator's.
+// - Restore: the window operator resumes at its checkpointed watermark, which this operator's fresh watermark
+//   (−∞) would not know of; so this operator keeps its last watermark as union state and starts from the largest
+//   (≥ the window operator's, a minimum of those). A restored task without that state (a checkpoint from before
+//   the combiner existed) combines nothing for the attempt: it cannot tell what is late downstream.
+// - Memory: at most `maxKeys` (key, window) entries; past that, every entry goes out (not late: their windows
+//   are ahead of the watermark). A budget flush that folded fewer than MIN_RECORDS_PER_ENTRY records per entry
+//   (keys barely repeat) turns the operator into a pass-through for the rest of the attempt, like the BATCH
+//   combiner (batch/combiner.ts).
+// Without `combine` (switched off, or the keyBy is a same-thread chain at parallelism 1) and in BATCH, records
+// pass through and only the watermark is kept (so checkpoints restore either way).
+
+import type { Key } from '../../../core/types.ts';
+import type { KeySelector } from '../../../api/functions.ts';
+import { ListStateDescriptor, type ListState } from '../../../state/index.ts';
+import { normalizeKey, type NormalizedKey } from '../../../state/key-encoding.ts';
+import type { AggregateFunction } from '../../../api/windows/window-functions.ts';
+import type { WindowSpec } from '../../../api/windows/window-spec.ts';
+import { localAggregate, makePartial } from '../../../api/windows/window-combine.ts';
+import { windowStart } from '../../../api/windows/time-window.ts';
+import { checkKey } from '../../network/record-writer.ts';
+import { StreamOperator } from '../../operator.ts';
+
+/** Below this many records per (key, window) entry at a budget flush, combining stops (it would only add work). */
+export const MIN_RECORDS_PER_ENTRY = 2;
+
+interface Entry {
+  readonly key: Key;
+  acc: unknown;
+}
+
+export interface WindowCombinerOptions {
+  readonly window: WindowSpec;
+  /** The keyBy's own key selector (the user's). */
+  readonly key: KeySelector<unknown, Key>;
+  readonly combine: boolean;
+  readonly maxKeys: number;
+  /** The operator emitting into the keyBy, for the bad-key error (as a record writer names it). */
+  readonly producerName: string;
+}
+
+export class WindowCombinerOperator extends StreamOperator {
+  readonly #key: KeySelector<unknown, Key>;
+  readonly #add: Pick<AggregateFunction<unknown, unknown, unknown>, 'createAccumulator' | 'add'>;
+  readonly #size: number;
+  readonly #offset: number;
+  readonly #maxKeys: number;
+  readonly #producerName: string;
+  #combining: boolean;
+  /** Window end → its entries by normalized key (few windows are open at once: a Map of Maps, no composite key per record). */
+  readonly #windows = new Map<number, Map<NormalizedKey, Entry>>();
+  #entries = 0;
+  #sinceFlush = 0;
+  /** Cache of the last record's window: its start and its entries. */
+  #lastStart = Number.NaN;
+  #lastWindow: Map<NormalizedKey, Entry> | undefined;
+  #watermark = Number.NEGATIVE_INFINITY;
+  #watermarkState!: ListState<number>;
+  /** Records taken, partials sent, records passed through raw (tests, metrics). */
+  recordsIn = 0;
+  partialsOut = 0;
+  rawOut = 0;
+
+  constructor(options: WindowCombinerOptions) {
+    super();
+    const a = options.window.assigner;
+    if (a.kind !== 'tumbling') throw new Error('internal: the window combiner is for tumbling windows');
+    this.#size = a.size;
+    this.#offset = a.offset;
+    this.#key = options.key;
+    this.#add = localAggregate(options.window.fn);
+    this.#maxKeys = options.maxKeys;
+    this.#producerName = options.producerName;
+    this.#combining = options.combine;
+  }
+
+  /** Whether records are being pre-aggregated now (false: passing through). */
+  get combining(): boolean {
+    return this.#combining;
+  }
+
+  /** (key, window) entries held. */
+  get held(): number {
+    return this.#entries;
+  }
+
+  override open(): void {
+    const ctx = this.context;
+    this.#watermarkState = ctx.operatorState.getUnionListState(new ListStateDescriptor<number>('_window-combine-watermark'));
+    let restored = Number.NEGATIVE_INFINITY;
+    let any = false;
+    for (const w of this.#watermarkState.get()) { any = true; if (w > restored) restored = w; }
+    this.#watermark = restored;
+    if (ctx.batch) this.#combining = false;
+    // A restore without this operator's watermark: what the window operator resumed at is unknown (see above).
+    if (ctx.restored === true && !any) this.#combining = false;
+  }
+
+  processElement(record: unknown): void {
+    this.recordsIn++;
+    if (!this.#combining) {
+      this.rawOut++;
+      this.output.collect(record);
+      return;
+    }
+    const time = this.context.element.timestamp;
+    const size = this.#size;
+    let start = this.#lastStart;
+    let window = this.#lastWindow;
+    if (!(time >= start && time < start + size)) {
+      // NaN (no timestamp) fails every comparison: raw, the window operator names the error.
+      start = time === time ? windowStart(time, this.#offset, size) : Number.NaN;
+      const end = start + size;
+      if (!(end - 1 > this.#watermark)) {
+        this.rawOut++;
+        this.output.collect(record);
+        return;
+      }
+      window = this.#windows.get(end);
+      if (window === undefined) this.#windows.set(end, (window = new Map()));
+      this.#lastStart = start;
+      this.#lastWindow = window;
+    }
+    let key: unknown = this.#key(record);
+    if (typeof key !== 'string' || (key.length > 0 && key.charCodeAt(0) === 0)) key = checkKey(key, record, this.#producerName);
+    const norm = typeof key === 'string' && (key.length === 0 || key.charCodeAt(0) !== 0) ? key : normalizeKey(key as Key);
+    const entry = window!.get(norm);
+    this.#sinceFlush++;
+    if (entry !== undefined) {
+      entry.acc = this.#add.add(record, entry.acc);
+      return;
+    }
+    window!.set(norm, { key: key as Key, acc: this.#add.add(record, this.#add.createAccumulator()) });
+    if (++this.#entries >= this.#maxKeys) this.#flushOverBudget();
+  }
+
+  override processWatermark(timestamp: number): void {
+    if (timestamp > this.#watermark) {
+      this.#watermark = timestamp;
+      this.#emitUpTo(timestamp);
+    }
+    this.output.emitWatermark(timestamp);
+  }
+
+  override processWatermarkStatus(idle: boolean): void {
+    if (idle) {
+      this.#emitUpTo(Number.POSITIVE_INFINITY);
+      // While this channel is idle the window's watermark moves on with the others, and it does not wait for this one
+      // when it comes back behind it: what is late there is unknown from here, so nothing more is combined.
+      this.#combining = false;
+    }
+    this.output.emitWatermarkStatus(idle);
+  }
+
+  override snapshotState(): void {
+    this.#emitUpTo(Number.POSITIVE_INFINITY);
+    // Always one value (−∞ too): a restore tells "no watermark yet" from "no state of this operator".
+    this.#watermarkState.update([this.#watermark]);
+  }
+
+  override finish(): void {
+    this.#emitUpTo(Number.POSITIVE_INFINITY);
+  }
+
+  #flushOverBudget(): void {
+    const folded = this.#sinceFlush / this.#entries;
+    this.#emitUpTo(Number.POSITIVE_INFINITY);
+    if (folded < MIN_RECORDS_PER_ENTRY) this.#combining = false;
+  }
+
+  /** Sends the partials of every window with maxTimestamp ≤ `watermark`, oldest window first, each with its maxTimestamp. */
+  #emitUpTo(watermark: number): void {
+    if (this.#entries === 0) return;
+    const windows = this.#windows;
+    const due = [...windows.keys()].filter((end) => end - 1 <= watermark).sort((a, b) => a - b);
+    if (due.length === 0) return;
+    const element = this.context.element;
+    const saved = element.timestamp;
+    const out = this.output;
+    for (const end of due) {
+      const entries = windows.get(end)!;
+      windows.delete(end);
+      if (entries === this.#lastWindow) {
+        this.#lastWindow = undefined;
+        this.#lastStart = Number.NaN;
+      }
+      element.timestamp = end - 1;
+      for (const e of entries.values()) {
+        this.partialsOut++;
+        out.collect(makePartial(e.key, e.acc));
+      }
+      this.#entries -= entries.size;
+    }
+    element.timestamp = saved;
+    if (this.#entries === 0) this.#sinceFlush = 0;
+  }
+}
