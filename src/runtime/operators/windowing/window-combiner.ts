@@ -34,7 +34,7 @@ import type { WindowSpec } from '../../../api/windows/window-spec.ts';
 import { localAggregate, makePartial } from '../../../api/windows/window-combine.ts';
 import { windowStart } from '../../../api/windows/time-window.ts';
 import { checkKey } from '../../network/record-writer.ts';
-import { StreamOperator } from '../../operator.ts';
+import { StreamOperator, type ElementTime } from '../../operator.ts';
 
 /** Below this many records per (key, window) entry at a budget flush, combining stops (it would only add work). */
 export const MIN_RECORDS_PER_ENTRY = 2;
@@ -42,7 +42,12 @@ export const MIN_RECORDS_PER_ENTRY = 2;
 interface Entry {
   readonly key: Key;
   acc: unknown;
+  /** The entry's window end; NaN once sent (a stale slot of the number-key cache then misses). */
+  end: number;
 }
+
+/** Direct-mapped cache of number keys' entries in the current window (key & SLOT_MASK), as the window state's. */
+const SLOT_MASK = 1023;
 
 export interface WindowCombinerOptions {
   readonly window: WindowSpec;
@@ -69,6 +74,8 @@ export class WindowCombinerOperator extends StreamOperator {
   /** Cache of the last record's window: its start and its entries. */
   #lastStart = Number.NaN;
   #lastWindow: Map<NormalizedKey, Entry> | undefined;
+  readonly #slots: (Entry | undefined)[] = new Array<Entry | undefined>(SLOT_MASK + 1).fill(undefined);
+  #element!: ElementTime;
   #watermark = Number.NEGATIVE_INFINITY;
   #watermarkState!: ListState<number>;
   /** Records taken, partials sent, records passed through raw (tests, metrics). */
@@ -101,6 +108,7 @@ export class WindowCombinerOperator extends StreamOperator {
 
   override open(): void {
     const ctx = this.context;
+    this.#element = ctx.element;
     this.#watermarkState = ctx.operatorState.getUnionListState(new ListStateDescriptor<number>('_window-combine-watermark'));
     let restored = Number.NEGATIVE_INFINITY;
     let any = false;
@@ -118,11 +126,20 @@ export class WindowCombinerOperator extends StreamOperator {
       this.output.collect(record);
       return;
     }
-    const time = this.context.element.timestamp;
+    const time = this.#element.timestamp;
     const size = this.#size;
     let start = this.#lastStart;
     let window = this.#lastWindow;
-    if (!(time >= start && time < start + size)) {
+    let key: unknown = this.#key(record);
+    if (time >= start && time < start + size && typeof key === 'number') {
+      // The common case: a number key already folded in the current window.
+      const e = this.#slots[key & SLOT_MASK];
+      if (e !== undefined && e.key === key && e.end === start + size) {
+        this.#sinceFlush++;
+        e.acc = this.#add.add(record, e.acc);
+        return;
+      }
+    } else if (!(time >= start && time < start + size)) {
       // NaN (no timestamp) fails every comparison: raw, the window operator names the error.
       start = time === time ? windowStart(time, this.#offset, size) : Number.NaN;
       const end = start + size;
@@ -136,16 +153,18 @@ export class WindowCombinerOperator extends StreamOperator {
       this.#lastStart = start;
       this.#lastWindow = window;
     }
-    let key: unknown = this.#key(record);
     if (typeof key !== 'string' || (key.length > 0 && key.charCodeAt(0) === 0)) key = checkKey(key, record, this.#producerName);
     const norm = typeof key === 'string' && (key.length === 0 || key.charCodeAt(0) !== 0) ? key : normalizeKey(key as Key);
-    const entry = window!.get(norm);
+    let entry = window!.get(norm);
     this.#sinceFlush++;
     if (entry !== undefined) {
       entry.acc = this.#add.add(record, entry.acc);
+      if (typeof key === 'number') this.#slots[key & SLOT_MASK] = entry;
       return;
     }
-    window!.set(norm, { key: key as Key, acc: this.#add.add(record, this.#add.createAccumulator()) });
+    entry = { key: key as Key, acc: this.#add.add(record, this.#add.createAccumulator()), end: start + size };
+    window!.set(norm, entry);
+    if (typeof key === 'number') this.#slots[key & SLOT_MASK] = entry;
     if (++this.#entries >= this.#maxKeys) this.#flushOverBudget();
   }
 
@@ -201,6 +220,7 @@ export class WindowCombinerOperator extends StreamOperator {
       }
       element.timestamp = end - 1;
       for (const e of entries.values()) {
+        e.end = Number.NaN;
         this.partialsOut++;
         out.collect(makePartial(e.key, e.acc));
       }
