@@ -328,14 +328,16 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
 
 /**
  * One window of a key: a node of the key's short list of windows (newest first). `v` belongs to
- * this epoch iff `ver` is the current epoch (then it may be mutated); the list structure is never
- * mutated, only copied along the path to a changed node, so a snapshot's lists stay intact.
+ * this epoch iff `ver` is the current epoch (then it may be mutated). A node of an older epoch is
+ * never mutated (a snapshot's lists stay intact): changes copy the path to it. A node of this epoch
+ * is reachable from no snapshot (a snapshot ends the epoch, and the first write after it copies the
+ * key group's table), so its `next` may be relinked in place (clear of a window behind it).
  */
 class WindowNode<ACC> {
   readonly ns: number;
   v: ACC;
   readonly ver: number;
-  readonly next: WindowNode<ACC> | undefined;
+  next: WindowNode<ACC> | undefined;
   constructor(ns: number, v: ACC, ver: number, next: WindowNode<ACC> | undefined) {
     this.ns = ns;
     this.v = v;
@@ -344,7 +346,6 @@ class WindowNode<ACC> {
   }
 }
 
-/** The list from `head` with `target` replaced by `replacement` (nodes before it copied, keeping their epoch and values). */
 function replaceNode<ACC>(head: WindowNode<ACC>, target: WindowNode<ACC>, replacement: WindowNode<ACC> | undefined): WindowNode<ACC> | undefined {
   if (head === target) return replacement;
   return new WindowNode(head.ns, head.v, head.ver, replaceNode(head.next!, target, replacement));
@@ -366,24 +367,23 @@ export class HeapWindowState<IN, ACC> {
   readonly #ctx: KeyContext;
   readonly #agg: AggregateFunction<IN, ACC, unknown>;
   /**
-   * A direct-mapped cache of number keys' entries (slot = key & SLOT_MASK): `#slotKey[s]` is the normalized
-   * key whose list head `#slotHead[s]` is; a record of a cached key skips the Map lookup (the table Map,
-   * its hash table, bucket and entry: dependent loads that miss the cache with a thousand keys cycling),
-   * which was the largest single cost of a window operator's record. The cache is kept exact: every change
-   * of a key's head made here updates its slot, and a removal by anyone else (StateTable.remove: the backend's
-   * clearCurrentKey, clearAllOfCurrentKey) evicts the key (onRemove). Copy-on-write copies (own) keep the heads; a snapshot makes them an older
-   * epoch, so the in-place test fails and the slow path replaces them (updating the slot). Restores happen
-   * before the first access (a task restores before it opens its operators), with the cache still empty.
+   * A direct-mapped cache of number keys' entries (slot s = key & SLOT_MASK), kept exact: every change of a
+   * key's head made here updates its slot, and a removal by anyone else (StateTable.remove: the backend's
+   * clearCurrentKey, clearAllOfCurrentKey) evicts the key (onRemove). A record of a cached key skips the Map
+   * lookup (the table Map, its hash table, bucket and entry: dependent loads that miss the cache with a
+   * thousand keys cycling), the largest single cost of a window operator's record before the cache.
+   * Copy-on-write copies (own) keep the heads; a snapshot makes them an older epoch, so the in-place test
+   * fails and the slow path replaces them (updating the slot). Restores happen before the first access (a
+   * task restores before it opens its operators), with the cache still empty.
+   *
+   * `#slotF` holds per slot, side by side (one cache line): [4s] the key (NaN: empty; a NaN key never
+   * matches, so it always takes the Map), [4s+1] the namespace of the key's window last added to (NaN:
+   * none) and [4s+2] that node's epoch. A record for that window, of this epoch, loads no node: its
+   * accumulator is `#slotAcc[s]` (the node's `v`), the node `#slotNode[s]`. Float64 compares: no generic
+   * equality for a slot holding another type.
    */
-  readonly #slotKey: NormalizedKey[] = new Array<NormalizedKey>(SLOTS).fill('');
+  readonly #slotF: Float64Array = new Float64Array(SLOTS * 4).fill(Number.NaN);
   readonly #slotHead: (WindowNode<ACC> | undefined)[] = new Array<WindowNode<ACC> | undefined>(SLOTS).fill(undefined);
-  /**
-   * The slot key's window last added to, when it is of this epoch: its namespace (NaN: none), epoch, node and
-   * accumulator (the node's `v`), so that a record for it loads no node at all (the node is one more dependent
-   * miss). Exact like the heads: set by add, voided (NaN) whenever the slot's head changes.
-   */
-  readonly #slotNs: Float64Array = new Float64Array(SLOTS).fill(Number.NaN);
-  readonly #slotVer: Float64Array = new Float64Array(SLOTS);
   readonly #slotNode: (WindowNode<ACC> | undefined)[] = new Array<WindowNode<ACC> | undefined>(SLOTS).fill(undefined);
   readonly #slotAcc: (ACC | undefined)[] = new Array<ACC | undefined>(SLOTS).fill(undefined);
   constructor(table: StateTable, ctx: KeyContext, agg: AggregateFunction<IN, ACC, unknown>) {
@@ -391,7 +391,7 @@ export class HeapWindowState<IN, ACC> {
     this.#ctx = ctx;
     this.#agg = agg;
     table.onRemove = (norm) => {
-      if (typeof norm === 'number' && this.#slotKey[norm & SLOT_MASK] === norm) this.#slotKey[norm & SLOT_MASK] = '';
+      if (typeof norm === 'number' && this.#slotF[(norm & SLOT_MASK) << 2] === norm) this.#slotF[(norm & SLOT_MASK) << 2] = Number.NaN;
     };
   }
   /** The current key's list head, through the slot cache for number keys. */
@@ -400,7 +400,7 @@ export class HeapWindowState<IN, ACC> {
     const norm = ctx.norm;
     if (typeof norm === 'number') {
       const s = norm & SLOT_MASK;
-      if (this.#slotKey[s] === norm) return this.#slotHead[s];
+      if (this.#slotF[s << 2] === norm) return this.#slotHead[s];
     }
     const t = this.#t.tables[ctx.kgIndex];
     if (t === undefined && ctx.kgIndex < 0) noKey(this.#t.name);
@@ -408,13 +408,14 @@ export class HeapWindowState<IN, ACC> {
     this.#remember(norm, head);
     return head;
   }
-  /** Records `head` as the current head of `norm`'s list (undefined: no entry). */
+  /** Records `head` as the current head of `norm`'s list (undefined: no entry); voids its last window. */
   #remember(norm: NormalizedKey, head: WindowNode<ACC> | undefined): void {
     if (typeof norm !== 'number') return;
     const s = norm & SLOT_MASK;
-    this.#slotKey[s] = norm;
+    const f = this.#slotF;
+    f[s << 2] = norm;
+    f[(s << 2) + 1] = Number.NaN;
     this.#slotHead[s] = head;
-    this.#slotNs[s] = Number.NaN;
   }
   /** Puts the current key's new list head into its writable table (and the slot). */
   #store(head: WindowNode<ACC>): void {
@@ -438,8 +439,10 @@ export class HeapWindowState<IN, ACC> {
     const norm = ctx.norm;
     if (typeof norm === 'number') {
       const s = norm & SLOT_MASK;
+      const f = this.#slotF;
+      const b = s << 2;
       // The key's last window, of this epoch: updated in place without loading its node.
-      if (this.#slotKey[s] === norm && this.#slotNs[s] === ns && this.#slotVer[s] === epoch) {
+      if (f[b] === norm && f[b + 1] === ns && f[b + 2] === epoch) {
         const acc = this.#slotAcc[s] as ACC;
         const next = this.#agg.add(value, acc);
         if (next !== acc) {
@@ -449,6 +452,9 @@ export class HeapWindowState<IN, ACC> {
         return false;
       }
     }
+    return this.#addSlow(ns, value, norm, epoch);
+  }
+  #addSlow(ns: number, value: IN, norm: NormalizedKey, epoch: number): boolean {
     const head = this.#head();
     let e = head;
     while (e !== undefined && e.ns !== ns) e = e.next;
@@ -458,7 +464,7 @@ export class HeapWindowState<IN, ACC> {
       this.#lastAdded(norm, e);
       return false;
     }
-    if (ctx.kgIndex < 0) noKey(this.#t.name);
+    if (this.#ctx.kgIndex < 0) noKey(this.#t.name);
     if (e === undefined) {
       const node = new WindowNode(ns, this.#agg.add(value, this.#agg.createAccumulator()), epoch, head);
       this.#store(node);
@@ -474,9 +480,10 @@ export class HeapWindowState<IN, ACC> {
   #lastAdded(norm: NormalizedKey, node: WindowNode<ACC>): void {
     if (typeof norm !== 'number') return;
     const s = norm & SLOT_MASK;
-    if (this.#slotKey[s] !== norm) return; // #head() or #store() remembered the key just before
-    this.#slotNs[s] = node.ns;
-    this.#slotVer[s] = node.ver;
+    const f = this.#slotF;
+    if (f[s << 2] !== norm) return; // #head() or #store() remembered the key just before
+    f[(s << 2) + 1] = node.ns;
+    f[(s << 2) + 2] = node.ver;
     this.#slotNode[s] = node;
     this.#slotAcc[s] = node.v;
   }
@@ -491,20 +498,45 @@ export class HeapWindowState<IN, ACC> {
     else this.#store(replaceNode(head!, e, new WindowNode(ns, acc, ctx.epoch, e.next))!);
   }
   clear(ns: number): void {
+    this.take(ns);
+  }
+  /**
+   * Removes window `ns` of the current key and returns its raw accumulator (undefined when it had none):
+   * a firing that also cleans up walks the key's list once. The nodes before it are relinked in place
+   * when they are all of this epoch (no snapshot sees them), else copied (replaceNode).
+   */
+  take(ns: number): ACC | undefined {
     const ctx = this.#ctx;
     if (ctx.kgIndex < 0) noKey(this.#t.name);
+    const epoch = ctx.epoch;
     const head = this.#head();
+    let prev: WindowNode<ACC> | undefined;
+    let own = true;
     let e = head;
-    while (e !== undefined && e.ns !== ns) e = e.next;
-    if (e === undefined) return;
-    const rest = replaceNode(head!, e, e.next);
+    while (e !== undefined && e.ns !== ns) {
+      if (e.ver !== epoch) own = false;
+      prev = e;
+      e = e.next;
+    }
+    if (e === undefined) return undefined;
+    const norm = ctx.norm;
+    if (typeof norm === 'number') {
+      const b = (norm & SLOT_MASK) << 2;
+      if (this.#slotF[b] === norm && this.#slotF[b + 1] === ns) this.#slotF[b + 1] = Number.NaN;
+    }
+    if (prev !== undefined && own) {
+      prev.next = e.next;
+      return e.v;
+    }
+    const rest = prev === undefined ? e.next : replaceNode(head!, e, e.next);
     if (rest !== undefined) {
       this.#store(rest);
-      return;
+      return e.v;
     }
     // The key's last window: its entry goes (not through StateTable.remove, which would void the slot cache).
-    this.#t.own(ctx.kgIndex, ctx.epoch).delete(ctx.norm);
-    this.#remember(ctx.norm, undefined);
+    this.#t.own(ctx.kgIndex, ctx.epoch).delete(norm);
+    this.#remember(norm, undefined);
+    return e.v;
   }
   /** The namespaces of the current key's windows, newest first. */
   namespaces(): number[] {

@@ -1,5 +1,6 @@
 // Tests of the window state's key cache (HeapWindowState): every read and write agrees with a model through
-// slot collisions, snapshots (copy-on-write), removals by the backend, and each snapshot restores to its model.
+// slot collisions, snapshots (copy-on-write: a cleared window behind others is relinked in place only when no snapshot
+// sees the nodes before it), removals by the backend, and each snapshot restores to its model.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,13 +25,13 @@ const agg = {
 
 type Op =
   | { kind: 'add' | 'set'; key: number; ns: number; v: number }
-  | { kind: 'clear' | 'get'; key: number; ns: number }
+  | { kind: 'clear' | 'get' | 'take'; key: number; ns: number }
   | { kind: 'snap' | 'removeKey' | 'removeAll'; key: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constantFrom('add' as const, 'set' as const), key: fc.nat(KEYS.length - 1), ns: fc.constantFrom(...NS), v: fc.integer({ min: -5, max: 5 }) }),
   fc.record({ kind: fc.constantFrom('add' as const), key: fc.nat(KEYS.length - 1), ns: fc.constantFrom(...NS), v: fc.integer({ min: -5, max: 5 }) }),
-  fc.record({ kind: fc.constantFrom('clear' as const, 'get' as const), key: fc.nat(KEYS.length - 1), ns: fc.constantFrom(...NS) }),
+  fc.record({ kind: fc.constantFrom('clear' as const, 'get' as const, 'take' as const), key: fc.nat(KEYS.length - 1), ns: fc.constantFrom(...NS) }),
   fc.record({ kind: fc.constantFrom('snap' as const, 'removeKey' as const, 'removeAll' as const), key: fc.nat(KEYS.length - 1) }),
 );
 
@@ -76,6 +77,10 @@ test('window state: reads and writes agree with a model through cache-slot colli
             break;
           case 'clear':
             w.clear(op.ns);
+            m.delete(op.ns);
+            break;
+          case 'take': // fire-and-cleanup: the accumulator, removed in one walk
+            assert.deepEqual(w.take(op.ns), m.has(op.ns) ? { n: m.get(op.ns) } : undefined, `take ${String(key)}@${op.ns}`);
             m.delete(op.ns);
             break;
           case 'get':
@@ -136,5 +141,32 @@ test('window state: a thousand cycling number keys, two windows each, a snapshot
   for (let key = 0; key < 1000; key++) {
     r.setCurrentKey(key, keyGroupFor(key, MAXP));
     assert.deepEqual([rw.get(1), rw.get(2)], [{ n: 5 }, undefined]);
+  }
+});
+
+test('window state: take/clear of a window behind others relinks this epoch\'s nodes in place and copies a snapshot\'s', () => {
+  for (const op of ['take', 'clear'] as const) {
+    const b = backend();
+    const w = b.getWindowState('w', agg);
+    const at = (key: Key) => b.setCurrentKey(key, keyGroupFor(key, MAXP));
+    at(5);
+    for (const ns of [10, 20, 30, 40]) w.add(ns, ns);
+    const snap = b.snapshot();
+    at(5);
+    w.add(40, 1); // the head of the new epoch; 30, 20, 10 still the snapshot's
+    const taken = op === 'take' ? w.take(10) : (w.clear(10), { n: 10 });
+    assert.deepEqual(taken, { n: 10 });
+    w.add(50, 5); // this epoch: 50 -> 40' -> 30 -> 20
+    w.clear(40); // relinked in place (50 is of this epoch)
+    if (op === 'take') assert.deepEqual(w.take(20), { n: 20 });
+    else w.clear(20);
+    assert.deepEqual(w.namespaces(), [50, 30]);
+    assert.deepEqual([w.get(50), w.get(30), w.take(40)], [{ n: 5 }, { n: 30 }, undefined]);
+    const r = backend();
+    r.restore([snap.write()]);
+    const rw = r.getWindowState('w', agg);
+    r.setCurrentKey(5, keyGroupFor(5, MAXP));
+    assert.deepEqual(rw.namespaces(), [40, 30, 20, 10], `${op}: the snapshot's list intact`);
+    assert.deepEqual([10, 20, 30, 40].map((ns) => rw.get(ns)), [{ n: 10 }, { n: 20 }, { n: 30 }, { n: 40 }]);
   }
 });

@@ -489,7 +489,11 @@ export class WindowOperator extends StreamOperator {
   /** Emits the window's result (the backend's current key is `key`). */
   #fire(key: Key, keyGroup: number, window: TimeWindow): void {
     const acc = this.#contents.get(window.end);
-    if (acc === undefined) return;
+    if (acc !== undefined) this.#fireWith(key, keyGroup, window, acc);
+  }
+
+  /** Emits the result of the window's accumulator `acc`. */
+  #fireWith(key: Key, keyGroup: number, window: TimeWindow, acc: unknown): void {
     const a = this.#accumulation;
     if (this.#process === undefined) this.#emit(key, keyGroup, window, [], () => a.result(acc), false);
     else this.#emit(key, keyGroup, window, a.elements(acc), () => undefined, false);
@@ -530,6 +534,15 @@ export class WindowOperator extends StreamOperator {
     const contents = this.#contents;
     this.#backend.setCurrentKey(key, keyGroup);
     const end = time + 1;
+    if (this.#lateness === 0) {
+      // Fire and cleanup are the same time: the contents leave in one walk of the key's windows (take), then fire.
+      const acc = this.#windowState.take(end);
+      if (acc === undefined) return;
+      const w = new TimeWindow(end - size, end);
+      this.#fireWith(key, keyGroup, w, acc);
+      this.#clearScoped(key, keyGroup, w);
+      return;
+    }
     if (contents.get(end) !== undefined) this.#fire(key, keyGroup, new TimeWindow(end - size, end));
     const cleanEnd = end - this.#lateness;
     if (contents.get(cleanEnd) !== undefined) {
