@@ -20,6 +20,13 @@ import { subpartitionsFor } from '../batch/shuffle/api.ts';
 /** How a slot talks to other slots' threads: one link per remote slot, messages carry a channel id. */
 export interface SlotLink {
   postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  /**
+   * Takes the next message that arrived on this link, synchronously, if the transport can
+   * (worker_threads' receiveMessageOnPort); the slot calls it between task steps so credits and
+   * buffers from the other thread are seen without waiting for the end of its scheduling slice.
+   * Messages taken here are not delivered to the link's message listener (same queue, in order).
+   */
+  receive?(): LinkMessage | undefined;
 }
 
 /** How a slot talks to its TaskManager (postMessage to the main thread, or a direct call inline). */
@@ -58,6 +65,8 @@ export class SlotRuntime {
   #diskShuffle: LocalDiskShuffle | undefined;
   readonly #host: SlotHost;
   readonly #links: Map<number, SlotLink>;
+  /** The links that can be read synchronously (SlotLink.receive), resolved at deployment. */
+  #pollable: SlotLink[] = [];
   readonly #jobArgs: readonly string[];
   readonly #tasks: Task[] = [];
   readonly #inputChannels = new Map<number, InputChannel>();
@@ -83,6 +92,11 @@ export class SlotRuntime {
 
   /** Handles a message from another slot's thread. */
   onLinkMessage(message: LinkMessage): void {
+    this.#handleLinkMessage(message);
+    this.wake();
+  }
+
+  #handleLinkMessage(message: LinkMessage): void {
     if ('k' in message) {
       this.#outputChannels.get(message.k)?.addCredit(message.b);
     } else if ('b' in message) {
@@ -90,7 +104,20 @@ export class SlotRuntime {
     } else {
       this.#inputChannels.get(message.c)?.push(message.e);
     }
-    this.wake();
+  }
+
+  /** Takes the messages already waiting on the links (see SlotLink.receive); returns whether there were any. */
+  #pollLinks(): boolean {
+    let got = false;
+    for (const link of this.#pollable) {
+      for (let i = 0; i < 64; i++) {
+        const m = link.receive!();
+        if (m === undefined) break;
+        this.#handleLinkMessage(m);
+        got = true;
+      }
+    }
+    return got;
   }
 
   /** Handles a command of the TaskManager. */
@@ -152,6 +179,7 @@ export class SlotRuntime {
         );
       }
       this.#deployment = deployment;
+      this.#pollable = [...this.#links.values()].filter((l) => l.receive !== undefined);
       const services: TaskServices = {
         wake: () => this.wake(),
         report: (m, transfer) => {
@@ -266,6 +294,7 @@ export class SlotRuntime {
     let now = performance.now();
     const deadline = now + SLICE_MS;
     const tasks = this.#tasks;
+    const pollable = this.#pollable.length > 0;
     // Time accounting (task-time.ts): the gap since the slot last looked goes to each task's state then.
     if (TASK_TIME) for (const task of tasks) task.time.enter(now, task.timeState);
     let did = false;
@@ -276,14 +305,22 @@ export class SlotRuntime {
         if (task.runnable) {
           if (TASK_TIME) task.time.enter(now, BUSY);
           if (task.step()) round = did = true;
+          // Links read synchronously: credits and buffers from the other threads are taken between
+          // steps, not only after this slice (which would leave their producers waiting meanwhile).
+          if (pollable && this.#pollLinks()) round = true;
           now = performance.now();
           if (TASK_TIME) task.time.enter(now, task.timeState);
         }
         if (this.#failed) return;
       }
-      // A task that waits for credit from another thread: yield now, not at the end of the slice,
-      // so the returned credit (a message) is seen promptly and that consumer does not idle.
-      if (round && this.#links.size > 0 && tasks.some((t) => t.waitsForCredit)) break;
+      if (pollable) {
+        // Nothing ran: what arrived meanwhile may make a task runnable before the slot parks.
+        if (!round && this.#pollLinks()) round = true;
+      } else if (round && this.#links.size > 0 && tasks.some((t) => t.waitsForCredit)) {
+        // Links read only by the event loop: a task that waits for credit from another thread yields
+        // now, not at the end of the slice, so the returned credit (a message) is seen promptly.
+        break;
+      }
     } while (round && now < deadline);
     if (TASK_TIME) for (const task of tasks) task.time.enter(now, task.timeState);
     if (!did || now - this.#lastFlush > FLUSH_INTERVAL_MS) {

@@ -1,6 +1,6 @@
 // The TaskManager role in local mode: slots inline in this thread, or one worker thread per slot.
 
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { JobGraph } from '../graph/job-graph.ts';
 import { levelEnabled, type Logger, type LogLevel } from '../core/logger.ts';
 import { buildChannelPlan } from './network/channel-plan.ts';
@@ -177,6 +177,9 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
 export function connectLinks(runtime: Pick<SlotRuntime, 'onLinkMessage'>, ports: Record<number, MessagePort>, links: Map<number, SlotLink>): void {
   for (const [slot, port] of Object.entries(ports)) {
     port.on('message', (m: LinkMessage) => runtime.onLinkMessage(m));
-    links.set(Number(slot), { postMessage: (m, transfer) => port.postMessage(m, transfer ?? []) });
+    links.set(Number(slot), {
+      postMessage: (m, transfer) => port.postMessage(m, transfer ?? []),
+      receive: () => receiveMessageOnPort(port)?.message as LinkMessage | undefined,
+    });
   }
 }

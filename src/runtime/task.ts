@@ -43,6 +43,8 @@ interface KeyedHead {
 
 /** Most buffers a task handles per scheduling step before letting its slot-mates run. */
 const BUFFERS_PER_STEP = 8;
+/** Records a source step sends downstream at most, in buffers (#stepSource). A chain ending in a sink sends none: its steps end after BUFFERS_PER_STEP polls. */
+export const SOURCE_STEP_BUFFERS = 4;
 /** Smallest source poll when there is some credit (a poll has a fixed cost; the records of a tiny one would wait in a partial buffer anyway). */
 const MIN_SOURCE_POLL = 32;
 
@@ -368,12 +370,12 @@ export class Task implements TaskId {
    * until they drained; between MIN_SOURCE_POLL and bufferSize records, 0 when a writer has no
    * credit at all (the task then waits for one: a returned credit wakes the slot).
    */
-  #sourcePollSize(): number {
+  #sourcePollSize(budget = Number.POSITIVE_INFINITY): number {
     const bufferSize = this.#config.bufferSize;
     const read = this.#source!.recordsRead;
     let size = bufferSize;
     for (const w of this.#writers) {
-      const room = w.recordRoom;
+      const room = Math.min(w.recordRoom, budget);
       if (room <= 0) return 0;
       const fanOut = read > 0 ? w.recordsOut / read : 1;
       if (fanOut > 0 && room < size * fanOut) size = Math.floor(room / fanOut);
@@ -384,8 +386,16 @@ export class Task implements TaskId {
   #stepSource(): boolean {
     if (this.#state !== 'running' || this.#sourceWaiting || this.#haltedFor >= 0) return false;
     const source = this.#source!;
+    // A step sends at most SOURCE_STEP_BUFFERS buffers' worth of records (far less than a channel's
+    // credit) before the slot runs its other tasks: the consumer task of this thread then returns the
+    // other thread's credits while this source still has credit of its own, so neither thread waits
+    // for the other's step to end. Not applied to recordRoom's zero: a full channel still stops the poll.
+    const budget = SOURCE_STEP_BUFFERS * this.#config.bufferSize;
+    const out = this.recordsOut;
     for (let i = 0; i < BUFFERS_PER_STEP; i++) {
-      const max = this.#sourcePollSize();
+      const left = budget - (this.recordsOut - out);
+      if (left <= 0) return true;
+      const max = this.#sourcePollSize(left);
       if (max === 0) return i > 0;
       let status;
       try {
@@ -412,17 +422,21 @@ export class Task implements TaskId {
 
   #processBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): void {
     let buffer: RecordBuffer;
-    let returned: ArrayBuffer | null = null;
+    let local = false;
     if (item instanceof ArrayBuffer) {
       this.#bytesIn += encodedSize(item);
       buffer = decodeBatch(item);
-      returned = item;
+      // Decoding copied everything out of the buffer: its credit (and the buffer, for the producer
+      // to encode into again) goes back now, not after the records ran through the chain, so the
+      // producer in the other thread can fill the next buffer while this one is processed.
+      channel.releaseBuffer(item);
     } else {
       buffer = item;
+      local = true;
     }
     if (this.#twoInput) {
       this.#processTwoInputBuffer(this.#twoInput, this.#inputIndexes[channel.index] ?? 0, buffer);
-      channel.releaseBuffer(returned);
+      if (local) channel.releaseBuffer(null);
       return;
     }
     const records = buffer.records;
@@ -475,7 +489,7 @@ export class Task implements TaskId {
     } catch (e) {
       throw attribute(e, this.#infos[0]!, { value: records[i] });
     }
-    channel.releaseBuffer(returned);
+    if (local) channel.releaseBuffer(null);
   }
 
   /** A buffer of one input of a two-input head: that input's key selector and processElement1/2, chosen once per buffer. */

@@ -3,17 +3,21 @@
 import type { ExecutionConfig } from '../api/config.ts';
 import type { JobVertex } from '../graph/job-graph.ts';
 import type { InputChannel } from './network/input-channel.ts';
+import type { RecordWriter } from './network/record-writer.ts';
 import type { SlotToManager } from './protocol.ts';
 import { Task } from './task.ts';
 
 export type Ack = Extract<SlotToManager, { type: 'ack' }>;
 
-/** Opens a Task of `vertex` reading `inputs`; `run()` steps it until idle (rethrowing its failure), `ack(n)` waits for checkpoint n's ack. */
-export async function openTaskUnderTest(vertex: JobVertex, config: ExecutionConfig, inputs: InputChannel[], inputIndexes?: number[]) {
+/**
+ * Opens a Task of `vertex` reading `inputs` (and writing its edges through `writers`, by edge index; none by
+ * default); `run()` steps it until idle (rethrowing its failure), `ack(n)` waits for checkpoint n's ack.
+ */
+export async function openTaskUnderTest(vertex: JobVertex, config: ExecutionConfig, inputs: InputChannel[], inputIndexes?: number[], writers: Map<number, RecordWriter> = new Map()) {
   const reports: SlotToManager[] = [];
   const errors: unknown[] = [];
   const task = new Task({
-    vertex, config, inputs, ...(inputIndexes ? { inputIndexes } : {}), writers: new Map(),
+    vertex, config, inputs, ...(inputIndexes ? { inputIndexes } : {}), writers,
     deployment: { vertex: vertex.index, subtask: 0, restore: undefined },
     services: {
       wake: () => {}, report: (m) => { reports.push(m); }, writeText: () => {},

@@ -22,6 +22,7 @@ export interface ChannelTransport {
 export class OutputChannel {
   readonly id: number;
   #credits: number;
+  readonly #capacity: number;
   readonly #transport: ChannelTransport;
   readonly #backlog: (RecordBuffer | ArrayBuffer | StreamEvent)[] = [];
   /** Buffers returned by the consumer, reused for encoding. */
@@ -34,6 +35,7 @@ export class OutputChannel {
   constructor(id: number, capacity: number, transport: ChannelTransport) {
     this.id = id;
     this.#credits = capacity;
+    this.#capacity = capacity;
     this.#transport = transport;
   }
 
@@ -80,7 +82,8 @@ export class OutputChannel {
   /** A credit came back (the consumer finished a buffer); drains the backlog as far as credits allow. */
   addCredit(returned: ArrayBuffer | null): void {
     this.#credits++;
-    if (returned && this.#spare.length < 4) this.#spare.push(returned);
+    // Up to one spare per credit: every buffer in flight comes back and is encoded into again (no new allocation).
+    if (returned && this.#spare.length < this.#capacity) this.#spare.push(returned);
     while (this.#backlog.length > 0) {
       const head = this.#backlog[0]!;
       if (!(head instanceof ArrayBuffer) && 'type' in head) {
