@@ -88,7 +88,7 @@ export interface ExecutionConfig {
   /** BATCH execution: spilling, exchanges, slots, adaptive parallelism (docs/batch.md). */
   batch: BatchConfig;
   /**
-   * STREAMING: pre-aggregate per (key, window) before a keyBy into an event-time tumbling window whose function
+   * STREAMING: pre-aggregate per (key, window) before a keyBy into an event-time tumbling (or paned sliding) window whose function
    * merges (default true): the exchange carries one partial per key, window and producer instead of every
    * record (graph/window-combine.ts, docs/event-time.md).
    */

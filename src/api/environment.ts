@@ -151,7 +151,7 @@ export class StreamExecutionEnvironment {
   }
 
   /**
-   * STREAMING: whether keyBy → event-time tumbling window → reduce / aggregate (with merge) pre-aggregates per
+   * STREAMING: whether keyBy → event-time tumbling (or sliding) window → reduce / aggregate (with merge) pre-aggregates per
    * (key, window) before the keyBy (default true; `weir run --window-combine on|off`): see docs/event-time.md.
    */
   setWindowCombine(enabled: boolean): this {

@@ -63,7 +63,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'batch-exchange', value: 'string', help: 'BATCH: blocking (default: all-to-all edges go through local disk) or pipelined' },
   { name: 'batch-slots', value: 'int', help: 'BATCH: slots the region scheduler uses at once (default: as many as the widest region needs)' },
   { name: 'batch-combine', value: 'string', help: 'BATCH: on (default: pre-aggregate per key before a keyBy into reduce/sum/min/max) or off' },
-  { name: 'window-combine', value: 'string', help: 'STREAMING: on (default: pre-aggregate per key and window before a keyBy into an event-time tumbling window) or off' },
+  { name: 'window-combine', value: 'string', help: 'STREAMING: on (default: pre-aggregate per key and window before a keyBy into an event-time tumbling or sliding window) or off' },
   { name: 'no-progress', value: 'none', help: 'no live progress on stderr' },
   { name: 'web', value: 'optional-int', help: `serve the REST API, /metrics and the dashboard on this port (default ${DEFAULT_WEB_PORT}; 0 = any free port)` },
   { name: 'web-host', value: 'string', help: 'address the REST server binds (default 127.0.0.1, loopback only)' },

@@ -54,10 +54,11 @@ test('p=1: the keyBy is a same-thread chain, so the combiner passes through (it 
   assert.deepEqual(chains(job(1)), [['source', 'timestampsAndWatermarks', 'combine:false', 'window', 'discard']]);
 });
 
-test('reduce combines; sliding, session, a custom trigger, a process function alone, an AggregateFunction without merge and BATCH do not', () => {
+test('reduce and sliding windows in panes combine; uneven sliding, session, a custom trigger, a process function alone, an AggregateFunction without merge and BATCH do not', () => {
   assert.deepEqual(chains(job(2, { fn: 'reduce' }))[0]!.at(-1), 'combine:true');
+  assert.deepEqual(chains(job(2, { assigner: SlidingEventTimeWindows.of(10, 5) }))[0]!.at(-1), 'combine:true');
   const none = [['source', 'timestampsAndWatermarks'], ['window', 'discard']];
-  assert.deepEqual(chains(job(2, { assigner: SlidingEventTimeWindows.of(10, 5) })), none);
+  assert.deepEqual(chains(job(2, { assigner: SlidingEventTimeWindows.of(10, 4) })), none);
   assert.deepEqual(chains(job(2, { assigner: EventTimeSessionWindows.withGap(10) })), none);
   assert.deepEqual(chains(job(2, { trigger: true })), none);
   assert.deepEqual(chains(job(2, { fn: 'process' })), none);

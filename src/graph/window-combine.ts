@@ -1,4 +1,4 @@
-// Planner rule: a local pre-aggregation node in front of each keyBy into a combinable event-time tumbling window (two-phase window aggregation).
+// Planner rule: a local pre-aggregation node in front of each keyBy into a combinable event-time tumbling or sliding window (two-phase window aggregation).
 //
 // For a window node that api/windows/window-combine.ts `notCombinable` accepts, every input edge S →(hash) W
 // becomes S →(forward, chained into S's task) C →(hash) W, where C is a 'windowCombine' node at S's parallelism.

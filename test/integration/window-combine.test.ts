@@ -6,8 +6,8 @@ import { runWeir } from './helpers.ts';
 
 const JOB = 'test/integration/jobs/window-combine-job.ts';
 
-async function run(combine: 'on' | 'off'): Promise<{ lines: string[]; merges: number; crossed: number }> {
-  const r = await runWeir(['run', JOB, '--parallelism', '2', '--window-combine', combine, '--no-progress']);
+async function run(combine: 'on' | 'off', extra: string[] = []): Promise<{ lines: string[]; merges: number; crossed: number }> {
+  const r = await runWeir(['run', JOB, '--parallelism', '2', '--window-combine', combine, '--no-progress', ...extra]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n').filter((l) => l !== '').map((l) => l.replace(/^\d+> /, '')).sort();
   let merges = 0;
@@ -35,4 +35,13 @@ test('keyBy → event-time tumbling window with allowed lateness and late side o
   assert.equal(off.merges, 0);
   assert.equal(off.crossed, 3000);
   assert.ok(on.crossed < 3000 * 0.6, `pre-aggregation on: ${on.crossed} records crossed the keyBy`);
+});
+
+test('sliding windows (100 ms every 25 ms, 3 keys) pre-aggregated per pane at parallelism 2: identical output on and off', { timeout: 60_000 }, async () => {
+  const [on, off] = await Promise.all([run('on', ['--slide', '25', '--keys', '3']), run('off', ['--slide', '25', '--keys', '3'])]);
+  assert.deepEqual(on.lines, off.lines);
+  assert.ok(off.lines.filter((l) => l.startsWith('L ')).length > 20, 'some records are late for all their windows');
+  assert.ok(on.merges > 0);
+  assert.equal(off.merges, 0);
+  assert.ok(on.crossed < off.crossed * 0.7, `pre-aggregation on: ${on.crossed} records crossed the keyBy, off: ${off.crossed}`);
 });

@@ -28,9 +28,23 @@ export function isWindowPartial(record: unknown): record is unknown[] {
   return tag === PARTIAL || tag === PARTIAL_FLAT;
 }
 
-/** The accumulator a partial carries (a fresh array for a flat one). */
-export function partialAccumulator(partial: readonly unknown[]): unknown {
-  return partial[0] === PARTIAL_FLAT ? partial.slice(2) : partial[2];
+/** The accumulator a partial carries (a fresh array for a flat one; `copy`: a fresh copy of a nested one too). */
+export function partialAccumulator(partial: readonly unknown[], copy = false): unknown {
+  if (partial[0] === PARTIAL_FLAT) return partial.slice(2);
+  const acc = partial[2];
+  return copy && typeof acc === 'object' && acc !== null ? structuredClone(acc) : acc;
+}
+
+/**
+ * The unit the local phase folds into: the window for tumbling windows; for sliding windows the pane of one
+ * slide (windows are unions of size/slide panes, so a pane's partial belongs whole to every window that holds
+ * the pane's last timestamp, which is how the window operator assigns it).
+ */
+export function paneOf(spec: WindowSpec): { size: number; offset: number } {
+  const a = spec.assigner;
+  if (a.kind === 'tumbling') return { size: a.size, offset: a.offset };
+  if (a.kind === 'sliding') return { size: a.slide, offset: a.offset };
+  throw new Error('internal: no panes for this window assigner');
 }
 
 /** The partial of (key, accumulator): flat when the accumulator is a plain array of strings, numbers and booleans. */
@@ -59,13 +73,18 @@ export function partialAwareKey(selector: KeySelector<unknown, Key>): KeySelecto
 }
 
 /**
- * Why a window cannot be pre-aggregated, or undefined when it can: event-time tumbling windows on the
- * default trigger, no evictor, and an incremental function whose partial results merge (an AggregateFunction
+ * Why a window cannot be pre-aggregated, or undefined when it can: event-time tumbling windows, or sliding
+ * windows whose size is a multiple of the slide (folded per pane), on the default trigger, no evictor, and an incremental function whose partial results merge (an AggregateFunction
  * with `merge`, or a ReduceFunction: associative by contract).
  */
 export function notCombinable(spec: WindowSpec): string | undefined {
   const a = spec.assigner;
-  if (a.kind !== 'tumbling' || a.time !== 'event-time') return 'not an event-time tumbling window';
+  if (a.time !== 'event-time') return 'not an event-time window';
+  if (a.kind === 'sliding') {
+    if (a.size % a.slide !== 0) return 'a sliding window whose size is not a multiple of its slide (no panes)';
+  } else if (a.kind !== 'tumbling') {
+    return 'not a tumbling or sliding window';
+  }
   if (spec.trigger !== undefined) return 'a custom trigger';
   if (spec.evictor !== undefined) return 'an evictor';
   if (spec.fn.kind === 'process') return 'a ProcessWindowFunction alone (it needs every element)';
@@ -92,13 +111,15 @@ export function localAggregate(fn: WindowFunctionSpec): Pick<AggregateFunction<u
  */
 export function globalWindowSpec(spec: WindowSpec): WindowSpec {
   const fn = spec.fn;
+  // A sliding pane's partial is added to several windows: each gets its own accumulator (merge may keep or mutate it).
+  const copy = spec.assigner.kind === 'sliding';
   let agg: AggregateFunction<unknown, unknown, unknown>;
   if (fn.kind === 'aggregate') {
     const user = fn.aggregate;
     const merge = user.merge!.bind(user);
     agg = {
       createAccumulator: () => user.createAccumulator(),
-      add: (v, acc) => (isWindowPartial(v) ? merge(acc, partialAccumulator(v)) : user.add(v, acc)),
+      add: (v, acc) => (isWindowPartial(v) ? merge(acc, partialAccumulator(v, copy)) : user.add(v, acc)),
       getResult: (acc) => user.getResult(acc),
       merge,
     };
@@ -107,7 +128,7 @@ export function globalWindowSpec(spec: WindowSpec): WindowSpec {
     const merge = (a: unknown, b: unknown): unknown => (a === EMPTY ? b : b === EMPTY ? a : reduce(a, b));
     agg = {
       createAccumulator: () => EMPTY,
-      add: (v, acc) => merge(acc, isWindowPartial(v) ? partialAccumulator(v) : v),
+      add: (v, acc) => merge(acc, isWindowPartial(v) ? partialAccumulator(v, copy) : v),
       getResult: (acc) => acc,
       merge,
     };

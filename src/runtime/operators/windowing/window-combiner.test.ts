@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TumblingEventTimeWindows } from '../../../api/windows/assigners.ts';
+import { SlidingEventTimeWindows, TumblingEventTimeWindows } from '../../../api/windows/assigners.ts';
 import type { AggregateFunction } from '../../../api/windows/window-functions.ts';
 import type { WindowFunctionSpec, WindowSpec } from '../../../api/windows/window-spec.ts';
 import { PARTIAL, PARTIAL_FLAT, globalWindowSpec, isWindowPartial, makePartial, notCombinable, partialAccumulator, partialAwareKey } from '../../../api/windows/window-combine.ts';
@@ -30,8 +30,8 @@ function spec(fn: WindowFunctionSpec = aggregate, allowedLateness = 0, lateDataT
 
 type Logged = ['record', unknown, number] | ['watermark', number] | ['idle', boolean];
 
-async function combiner(options: { combine?: boolean; maxKeys?: number; fn?: WindowFunctionSpec; restore?: HarnessSnapshot[] } = {}) {
-  const s: OperatorSpec = { kind: 'windowCombine', window: spec(options.fn), key: key as (r: unknown) => string, combine: options.combine ?? true, maxKeys: options.maxKeys ?? 1000 };
+async function combiner(options: { combine?: boolean; maxKeys?: number; fn?: WindowFunctionSpec; window?: WindowSpec; restore?: HarnessSnapshot[] } = {}) {
+  const s: OperatorSpec = { kind: 'windowCombine', window: options.window ?? spec(options.fn), key: key as (r: unknown) => string, combine: options.combine ?? true, maxKeys: options.maxKeys ?? 1000 };
   const h = OperatorHarness.forSpec(s, { ...(options.restore ? { restore: options.restore } : {}) });
   await h.open();
   const op = h.operator as WindowCombinerOperator;
@@ -170,6 +170,41 @@ test('notCombinable names what keeps a window from pre-aggregation', () => {
   const noMerge = { ...countSum, merge: undefined };
   assert.equal(notCombinable({ ...spec(), fn: { kind: 'aggregate', aggregate: noMerge as AggregateFunction<unknown, unknown, unknown>, process: undefined } }), 'an AggregateFunction without merge');
   assert.equal(notCombinable({ ...spec(), evictor: { evictBefore: () => {}, evictAfter: () => {} } as never }), 'an evictor');
+});
+
+test('sliding windows are folded per pane of one slide; with the global phase the window results equal those of the raw records', async () => {
+  const sliding: WindowSpec = { assigner: SlidingEventTimeWindows.of(10, 5), fn: aggregate, allowedLateness: 0, lateDataTag: 'late' };
+  const c = await combiner({ window: sliding });
+  c.h.processElements([['a', 1, 1], ['a', 4, 2], ['a', 6, 4], ['a', 12, 8]], ts);
+  c.h.processWatermark(4);
+  assert.deepEqual(c.take(), [['record', [PARTIAL_FLAT, 'a', 2, 3], 4], ['watermark', 4]]);
+  // Pane [5, 10) is due at 9; a record of pane [0, 5) is now behind the watermark: raw.
+  c.h.processWatermark(9);
+  c.h.processElement(['a', 3, 16], 3);
+  assert.deepEqual(c.take(), [['record', [PARTIAL_FLAT, 'a', 1, 4], 9], ['watermark', 9], ['record', ['a', 3, 16], 3]]);
+  for (const fn of [aggregate, { kind: 'reduce', reduce: (x: unknown, y: unknown) => [(x as Ev)[0], 0, (x as Ev)[2] + (y as Ev)[2]], process: undefined } satisfies WindowFunctionSpec]) {
+    const s: WindowSpec = { ...sliding, fn, allowedLateness: 3 };
+    const input: Ev[] = [['a', 1, 1], ['a', 4, 2], ['a', 6, 4], ['a', 12, 8], ['b', 7, 32], ['a', 14, 64]];
+    const run = async (combined: boolean) => {
+      const w = OperatorHarness.forSpec(windowSpec(combined ? globalWindowSpec(s) : s), { keySelector: combined ? partialAwareKey(key as (r: unknown) => string) : key });
+      await w.open();
+      const feed = (r: unknown, t: number): void => w.processElement(r as Ev, t);
+      const local = await combiner({ window: s });
+      const through = (records: Ev[], watermark: number): void => {
+        if (!combined) { for (const r of records) feed(r, ts(r)); w.processWatermark(watermark); return; }
+        local.h.processElements(records, ts);
+        local.h.processWatermark(watermark);
+        for (const l of local.take()) if (l[0] === 'record') feed(l[1], l[2]); else if (l[0] === 'watermark') w.processWatermark(l[1]);
+      };
+      through(input.slice(0, 3), 9);
+      through([['a', 2, 128], ['a', 8, 256]], 12); // [0, 10) fired at 9, re-fires within lateness 3; [−5, 5) is past it (late for it only)
+      through(input.slice(3), Infinity);
+      return { out: w.takeOutput().map((r) => JSON.stringify(r)).sort(), late: w.sideOutput.get('late') ?? [] };
+    };
+    const raw = await run(false);
+    assert.deepEqual(await run(true), raw);
+    assert.ok(raw.out.length > 4);
+  }
 });
 
 test('the window operator with the global phase: partials and raw (late) records give the results and late output of raw records alone', async () => {

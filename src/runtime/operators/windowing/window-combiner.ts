@@ -1,5 +1,9 @@
 // Local window pre-aggregation: folds a producer's records per (key, window) in front of a keyBy into an event-time tumbling window and sends one partial per (key, window).
 //
+// Sliding windows (size a multiple of the slide) are folded per pane of one slide instead: below, "window" is
+// the pane. The earliest-ending window holding a pane ends with it (pane.maxTimestamp), so the rules hold for
+// every window the pane's partial is added to.
+//
 // Inserted by the planner (graph/window-combine.ts), chained to the producer; its output is the keyBy edge. The
 // partial format and the global phase are in api/windows/window-combine.ts; the reasoning in docs/event-time.md
 // ("Pre-aggregation before the keyBy"). The rules that keep results identical to a run without it:
@@ -31,7 +35,7 @@ import { ListStateDescriptor, type ListState } from '../../../state/index.ts';
 import { normalizeKey, type NormalizedKey } from '../../../state/key-encoding.ts';
 import type { AggregateFunction } from '../../../api/windows/window-functions.ts';
 import type { WindowSpec } from '../../../api/windows/window-spec.ts';
-import { localAggregate, makePartial } from '../../../api/windows/window-combine.ts';
+import { localAggregate, makePartial, paneOf } from '../../../api/windows/window-combine.ts';
 import { windowStart } from '../../../api/windows/time-window.ts';
 import { checkKey } from '../../network/record-writer.ts';
 import { StreamOperator, type ElementTime } from '../../operator.ts';
@@ -85,10 +89,9 @@ export class WindowCombinerOperator extends StreamOperator {
 
   constructor(options: WindowCombinerOptions) {
     super();
-    const a = options.window.assigner;
-    if (a.kind !== 'tumbling') throw new Error('internal: the window combiner is for tumbling windows');
-    this.#size = a.size;
-    this.#offset = a.offset;
+    const pane = paneOf(options.window);
+    this.#size = pane.size;
+    this.#offset = pane.offset;
     this.#key = options.key;
     this.#add = localAggregate(options.window.fn);
     this.#maxKeys = options.maxKeys;
