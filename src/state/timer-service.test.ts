@@ -194,3 +194,105 @@ test('property: snapshots taken between random registers, deletes and firings re
     { numRuns: 300 },
   );
 });
+
+/**
+ * The queue's order model: every accepted registration is an entry (time, registration number); firing takes the
+ * smallest (time, number) at or before the watermark and fires it if its (key, time) is still registered (a deleted
+ * and re-registered timer fires at its first entry; the later one is then a dead duplicate). Exact while the queue
+ * holds at most 64 entries (no rebuild).
+ */
+class OrderModel {
+  entries: { key: number; time: number; seq: number }[] = [];
+  live = new Set<string>();
+  #seq = 0;
+  add(key: number, time: number): void {
+    if (this.live.has(`${key}@${time}`)) return;
+    this.live.add(`${key}@${time}`);
+    this.entries.push({ key, time, seq: this.#seq++ });
+  }
+  del(key: number, time: number): void {
+    this.live.delete(`${key}@${time}`);
+  }
+  advance(wm: number, onTimer: (key: number, time: number) => void): void {
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < this.entries.length; i++) {
+        const e = this.entries[i]!;
+        if (e.time > wm) continue;
+        if (best < 0 || e.time < this.entries[best]!.time || (e.time === this.entries[best]!.time && e.seq < this.entries[best]!.seq)) best = i;
+      }
+      if (best < 0) return;
+      const [e] = this.entries.splice(best, 1);
+      if (!this.live.delete(`${e!.key}@${e!.time}`)) continue;
+      onTimer(e!.key, e!.time);
+    }
+  }
+}
+
+test('property: timers fire in exactly (time, registration) order: runs of one time share a heap node; deletes, re-registrations, timers set while firing (same time, earlier, later)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(
+        fc.record({ op: fc.constant('run' as const), from: fc.integer({ min: 0, max: 15 }), n: fc.integer({ min: 1, max: 6 }), time: fc.integer({ min: 0, max: 6 }) }),
+        fc.record({ op: fc.constant('add' as const), key: fc.integer({ min: 0, max: 20 }), time: fc.integer({ min: 0, max: 6 }) }),
+        fc.record({ op: fc.constant('del' as const), key: fc.integer({ min: 0, max: 20 }), time: fc.integer({ min: 0, max: 6 }) }),
+        fc.record({ op: fc.constant('fire' as const), time: fc.integer({ min: -1, max: 7 }) }),
+      ), { maxLength: 40 }),
+      (ops) => {
+        const s = service();
+        const m = new OrderModel();
+        // While firing, key k at time t registers k + 1 at t when k % 3 = 0, k + 2 at t - 1 when k % 4 = 1, and k + 3 at t + 1 when k % 5 = 2 (keys < 40).
+        const chain = (reg: (k: number, t: number) => void) => (k: number, t: number) => {
+          if (k >= 40) return;
+          if (k % 3 === 0) reg(k + 1, t);
+          if (k % 4 === 1) reg(k + 2, t - 1);
+          if (k % 5 === 2) reg(k + 3, t + 1);
+        };
+        let watermark = -Infinity;
+        for (const o of ops) {
+          if (o.op === 'run') {
+            for (let k = o.from; k < o.from + o.n; k++) { s.registerEventTimeTimer(k, kg(k), o.time); m.add(k, o.time); }
+          } else if (o.op === 'add') { s.registerEventTimeTimer(o.key, kg(o.key), o.time); m.add(o.key, o.time); }
+          else if (o.op === 'del') { s.deleteEventTimeTimer(o.key, kg(o.key), o.time); m.del(o.key, o.time); }
+          else {
+            watermark = Math.max(watermark, o.time);
+            const got: string[] = [];
+            const want: string[] = [];
+            const onS = chain((k, t) => s.registerEventTimeTimer(k, kg(k), t));
+            const onM = chain((k, t) => m.add(k, t));
+            s.advanceWatermark(o.time, (k, _g, t) => { got.push(`${String(k)}@${t}`); onS(k as number, t); });
+            m.advance(watermark, (k, t) => { want.push(`${k}@${t}`); onM(k, t); });
+            assert.deepEqual(got, want);
+          }
+          assert.equal(s.numEventTimeTimers(), m.live.size);
+        }
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+test('a thousand keys at one window end, interleaved with other times, deletions and a snapshot: fired once each in order; restored at parallelism 3, each timer fires once', () => {
+  const s = service();
+  const model = new OrderModel();
+  for (let w = 0; w < 3; w++) {
+    for (let k = 0; k < 1000; k++) { s.registerEventTimeTimer(k, kg(k), 10_000 * (w + 1) - 1); model.add(k, 10_000 * (w + 1) - 1); }
+    s.registerEventTimeTimer('x', kg('x'), 5 + w); // another time between the runs
+  }
+  for (let k = 0; k < 1000; k += 7) { s.deleteEventTimeTimer(k, kg(k), 19_999); model.del(k, 19_999); }
+  const blob = s.snapshot().write();
+  const got: string[] = [];
+  s.advanceWatermark(20_000, (k, _g, t) => { if (k !== 'x') got.push(`${String(k)}@${t}`); });
+  const want: string[] = [];
+  model.advance(20_000, (k, t) => want.push(`${k}@${t}`));
+  assert.deepEqual(got, want);
+  assert.equal(got.length, 1000 + 1000 - 143);
+  const fired: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = service(3, i);
+    r.restore([blob]);
+    r.advanceWatermark(40_000, (k, g, t) => { assert.ok(r.keyGroupRange.contains(g)); fired.push(`${String(k)}@${t}`); });
+  }
+  assert.equal(fired.length, 3000 - 143 + 3);
+  assert.equal(new Set(fired).size, fired.length);
+});

@@ -2,9 +2,14 @@
 //
 // Each queue is a binary min-heap of entries (time, then registration order) plus, per
 // key group, a Map from key to its set of timer times: the set is the truth, the heap
-// only the order. Deletion is lazy: it removes the time from the set, and the heap entry
-// is skipped when it surfaces (the heap is rebuilt from the sets once it holds more than
-// twice the live timers). The sets are copy-on-write by epochs, like the keyed heap
+// only the order. Consecutive registrations of one time (a window end registered by every key
+// of the window, one after another) share one heap node: the node's first timer inline, the
+// rest in arrays behind it, fired in order before the node leaves the heap. Their registration
+// order is contiguous, so the firing order is exactly (time, registration order), as with one
+// node per timer, but a thousand keys' timers of one window end cost one heap push and pop
+// instead of a thousand sift-downs through entries scattered in memory. Deletion is lazy: it
+// removes the time from the set, and the heap entry is skipped when it surfaces (the heap is
+// rebuilt from the sets once it holds more than twice the live timers). The sets are copy-on-write by epochs, like the keyed heap
 // backend (see heap-states.ts), so snapshot() is O(key groups). Each add, remove and firing
 // looks its key up once (one Map get), and a key's cell keeps the key itself, so a rebuild
 // decodes nothing. A key with one timer keeps its time inline in the cell; the Set comes with
@@ -23,12 +28,33 @@ const MAGIC = 'WTS1';
 
 export type OnTimer = (key: Key, keyGroup: number, time: number) => void;
 
-interface TimerEntry {
+/**
+ * A heap node: the first timer of a run of registrations at `time` (key, norm, kgIndex), and the run's
+ * later timers in `keys`/`norms`/`kgs` (created with the second). `next` is how many of the run have
+ * surfaced (0 = the first one is next); `closed` once the node left the heap (no timer joins it then).
+ */
+class TimerNode {
   readonly time: number;
   readonly seq: number;
   readonly key: Key;
   readonly norm: NormalizedKey;
   readonly kgIndex: number;
+  keys: Key[] | undefined = undefined;
+  norms: NormalizedKey[] | undefined = undefined;
+  kgs: number[] | undefined = undefined;
+  next = 0;
+  closed = false;
+  constructor(time: number, seq: number, key: Key, norm: NormalizedKey, kgIndex: number) {
+    this.time = time;
+    this.seq = seq;
+    this.key = key;
+    this.norm = norm;
+    this.kgIndex = kgIndex;
+  }
+  /** Timers in this node (the first and the run behind it). */
+  get size(): number {
+    return this.keys === undefined ? 1 : 1 + this.keys.length;
+  }
 }
 
 /**
@@ -49,16 +75,24 @@ function cellHas(c: TimerCell, time: number): boolean {
 
 type Table = Map<NormalizedKey, TimerCell>;
 
-function before(a: TimerEntry, b: TimerEntry): boolean {
+function before(a: TimerNode, b: TimerNode): boolean {
   return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }
 
 class TimerQueue {
   readonly tables: (Table | undefined)[];
   readonly vers: number[];
-  heap: TimerEntry[] = [];
+  heap: TimerNode[] = [];
+  /** Timers in the heap's nodes not yet surfaced, dead ones included (for the rebuild rule). */
+  pending = 0;
   live = 0;
   #seq = 0;
+  /** The node of the latest registration: the next one at the same time joins it. */
+  #last: TimerNode | undefined = undefined;
+  /** What pollUntil surfaced last. */
+  firedKey: Key = 0;
+  firedKgIndex = 0;
+  firedTime = 0;
 
   constructor(size: number) {
     this.tables = new Array<Table | undefined>(size).fill(undefined);
@@ -96,7 +130,29 @@ class TimerQueue {
       (t0 !== undefined && this.vers[i] === epoch ? t0 : this.#ownTable(i, epoch)).set(norm, { v: time, ver: epoch, k: key });
     }
     this.live++;
-    this.#push({ time, seq: this.#seq++, key, norm, kgIndex: i });
+    this.#enqueue(key, norm, i, time);
+  }
+
+  /** Queues a timer: into the latest registration's node when it is of the same time and still in the heap, else a new node. */
+  #enqueue(key: Key, norm: NormalizedKey, i: number, time: number): void {
+    this.pending++;
+    this.#seq++;
+    const last = this.#last;
+    if (last !== undefined && last.time === time && !last.closed) {
+      if (last.keys === undefined) {
+        last.keys = [key];
+        last.norms = [norm];
+        last.kgs = [i];
+      } else {
+        last.keys.push(key);
+        last.norms!.push(norm);
+        last.kgs!.push(i);
+      }
+      return;
+    }
+    const node = new TimerNode(time, this.#seq, key, norm, i);
+    this.#last = node;
+    this.#push(node);
   }
 
   remove(i: number, norm: NormalizedKey, time: number, epoch: number): boolean {
@@ -104,7 +160,7 @@ class TimerQueue {
     const c = t === undefined ? undefined : t.get(norm);
     if (c === undefined || !cellHas(c, time)) return false;
     this.#removeFrom(i, norm, c, time, epoch);
-    if (this.heap.length > 64 && this.heap.length > 2 * this.live) this.#rebuild();
+    if (this.pending > 64 && this.pending > 2 * this.live) this.#rebuild();
     return true;
   }
 
@@ -127,33 +183,63 @@ class TimerQueue {
     this.live--;
   }
 
-  /** The earliest live timer, dropping dead heap entries on the way. */
-  peek(): TimerEntry | undefined {
+  /** The time of the earliest live timer, dropping dead entries on the way. */
+  peekTime(): number | undefined {
     const heap = this.heap;
     while (heap.length > 0) {
       const top = heap[0]!;
-      if (this.has(top.kgIndex, top.norm, top.time)) return top;
-      this.#pop();
+      const j = top.next;
+      if (j === 0 ? this.has(top.kgIndex, top.norm, top.time) : this.has(top.kgs![j - 1]!, top.norms![j - 1]!, top.time)) return top.time;
+      this.#advance(top);
     }
     return undefined;
   }
 
-  /** Removes and returns the earliest live timer at or before `time` (one key lookup per timer). */
-  pollUntil(time: number, epoch: number): TimerEntry | undefined {
+  /** Moves past the top node's next timer; the node leaves the heap after its last. */
+  #advance(top: TimerNode): void {
+    this.pending--;
+    if (++top.next >= top.size) {
+      top.closed = true;
+      this.#pop();
+    }
+  }
+
+  /**
+   * Removes the earliest live timer at or before `time` (one key lookup per timer) into firedKey, firedKgIndex
+   * and firedTime; false when there is none.
+   */
+  pollUntil(time: number, epoch: number): boolean {
     const heap = this.heap;
     while (heap.length > 0) {
       const top = heap[0]!;
-      if (top.time > time) return undefined; // every entry below it is later
-      this.#pop();
-      const c = this.tables[top.kgIndex]?.get(top.norm);
-      if (c === undefined || !cellHas(c, top.time)) continue; // deleted meanwhile (or a duplicate of one that fired)
-      this.#removeFrom(top.kgIndex, top.norm, c, top.time, epoch);
-      return top;
+      const t = top.time;
+      if (t > time) return false; // every entry below it is later
+      const j = top.next;
+      let key: Key;
+      let norm: NormalizedKey;
+      let i: number;
+      if (j === 0) {
+        key = top.key;
+        norm = top.norm;
+        i = top.kgIndex;
+      } else {
+        key = top.keys![j - 1]!;
+        norm = top.norms![j - 1]!;
+        i = top.kgs![j - 1]!;
+      }
+      this.#advance(top);
+      const c = this.tables[i]?.get(norm);
+      if (c === undefined || !cellHas(c, t)) continue; // deleted meanwhile (or a duplicate of one that fired)
+      this.#removeFrom(i, norm, c, t, epoch);
+      this.firedKey = key;
+      this.firedKgIndex = i;
+      this.firedTime = t;
+      return true;
     }
-    return undefined;
+    return false;
   }
 
-  #push(e: TimerEntry): void {
+  #push(e: TimerNode): void {
     const heap = this.heap;
     let i = heap.length;
     heap.push(e);
@@ -187,13 +273,16 @@ class TimerQueue {
 
   /** Rebuilds the heap from the sets (the truth): drops dead and duplicate entries. */
   #rebuild(): void {
+    for (const n of this.heap) n.closed = true;
     this.heap = [];
+    this.pending = 0;
+    this.#last = undefined;
     this.tables.forEach((t, i) => {
       if (t === undefined) return;
       for (const [norm, cell] of t) {
         const v = cell.v;
-        if (typeof v === 'number') this.#push({ time: v, seq: this.#seq++, key: cell.k, norm, kgIndex: i });
-        else for (const time of v) this.#push({ time, seq: this.#seq++, key: cell.k, norm, kgIndex: i });
+        if (typeof v === 'number') this.#enqueue(cell.k, norm, i, v);
+        else for (const time of v) this.#enqueue(cell.k, norm, i, time);
       }
     });
   }
@@ -303,22 +392,20 @@ export class InternalTimerService {
   advanceWatermark(watermark: number, onTimer: OnTimer): void {
     if (watermark > this.#watermark) this.#watermark = watermark;
     const start = this.keyGroupRange.start;
-    for (let e = this.#event.pollUntil(this.#watermark, this.#epoch); e !== undefined; e = this.#event.pollUntil(this.#watermark, this.#epoch)) {
-      onTimer(e.key, start + e.kgIndex, e.time);
-    }
+    const q = this.#event;
+    while (q.pollUntil(this.#watermark, this.#epoch)) onTimer(q.firedKey, start + q.firedKgIndex, q.firedTime);
   }
 
   /** When the earliest processing-time timer is due, for scheduling a wake-up. */
   nextProcessingTime(): number | undefined {
-    return this.#processing.peek()?.time;
+    return this.#processing.peekTime();
   }
 
   /** Fires, in time order, every processing-time timer at or before `now`. */
   fireProcessingTimers(now: number, onTimer: OnTimer): void {
     const start = this.keyGroupRange.start;
-    for (let e = this.#processing.pollUntil(now, this.#epoch); e !== undefined; e = this.#processing.pollUntil(now, this.#epoch)) {
-      onTimer(e.key, start + e.kgIndex, e.time);
-    }
+    const q = this.#processing;
+    while (q.pollUntil(now, this.#epoch)) onTimer(q.firedKey, start + q.firedKgIndex, q.firedTime);
   }
 
   /**
@@ -328,7 +415,7 @@ export class InternalTimerService {
    */
   resetForNextKey(): void {
     this.#watermark = Number.NEGATIVE_INFINITY;
-    if (this.#processing.live > 0 || this.#processing.heap.length > 0) this.#processing = new TimerQueue(this.keyGroupRange.size);
+    if (this.#processing.live > 0 || this.#processing.pending > 0) this.#processing = new TimerQueue(this.keyGroupRange.size);
   }
 
   numEventTimeTimers(): number {
