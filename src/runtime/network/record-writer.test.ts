@@ -116,6 +116,28 @@ test('hash: every record of a key goes to the subtask owning its key group, and 
   );
 });
 
+test('hash: number keys that share a slot of the writer\'s key-group cache (k, k + 1024, -0, NaN, fractions) still get their own key group', () => {
+  const pool = [0, -0, 1024, 2048, -1024, 1, 1025, 1.5, 1025.5, -1, 2 ** 40, 2 ** 40 + 1024, Number.NaN, 7, 7 + 3 * 1024];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 80 }), fc.integer({ min: 2, max: 5 }), (keys, n) => {
+      const { writer, transport } = setup({ n, partition: { kind: 'hash', key: (r) => (r as { k: Key }).k }, maxParallelism: 128, bufferSize: 4 });
+      emitAll(writer, keys.map((k, i) => ({ k, i })));
+      let seen = 0;
+      for (const d of transport.deliveries) {
+        const buffer = d.item as RecordBuffer;
+        buffer.records.forEach((r, j) => {
+          const kg = keyGroupFor((r as { k: Key }).k, 128);
+          assert.equal(buffer.keyGroups![j], kg);
+          assert.equal(d.channel, operatorIndexForKeyGroup(128, n, kg));
+          seen++;
+        });
+      }
+      assert.equal(seen, keys.length);
+    }),
+    { numRuns: 100 },
+  );
+});
+
 test('hash with a key selector that returns no valid key fails naming the operator and the record', () => {
   const { writer } = setup({ n: 2, partition: { kind: 'hash', key: (r) => (r as { k: Key }).k } });
   assert.throws(() => writer.emit({ id: 7 }), (e: unknown) => e instanceof WeirError && /"Upstream Op"/.test(e.message) && /\{"id":7\}/.test(e.message));

@@ -10,6 +10,9 @@ import { BatchEncoder } from '../../serde/index.ts';
 import type { InputChannel } from './input-channel.ts';
 import type { OutputChannel } from './output-channel.ts';
 
+/** Slots of a keyed writer's key-group cache for number keys (a power of two). */
+const KEY_CACHE_SLOTS = 1024;
+
 /** Records a same-thread run holds at most (see RecordWriter). */
 export const RUN_LENGTH = 64;
 
@@ -81,6 +84,9 @@ export class RecordWriter {
   /** Per channel to another thread, the encoder of its pending batch (null for same-thread channels). */
   readonly #encoders: (BatchEncoder | null)[];
   recordsOut = 0;
+  /** Keyed edges: key groups of number keys seen lately, direct-mapped by key & (KEY_CACHE_SLOTS - 1) (NaN: empty). */
+  readonly #cachedKeys = new Float64Array(KEY_CACHE_SLOTS).fill(Number.NaN);
+  readonly #cachedGroups = new Int32Array(KEY_CACHE_SLOTS);
 
   constructor(options: {
     channels: OutputChannel[];
@@ -117,8 +123,24 @@ export class RecordWriter {
     const p = this.#partition;
     switch (p.kind) {
       case 'hash': {
-        const key = checkKey(p.key(record), record, this.#operatorName);
-        const kg = keyGroupFor(key, this.#maxParallelism);
+        const k = p.key(record);
+        let key: Key;
+        let kg: number;
+        if (typeof k === 'number') {
+          // Number keys: the key group from a direct-mapped cache (as KeyedChainedOutput does), murmur3 only on a miss.
+          key = k;
+          const slot = k & (KEY_CACHE_SLOTS - 1);
+          if (this.#cachedKeys[slot] === k) {
+            kg = this.#cachedGroups[slot]!;
+          } else {
+            kg = keyGroupFor(k, this.#maxParallelism);
+            this.#cachedKeys[slot] = k;
+            this.#cachedGroups[slot] = kg;
+          }
+        } else {
+          key = checkKey(k, record, this.#operatorName);
+          kg = keyGroupFor(key, this.#maxParallelism);
+        }
         const ch = this.#channelOfKeyGroup[kg]!;
         const pending = this.#pending[ch]!;
         if (pending.length === 0) {
