@@ -165,3 +165,17 @@ test('property: any rescale puts every key group of the old state in exactly one
     { numRuns: 150 },
   );
 });
+
+test('state of a window pre-aggregation node (its watermark hint) is dropped when the job has no such node; other unknown state is refused', async () => {
+  const files = new Map<string, Uint8Array>([['c-0-operator', serialize({ '_window-combine-watermark': { mode: 'union', items: [5] } })]]);
+  const loaded = (uid: string): LoadedCheckpoint => ({
+    path: '/mem', readState: async (h) => files.get(h.file)!,
+    metadata: {
+      version: 1, jobId: 'j', jobName: 'j', checkpointId: 1, kind: 'savepoint', timestamp: 0, durationMs: 0, maxParallelism: 128,
+      operators: [{ uid, name: 'Window: local pre-aggregation', parallelism: 1, subtasks: [{ subtask: 0, handles: { operator: { file: 'c-0-operator', size: 1, checksum: 'x' } } }] }],
+    },
+  });
+  const assignments = await buildRestoreAssignments(graph(2), loaded('0123456789abcdef~window-combine'), false);
+  assert.equal(assignments.size, 0);
+  await assert.rejects(buildRestoreAssignments(graph(2), loaded('0123456789abcdef'), false), /matches no operator of this job/);
+});

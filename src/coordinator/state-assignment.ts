@@ -7,6 +7,7 @@ import type { JobGraph } from '../graph/job-graph.ts';
 import type { SourceSplit } from '../connectors/source.ts';
 import type { OperatorRestore } from '../runtime/protocol.ts';
 import { ENUMERATOR_ROLE, SourceCoordinator } from './source-coordinator.ts';
+import { isWindowCombinerUid } from '../graph/window-combine.ts';
 import {
   HeapKeyedStateBackend, KeyGroupRange, redistributeOperatorState, type OperatorStateSnapshot,
 } from '../state/index.ts';
@@ -30,7 +31,8 @@ export async function buildRestoreAssignments(
   for (const op of meta.operators) {
     const target = nodes.get(op.uid);
     if (!target) {
-      if (allowNonRestoredState) continue;
+      // A window pre-aggregation node's state is its own watermark hint: nothing else needs it (graph/window-combine.ts).
+      if (allowNonRestoredState || isWindowCombinerUid(op.uid)) continue;
       throw new ConfigError(
         `cannot restore ${checkpoint.path}: it holds state of operator "${op.name}" (uid ${op.uid}) that matches no operator of this job; set uids on your operators, or pass --allow-non-restored-state to drop that state`,
       );

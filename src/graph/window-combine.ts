@@ -9,8 +9,9 @@
 // W is unchanged. C exists in both cases so that a checkpoint restores whether pre-aggregation is on or off and at
 // any parallelism (C's state, its last watermark, always has an operator to go to).
 //
-// Uids: C's uid is derived from W's and the input's rank, and W keeps the uid it had without C (uids are derived
-// before this rule runs), so window state and savepoints do not depend on the setting.
+// Uids: C's uid is derived from W's and the input's rank (and ends with COMBINER_UID_SUFFIX: a restore into a job
+// without C drops C's state silently), and W keeps the uid it had without C (uids are derived before this rule
+// runs), so window state and savepoints do not depend on the setting.
 // Not applied in BATCH (no watermarks: a BATCH window fires once per key at the end of its input), nor when the
 // producer refuses chaining (C would run as a task of its own behind a forward edge).
 
@@ -72,6 +73,17 @@ export function insertWindowCombiners(nodes: readonly StreamNode[], config: Exec
   return out;
 }
 
+/** Uids of combiner nodes end with this: a restore drops their state when the job has no such node (coordinator/state-assignment.ts). */
+export const COMBINER_UID_SUFFIX = '~window-combine';
+
 function combinerUid(windowUid: string, input: number): string {
-  return createHash('sha1').update(`windowCombine|${windowUid}|${input}`).digest('hex').slice(0, 16);
+  return `${createHash('sha1').update(`windowCombine|${windowUid}|${input}`).digest('hex').slice(0, 16)}${COMBINER_UID_SUFFIX}`;
+}
+
+/**
+ * Whether a uid is a combiner's. Its only state is a watermark hint for itself, so a checkpoint restores into a
+ * job without that combiner (the window changed so that it no longer qualifies) without --allow-non-restored-state.
+ */
+export function isWindowCombinerUid(uid: string): boolean {
+  return uid.endsWith(COMBINER_UID_SUFFIX);
 }
