@@ -44,7 +44,7 @@ export type OperatorSpec =
   | { readonly kind: 'window'; readonly window: WindowSpec }
   /**
    * Inserted by the planner (graph/window-combine.ts) in front of a keyBy into a window: pre-aggregates per
-   * (key, window) when `combine`, else passes records through (it then only keeps its watermark for restores).
+   * (key, window) when `combine` (always, from the planner), else passes records through, keeping only its watermark.
    */
   | { readonly kind: 'windowCombine'; readonly window: WindowSpec; readonly key: KeySelector<unknown, Key>; readonly combine: boolean; readonly maxKeys: number }
   | { readonly kind: 'asyncWait'; readonly async: AsyncWaitSpec }

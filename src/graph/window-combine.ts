@@ -1,13 +1,14 @@
 // Planner rule: a local pre-aggregation node in front of each keyBy into a combinable event-time tumbling or sliding window (two-phase window aggregation).
 //
 // For a window node that api/windows/window-combine.ts `notCombinable` accepts, every input edge S →(hash) W
-// becomes S →(forward, chained into S's task) C →(hash) W, where C is a 'windowCombine' node at S's parallelism.
-// C combines when `windowCombine` is on and the keyBy is a real exchange (not the same-thread keyed chain of
-// parallelism 1, job-graph.ts isChainable: there every record reaches the window by a direct call and combining
-// would only add a map lookup); W then gets the global phase's window function and a key selector that reads a
-// partial's key, and the edge keys partials the same way. Otherwise C passes records through (one direct call) and
-// W is unchanged. C exists in both cases so that a checkpoint restores whether pre-aggregation is on or off and at
-// any parallelism (C's state, its last watermark, always has an operator to go to).
+// becomes S →(forward, chained into S's task) C →(hash) W, where C is a 'windowCombine' node at S's parallelism,
+// W gets the global phase's window function and a key selector that reads a partial's key, and the edge keys
+// partials the same way. Only where the keyBy is a real exchange and `windowCombine` is on: at parallelism 1 on
+// both sides the keyBy is a same-thread chain (job-graph.ts isChainable), every record reaches the window by a
+// direct call, and a node there, even passing records through, cost ~1/3 more CPU per record on the windows bench
+// (one more chained call, and the chain's calls no longer monomorphic). A checkpoint taken without C (at p=1, or
+// off) restores into a job with C: C then starts without its watermark and combines nothing for that attempt
+// (window-combiner.ts); the window state is the same either way.
 //
 // Uids: C's uid is derived from W's and the input's rank (and ends with COMBINER_UID_SUFFIX: a restore into a job
 // without C drops C's state silently), and W keeps the uid it had without C (uids are derived before this rule
@@ -33,10 +34,8 @@ export function insertWindowCombiners(nodes: readonly StreamNode[], config: Exec
   const out: StreamNode[] = [];
   for (const node of nodes) {
     const spec = node.spec;
-    if (spec.kind === 'window' && node.keySelector !== undefined && node.inEdges.length > 0 && notCombinable(spec.window) === undefined
-      && node.inEdges.every((e) => e.partition.kind === 'hash' && e.source.chaining !== 'never')) {
-      const combine = node.inEdges.map((e) => config.windowCombine && !isChainable(e, keyed));
-      const global = combine.some((c) => c);
+    if (config.windowCombine && spec.kind === 'window' && node.keySelector !== undefined && node.inEdges.length > 0 && notCombinable(spec.window) === undefined
+      && node.inEdges.every((e) => e.partition.kind === 'hash' && e.source.chaining !== 'never' && !isChainable(e, keyed))) {
       const inEdges: StreamEdge[] = [];
       node.inEdges.forEach((e, i) => {
         const partition = e.partition;
@@ -46,14 +45,14 @@ export function insertWindowCombiners(nodes: readonly StreamNode[], config: Exec
         const c: StreamNode = {
           index: -1, transformationId: -1, name: `${node.name}: local pre-aggregation`, uid: combinerUid(node.uid, i), userUid: false,
           parallelism: source.parallelism, parallelismSet: source.parallelismSet, maxParallelism: source.maxParallelism,
-          spec: { kind: 'windowCombine', window: spec.window, key, combine: combine[i]!, maxKeys: WINDOW_COMBINE_MAX_KEYS },
+          spec: { kind: 'windowCombine', window: spec.window, key, combine: true, maxKeys: WINDOW_COMBINE_MAX_KEYS },
           keySelector: undefined, chaining: 'always', inEdges: [], outEdges: [],
         };
         const toCombiner: StreamEdge = { source, target: c, partition: { kind: 'forward' }, implicit: true, ...(e.outputTag === undefined ? {} : { outputTag: e.outputTag }) };
         c.inEdges.push(toCombiner);
         source.outEdges[source.outEdges.indexOf(e)] = toCombiner;
         const toWindow: StreamEdge = {
-          source: c, target: node, partition: global ? { kind: 'hash', key: partialAwareKey(key) } : e.partition, implicit: e.implicit,
+          source: c, target: node, partition: { kind: 'hash', key: partialAwareKey(key) }, implicit: e.implicit,
           ...(e.inputIndex === undefined ? {} : { inputIndex: e.inputIndex }),
         };
         c.outEdges.push(toWindow);
@@ -62,10 +61,8 @@ export function insertWindowCombiners(nodes: readonly StreamNode[], config: Exec
       });
       const w = node as Mutable<StreamNode>;
       w.inEdges.splice(0, w.inEdges.length, ...inEdges);
-      if (global) {
-        w.spec = { kind: 'window', window: globalWindowSpec(spec.window) };
-        w.keySelector = partialAwareKey(node.keySelector);
-      }
+      w.spec = { kind: 'window', window: globalWindowSpec(spec.window) };
+      w.keySelector = partialAwareKey(node.keySelector);
     }
     out.push(node);
   }

@@ -26,8 +26,8 @@
 //   are ahead of the watermark). A budget flush that folded fewer than MIN_RECORDS_PER_ENTRY records per entry
 //   (keys barely repeat) turns the operator into a pass-through for the rest of the attempt, like the BATCH
 //   combiner (batch/combiner.ts).
-// Without `combine` (switched off, or the keyBy is a same-thread chain at parallelism 1) and in BATCH, records
-// pass through and only the watermark is kept (so checkpoints restore either way).
+// Without `combine` (the planner always sets it; the harness tests without) and in BATCH (AUTOMATIC resolved to it),
+// records pass through and only the watermark is kept.
 
 import type { Key } from '../../../core/types.ts';
 import type { KeySelector } from '../../../api/functions.ts';
