@@ -227,18 +227,28 @@ export class WindowOperator extends StreamOperator {
     const end = start + size;
     const watermark = this.#timers.currentWatermark;
     if (end - 1 + this.#lateness <= watermark) {
-      if (this.#late === NO_OUTPUT) this.droppedLate++;
-      else this.#late.collect(record);
+      this.#lateRecord(record);
       return;
     }
-    if (this.#windowState.add(end, record)) {
-      const backend = this.#backend;
-      this.#registerTimers(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), start, end);
-    }
-    if (end - 1 <= watermark) {
-      const backend = this.#backend;
-      this.#fire(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), new TimeWindow(start, end));
-    }
+    if (this.#windowState.add(end, record)) this.#newWindow(start, end);
+    if (end - 1 <= watermark) this.#fireNow(start, end);
+  }
+
+  // The fast path's rare branches, out of line: a smaller processElement leaves V8 room to inline the window state's add into it.
+
+  #lateRecord(record: unknown): void {
+    if (this.#late === NO_OUTPUT) this.droppedLate++;
+    else this.#late.collect(record);
+  }
+
+  #newWindow(start: number, end: number): void {
+    const backend = this.#backend;
+    this.#registerTimers(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), start, end);
+  }
+
+  #fireNow(start: number, end: number): void {
+    const backend = this.#backend;
+    this.#fire(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), new TimeWindow(start, end));
   }
 
   #processOther(record: unknown): void {
