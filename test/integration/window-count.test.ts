@@ -113,3 +113,33 @@ test('window-count killed with kill -9 and resumed with --restore latest: the sa
     removeDir(dir);
   }
 });
+
+test('window-count rescaled between kills: p=2 with pre-aggregation, kill -9, --restore latest at p=1 (no combiner node), kill -9, back at p=2: the same guarantees', { timeout: 150_000 }, async (t) => {
+  const dir = tempDir('window-count-rescale');
+  try {
+    const lines = writeInput(join(dir, 'in.txt'), 40_000, 23);
+    const args = (parallelism: number) => ['run', 'examples/window-count.ts', '--input', join(dir, 'in.txt'), '--output', join(dir, 'out'),
+      '--window', String(WINDOW), '--out-of-orderness', String(BOUND), '--parallelism', String(parallelism), '--window-combine', 'on', '--auto-watermark-interval', '5',
+      '--throttle-us', '60', '--checkpoint-dir', join(dir, 'cp'), '--checkpoint-interval', '150', '--restore', 'latest', '--no-progress'];
+    // Attempts alternate 2, 1, 2, ...: a restore that drops the combiner's state (p=1 has no such node) and one that finds none.
+    const parallelisms: number[] = [];
+    let kills = 0;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const p = attempt % 2 === 0 ? 2 : 1;
+      parallelisms.push(p);
+      const child = startWeir(args(p));
+      if (kills < 2) void signalAfterNextCheckpoint(child, join(dir, 'cp', 'window-count'), 'SIGKILL', 60 + attempt * 80);
+      const r = await waitFor(child, 120_000);
+      if (r.signal === 'SIGKILL') { kills++; continue; }
+      assert.equal(r.code, 0, r.stderr);
+      break;
+    }
+    t.diagnostic(`killed ${kills} times; parallelism per attempt ${parallelisms.join(', ')}`);
+    assert.ok(kills >= 2, `the run must have been killed at p=2 and at p=1 (killed ${kills} times)`);
+    const { problems, late } = check(lines, join(dir, 'out'));
+    assert.deepEqual(problems, []);
+    assert.ok(late > 0, 'some records far beyond the bound must have been late');
+  } finally {
+    removeDir(dir);
+  }
+});
