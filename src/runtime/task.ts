@@ -390,7 +390,10 @@ export class Task implements TaskId {
     // credit) before the slot runs its other tasks: the consumer task of this thread then returns the
     // other thread's credits while this source still has credit of its own, so neither thread waits
     // for the other's step to end. Not applied to recordRoom's zero: a full channel still stops the poll.
-    const budget = SOURCE_STEP_BUFFERS * this.#config.bufferSize;
+    // Only when a consumer runs in another thread: with every consumer in this thread the source runs until
+    // its credit is gone, so a slow consumer shows as back-pressure on it (not as a runnable, 'busy' source).
+    let budget = Number.POSITIVE_INFINITY;
+    for (const w of this.#writers) if (w.hasRemoteChannel) { budget = SOURCE_STEP_BUFFERS * this.#config.bufferSize; break; }
     const out = this.recordsOut;
     for (let i = 0; i < BUFFERS_PER_STEP; i++) {
       const left = budget - (this.recordsOut - out);

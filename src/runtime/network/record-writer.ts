@@ -297,6 +297,12 @@ export class RecordWriter {
     return kind === 'broadcast' || kind === 'global' ? min : min * this.#n;
   }
 
+  /** Whether a channel of this writer goes to another thread or process (its consumer runs elsewhere). */
+  get hasRemoteChannel(): boolean {
+    for (const e of this.#encoders) if (e !== null) return true;
+    return false;
+  }
+
   get hasBacklog(): boolean {
     for (const c of this.#channels) if (c.hasBacklog) return true;
     return false;
