@@ -27,6 +27,25 @@ function completedIds(dir: string): number[] {
   return ids.sort((a, b) => a - b);
 }
 
+/** A test writer's records since its last pre-commit, and the committable made of them until snapshotState(n) stamps it with n. */
+function committableBuffer(subtask: number) {
+  let buffer: number[] = [];
+  let prepared: Committable[] = [];
+  return {
+    add(record: number): void { buffer.push(record); },
+    prepare(): Committable[] {
+      prepared = buffer.length === 0 ? [] : [{ subtask, records: buffer, checkpointId: -1 }];
+      buffer = [];
+      return prepared;
+    },
+    stamp(checkpointId: number): never[] {
+      for (const c of prepared) c.checkpointId = checkpointId;
+      prepared = [];
+      return [];
+    },
+  };
+}
+
 /**
  * A sink that hands every record written since the last checkpoint to the committer, and checks
  * each commit against the checkpoint directory: the committable of checkpoint n may only be
@@ -35,21 +54,12 @@ function completedIds(dir: string): number[] {
 function probeSink(dir: string, log: { committed: number[]; violations: string[]; commits: number }): Sink<number, Committable, never> {
   return {
     createWriter(context): SinkWriter<number, Committable, never> {
-      let buffer: number[] = [];
-      let prepared: Committable[] = [];
+      const records = committableBuffer(context.subtaskIndex);
       return {
-        write: (r) => { buffer.push(r); },
+        write: (r) => records.add(r),
         finish: () => {},
-        prepareCommit: () => {
-          prepared = buffer.length === 0 ? [] : [{ subtask: context.subtaskIndex, records: buffer, checkpointId: -1 }];
-          buffer = [];
-          return prepared;
-        },
-        snapshotState: (checkpointId) => {
-          for (const c of prepared) c.checkpointId = checkpointId;
-          prepared = [];
-          return [];
-        },
+        prepareCommit: () => records.prepare(),
+        snapshotState: (checkpointId) => records.stamp(checkpointId),
         close: () => {},
       };
     },
@@ -105,8 +115,7 @@ test('a writer\'s preCommit durability runs while the task goes on, and the chec
     const count = 6000;
     const sink: Sink<number, Committable, never> = {
       createWriter(context): SinkWriter<number, Committable, never> {
-        let buffer: number[] = [];
-        let prepared: Committable[] = [];
+        const records = committableBuffer(context.subtaskIndex);
         /** The durability of the last preCommit: resolves once this writer got 20 more records (so only if the task went on). */
         let waiting: { after: number; resolve: () => void; checkpoint: Committable[] } | undefined;
         let written = 0;
@@ -121,7 +130,7 @@ test('a writer\'s preCommit durability runs while the task goes on, and the chec
         };
         return {
           write: (r) => {
-            buffer.push(r);
+            records.add(r);
             written++;
             if (waiting !== undefined && written >= waiting.after) settle();
           },
@@ -129,24 +138,18 @@ test('a writer\'s preCommit durability runs while the task goes on, and the chec
           prepareCommit: () => { throw new Error('the runtime must use preCommit at checkpoints'); },
           preCommit: () => {
             settle();
-            prepared = buffer.length === 0 ? [] : [{ subtask: context.subtaskIndex, records: buffer, checkpointId: -1 }];
-            buffer = [];
-            if (prepared.length === 0) return { committables: [] };
+            const checkpoint = records.prepare();
+            if (checkpoint.length === 0) return { committables: [] };
             pendingSeen++;
-            const checkpoint = prepared;
             return {
-              committables: prepared,
+              committables: checkpoint,
               durable: new Promise<void>((resolve) => {
                 waiting = { after: written + 20, resolve, checkpoint };
                 if (finished) setImmediate(settle);
               }),
             };
           },
-          snapshotState: (checkpointId) => {
-            for (const c of prepared) c.checkpointId = checkpointId;
-            prepared = [];
-            return [];
-          },
+          snapshotState: (checkpointId) => records.stamp(checkpointId),
           close: () => {},
         };
       },
