@@ -13,6 +13,7 @@ import type { WebServer } from '../web/server.ts';
 import { createLogger } from './logging.ts';
 import { initProject, initSummary } from './init.ts';
 import { checkJobArguments, parseRunArgs, runHelp } from './options.ts';
+import { traceStartup } from '../core/startup-trace.ts';
 import { ProgressReporter } from './progress.ts';
 import { CLUSTER_COMMANDS, CLUSTER_HELP, clusterMain, runOnCluster } from '../cluster/cli.ts';
 
@@ -115,6 +116,7 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
     defaults: options.defaults,
     jobArgs: options.jobArgs,
     execute: async (env, jobName) => {
+      traceStartup('execute() called');
       executed = true;
       // Before anything is deployed: a misspelt option must not run the job with the default instead.
       checkJobArguments(env.getParameters());
@@ -146,6 +148,7 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
         });
         if (result.savepointPath) process.stderr.write(`savepoint: ${result.savepointPath}\n`);
         process.stderr.write(reporter.summary(result));
+        traceStartup('summary printed');
         return result;
       } finally {
         if (web) {
@@ -155,6 +158,7 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
       }
     },
   });
+  traceStartup('loading job');
   await loadJob();
   if (!executed) {
     process.stderr.write(`weir: ${options.jobFile} finished without calling env.execute() (or executeAndCollect()): nothing ran\n`);

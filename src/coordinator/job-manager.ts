@@ -29,6 +29,7 @@ import type { Sink } from '../connectors/sink.ts';
 import type { RestartStrategy } from '../api/config.ts';
 import { SourceCoordinator, ENUMERATOR_ROLE } from './source-coordinator.ts';
 import { buildRestoreAssignments, restoreEnumeratorSplits } from './state-assignment.ts';
+import { traceStartup } from '../core/startup-trace.ts';
 
 export interface JobManagerOptions {
   readonly env: StreamExecutionEnvironment;
@@ -237,6 +238,7 @@ export class JobManager implements JobControl, JobView {
   }
 
   async run(): Promise<JobResult> {
+    traceStartup('job started');
     this.#startTime = Date.now();
     this.#status = 'RUNNING';
     this.#log.info({ name: this.#options.jobName, runtimeMode: this.runtimeMode, vertices: this.graph.vertices.length }, 'job started');
@@ -445,6 +447,7 @@ export class JobManager implements JobControl, JobView {
           case 'deployed':
             deployed.add(event.slot);
             if (deployed.size === tm.numSlots) {
+              traceStartup('all slots deployed');
               this.#tasksRunning = true;
               this.#log.info({ attempt, slots: tm.numSlots, restored: restore?.path }, 'attempt running');
               tm.broadcast({ type: 'start' });
@@ -463,7 +466,7 @@ export class JobManager implements JobControl, JobView {
           }
           case 'end-of-data':
             endOfData.add(taskKey(event.task));
-            if (endOfData.size === totalTasks) allEnded();
+            if (endOfData.size === totalTasks) { traceStartup('all end-of-data'); allEnded(); }
             return;
           case 'ack':
             checkpoints?.onAck(event);
@@ -489,6 +492,7 @@ export class JobManager implements JobControl, JobView {
             for (const m of event.metrics) this.metrics.report(m);
             finished.add(event.slot);
             if (finished.size === tm.numSlots) {
+              traceStartup('all slots finished');
               this.#report(progressStarted);
               end({ kind: 'finished', savepointPath });
             }
@@ -502,6 +506,7 @@ export class JobManager implements JobControl, JobView {
         progressTimer = setInterval(() => this.#report(progressStarted), 1000);
         progressTimer.unref();
       }
+      traceStartup('task manager starting');
       tm.start(onEvent).then(
         () => tm.broadcast({ type: 'deploy', deployment }),
         (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),

@@ -16,6 +16,7 @@ import { BUSY } from './task-time.ts';
 import { LocalDiskShuffle } from '../batch/shuffle/local-disk.ts';
 import { PipelinedShuffle, pipelinedPartition } from '../batch/shuffle/pipelined.ts';
 import { subpartitionsFor } from '../batch/shuffle/api.ts';
+import { traceStartup } from '../core/startup-trace.ts';
 
 /** How a slot talks to other slots' threads: one link per remote slot, messages carry a channel id. */
 export interface SlotLink {
@@ -155,6 +156,7 @@ export class SlotRuntime {
         }
         return;
       case 'finish':
+        traceStartup('slot finish received');
         void this.#finish();
         return;
       case 'reset':
@@ -164,6 +166,7 @@ export class SlotRuntime {
   }
 
   async #deploy(deployment: Deployment): Promise<void> {
+    traceStartup('slot deploy received');
     try {
       const batch = deployment.batch;
       if (batch !== undefined && Object.keys(batch.parallelism).length > 0) {
@@ -238,6 +241,7 @@ export class SlotRuntime {
       this.#stopHeapGuard = startHeapGuard((h) => this.#fail(this.#outOfMemory(h.usedMb, h.limitMb, config.runtimeMode, config.batchKeyedInput)));
       this.#metricsTimer = setInterval(() => this.#host.send({ type: 'metrics', metrics: this.#metrics() }), METRICS_INTERVAL_MS);
       this.#metricsTimer.unref?.();
+      traceStartup('slot deployed');
       for (const slot of this.#slots) this.#host.send({ type: 'deployed', slot });
     } catch (e) {
       this.#fail(e);
@@ -363,6 +367,7 @@ export class SlotRuntime {
         this.#log('info', task, { recordsIn: task.recordsIn, recordsOut: task.recordsOut }, 'task finished');
       }
       this.#shutdown();
+      traceStartup('slot finished');
       for (const slot of this.#slots) this.#host.send({ type: 'finished', slot, metrics: this.#metrics().filter((m) => m.subtask === slot) });
     } catch (e) {
       this.#fail(e);

@@ -6,6 +6,7 @@ import { levelEnabled, type Logger, type LogLevel } from '../core/logger.ts';
 import { buildChannelPlan } from './network/channel-plan.ts';
 import type { ManagerToSlot, SlotToManager } from './protocol.ts';
 import type { TaskManagerGateway } from './gateway.ts';
+import { traceStartup } from '../core/startup-trace.ts';
 import { SlotRuntime, type LinkMessage, type SlotLink } from './slot.ts';
 
 export type { TaskManagerGateway } from './gateway.ts';
@@ -136,7 +137,9 @@ export class ThreadTaskManager implements TaskManagerGateway {
 
   async shutdown(): Promise<void> {
     this.#stopping = true;
+    traceStartup('terminating workers');
     await Promise.all(this.#workers.map((w) => w.terminate()));
+    traceStartup('workers terminated');
     this.#workers.length = 0;
   }
 
@@ -149,6 +152,7 @@ export class ThreadTaskManager implements TaskManagerGateway {
  */
 export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent: (event: SlotToManager) => void, stopping: () => boolean, logger?: Logger): Worker {
   const slot = data.slot;
+  traceStartup(`new Worker (slot ${slot})`);
   const worker = new Worker(workerScript, {
     workerData: data,
     transferList: Object.values(data.links),
@@ -157,6 +161,8 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
     stdout: false,
     stderr: false,
   });
+  traceStartup(`Worker constructed (slot ${slot})`);
+  worker.once('online', () => traceStartup(`worker online (slot ${slot})`));
   worker.on('message', (m: WorkerToManager) => {
     if (m.type === 'text') process[m.stream].write(m.text);
     else if (m.type === 'log') logger?.[m.level](m.fields, m.message);

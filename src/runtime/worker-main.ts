@@ -8,11 +8,14 @@ import { buildStreamGraph } from '../graph/stream-graph.ts';
 import { serializeError } from './operator-error.ts';
 import type { ManagerToSlot, SlotToManager } from './protocol.ts';
 import { SlotRuntime, type SlotLink } from './slot.ts';
+import { traceStartup } from '../core/startup-trace.ts';
 import { connectLinks, taskLogEnabled, type WorkerData, type WorkerToManager } from './task-manager.ts';
 
 export async function workerMain(loadJob: () => Promise<unknown>): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('workerMain must run in a worker thread');
+  traceStartup(`worker thread start ${performance.timeOrigin.toFixed(1)}`);
+  traceStartup('worker bundle imported');
   const data = workerData as WorkerData;
   process.setSourceMapsEnabled(true);
   const post = (m: WorkerToManager, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer ?? []);
@@ -45,7 +48,9 @@ export async function workerMain(loadJob: () => Promise<unknown>): Promise<void>
   loadJob().catch(fail);
   try {
     const { env } = await captured;
+    traceStartup('worker job executed');
     const graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
+    traceStartup('worker graph built');
     const links = new Map<number, SlotLink>();
     const fresh = (): SlotRuntime => new SlotRuntime({
       slots: [data.slot], graph, links, jobArgs: data.jobArgs,
