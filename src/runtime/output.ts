@@ -91,7 +91,7 @@ export class WriterOutput implements Output {
     this.#dropWatermarks = dropWatermarks;
   }
   collect(record: unknown): void {
-    this.#writer.emit(record, this.#element.timestamp);
+    this.#writer.emitAt(record, this.#element);
   }
   emitWatermark(timestamp: number): void {
     if (this.#dropWatermarks) return;

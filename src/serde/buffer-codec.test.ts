@@ -276,6 +276,8 @@ test('BatchEncoder (record by record, as a writer emits) gives what encodeBatch 
     [['a', 1], ['b', 'two'], ['c', null]], // the second field widens: finish falls back to encodeBatch
     [{ w: 'x', n: 1 }, { w: 'y', n: 2 }],
     [{ w: 'x', n: 1 }, ['not', 'an object']], // another shape: v8
+    [{ w: 'x', n: 1 }, { w: 'y', n: 2 }, { w: 'z', n: 'three' }], // the third record fails after writing its first field
+    [[1, 2], [3, 4], [5, 6.5]], // an int32 column widens to float64 at the last record
     [1, 2.5, -0, NaN],
     [new Date(0), new Date(1)], // no typed schema at all
     ['only'],
@@ -286,7 +288,7 @@ test('BatchEncoder (record by record, as a writer emits) gives what encodeBatch 
     for (const r of records) encoder.add(r);
     const keyGroups = Int32Array.from(records, (_, i) => i * 3);
     const timestamps = Float64Array.from(records, (_, i) => (i % 2 === 0 ? i * 10 : Number.NaN));
-    const buffer = encoder.finish(records, records.length, keyGroups, timestamps);
+    const buffer = encoder.finish(records.length, keyGroups, timestamps);
     const decoded = decodeBatch(buffer);
     assert.deepStrictEqual(decoded.records, records);
     assert.deepStrictEqual(decoded.keyGroups, keyGroups);
@@ -294,6 +296,24 @@ test('BatchEncoder (record by record, as a writer emits) gives what encodeBatch 
     assert.equal(formatOf(buffer), formatOf(encodeBatch(records, records.length, keyGroups, undefined, timestamps)));
     spare = buffer; // the consumer gives it back: the next batch is written over it
   }
+});
+
+test('BatchEncoder copies each record as it is added (a record writer keeps none of a remote batch), also when a later record does not fit', () => {
+  for (const last of [['z', 3], ['z', 'three'], { not: 'a tuple' }] as unknown[]) {
+    const encoder = new BatchEncoder();
+    const records: unknown[] = [['a', 1], ['b', 2], last];
+    const first = records[0] as [string, number];
+    encoder.add(first);
+    encoder.add(records[1]);
+    first[1] = 100; // changed after it was added: the batch has the value at add
+    encoder.add(last);
+    assert.equal(encoder.count, 3);
+    assert.deepStrictEqual(decodeBatch(encoder.finish(3, null, null)).records, [['a', 1], ['b', 2], last]);
+    first[1] = 1;
+  }
+  const encoder = new BatchEncoder();
+  encoder.add(1);
+  assert.throws(() => encoder.finish(2, null, null), /2 records asked, 1 added/);
 });
 
 /**
@@ -305,7 +325,7 @@ function assertRoundTrips(batches: unknown[][], alsoEncodeBatch: boolean): void 
   const encoder = new BatchEncoder(() => spare);
   for (const records of batches) {
     for (const r of records) encoder.add(r);
-    const buffer = encoder.finish(records, records.length, null, null);
+    const buffer = encoder.finish(records.length, null, null);
     assert.deepStrictEqual(decodeBatch(buffer).records, records);
     if (alsoEncodeBatch) assert.deepStrictEqual(decodeBatch(encodeBatch(records, records.length, null, spare)).records, records);
     spare = buffer;
@@ -384,7 +404,7 @@ test('a BatchEncoder that widened once starts its next batches as float64, still
   const kinds: number[][] = [];
   for (const records of batches) {
     for (const r of records) encoder.add(r);
-    const buffer = encoder.finish(records, records.length, null, null);
+    const buffer = encoder.finish(records.length, null, null);
     kinds.push(kindsOf(buffer));
     assert.deepStrictEqual(decodeBatch(buffer).records, records);
   }
@@ -411,7 +431,7 @@ test('a non-number in an all-number batch widens that field (tagged numbers agai
 function encodeWithBatchEncoder(records: readonly unknown[]): ArrayBuffer {
   const encoder = new BatchEncoder();
   for (const r of records) encoder.add(r);
-  return encoder.finish(records, records.length, null, null);
+  return encoder.finish(records.length, null, null);
 }
 
 test('decode rejects corrupt number-column batches: kinds mixed with float64, a truncated column, a __proto__ key', () => {

@@ -103,16 +103,20 @@ export function encodeBatch(
 /**
  * Encodes a batch record by record, as a record writer emits them (each record is encoded while it
  * is still in the cache, instead of being read again ~1,000 records later at the flush): the schema
- * is inferred from the batch's first record and checked per record by the field writes. The caller
- * keeps the records too: `finish` falls back to `encodeBatch` over them when a record did not fit
- * the schema (another shape, a field to widen), so the result is always what encodeBatch gives.
+ * is inferred from the batch's first record and checked per record by the field writes. The encoder
+ * keeps no reference to the records while they fit the schema (the caller need not keep them
+ * either). When a record does not fit (another shape, a field to widen), the records encoded so far
+ * are decoded back out of the buffer (the typed codec round-trips exactly, so they equal what the
+ * consumer would have got) and the rest of the batch is held as given; `finish` then encodes the
+ * held records with `encodeBatch`, so the result is always what encodeBatch gives.
  */
 export class BatchEncoder {
   readonly #scratch: () => ArrayBuffer | undefined;
   #writer: ByteWriter | null = null;
   #schema: BatchSchema | null = null;
   #count = 0;
-  #failed = false;
+  /** The records of this batch once one did not fit its schema (null while every record did). */
+  #held: unknown[] | null = null;
   /** A batch of this encoder met a non-int32 number in an int32 column: later batches start as float64 (no second pass each). */
   #wideNumbers = false;
 
@@ -121,8 +125,18 @@ export class BatchEncoder {
     this.#scratch = scratch;
   }
 
+  /** Records added since the last finish. */
+  get count(): number {
+    return this.#count;
+  }
+
   add(record: unknown): void {
-    if (this.#failed) return;
+    this.#count++;
+    const held = this.#held;
+    if (held !== null) {
+      held.push(record);
+      return;
+    }
     let writer = this.#writer;
     let schema = this.#schema;
     if (writer === null || schema === null) {
@@ -130,31 +144,41 @@ export class BatchEncoder {
       const spare = this.#scratch();
       writer = new ByteWriter(spare !== undefined && spare.byteLength >= 4096 ? spare : new ArrayBuffer(16 * 1024));
       this.#writer = writer;
-      if (schema === null) { this.#failed = true; return; }
+      if (schema === null) {
+        this.#held = [record];
+        return;
+      }
       if (schema.column === KIND_I32 && this.#wideNumbers) schema.column = KIND_F64;
       this.#schema = schema;
       writer.pos = HEADER_BYTES;
       writeSchema(writer, schema);
     }
     const column = schema.column;
+    const start = writer.pos;
     const result = column !== 0 ? writeNumberRecord(writer, column, schema.shape, schema.kinds.length, schema.keys, record) : writeRecord(writer, schema, record);
     if (result !== OK) {
-      this.#failed = true;
       if (result === WIDEN_F64) this.#wideNumbers = true;
+      // The records before this one, back out of the buffer (the failed record may have written part of itself past `start`).
+      const reader = new ByteReader(writer.buffer, HEADER_BYTES, start);
+      const prefix = readRecords(reader, readSchema(reader), this.#count - 1);
+      prefix.push(record);
+      this.#held = prefix;
     }
-    this.#count++;
   }
 
-  /** The encoded batch of records[0..count) (the ones given to add since the last finish); starts the next batch. */
-  finish(records: readonly unknown[], count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBuffer {
+  /** The encoded batch of the `count` records given to add since the last finish (`keyGroups`/`timestamps`: their columns, or null); starts the next batch. */
+  finish(count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBuffer {
     const writer = this.#writer;
-    const ok = !this.#failed && writer !== null && this.#count === count && count > 0;
+    const held = this.#held;
+    if (count !== this.#count) {
+      throw new WeirError(`BatchEncoder.finish: ${count} records asked, ${this.#count} added`, { code: 'WEIR_SERDE_ARGUMENT', fault: 'internal' });
+    }
     this.#writer = null;
     this.#schema = null;
     this.#count = 0;
-    this.#failed = false;
-    if (ok) return finishBatch(writer, FORMAT_TYPED, count, keyGroups, timestamps);
-    return encodeBatch(records, count, keyGroups, writer?.buffer, timestamps);
+    this.#held = null;
+    if (held === null && writer !== null && count > 0) return finishBatch(writer, FORMAT_TYPED, count, keyGroups, timestamps);
+    return encodeBatch(held ?? [], count, keyGroups, writer?.buffer, timestamps);
   }
 }
 
