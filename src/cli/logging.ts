@@ -4,18 +4,46 @@
 // written above the live progress display (ProgressReporter.interject), which redraws below it.
 // pino is imported here, in the client only: worker threads send their tasks' lines to it.
 
-import { silentLogger, type Logger, type LogLevel } from '../core/logger.ts';
+import { createRequire } from 'node:module';
+import { levelEnabled, silentLogger, type Logger, type LogLevel } from '../core/logger.ts';
 
+/**
+ * The logger of `weir run`. pino (and pino-pretty on a terminal) is loaded at the first line that passes the level,
+ * not before: at the default level (warn) most runs write none, and loading it cost the start-up 0.05–0.2 s before
+ * the job file ran (docs/architecture.md, "Start-up").
+ */
 export async function createLogger(level: LogLevel, out: NodeJS.WriteStream, interject: (text: string) => void): Promise<Logger> {
   if (level === 'silent') return silentLogger;
-  const { pino } = await import('pino');
+  let root: PinoLike | undefined;
+  return lazy(level, () => (root ??= loadPino(level, out, interject)));
+}
+
+function loadPino(level: LogLevel, out: NodeJS.WriteStream, interject: (text: string) => void): PinoLike {
+  // Both are CommonJS and external to the bundle: resolved from here (the bundle's directory) as `import()` would.
+  const require = createRequire(import.meta.url);
+  const { pino } = require('pino') as typeof import('pino');
   const options = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
   if (out.isTTY === true) {
-    const { prettyFactory } = await import('pino-pretty');
+    const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty');
     const prettify = prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
-    return adapt(pino(options, { write: (line: string) => interject(prettify(line)) }));
+    return pino(options, { write: (line: string) => interject(prettify(line)) });
   }
-  return adapt(pino(options, { write: (line: string) => { out.write(line); } }));
+  return pino(options, { write: (line: string) => { out.write(line); } });
+}
+
+/** The engine's Logger over a pino logger made on first use; levels are checked here, so a dropped line loads nothing. */
+function lazy(level: LogLevel, get: () => PinoLike): Logger {
+  let p: PinoLike | undefined;
+  const real = (): PinoLike => (p ??= get());
+  const on = (l: LogLevel): boolean => levelEnabled(level, l);
+  return {
+    error: (f, m) => { if (on('error')) real().error(f, m); },
+    warn: (f, m) => { if (on('warn')) real().warn(f, m); },
+    info: (f, m) => { if (on('info')) real().info(f, m); },
+    debug: (f, m) => { if (on('debug')) real().debug(f, m); },
+    child: (bindings) => lazy(level, () => real().child(bindings)),
+    isLevelEnabled: (l) => on(l as LogLevel),
+  };
 }
 
 interface PinoLike {
@@ -25,13 +53,4 @@ interface PinoLike {
   debug(fields: object, message: string): void;
   child(bindings: Record<string, unknown>): PinoLike;
   isLevelEnabled(level: string): boolean;
-}
-
-/** The engine's Logger over a pino logger (pino's own type is wider than what the engine calls). */
-function adapt(p: PinoLike): Logger {
-  return {
-    error: (f, m) => p.error(f, m), warn: (f, m) => p.warn(f, m), info: (f, m) => p.info(f, m), debug: (f, m) => p.debug(f, m),
-    child: (bindings) => adapt(p.child(bindings)),
-    isLevelEnabled: (level) => p.isLevelEnabled(level),
-  };
 }

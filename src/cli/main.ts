@@ -4,6 +4,7 @@ import { setLaunchContext } from '../api/launch.ts';
 import { formatCheckpointList } from '../checkpoint/index.ts';
 import { executeLocally } from '../coordinator/local-executor.ts';
 import type { JobManager } from '../coordinator/job-manager.ts';
+import type { StandbyWorkers } from '../runtime/task-manager.ts';
 import { existsSync, statSync } from 'node:fs';
 import { loadClusterToken, TOKEN_ENV } from '../cluster/token.ts';
 import { join, resolve } from 'node:path';
@@ -36,6 +37,8 @@ export interface CliEnvironment {
   readonly loadJob: (() => Promise<unknown>) | undefined;
   /** The worker script next to the bundle, for worker threads. */
   readonly workerScript: string;
+  /** Slot worker threads bin/weir started at launch (runtime/task-manager.ts StandbyWorker), for the local run's slots. */
+  readonly standby?: StandbyWorkers | undefined;
   /** Absolute path of the bundled job file (when loadJob is set). */
   readonly jobFile?: string | undefined;
   /** Weir's version (its package.json), which `weir init` puts into the new project's dependencies. */
@@ -92,7 +95,9 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
   const loadJob = checkJobFile(options.jobFile, cli);
   if (options.jobmanager !== undefined || options.ha !== undefined) return runOnCluster(options, cli.workerScript);
   const reporter = new ProgressReporter(process.stderr, options.progress);
+  traceStartup('creating logger');
   const logger = await createLogger(options.logLevel, process.stderr, (text) => reporter.interject(text));
+  traceStartup('logger created');
   const token = options.web ? readToken(options.tokenFile) : undefined;
   const registry = new JobRegistry();
   let executed = false;
@@ -140,6 +145,7 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
         const result = await executeLocally(env, jobName, {
           mode: options.inline ? 'inline' : 'threads',
           workerScript: cli.workerScript,
+          standby: cli.standby,
           listener: reporter,
           defaults: options.defaults,
           logger,

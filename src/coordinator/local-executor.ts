@@ -5,7 +5,7 @@ import { ConfigError } from '../core/errors.ts';
 import { sharedRichFunction, type Transformation } from '../api/transformation.ts';
 import type { JobResult } from '../api/launch.ts';
 import { buildChannelPlan } from '../runtime/network/channel-plan.ts';
-import { InlineTaskManager, ThreadTaskManager } from '../runtime/task-manager.ts';
+import { InlineTaskManager, ThreadTaskManager, type StandbyWorkers } from '../runtime/task-manager.ts';
 import { JobManager } from './job-manager.ts';
 import type { JobListener } from './job-listener.ts';
 import type { Logger, LogLevel } from '../core/logger.ts';
@@ -14,6 +14,8 @@ export interface LocalExecutionOptions {
   /** 'threads' needs the job bundle's worker script (weir run builds it); 'inline' runs every slot in this thread. */
   readonly mode: 'inline' | 'threads';
   readonly workerScript?: string;
+  /** Worker threads started at launch (bin/weir), taken for slots before new ones are started. */
+  readonly standby?: StandbyWorkers | undefined;
   readonly listener?: JobListener;
   /** Launch defaults handed to workers so they rebuild the same graph. */
   readonly defaults?: unknown;
@@ -34,7 +36,7 @@ export async function executeLocally(env: StreamExecutionEnvironment, jobName: s
     createTaskManager: (graph, slotIds) => options.mode === 'threads'
       ? new ThreadTaskManager({
         numSlots: buildChannelPlan(graph).numSlots, workerScript: options.workerScript!, jobArgs: env.jobArgs, defaults: options.defaults ?? {},
-        logger: options.logger, logLevel: options.logLevel, slotIds,
+        logger: options.logger, logLevel: options.logLevel, slotIds, standby: options.standby,
       })
       : new InlineTaskManager(graph, env.jobArgs, options.logger, slotIds),
   });

@@ -141,6 +141,7 @@ export class SlotRuntime {
         for (const task of this.#tasks) task.notifyCheckpointAborted(command.checkpointId);
         return;
       case 'start':
+        traceStartup('slot start received');
         this.#started = true;
         this.wake();
         return;
@@ -187,7 +188,7 @@ export class SlotRuntime {
         wake: () => this.wake(),
         report: (m, transfer) => {
           if (m.type === 'ack') this.#log('debug', m.task, { checkpointId: m.checkpointId, syncMs: m.syncMs, asyncMs: m.asyncMs, alignmentMs: m.alignmentMs }, 'checkpoint acknowledged');
-          else if (m.type === 'end-of-data') this.#log('info', m.task, {}, 'end of input');
+          else if (m.type === 'end-of-data') { traceStartup(`end-of-data of task ${m.task.vertex}.${m.task.subtask}`); this.#log('info', m.task, {}, 'end of input'); }
           this.#host.send(m, transfer);
         },
         writeText: (stream, text) => this.#host.writeText(stream, text),

@@ -71,6 +71,25 @@ export interface WorkerData {
   readonly logLevel?: LogLevel | undefined;
 }
 
+/**
+ * A slot worker thread started before the job was known (bin/weir, at launch: docs/architecture.md, "Start-up"):
+ * Node booted in it while the client bundled, and it imports the bundle once told to; then it waits for its slot's
+ * WorkerData (`{ type: 'slot', data }`, the links transferred) on `control`. Plain JavaScript builds these objects.
+ */
+export interface StandbyWorker {
+  readonly worker: Worker;
+  readonly control: MessagePort;
+  /** Set when the thread failed or exited while it waited (bin/weir's listeners saw it): it cannot take a slot. */
+  readonly early: { readonly error?: Error; readonly exitCode?: number } | undefined;
+  /** Removes bin/weir's listeners: the TaskManager's take over. */
+  detach(): void;
+}
+
+/** Where a ThreadTaskManager takes standby threads from (one per slot, while there are any). */
+export interface StandbyWorkers {
+  take(): StandbyWorker | undefined;
+}
+
 /** Whether a task logs `level` under the threshold (worker-main uses it before posting). */
 export function taskLogEnabled(threshold: LogLevel, level: LogLevel): boolean {
   return levelEnabled(threshold, level);
@@ -90,7 +109,11 @@ export class ThreadTaskManager implements TaskManagerGateway {
   readonly #slotIds: readonly number[];
 
   /** `slotIds`: which slots (subtask indexes) get a worker; default 0..numSlots-1 (BATCH regions run a subset). */
-  constructor(options: { numSlots: number; workerScript: string; jobArgs: readonly string[]; defaults: unknown; logger?: Logger | undefined; logLevel?: LogLevel | undefined; slotIds?: readonly number[] | undefined }) {
+  readonly #standby: StandbyWorkers | undefined;
+
+  /** `standby`: threads started at launch, taken one per slot before any is started here. */
+  constructor(options: { numSlots: number; workerScript: string; jobArgs: readonly string[]; defaults: unknown; logger?: Logger | undefined; logLevel?: LogLevel | undefined; slotIds?: readonly number[] | undefined; standby?: StandbyWorkers | undefined }) {
+    this.#standby = options.standby;
     this.#slotIds = options.slotIds ?? Array.from({ length: options.numSlots }, (_, i) => i);
     this.numSlots = this.#slotIds.length;
     this.#workerScript = options.workerScript;
@@ -121,7 +144,7 @@ export class ThreadTaskManager implements TaskManagerGateway {
     for (let w = 0; w < n; w++) {
       const slot = ids[w]!;
       const data: WorkerData = { slot, numSlots: n, links: links[w]!, jobArgs: this.#jobArgs, defaults: this.#defaults, logLevel: this.#logLevel };
-      this.#workers.push(spawnSlotWorker(this.#workerScript, data, dispatch, () => this.#stopping, this.#logger));
+      this.#workers.push(spawnSlotWorker(this.#workerScript, data, dispatch, () => this.#stopping, this.#logger, this.#standby?.take()));
     }
   }
 
@@ -147,22 +170,45 @@ export class ThreadTaskManager implements TaskManagerGateway {
 
 /**
  * Starts the worker thread of one slot (local mode, and each TaskManager process in cluster
- * mode): text goes to this process's stdout/stderr, task log lines to `logger`, everything else to `onEvent`; a crash or an
- * unexpected exit becomes a `failed` event unless `stopping()` says we are tearing it down.
+ * mode), or hands the slot to a `standby` thread started at launch: text goes to this process's stdout/stderr, task log
+ * lines to `logger`, everything else to `onEvent`; a crash or an unexpected exit (also one of a standby thread before it
+ * got its slot) becomes a `failed` event unless `stopping()` says we are tearing it down.
  */
-export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent: (event: SlotToManager) => void, stopping: () => boolean, logger?: Logger): Worker {
+export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent: (event: SlotToManager) => void, stopping: () => boolean, logger?: Logger, standby?: StandbyWorker): Worker {
   const slot = data.slot;
-  traceStartup(`new Worker (slot ${slot})`);
-  const worker = new Worker(workerScript, {
-    workerData: data,
-    transferList: Object.values(data.links),
-    // Stacks of user code point at the job file, not at the bundle.
-    execArgv: [...process.execArgv, '--enable-source-maps'],
-    stdout: false,
-    stderr: false,
-  });
-  traceStartup(`Worker constructed (slot ${slot})`);
-  worker.once('online', () => traceStartup(`worker online (slot ${slot})`));
+  let worker: Worker;
+  if (standby !== undefined) {
+    standby.detach();
+    worker = standby.worker;
+    worker.ref();
+    const early = standby.early;
+    if (early === undefined) {
+      traceStartup(`standby worker takes slot ${slot}`);
+      standby.control.postMessage({ type: 'slot', data }, Object.values(data.links));
+    } else {
+      // It died while waiting: no event will come from it any more, so say so now (as a thread that crashed).
+      const why = early.error !== undefined ? `crashed: ${early.error.message}` : `exited (exit code ${early.exitCode})`;
+      setImmediate(() => {
+        if (stopping()) return;
+        onEvent({
+          type: 'failed', slot,
+          error: { name: early.error?.name ?? 'WorkerExit', message: `worker thread of slot ${slot} (started at launch, before the job was ready) ${why}`, code: early.error !== undefined ? 'WEIR_WORKER_CRASHED' : 'WEIR_WORKER_EXITED', fault: 'internal', stack: early.error?.stack },
+        });
+      });
+    }
+  } else {
+    traceStartup(`new Worker (slot ${slot})`);
+    worker = new Worker(workerScript, {
+      workerData: data,
+      transferList: Object.values(data.links),
+      // Stacks of user code point at the job file, not at the bundle (bin/weir's standby threads get the same).
+      execArgv: [...process.execArgv, '--enable-source-maps'],
+      stdout: false,
+      stderr: false,
+    });
+    traceStartup(`Worker constructed (slot ${slot})`);
+    worker.once('online', () => traceStartup(`worker online (slot ${slot})`));
+  }
   worker.on('message', (m: WorkerToManager) => {
     if (m.type === 'text') process[m.stream].write(m.text);
     else if (m.type === 'log') logger?.[m.level](m.fields, m.message);

@@ -11,17 +11,16 @@ import { SlotRuntime, type SlotLink } from './slot.ts';
 import { traceStartup } from '../core/startup-trace.ts';
 import { connectLinks, taskLogEnabled, type WorkerData, type WorkerToManager } from './task-manager.ts';
 
-export async function workerMain(loadJob: () => Promise<unknown>): Promise<void> {
+/**
+ * `slotData`: a standby thread's slot (bin/weir's worker script: it started before the job was known, and the
+ * TaskManager sends the slot when it takes the thread); otherwise the slot is in workerData.
+ */
+export async function workerMain(loadJob: () => Promise<unknown>, slotData?: Promise<WorkerData>): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('workerMain must run in a worker thread');
-  traceStartup(`worker thread start ${performance.timeOrigin.toFixed(1)}`);
   traceStartup('worker bundle imported');
-  const data = workerData as WorkerData;
   process.setSourceMapsEnabled(true);
-  const post = (m: WorkerToManager, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer ?? []);
-  const fail = (e: unknown): void => post({ type: 'failed', slot: data.slot, error: serializeError(e) });
-
-  // Commands may arrive before the graph is built: queue them.
+  // Commands may arrive before the graph is built (or, on a standby thread, before the slot): queue them.
   const pending: ManagerToSlot[] = [];
   let runtime: SlotRuntime | undefined;
   let onReset = (): void => {};
@@ -33,6 +32,10 @@ export async function workerMain(loadJob: () => Promise<unknown>): Promise<void>
     if (runtime) dispatch(m);
     else pending.push(m);
   });
+  const data = slotData !== undefined ? await slotData : workerData as WorkerData;
+  if (slotData !== undefined) traceStartup(`standby worker got slot ${data.slot}`);
+  const post = (m: WorkerToManager, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer ?? []);
+  const fail = (e: unknown): void => post({ type: 'failed', slot: data.slot, error: serializeError(e) });
 
   const captured = new Promise<{ env: StreamExecutionEnvironment; name: string }>((resolve) => {
     setLaunchContext({

@@ -49,3 +49,58 @@ test('the bundle cache: a second run of unchanged files takes the bundle; a chan
     removeDir(dir);
   }
 });
+
+test('standby workers: the threads started at launch take the slots (none started later); a job needing more slots than -p gets fresh threads for the rest; WEIR_STANDBY_WORKERS=0 starts none', { timeout: 120_000 }, async () => {
+  const dir = tempDir('standby');
+  try {
+    const job = join(dir, 'job.ts');
+    // Sums 1..100 per subtask of a keyed stage whose parallelism is --stage (default: the job's).
+    writeFileSync(job, [
+      "import { StreamExecutionEnvironment } from 'weir';",
+      'const env = StreamExecutionEnvironment.getExecutionEnvironment();',
+      "const stage = env.getParameters().getNumber('stage', 0);",
+      'const keyed = env.fromSequence(1, 100).keyBy((n: number) => n % 7).map((n: number) => n);',
+      'if (stage > 0) keyed.setParallelism(stage);',
+      "const result = await keyed.executeAndCollect('standby job');",
+      'console.log(`sum=${result.reduce((a: number, b: number) => a + b, 0)} n=${result.length}`);',
+    ].join('\n'));
+    const run = async (args: string[], env: Record<string, string> = {}): Promise<string[]> => {
+      const r = await runWeir(['run', job, '--no-progress', ...args], { env: { ...TRACE, ...env }, timeoutMs: 30_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /sum=5050 n=100/);
+      return steps(r.stderr);
+    };
+    const taken = (s: string[]): string[] => s.filter((l) => l.startsWith('standby worker takes slot') || l.startsWith('new Worker (slot')).sort();
+
+    assert.deepEqual(taken(await run(['-p', '2'])), ['standby worker takes slot 0', 'standby worker takes slot 1']);
+    // -p 1 guesses one slot; the keyed stage at 3 needs three.
+    assert.deepEqual(taken(await run(['-p', '1', '--stage', '3'])), ['new Worker (slot 1)', 'new Worker (slot 2)', 'standby worker takes slot 0']);
+    const none = await run(['-p', '2'], { WEIR_STANDBY_WORKERS: '0' });
+    assert.deepEqual(taken(none), ['new Worker (slot 0)', 'new Worker (slot 1)']);
+    assert.ok(!none.some((l) => l.startsWith('new Worker (standby')), 'no standby thread was started');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a job file that throws only in the worker threads fails the run with its error, through a standby thread', { timeout: 120_000 }, async () => {
+  const dir = tempDir('standby-throw');
+  try {
+    const job = join(dir, 'job.ts');
+    writeFileSync(job, [
+      "import { isMainThread } from 'node:worker_threads';",
+      "import { StreamExecutionEnvironment } from 'weir';",
+      "if (!isMainThread) throw new Error('no workers for this job');",
+      'const env = StreamExecutionEnvironment.getExecutionEnvironment();',
+      'env.fromElements(1, 2, 3).discard();',
+      "await env.execute('throwing job');",
+    ].join('\n'));
+    const r = await runWeir(['run', job, '--no-progress', '-p', '2'], { env: TRACE, timeoutMs: 30_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /no workers for this job/);
+    assert.match(r.stderr, /job\.ts:3/, 'the stack points at the job file');
+    assert.ok(steps(r.stderr).includes('standby worker takes slot 0'), r.stderr);
+  } finally {
+    removeDir(dir);
+  }
+});
