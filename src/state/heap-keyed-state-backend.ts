@@ -28,6 +28,7 @@ import {
   windowCellsOf,
   StateTable,
 } from './heap-states.ts';
+import { HeapWindowTables, type CapturedWindowTables } from './heap-window-tables.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
 
 const MAGIC = 'WKS1';
@@ -43,6 +44,8 @@ interface CapturedState {
   readonly name: string;
   readonly kind: StateKind;
   readonly tables: readonly (Map<NormalizedKey, unknown> | undefined)[];
+  /** Window tables (HeapWindowTables): key-group index i's entries, already in the blob's form. */
+  readonly windows?: CapturedWindowTables;
 }
 
 /** Stored values are cells (heap-states.ts), window state its own cells; blobs hold bare values. */
@@ -112,10 +115,12 @@ export class KeyedStateSnapshot {
       const payload: unknown[] = [];
       for (let s = 0; s < states.length; s++) {
         const st = states[s]!;
-        const t = st.tables[i];
+        const w = st.windows;
+        const t = w === undefined ? st.tables[i] : w.contents(i);
         if (t === undefined || t.size === 0) continue;
         const flat: unknown[] = [];
-        for (const [k, v] of t) flat.push(k, unwrap(st.kind, v));
+        if (w === undefined) for (const [k, v] of t) flat.push(k, unwrap(st.kind, v));
+        else for (const [k, v] of t) flat.push(k, v);
         payload.push(s, flat);
       }
       if (payload.length > 0) sections[i] = serialize(payload);
@@ -136,6 +141,8 @@ export class HeapKeyedStateBackend {
   readonly keyGroupRange: KeyGroupRange;
   readonly #ctx = new KeyContext();
   readonly #states = new Map<string, StateTable>();
+  /** Window-major window contents (getWindowTables), snapshotted as window state of the same name. */
+  readonly #windowTables = new Map<string, HeapWindowTables<never, unknown>>();
   readonly #start: number;
   readonly #size: number;
 
@@ -233,7 +240,38 @@ export class HeapKeyedStateBackend {
     return t.handle as HeapWindowState<IN, ACC>;
   }
 
+  /**
+   * Window-major contents of tumbling event-time windows (HeapWindowTables), snapshotted as window state
+   * `name` (the form getWindowState writes). Window state of that name restored from a checkpoint moves
+   * into the tables here; which of its firings are still due is the caller's to tell (markRestoredFirings).
+   */
+  getWindowTables<IN, ACC>(name: string, agg: AggregateFunction<IN, ACC, unknown>, allowedLateness: number): HeapWindowTables<IN, ACC> {
+    const existing = this.#windowTables.get(name);
+    if (existing !== undefined) return existing as unknown as HeapWindowTables<IN, ACC>;
+    const restored = this.#states.get(name);
+    if (restored !== undefined && restored.kind !== 'window') {
+      throw new ConfigError(`state "${name}" is already registered as ${restored.kind} state and cannot be used as window state`);
+    }
+    const tables = new HeapWindowTables<IN, ACC>(name, this.#ctx, agg, allowedLateness);
+    if (restored !== undefined) {
+      // Oldest window first within each key (the key-major lists are newest first), keys in key-group order.
+      for (let i = 0; i < this.#size; i++) {
+        const m = restored.tables[i];
+        if (m === undefined) continue;
+        for (const [norm, stored] of m) {
+          const flat = flattenWindowCells(stored);
+          const key = denormalizeKey(norm);
+          for (let j = flat.length - 2; j >= 0; j -= 2) tables.adopt(key, norm, i, flat[j] as number, flat[j + 1] as ACC);
+        }
+      }
+      this.#states.delete(name);
+    }
+    this.#windowTables.set(name, tables as unknown as HeapWindowTables<never, unknown>);
+    return tables;
+  }
+
   #table(name: string, kind: StateKind): StateTable {
+    if (this.#windowTables.has(name)) throw new ConfigError(`state "${name}" is already registered as window tables and cannot be used as ${kind} state`);
     let t = this.#states.get(name);
     if (t === undefined) {
       t = new StateTable(name, kind, this.#size);
@@ -248,6 +286,7 @@ export class HeapKeyedStateBackend {
   snapshot(): KeyedStateSnapshot {
     const captured: CapturedState[] = [];
     for (const t of this.#states.values()) captured.push({ name: t.name, kind: t.kind, tables: t.tables.slice() });
+    for (const w of this.#windowTables.values()) captured.push({ name: w.name, kind: 'window', tables: [], windows: w.capture() });
     // From now on every map and container stamped with an older epoch is shared.
     this.#ctx.epoch++;
     return new KeyedStateSnapshot(this.maxParallelism, this.keyGroupRange, captured);
@@ -312,13 +351,25 @@ export class HeapKeyedStateBackend {
   /** The number of keys with state under `stateName`, or with any state when omitted. */
   numKeys(stateName?: string): number {
     if (stateName !== undefined) {
+      const w = this.#windowTables.get(stateName);
+      if (w !== undefined) return w.numKeys();
       let n = 0;
       for (const m of this.#states.get(stateName)?.tables ?? []) n += m?.size ?? 0;
       return n;
     }
+    const windowKeys = new Map<number, Set<NormalizedKey>>();
+    for (const w of this.#windowTables.values()) {
+      for (const t of w.order) {
+        for (let j = 0; j < t.size; j++) {
+          let set = windowKeys.get(t.kgs[j]!);
+          if (set === undefined) windowKeys.set(t.kgs[j]!, (set = new Set()));
+          set.add(t.norms[j]!);
+        }
+      }
+    }
     let n = 0;
     for (let i = 0; i < this.#size; i++) {
-      const seen = new Set<NormalizedKey>();
+      const seen = windowKeys.get(i) ?? new Set<NormalizedKey>();
       for (const t of this.#states.values()) for (const k of t.tables[i]?.keys() ?? []) seen.add(k);
       n += seen.size;
     }
@@ -327,6 +378,6 @@ export class HeapKeyedStateBackend {
 
   /** The names of the registered or restored states. */
   stateNames(): string[] {
-    return Array.from(this.#states.keys());
+    return [...this.#states.keys(), ...this.#windowTables.keys()];
   }
 }

@@ -134,7 +134,7 @@ const newMap = (): Map<NormalizedKey, unknown> => new Map();
 const copyMap = (m: Map<NormalizedKey, unknown>): Map<NormalizedKey, unknown> => new Map(m);
 
 /** Deep copy for accumulators a snapshot may still reference (user functions may mutate them). */
-function cloneValue<V>(v: V): V {
+export function cloneValue<V>(v: V): V {
   return typeof v === 'object' && v !== null ? structuredClone(v) : v;
 }
 

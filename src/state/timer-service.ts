@@ -23,6 +23,7 @@ import { copyOnWrite } from './heap-states.ts';
 import { deserializeSection, readKeyGroupBlob, writeKeyGroupBlob } from './key-group-blob.ts';
 import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding.ts';
 import { KeyGroupRange, validateParallelism } from './key-groups.ts';
+import type { CapturedWindowTables, HeapWindowTables } from './heap-window-tables.ts';
 
 const MAGIC = 'WTS1';
 
@@ -300,13 +301,15 @@ class TimerQueue {
 export class TimerSnapshot {
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRange;
-  #captured: { event: readonly (Table | undefined)[]; processing: readonly (Table | undefined)[] } | undefined;
+  #captured: { event: readonly (Table | undefined)[]; processing: readonly (Table | undefined)[]; windows: CapturedWindowTables | undefined } | undefined;
 
   /** @internal Made by InternalTimerService.snapshot(). */
-  constructor(maxParallelism: number, range: KeyGroupRange, event: readonly (Table | undefined)[], processing: readonly (Table | undefined)[]) {
+  constructor(
+    maxParallelism: number, range: KeyGroupRange, event: readonly (Table | undefined)[], processing: readonly (Table | undefined)[], windows?: CapturedWindowTables,
+  ) {
     this.maxParallelism = maxParallelism;
     this.keyGroupRange = range;
-    this.#captured = { event, processing };
+    this.#captured = { event, processing, windows };
   }
 
   write(): Uint8Array {
@@ -315,7 +318,9 @@ export class TimerSnapshot {
     const size = this.keyGroupRange.size;
     const sections: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(size).fill(undefined);
     for (let i = 0; i < size; i++) {
-      const ev = TimerQueue.flatten(c.event[i]);
+      const own = TimerQueue.flatten(c.event[i]);
+      const derived = c.windows?.timers(i);
+      const ev = derived === undefined ? own : own === undefined ? derived : own.concat(derived);
       const pr = TimerQueue.flatten(c.processing[i]);
       if (ev !== undefined || pr !== undefined) sections[i] = serialize([ev ?? [], pr ?? []]);
     }
@@ -335,7 +340,9 @@ export interface InternalTimerServiceOptions {
 export class InternalTimerService {
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRange;
-  readonly #event: TimerQueue;
+  #event: TimerQueue;
+  /** Window tables whose (key, window) timers are derived, not held (setWindowTables). */
+  #windowTables: HeapWindowTables | undefined = undefined;
   #processing: TimerQueue;
   #watermark = Number.NEGATIVE_INFINITY;
   #epoch = 0;
@@ -419,7 +426,23 @@ export class InternalTimerService {
   }
 
   numEventTimeTimers(): number {
-    return this.#event.live;
+    return this.#event.live + (this.#windowTables?.numTimers() ?? 0);
+  }
+
+  /** Whether the event-time timer (key, time) is registered (not counting timers derived from window tables). */
+  hasEventTimeTimer(key: Key, keyGroup: number, time: number): boolean {
+    return this.#event.has(this.#index(keyGroup), normalizeKey(key), time);
+  }
+
+  /**
+   * The window operator's window-major tables (HeapWindowTables) fire their windows themselves; their
+   * (key, window) timers, as the key-major layout registered them, are written into every snapshot from
+   * the tables. The timers restored for them are dropped here (the caller read what it needed first):
+   * every event-time timer held goes.
+   */
+  setWindowTables(tables: HeapWindowTables): void {
+    this.#event = new TimerQueue(this.keyGroupRange.size);
+    this.#windowTables = tables;
   }
 
   numProcessingTimeTimers(): number {
@@ -428,7 +451,7 @@ export class InternalTimerService {
 
   /** Captures all timers (O(key groups)); write() serializes them per key group. */
   snapshot(): TimerSnapshot {
-    const s = new TimerSnapshot(this.maxParallelism, this.keyGroupRange, this.#event.tables.slice(), this.#processing.tables.slice());
+    const s = new TimerSnapshot(this.maxParallelism, this.keyGroupRange, this.#event.tables.slice(), this.#processing.tables.slice(), this.#windowTables?.capture());
     this.#epoch++;
     return s;
   }

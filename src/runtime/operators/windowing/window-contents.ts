@@ -16,6 +16,9 @@ import type { HeapKeyedStateBackend, HeapWindowState } from '../../../state/inde
 
 const EMPTY = Symbol('empty');
 
+/** The state name of a window operator's contents (window state, or the window tables that snapshot as it). */
+export const CONTENTS_STATE = '_window-contents';
+
 /** The window functions as one accumulator type, plus what a firing hands to the (optional) ProcessWindowFunction. */
 export interface Accumulation {
   readonly agg: AggregateFunction<unknown, unknown, unknown>;
@@ -75,7 +78,7 @@ export class WindowContents {
 
   constructor(backend: HeapKeyedStateBackend, agg: AggregateFunction<unknown, unknown, unknown>) {
     this.#agg = agg;
-    this.#state = backend.getWindowState('_window-contents', agg);
+    this.#state = backend.getWindowState(CONTENTS_STATE, agg);
   }
 
   /** The raw accumulator of window `ns`, undefined when empty. Do not mutate it. */

@@ -34,15 +34,19 @@ import type { ProcessWindowContext, ProcessWindowFunction } from '../../../api/w
 import type { WindowSpec } from '../../../api/windows/window-spec.ts';
 import type { OutputTag } from '../../../api/output-tag.ts';
 import { ListStateDescriptor, type ReducingStateDescriptor, type HeapKeyedStateBackend, type HeapWindowState, type InternalTimerService, type ListState } from '../../../state/index.ts';
+import type { WindowTable } from '../../../state/heap-window-tables.ts';
 import { StreamOperator, type ElementTime, type Output } from '../../operator.ts';
 import { NO_OUTPUT } from '../../output.ts';
 import { closeFunction, openFunction } from '../runtime-context.ts';
 import { assignWindows } from './assigners.ts';
 import { MergingWindowSet } from './merging-window-set.ts';
-import { WindowContents, accumulationOf, listAccumulation, splitComposite, type Accumulation } from './window-contents.ts';
+import { CONTENTS_STATE, WindowContents, accumulationOf, listAccumulation, splitComposite, type Accumulation } from './window-contents.ts';
 import { keyStateStore, windowStateStore, type WindowScope } from './window-state-store.ts';
+import type { HeapWindowTables } from '../../../state/heap-window-tables.ts';
 
 const TRIGGER_STATE = '_trigger/';
+/** The window tables hold no timers in the timer service. */
+const NO_TIMER = (): void => {};
 const WINDOW_STATE = '_window/';
 
 export class WindowOperator extends StreamOperator {
@@ -76,6 +80,11 @@ export class WindowOperator extends StreamOperator {
   #contents!: WindowContents;
   /** The contents' state itself, for the tumbling path (one call less per record). */
   #windowState!: HeapWindowState<unknown, unknown>;
+  /**
+   * Tumbling event-time windows on the default trigger, outside BATCH: the window-major contents
+   * (state/heap-window-tables.ts) instead of #contents, fired and cleaned up per window, no timer per (key, window).
+   */
+  #tables: HeapWindowTables | undefined = undefined;
   #sessions: MergingWindowSet | undefined;
   #late: Output = NO_OUTPUT;
   #context!: ProcessWindowContext & { window: TimeWindow };
@@ -118,8 +127,17 @@ export class WindowOperator extends StreamOperator {
     this.#element = this.context.element;
     this.#timers = this.context.timers!;
     const backend = this.#backend;
-    this.#contents = new WindowContents(backend, this.#accumulation.agg);
-    this.#windowState = this.#contents.state;
+    if (this.#tumblingEventTime && !this.context.batch) {
+      const tables = backend.getWindowTables(CONTENTS_STATE, this.#accumulation.agg, this.#lateness);
+      // Restored from a checkpoint: a (key, window) whose firing timer is there has not fired yet.
+      const first = backend.keyGroupRange.start;
+      tables.markRestoredFirings((key, kgIndex, end) => this.#timers.hasEventTimeTimer(key, first + kgIndex, end - 1));
+      this.#timers.setWindowTables(tables);
+      this.#tables = tables;
+    } else {
+      this.#contents = new WindowContents(backend, this.#accumulation.agg);
+      this.#windowState = this.#contents.state;
+    }
     if (this.#spec.assigner.kind === 'session') this.#sessions = new MergingWindowSet(backend);
     if (this.#spec.lateDataTag !== undefined) this.#late = this.sideOutputs.get(this.#spec.lateDataTag) ?? NO_OUTPUT;
     const ctx = this.context;
@@ -178,7 +196,7 @@ export class WindowOperator extends StreamOperator {
     let restored = Number.NEGATIVE_INFINITY;
     for (const w of this.#watermarkState.get()) if (w > restored) restored = w;
     this.#restoredWatermark = restored;
-    this.#fast = this.#tumblingEventTime && restored === Number.NEGATIVE_INFINITY;
+    this.#fast = this.#tables !== undefined && restored === Number.NEGATIVE_INFINITY;
     if (this.#spec.fn.process !== undefined) {
       this.#process = instantiate(this.#spec.fn.process);
       return openFunction(this.#process, ctx);
@@ -186,7 +204,7 @@ export class WindowOperator extends StreamOperator {
   }
 
   #restoredWatermark = Number.NEGATIVE_INFINITY;
-  /** #tumblingEventTime and no restored watermark pending: processElement's own path. */
+  /** Window tables and no restored watermark pending: processElement's own path. */
   #fast = false;
   /** Start of the tumbling window of the previous record (NaN before the first). */
   #lastStart = Number.NaN;
@@ -195,22 +213,24 @@ export class WindowOperator extends StreamOperator {
   #resume(): void {
     const w = this.#restoredWatermark;
     this.#restoredWatermark = Number.NEGATIVE_INFINITY;
-    this.#fast = this.#tumblingEventTime;
+    this.#fast = this.#tables !== undefined;
     if (this.#eventTime) {
       const backend = this.#backend;
       const key = backend.getCurrentKey();
       const keyGroup = backend.getCurrentKeyGroup();
-      this.#timers.advanceWatermark(w, this.#timerCallback());
+      if (this.#tables !== undefined) {
+        this.#timers.advanceWatermark(w, NO_TIMER);
+        this.#advanceTables(this.#timers.currentWatermark);
+      } else this.#timers.advanceWatermark(w, this.#timerCallback());
       if (key !== undefined) backend.setCurrentKey(key, keyGroup);
     }
   }
 
   /**
-   * The per-record path of tumbling event-time windows on the default trigger (once no restored watermark is
-   * pending; anything else goes through #processOther): the one window, its start reused while records fall
-   * into it (a NaN timestamp fails that test and is caught on the way to a new start), and the backend's
-   * current key read only when the window is new for the key (timers) or fires late. No further call on the
-   * way to the window state.
+   * The per-record path of tumbling event-time windows on the default trigger, outside BATCH (once no restored
+   * watermark is pending; anything else goes through #processOther): the one window, its start reused while
+   * records fall into it (a NaN timestamp fails that test and is caught on the way to a new start), then the
+   * window tables' add. The backend's current key is read only when the window fires late.
    */
   processElement(record: unknown): void {
     if (!this.#fast) {
@@ -230,7 +250,7 @@ export class WindowOperator extends StreamOperator {
       this.#lateRecord(record);
       return;
     }
-    if (this.#windowState.add(end, record)) this.#newWindow(start, end);
+    this.#tables!.add(end, record);
     if (end - 1 <= watermark) this.#fireNow(start, end);
   }
 
@@ -241,14 +261,60 @@ export class WindowOperator extends StreamOperator {
     else this.#late.collect(record);
   }
 
-  #newWindow(start: number, end: number): void {
-    const backend = this.#backend;
-    this.#registerTimers(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), start, end);
-  }
-
+  /**
+   * A record for a window the watermark passed (within allowed lateness): the window fires again for the key at
+   * once, with the updated contents (Flink's EventTimeTrigger.onElement: FIRE). The table counts as fired (a table
+   * made just now, for a window that had no contents when the watermark passed it, is not fired again later).
+   */
   #fireNow(start: number, end: number): void {
     const backend = this.#backend;
-    this.#fire(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), new TimeWindow(start, end));
+    const tables = this.#tables!;
+    tables.table(end).fired = true;
+    const acc = tables.get(end);
+    if (acc !== undefined) this.#fireWith(backend.getCurrentKey() as Key, backend.getCurrentKeyGroup(), new TimeWindow(start, end), acc);
+  }
+
+  /**
+   * Window tables, event time at `watermark`: every window whose end − 1 it reached and that has not fired
+   * fires (windows in end order, each window's keys in arrival order), then every window whose end − 1 +
+   * allowed lateness it reached goes (with its keys' (key, window)-scoped state).
+   */
+  #advanceTables(watermark: number): void {
+    const tables = this.#tables!;
+    const order = tables.order;
+    for (let j = 0; j < order.length; j++) {
+      const t = order[j]!;
+      if (t.end - 1 > watermark) break;
+      if (!t.fired) this.#fireTable(t);
+    }
+    const lateness = this.#lateness;
+    while (order.length > 0 && order[0]!.end - 1 + lateness <= watermark) this.#cleanupTable(tables.dropFirst()!);
+  }
+
+  #fireTable(t: WindowTable): void {
+    const backend = this.#backend;
+    const first = backend.keyGroupRange.start;
+    const w = new TimeWindow(t.end - this.#size, t.end);
+    const due = t.due;
+    t.fired = true;
+    t.due = undefined;
+    const keys = t.keys;
+    const kgs = t.kgs;
+    const n = keys.length;
+    for (let i = 0; i < n; i++) {
+      if (due !== undefined && due[i] !== true) continue;
+      const key = keys[i]!;
+      const keyGroup = first + kgs[i]!;
+      backend.setCurrentKey(key, keyGroup);
+      this.#fireWith(key, keyGroup, w, t.accs[i]);
+    }
+  }
+
+  #cleanupTable(t: WindowTable): void {
+    if (this.#scopedTables.size === 0) return;
+    const first = this.#backend.keyGroupRange.start;
+    const w = new TimeWindow(t.end - this.#size, t.end);
+    for (let i = 0; i < t.keys.length; i++) this.#clearScoped(t.keys[i]!, first + t.kgs[i]!, w);
   }
 
   #processOther(record: unknown): void {
@@ -592,7 +658,10 @@ export class WindowOperator extends StreamOperator {
 
   override processWatermark(timestamp: number): void {
     if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
-    if (this.#trigger !== undefined) this.#timers.advanceWatermark(timestamp, this.#onEventTimer);
+    if (this.#tables !== undefined) {
+      this.#timers.advanceWatermark(timestamp, NO_TIMER);
+      this.#advanceTables(this.#timers.currentWatermark);
+    } else if (this.#trigger !== undefined) this.#timers.advanceWatermark(timestamp, this.#onEventTimer);
     else if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#timerCallback());
     else this.#timers.advanceWatermark(timestamp, () => {});
     this.output.emitWatermark(timestamp);
