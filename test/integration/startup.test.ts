@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWeir, tempDir, removeDir } from './helpers.ts';
 
@@ -41,10 +41,19 @@ test('the bundle cache: a second run of unchanged files takes the bundle; a chan
     writeFileSync(join(dir, 'util.js'), "export const word = 'bbbb';\n");
     assert.deepEqual(await run(), { word: 'bbbb', cached: false }, 'an imported file changed');
     assert.deepEqual(await run(), { word: 'bbbb', cached: true });
+    // A new mtime alone (touch) is no change: the contents decide.
+    const util = join(dir, 'util.js');
+    const before = statSync(util);
+    utimesSync(util, new Date(), new Date(Date.now() + 5000));
+    assert.deepEqual(await run(), { word: 'bbbb', cached: true }, 'touched, not changed');
+    // New contents with the old size and mtime put back: its ctime (and then its bytes) still tell.
+    writeFileSync(util, "export const word = 'dddd';\n");
+    utimesSync(util, before.atime, before.mtime);
+    assert.deepEqual(await run(), { word: 'dddd', cached: false }, 'changed under an old mtime');
     // esbuild resolves ./util to util.ts before util.js: a new file beside the bundled one is a change too.
-    writeFileSync(join(dir, 'util.ts'), "export const word: string = 'cccc';\n");
-    assert.deepEqual(await run(), { word: 'cccc', cached: false }, 'a new file takes over the import');
-    assert.deepEqual(await run({ WEIR_BUNDLE_CACHE: '0' }), { word: 'cccc', cached: false }, 'WEIR_BUNDLE_CACHE=0 always bundles');
+    writeFileSync(join(dir, 'util.ts'), "export const word: string = 'eeee';\n");
+    assert.deepEqual(await run(), { word: 'eeee', cached: false }, 'a new file takes over the import');
+    assert.deepEqual(await run({ WEIR_BUNDLE_CACHE: '0' }), { word: 'eeee', cached: false }, 'WEIR_BUNDLE_CACHE=0 always bundles');
   } finally {
     removeDir(dir);
   }
