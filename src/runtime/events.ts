@@ -44,8 +44,17 @@ export interface RecordBuffer {
   readonly timestamps?: Float64Array | null;
 }
 
-/** What sits in a channel queue: a local buffer, an encoded buffer from another thread, or an event. */
-export type ChannelItem = RecordBuffer | ArrayBuffer | StreamEvent;
+/**
+ * What sits in a channel queue: a local buffer, an encoded buffer from another thread (a
+ * SharedArrayBuffer between worker threads of one process, see OutputChannel; an ArrayBuffer from
+ * a TCP peer or a BATCH shuffle file), or an event.
+ */
+export type ChannelItem = RecordBuffer | ArrayBuffer | SharedArrayBuffer | StreamEvent;
+
+/** Whether a channel item is an encoded buffer (serde/buffer-codec.ts), not a local RecordBuffer or an event. */
+export function isEncoded(item: unknown): item is ArrayBufferLike {
+  return item instanceof ArrayBuffer || item instanceof SharedArrayBuffer;
+}
 
 export function isEvent(item: ChannelItem): item is StreamEvent {
   return (item as StreamEvent).type !== undefined;

@@ -9,7 +9,7 @@ import { buildStreamGraph } from '../graph/stream-graph.ts';
 import type { SourceSplit } from '../connectors/source.ts';
 import { GeneratorSource } from '../connectors/generator/generator-source.ts';
 import { decodeBatch, encodeBatch } from '../serde/index.ts';
-import { isEvent, type ChannelItem } from './events.ts';
+import { isEncoded, isEvent, type ChannelItem } from './events.ts';
 import { InputChannel } from './network/input-channel.ts';
 import { OutputChannel, type ChannelTransport } from './network/output-channel.ts';
 import { RecordWriter } from './network/record-writer.ts';
@@ -26,7 +26,7 @@ function remoteTransport(): ChannelTransport & { sent: ChannelItem[] } {
 
 /** The records of the data buffers among `items`, decoded, in order. */
 function recordsOf(items: readonly ChannelItem[]): unknown[] {
-  return items.flatMap((item) => (item instanceof ArrayBuffer ? decodeBatch(item).records : isEvent(item) ? [] : item.records));
+  return items.flatMap((item) => (isEncoded(item) ? decodeBatch(item).records : isEvent(item) ? [] : item.records));
 }
 
 test('a source step sends at most SOURCE_STEP_BUFFERS buffers of records, even with credit for many more; all records arrive in order', async () => {
@@ -60,7 +60,7 @@ async function consumerTask(observe: () => void) {
   env.fromElements(0).map((x: number) => { observe(); return x; }).startNewChain().discard();
   const graph = buildJobGraph(buildStreamGraph(env.transformations, env.sinks, env.config));
   const vertex = graph.vertices.find((v) => !v.isSource)!;
-  const credits: (ArrayBuffer | null)[] = [];
+  const credits: (ArrayBufferLike | null)[] = [];
   const channel = new InputChannel(0, 0, (_id, buffer) => { credits.push(buffer); });
   const harness = await openTaskUnderTest(vertex, env.config, [channel]);
   return { ...harness, channel, credits };
@@ -68,7 +68,7 @@ async function consumerTask(observe: () => void) {
 
 test('a buffer from another thread gives its credit (and the buffer) back once decoded, before its records run through the chain', async () => {
   const creditsSeen: number[] = [];
-  let credits: (ArrayBuffer | null)[] = [];
+  let credits: (ArrayBufferLike | null)[] = [];
   const h = await consumerTask(() => creditsSeen.push(credits.length));
   credits = h.credits;
   const encoded = encodeBatch([1, 2, 3], 3, null);
@@ -92,7 +92,7 @@ test('an output channel keeps one spare buffer per credit, so buffers in flight 
   const sent = transport.sent as ArrayBuffer[];
   for (const buffer of sent) channel.addCredit(buffer);
   assert.equal(channel.credits, capacity);
-  const spares = new Set<ArrayBuffer>();
+  const spares = new Set<ArrayBufferLike>();
   for (let b = channel.takeSpare(); b !== undefined; b = channel.takeSpare()) spares.add(b);
   assert.equal(spares.size, capacity);
   for (const buffer of sent) assert.equal(spares.has(buffer), true);

@@ -7,7 +7,7 @@ import { buildChannelPlan, type ChannelInfo, type ChannelPlan } from './network/
 import { InputChannel } from './network/input-channel.ts';
 import { OutputChannel, type ChannelTransport } from './network/output-channel.ts';
 import { RecordWriter } from './network/record-writer.ts';
-import type { ChannelItem } from './events.ts';
+import { isEncoded, type ChannelItem } from './events.ts';
 import { serializeError } from './operator-error.ts';
 import type { Deployment, ManagerToSlot, SlotToManager, TaskMetrics } from './protocol.ts';
 import { Task, type TaskServices } from './task.ts';
@@ -40,9 +40,9 @@ export interface SlotHost {
 
 /** Messages between slots over a link. */
 export type LinkMessage =
-  | { readonly c: number; readonly b: ArrayBuffer }
+  | { readonly c: number; readonly b: ArrayBufferLike }
   | { readonly c: number; readonly e: ChannelItem }
-  | { readonly k: number; readonly b: ArrayBuffer | null };
+  | { readonly k: number; readonly b: ArrayBufferLike | null };
 
 const SLICE_MS = 5;
 /**
@@ -254,7 +254,9 @@ export class SlotRuntime {
     const local = this.#slots.has(producerSlot);
     const channel = new InputChannel(info.id, index, local
       ? (id, buffer) => { this.#outputChannels.get(id)!.addCredit(buffer); this.wake(); }
-      : (id, buffer) => this.#links.get(producerSlot)!.postMessage({ k: id, b: buffer } satisfies LinkMessage, buffer ? [buffer] : undefined));
+      // The credit carries the buffer back when it is shared (the producer encodes into it again); nothing is ever
+      // transferred from a worker thread (a detach slows every typed-array access of the thread: OutputChannel).
+      : (id, buffer) => this.#links.get(producerSlot)!.postMessage({ k: id, b: buffer instanceof SharedArrayBuffer ? buffer : null } satisfies LinkMessage));
     this.#inputChannels.set(info.id, channel);
     return channel;
   }
@@ -276,8 +278,10 @@ export class SlotRuntime {
       if (!link) throw new WeirError(`internal: no link from this slot to slot ${consumerSlot}`, { code: 'WEIR_INTERNAL', fault: 'internal' });
       transport = {
         local: false,
-        deliver: (id, item, transfer) => {
-          if (item instanceof ArrayBuffer) link.postMessage({ c: id, b: item } satisfies LinkMessage, transfer ? [transfer] : undefined);
+        // Encoded into SharedArrayBuffers, posted without a transfer (OutputChannel); a plain ArrayBuffer is copied.
+        shared: true,
+        deliver: (id, item) => {
+          if (isEncoded(item)) link.postMessage({ c: id, b: item } satisfies LinkMessage);
           else link.postMessage({ c: id, e: item } satisfies LinkMessage);
         },
       };

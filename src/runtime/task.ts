@@ -7,7 +7,7 @@ import type { JobVertex } from '../graph/job-graph.ts';
 import {
   HeapKeyedStateBackend, InternalTimerService, KeyGroupRange, OperatorStateBackend, copyOnWriteTime, keyGroupFor,
 } from '../state/index.ts';
-import { END_OF_DATA, MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
+import { END_OF_DATA, MAX_WATERMARK, isEncoded, NO_TIMESTAMP, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
 import { InputGate } from './input-gate.ts';
 import { BatchKeyedInput, type KeyedFeed } from '../batch/keyed-input.ts';
 import { CombiningOutput, combinerKeys, isCombinable } from '../batch/combiner.ts';
@@ -426,7 +426,7 @@ export class Task implements TaskId {
   #processBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): void {
     let buffer: RecordBuffer;
     let local = false;
-    if (item instanceof ArrayBuffer) {
+    if (isEncoded(item)) {
       this.#bytesIn += encodedSize(item);
       buffer = decodeBatch(item);
       // Decoding copied everything out of the buffer: its credit (and the buffer, for the producer

@@ -8,7 +8,7 @@ import { WeirError } from '../core/errors.ts';
 import { FORMAT_TYPED, FORMAT_V8, HEADER_BYTES, KIND_F64, KIND_I32, KIND_NUMBER, OFFSET_COLUMNS, OFFSET_FORMAT, OFFSET_USED } from './batch-format.ts';
 import { BatchEncoder, decodeBatch, encodeBatch } from './index.ts';
 
-function formatOf(buffer: ArrayBuffer): number {
+function formatOf(buffer: ArrayBufferLike): number {
   return new DataView(buffer).getUint8(OFFSET_FORMAT);
 }
 
@@ -282,7 +282,7 @@ test('BatchEncoder (record by record, as a writer emits) gives what encodeBatch 
     [new Date(0), new Date(1)], // no typed schema at all
     ['only'],
   ];
-  let spare: ArrayBuffer | undefined;
+  let spare: ArrayBufferLike | undefined;
   const encoder = new BatchEncoder(() => { const s = spare; spare = undefined; return s; });
   for (const records of batches) {
     for (const r of records) encoder.add(r);
@@ -321,7 +321,7 @@ test('BatchEncoder copies each record as it is added (a record writer keeps none
  * and checks each decodes to its records (with `alsoEncodeBatch`, through encodeBatch into that buffer too).
  */
 function assertRoundTrips(batches: unknown[][], alsoEncodeBatch: boolean): void {
-  let spare: ArrayBuffer | undefined;
+  let spare: ArrayBufferLike | undefined;
   const encoder = new BatchEncoder(() => spare);
   for (const records of batches) {
     for (const r of records) encoder.add(r);
@@ -342,7 +342,7 @@ test('property: BatchEncoder round-trips any JSON batch, reusing returned buffer
 });
 
 /** The kind bytes of a typed batch's schema (u8 shape, u32 field count, then one u8 a field). */
-function kindsOf(buffer: ArrayBuffer): number[] {
+function kindsOf(buffer: ArrayBufferLike): number[] {
   const view = new DataView(buffer);
   const fields = view.getUint32(HEADER_BYTES + 1, true);
   return Array.from({ length: fields }, (_, f) => view.getUint8(HEADER_BYTES + 5 + f));
@@ -428,7 +428,7 @@ test('a non-number in an all-number batch widens that field (tagged numbers agai
   }
 });
 
-function encodeWithBatchEncoder(records: readonly unknown[]): ArrayBuffer {
+function encodeWithBatchEncoder(records: readonly unknown[]): ArrayBufferLike {
   const encoder = new BatchEncoder();
   for (const r of records) encoder.add(r);
   return encoder.finish(records.length, null, null);

@@ -1,4 +1,4 @@
-// Encodes a batch of records into one transferable ArrayBuffer and back: a typed codec for known shapes, v8 otherwise.
+// Encodes a batch of records into one ArrayBuffer (or SharedArrayBuffer) and back: a typed codec for known shapes, v8 otherwise.
 
 import { deserialize, serialize } from 'node:v8';
 import { WeirError, describeValue } from '../core/errors.ts';
@@ -55,15 +55,23 @@ export interface DecodedBatch {
 /**
  * Encodes records[0..count) (and keyGroups[0..count) when given) into one ArrayBuffer whose header
  * holds the used byte length. `scratch`, a buffer this function returned earlier and the consumer
- * gave back, is written over when it is not detached; the result may still be a new, larger buffer.
+ * gave back, is written over when it is not detached; the result may still be a new, larger buffer
+ * (a SharedArrayBuffer when the scratch is one).
  *
  * The typed codec is tried first, with the schema of records[0]; a record of another shape sends
  * the whole batch to `v8.serialize` (structured clone semantics). Encoding never keeps a reference
  * to `records` or to the returned buffer.
  */
-export function encodeBatch(
-  records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch?: ArrayBuffer, timestamps: Float64Array | null = null,
-): ArrayBuffer {
+export function encodeBatch<B extends ArrayBufferLike = ArrayBuffer>(
+  records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch?: B, timestamps: Float64Array | null = null,
+): B {
+  return encodeAny(records, count, keyGroups, scratch, timestamps) as B;
+}
+
+/** encodeBatch; the result is a buffer of the scratch's kind (an ArrayBuffer without one). */
+function encodeAny(
+  records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch: ArrayBufferLike | undefined, timestamps: Float64Array | null,
+): ArrayBufferLike {
   if (!Number.isInteger(count) || count < 0 || count > records.length) {
     throw new WeirError(`encodeBatch: count ${count} is not an integer in 0..${records.length} (the number of records given)`, {
       code: 'WEIR_SERDE_ARGUMENT',
@@ -80,7 +88,8 @@ export function encodeBatch(
 
   const schema = count === 0 ? { shape: SHAPE_PRIMITIVE, kinds: [KIND_ANY], keys: [], column: 0 } : inferSchema(records[0]);
   if (schema !== null) {
-    const writer = new ByteWriter(usable ?? new ArrayBuffer(initialCapacity(count, keyGroups !== null, timestamps !== null)));
+    const capacity = initialCapacity(count, keyGroups !== null, timestamps !== null);
+    const writer = new ByteWriter(usable ?? (scratch !== undefined ? sameKind(scratch, capacity) : new ArrayBuffer(capacity)));
     // Each failed pass widens one field (or the int32 column) for good, so this loop runs at most fields + 2 times.
     for (;;) {
       writer.pos = HEADER_BYTES;
@@ -111,7 +120,7 @@ export function encodeBatch(
  * held records with `encodeBatch`, so the result is always what encodeBatch gives.
  */
 export class BatchEncoder {
-  readonly #scratch: () => ArrayBuffer | undefined;
+  readonly #scratch: () => ArrayBufferLike | undefined;
   #writer: ByteWriter | null = null;
   #schema: BatchSchema | null = null;
   #count = 0;
@@ -121,7 +130,7 @@ export class BatchEncoder {
   #wideNumbers = false;
 
   /** `scratch` supplies the buffer of each batch (one the consumer gave back) at its first record. */
-  constructor(scratch: () => ArrayBuffer | undefined = () => undefined) {
+  constructor(scratch: () => ArrayBufferLike | undefined = () => undefined) {
     this.#scratch = scratch;
   }
 
@@ -142,7 +151,7 @@ export class BatchEncoder {
     if (writer === null || schema === null) {
       schema = inferSchema(record);
       const spare = this.#scratch();
-      writer = new ByteWriter(spare !== undefined && spare.byteLength >= 4096 ? spare : new ArrayBuffer(16 * 1024));
+      writer = new ByteWriter(spare === undefined ? new ArrayBuffer(16 * 1024) : spare.byteLength >= 4096 ? spare : sameKind(spare, 16 * 1024));
       this.#writer = writer;
       if (schema === null) {
         this.#held = [record];
@@ -167,7 +176,7 @@ export class BatchEncoder {
   }
 
   /** The encoded batch of the `count` records given to add since the last finish (`keyGroups`/`timestamps`: their columns, or null); starts the next batch. */
-  finish(count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBuffer {
+  finish(count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBufferLike {
     const writer = this.#writer;
     const held = this.#held;
     if (count !== this.#count) {
@@ -183,7 +192,7 @@ export class BatchEncoder {
 }
 
 /** Appends the columns after the records at `writer.pos` and fills in the header. */
-function finishBatch(writer: ByteWriter, format: number, count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBuffer {
+function finishBatch(writer: ByteWriter, format: number, count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBufferLike {
   const columnsAt = writer.pos;
   writeColumns(writer, count, keyGroups, timestamps);
   const view = writer.view;
@@ -198,12 +207,12 @@ function finishBatch(writer: ByteWriter, format: number, count: number, keyGroup
 }
 
 /** Bytes in use of a buffer made by encodeBatch (its header's used length; a recycled buffer may be larger). For metrics. */
-export function encodedSize(buffer: ArrayBuffer): number {
+export function encodedSize(buffer: ArrayBufferLike): number {
   return buffer.byteLength < HEADER_BYTES ? 0 : new DataView(buffer, 0, HEADER_BYTES).getUint32(OFFSET_USED, true);
 }
 
 /** Decodes a buffer made by encodeBatch. Throws WeirError WEIR_SERDE_CORRUPT when its header is invalid. */
-export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
+export function decodeBatch(buffer: ArrayBufferLike): DecodedBatch {
   if (buffer.byteLength < HEADER_BYTES) throw corrupt(`${buffer.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header (a detached buffer?)`);
   const header = new DataView(buffer, 0, HEADER_BYTES);
   const used = header.getUint32(OFFSET_USED, true);
@@ -250,7 +259,7 @@ export function decodeBatch(buffer: ArrayBuffer): DecodedBatch {
   return timestamps === null ? { records, keyGroups } : { records, keyGroups, timestamps };
 }
 
-function readKeyGroups(buffer: ArrayBuffer, at: number, count: number): Int32Array {
+function readKeyGroups(buffer: ArrayBufferLike, at: number, count: number): Int32Array {
   // A view straight over the column when it is 2-aligned (always after number columns), else a copy first.
   if (LITTLE_ENDIAN) return new Int32Array((at & 1) === 0 ? new Uint16Array(buffer, at, count) : new Uint16Array(buffer.slice(at, at + count * 2)));
   const view = new DataView(buffer);
@@ -259,7 +268,7 @@ function readKeyGroups(buffer: ArrayBuffer, at: number, count: number): Int32Arr
   return out;
 }
 
-function readTimestamps(buffer: ArrayBuffer, at: number, count: number): Float64Array {
+function readTimestamps(buffer: ArrayBufferLike, at: number, count: number): Float64Array {
   if (LITTLE_ENDIAN) return new Float64Array(buffer.slice(at, at + count * 8));
   const view = new DataView(buffer);
   const out = new Float64Array(count);
@@ -501,8 +510,8 @@ function readAny(reader: ByteReader): unknown {
 
 /** The whole batch through v8.serialize (structured clone), copied after our header into a buffer we own. */
 function encodeFallback(
-  records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch: ArrayBuffer | undefined, timestamps: Float64Array | null,
-): ArrayBuffer {
+  records: readonly unknown[], count: number, keyGroups: Int32Array | null, scratch: ArrayBufferLike | undefined, timestamps: Float64Array | null,
+): ArrayBufferLike {
   const batch = count === records.length ? records : records.slice(0, count);
   let payload: Uint8Array;
   try {
@@ -511,10 +520,15 @@ function encodeFallback(
     throw unserializable(batch, cause);
   }
   const total = HEADER_BYTES + payload.length + (keyGroups === null ? 0 : count * 2) + (timestamps === null ? 0 : count * 8);
-  const writer = new ByteWriter(scratch !== undefined && scratch.byteLength >= total ? scratch : new ArrayBuffer(total));
+  const writer = new ByteWriter(scratch === undefined ? new ArrayBuffer(total) : scratch.byteLength >= total ? scratch : sameKind(scratch, total));
   writer.bytes.set(payload, HEADER_BYTES);
   writer.pos = HEADER_BYTES + payload.length;
   return finishBatch(writer, FORMAT_V8, count, keyGroups, timestamps);
+}
+
+/** A new buffer of `bytes`, shared if `like` is (a batch for another thread stays a SharedArrayBuffer when it outgrows its scratch). */
+function sameKind(like: ArrayBufferLike, bytes: number): ArrayBufferLike {
+  return like instanceof SharedArrayBuffer ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
 }
 
 /** Names the first record v8 cannot clone (a function, a symbol...): found only on this error path. */

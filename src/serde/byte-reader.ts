@@ -19,7 +19,7 @@ export class ByteReader {
   pos: number;
   #nodeBuffer: Buffer | null = null;
 
-  constructor(buffer: ArrayBuffer, start: number, end: number) {
+  constructor(buffer: ArrayBufferLike, start: number, end: number) {
     this.bytes = new Uint8Array(buffer, 0, end);
     this.view = new DataView(buffer, 0, end);
     this.end = end;

@@ -1,4 +1,4 @@
-// A growable little-endian writer over one ArrayBuffer that is handed over whole (transferred) when done.
+// A growable little-endian writer over one ArrayBuffer (or SharedArrayBuffer) that is handed over whole when done.
 
 import { Buffer } from 'node:buffer';
 import { SHORT_STRING_UNITS, TAG_FLOAT64, TAG_INT32 } from './batch-format.ts';
@@ -10,7 +10,8 @@ import { writeUtf8 } from './utf8.ts';
  * Fields are plain (not #private) and the class is not exported from the package: it is the hot path.
  */
 export class ByteWriter {
-  buffer: ArrayBuffer;
+  /** A SharedArrayBuffer grows into a SharedArrayBuffer (a buffer posted to another thread of the process without a transfer). */
+  buffer: ArrayBufferLike;
   bytes: Uint8Array;
   view: DataView;
   /** Int32 and float64 views of the whole buffer (lengths rounded down), for the number columns (KIND_I32, KIND_F64). */
@@ -20,7 +21,7 @@ export class ByteWriter {
   /** A Buffer view of `buffer` for long strings; made on first use. */
   #nodeBuffer: Buffer | null = null;
 
-  constructor(buffer: ArrayBuffer) {
+  constructor(buffer: ArrayBufferLike) {
     this.buffer = buffer;
     this.bytes = new Uint8Array(buffer);
     this.view = new DataView(buffer);
@@ -37,7 +38,7 @@ export class ByteWriter {
     // A multiple of 8, so that the int32 and float64 views cover every byte.
     let capacity = Math.max(this.bytes.length * 2, 64) & ~7;
     while (capacity < needed) capacity *= 2;
-    const next = new ArrayBuffer(capacity);
+    const next = this.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(capacity) : new ArrayBuffer(capacity);
     const bytes = new Uint8Array(next);
     bytes.set(this.bytes.subarray(0, this.pos));
     this.buffer = next;

@@ -5,7 +5,7 @@ import type { KeySelector } from '../../api/functions.ts';
 import type { ChannelItem } from '../events.ts';
 
 /** How a consumed buffer's credit goes back to its producer (direct call in-thread, a message across threads). */
-export type CreditReturn = (channelId: number, buffer: ArrayBuffer | null) => void;
+export type CreditReturn = (channelId: number, buffer: ArrayBufferLike | null) => void;
 
 /**
  * The consuming task, for records handed over one by one by a producer of the same thread
@@ -72,8 +72,11 @@ export class InputChannel {
     return item;
   }
 
-  /** Called once the consumer is done with a data buffer taken from this channel. */
-  releaseBuffer(buffer: ArrayBuffer | null): void {
+  /**
+   * Called once the consumer is done with a data buffer taken from this channel: an encoded buffer
+   * goes back to its producer to be written again, so the consumer must not read it after this.
+   */
+  releaseBuffer(buffer: ArrayBufferLike | null): void {
     this.#returnCredit(this.id, buffer);
   }
 }

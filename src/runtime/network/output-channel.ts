@@ -1,13 +1,23 @@
 // The sending end of one channel: credit-based flow control, ordered backlog, local or cross-thread delivery.
 
 import { encodeBatch, encodedSize } from '../../serde/index.ts';
-import type { ChannelItem, RecordBuffer, StreamEvent } from '../events.ts';
+import { isEncoded, type ChannelItem, type RecordBuffer, type StreamEvent } from '../events.ts';
 import type { InputChannel } from './input-channel.ts';
+
+/** Bytes of a new shared buffer: ~1,000 small tuples with their key groups fit; a larger batch grows it (into a new SharedArrayBuffer). */
+export const SHARED_BUFFER_BYTES = 16 * 1024;
 
 /** Delivers to the consumer: into an InputChannel of this thread, or as a message to another thread. */
 export interface ChannelTransport {
   /** True when the consumer lives in this thread (buffers are handed over without serialization). */
   readonly local: boolean;
+  /**
+   * True when the consumer is another thread of this process that gets the very buffer (a
+   * SharedArrayBuffer posted without a transfer, see OutputChannel): the channel then encodes into
+   * SharedArrayBuffers only.
+   */
+  readonly shared?: boolean;
+  /** `transfer`: the encoded buffer, when it is an ArrayBuffer the transport may transfer (never a shared one). */
   deliver(channelId: number, item: ChannelItem, transfer: ArrayBuffer | null): void;
   /** Local transports: the consumer's InputChannel, for records handed over one by one (RecordWriter). */
   input?(channelId: number): InputChannel | undefined;
@@ -18,15 +28,25 @@ export interface ChannelTransport {
  * (and the events behind them, to keep order) wait in a backlog and the producing task is not
  * scheduled until the backlog drained: a slow consumer backpressures its producers and memory
  * stays bounded by capacity × buffer size (+ one step's output).
+ *
+ * Encoded buffers are recycled: the consumer gives each one back with its credit (after decoding
+ * it, which copies everything out), and the next batch is encoded into it (`takeSpare`). Between
+ * worker threads of one process (`ChannelTransport.shared`) the buffers are SharedArrayBuffers,
+ * posted without a transfer: a transferred ArrayBuffer is detached in the sending thread, and the
+ * first detach in a V8 isolate invalidates its "no ArrayBuffer was ever detached" protector, so
+ * from then on every typed-array access of that thread checks for a detached buffer (the keyed-work
+ * bench at p=2: the record writer's columns and caches, the codec's views, ~10 % of the worker
+ * CPU). Sharing is safe because of the credit protocol: a buffer is written again only after the
+ * consumer returned it, and the consumer never reads it after that.
  */
 export class OutputChannel {
   readonly id: number;
   #credits: number;
   readonly #capacity: number;
   readonly #transport: ChannelTransport;
-  readonly #backlog: (RecordBuffer | ArrayBuffer | StreamEvent)[] = [];
+  readonly #backlog: (RecordBuffer | ArrayBufferLike | StreamEvent)[] = [];
   /** Buffers returned by the consumer, reused for encoding. */
-  readonly #spare: ArrayBuffer[] = [];
+  readonly #spare: ArrayBufferLike[] = [];
   /** Data buffers sent, for metrics. */
   buffersSent = 0;
   /** Encoded bytes sent to another thread, for metrics (one header read per buffer). */
@@ -52,9 +72,14 @@ export class OutputChannel {
     return !this.#transport.local;
   }
 
-  /** A buffer the consumer gave back, to encode the next batch into (RecordWriter's BatchEncoder). */
-  takeSpare(): ArrayBuffer | undefined {
-    return this.#spare.pop();
+  /**
+   * A buffer the consumer gave back, to encode the next batch into (RecordWriter's BatchEncoder);
+   * on a shared transport a new SharedArrayBuffer when none is left, so every batch stays shared.
+   */
+  takeSpare(): ArrayBufferLike | undefined {
+    const spare = this.#spare.pop();
+    if (spare !== undefined || this.#transport.shared !== true) return spare;
+    return new SharedArrayBuffer(SHARED_BUFFER_BYTES);
   }
 
   /** The consumer's input channel when it lives in this thread and is deployed, else null. */
@@ -63,7 +88,7 @@ export class OutputChannel {
   }
 
   /** A batch of records, or (remote channels) one the record writer already encoded. */
-  sendBuffer(buffer: RecordBuffer | ArrayBuffer): void {
+  sendBuffer(buffer: RecordBuffer | ArrayBufferLike): void {
     if (this.#backlog.length > 0 || this.#credits <= 0) {
       this.#backlog.push(buffer);
       return;
@@ -80,13 +105,13 @@ export class OutputChannel {
   }
 
   /** A credit came back (the consumer finished a buffer); drains the backlog as far as credits allow. */
-  addCredit(returned: ArrayBuffer | null): void {
+  addCredit(returned: ArrayBufferLike | null): void {
     this.#credits++;
     // Up to one spare per credit: every buffer in flight comes back and is encoded into again (no new allocation).
     if (returned && this.#spare.length < this.#capacity) this.#spare.push(returned);
     while (this.#backlog.length > 0) {
       const head = this.#backlog[0]!;
-      if (!(head instanceof ArrayBuffer) && 'type' in head) {
+      if (!isEncoded(head) && 'type' in head) {
         this.#backlog.shift();
         this.#transport.deliver(this.id, head, null);
       } else if (this.#credits > 0) {
@@ -98,18 +123,18 @@ export class OutputChannel {
     }
   }
 
-  #sendNow(buffer: RecordBuffer | ArrayBuffer): void {
+  #sendNow(buffer: RecordBuffer | ArrayBufferLike): void {
     this.#credits--;
     this.buffersSent++;
-    if (buffer instanceof ArrayBuffer) {
+    if (isEncoded(buffer)) {
       this.bytesSent += encodedSize(buffer);
-      this.#transport.deliver(this.id, buffer, buffer);
+      this.#transport.deliver(this.id, buffer, buffer instanceof ArrayBuffer ? buffer : null);
     } else if (this.#transport.local) {
       this.#transport.deliver(this.id, buffer, null);
     } else {
-      const encoded = encodeBatch(buffer.records, buffer.records.length, buffer.keyGroups, this.#spare.pop(), buffer.timestamps);
+      const encoded = encodeBatch(buffer.records, buffer.records.length, buffer.keyGroups, this.takeSpare(), buffer.timestamps);
       this.bytesSent += encodedSize(encoded);
-      this.#transport.deliver(this.id, encoded, encoded);
+      this.#transport.deliver(this.id, encoded, encoded instanceof ArrayBuffer ? encoded : null);
     }
   }
 }

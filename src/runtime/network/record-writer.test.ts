@@ -22,9 +22,11 @@ interface Delivery {
 /** A transport that records every delivery, in order. */
 class RecordingTransport implements ChannelTransport {
   readonly local: boolean;
+  readonly shared: boolean;
   readonly deliveries: Delivery[] = [];
-  constructor(local = true) {
+  constructor(local = true, shared = false) {
     this.local = local;
+    this.shared = shared;
   }
   deliver(channel: number, item: ChannelItem, transfer: ArrayBuffer | null): void {
     this.deliveries.push({ channel, item, transfer });
@@ -39,10 +41,10 @@ class RecordingTransport implements ChannelTransport {
   }
 }
 
-function setup(options: { n: number; partition: PartitionSpec; bufferSize?: number; capacity?: number; producerSubtask?: number; maxParallelism?: number; local?: boolean }): {
+function setup(options: { n: number; partition: PartitionSpec; bufferSize?: number; capacity?: number; producerSubtask?: number; maxParallelism?: number; local?: boolean; shared?: boolean }): {
   writer: RecordWriter; channels: OutputChannel[]; transport: RecordingTransport;
 } {
-  const transport = new RecordingTransport(options.local ?? true);
+  const transport = new RecordingTransport(options.local ?? true, options.shared ?? false);
   const channels = Array.from({ length: options.n }, (_, i) => new OutputChannel(i, options.capacity ?? 1000, transport));
   const writer = new RecordWriter({
     channels, partition: options.partition, bufferSize: options.bufferSize ?? 1, maxParallelism: options.maxParallelism ?? 128,
@@ -211,7 +213,7 @@ test('events wait behind a backlog but do not need credits themselves', () => {
   assert.deepEqual(transport.trace().slice(3), ['7:[2]', '7:end-of-data']);
 });
 
-test('across threads a buffer is encoded once and its ArrayBuffer transferred; key groups survive', () => {
+test('to another process (a transport that is not shared) a buffer is encoded once and its ArrayBuffer may be transferred; key groups survive', () => {
   const { writer, transport } = setup({ n: 2, partition: { kind: 'hash', key: (r) => r as string }, bufferSize: 1000, local: false });
   const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
   emitAll(writer, keys);
@@ -227,6 +229,36 @@ test('across threads a buffer is encoded once and its ArrayBuffer transferred; k
     total += decoded.records.length;
   }
   assert.equal(total, keys.length);
+});
+
+test('between worker threads (a shared transport) batches are SharedArrayBuffers, never transferred; a returned one is written again, one in flight never', () => {
+  const { writer, channels, transport } = setup({ n: 1, partition: { kind: 'rebalance' }, bufferSize: 4, capacity: 3, local: false, shared: true });
+  const batch = (from: number): string[] => Array.from({ length: 4 }, (_, i) => `r${from + i}`);
+  const sent = (): SharedArrayBuffer[] => transport.deliveries.map((d) => d.item as SharedArrayBuffer);
+  // Three batches in flight (no credit back yet): three distinct buffers, each still holding its own batch.
+  emitAll(writer, [...batch(0), ...batch(4), ...batch(8)]);
+  assert.equal(transport.deliveries.length, 3);
+  for (const d of transport.deliveries) {
+    assert.ok(d.item instanceof SharedArrayBuffer);
+    assert.equal(d.transfer, null);
+  }
+  assert.equal(new Set(sent()).size, 3);
+  sent().forEach((b, i) => assert.deepEqual(decodeBatch(b).records, batch(i * 4)));
+  // The consumer gives the second one back: the next batch is written into it, the other two stay as they were.
+  const second = sent()[1]!;
+  channels[0]!.addCredit(second);
+  emitAll(writer, batch(12));
+  assert.equal(sent()[3], second);
+  assert.deepEqual(decodeBatch(sent()[0]!).records, batch(0));
+  assert.deepEqual(decodeBatch(sent()[2]!).records, batch(8));
+  assert.deepEqual(decodeBatch(sent()[3]!).records, batch(12));
+  // A batch larger than its buffer grows into a new SharedArrayBuffer (still shared, still not transferred).
+  channels[0]!.addCredit(sent()[0]!);
+  emitAll(writer, Array.from({ length: 4 }, (_, i) => 'x'.repeat(8000 + i)));
+  const big = transport.deliveries.at(-1)!;
+  assert.ok(big.item instanceof SharedArrayBuffer);
+  assert.equal(big.transfer, null);
+  assert.deepEqual((decodeBatch(big.item).records as string[]).map((r) => r.length), [8000, 8001, 8002, 8003]);
 });
 
 test('keyed edges hand same-thread records over in runs with their keys, in order; a consumer that cannot take a run gets it queued in a buffer', () => {
