@@ -184,7 +184,9 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
     const early = standby.early;
     if (early === undefined) {
       traceStartup(`standby worker takes slot ${slot}`);
-      standby.control.postMessage({ type: 'slot', data }, Object.values(data.links));
+      // With the environment as it is now: a fresh thread copies process.env when it starts, and the job file may have
+      // set variables in this thread (before execute()) that its code in the slot threads reads.
+      standby.control.postMessage({ type: 'slot', data, env: { ...process.env } }, Object.values(data.links));
     } else {
       // It died while waiting: no event will come from it any more, so say so now (as a thread that crashed).
       const why = early.error !== undefined ? `crashed: ${early.error.message}` : `exited (exit code ${early.exitCode})`;
