@@ -24,8 +24,8 @@
 // copied on its first write after a snapshot, and an accumulator on its first update after one
 // (user add functions mutate their accumulator in place).
 //
-// Per record: number keys hit a direct-mapped cache of (key, window end, epoch) → position and
-// accumulator, as HeapWindowState's; a miss looks the key up in the window's index.
+// Per record: number keys hit a direct-mapped cache of (key, window end) → position and accumulator
+// (emptied by every snapshot), as HeapWindowState's; a miss looks the key up in the window's index.
 
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/types.ts';
@@ -157,8 +157,12 @@ export class HeapWindowTables<IN = unknown, ACC = unknown> {
   readonly #byEnd = new Map<number, WindowTable<ACC>>();
   /** The table of the latest add (most records go to the window of the record before). */
   #cur: WindowTable<ACC> | undefined = undefined;
-  /** Per slot (number keys, key & SLOT_MASK): [3s] the key (NaN: empty), [3s+1] the window end, [3s+2] the epoch. */
-  readonly #slotF = new Float64Array(SLOTS * 3).fill(Number.NaN);
+  /**
+   * Per slot (number keys, key & SLOT_MASK): [2s] the key (NaN: empty), [2s+1] the window end. A slot names an
+   * entry written in the current epoch (its accumulator and the table's array are this epoch's): capture() empties
+   * every slot, so no epoch test per record.
+   */
+  readonly #slotF = new Float64Array(SLOTS * 2).fill(Number.NaN);
   readonly #slotTable: (WindowTable<ACC> | undefined)[] = new Array<WindowTable<ACC> | undefined>(SLOTS).fill(undefined);
   readonly #slotIdx = new Int32Array(SLOTS);
   readonly #slotAcc: (ACC | undefined)[] = new Array<ACC | undefined>(SLOTS).fill(undefined);
@@ -172,13 +176,12 @@ export class HeapWindowTables<IN = unknown, ACC = unknown> {
 
   /** Adds `value` to the current key's entry in the window ending at `end`; true when the entry is new. */
   add(end: number, value: IN): boolean {
-    const ctx = this.#ctx;
-    const norm = ctx.norm;
+    const norm = this.#ctx.norm;
     if (typeof norm === 'number') {
       const s = norm & SLOT_MASK;
       const f = this.#slotF;
-      const b = s * 3;
-      if (f[b] === norm && f[b + 1] === end && f[b + 2] === ctx.epoch) {
+      const b = s << 1;
+      if (f[b] === norm && f[b + 1] === end) {
         const acc = this.#slotAcc[s] as ACC;
         const next = this.#agg.add(value, acc);
         if (next !== acc) {
@@ -222,11 +225,10 @@ export class HeapWindowTables<IN = unknown, ACC = unknown> {
     }
     if (typeof norm === 'number') {
       const s = norm & SLOT_MASK;
-      const b = s * 3;
+      const b = s << 1;
       const f = this.#slotF;
       f[b] = norm;
       f[b + 1] = end;
-      f[b + 2] = epoch;
       this.#slotTable[s] = t;
       this.#slotIdx[s] = i;
       this.#slotAcc[s] = acc;
@@ -297,6 +299,8 @@ export class HeapWindowTables<IN = unknown, ACC = unknown> {
 
   /** Captures the tables for a snapshot (the caller then ends the epoch). */
   capture(): CapturedWindowTables {
+    // From here on the accumulators are the snapshot's until copied: every record takes the slow path once.
+    this.#slotF.fill(Number.NaN);
     const out: CapturedTable[] = [];
     for (const t of this.order) {
       out.push({ end: t.end, n: t.keys.length, norms: t.norms, kgs: t.kgs, accs: t.accs, fired: t.fired, due: t.due });

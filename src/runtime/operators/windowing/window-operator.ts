@@ -85,6 +85,8 @@ export class WindowOperator extends StreamOperator {
    * (state/heap-window-tables.ts) instead of #contents, fired and cleaned up per window, no timer per (key, window).
    */
   #tables: HeapWindowTables | undefined = undefined;
+  /** With window tables: the timer service's watermark (only this operator advances it), read per record. */
+  #watermark = Number.NEGATIVE_INFINITY;
   #sessions: MergingWindowSet | undefined;
   #late: Output = NO_OUTPUT;
   #context!: ProcessWindowContext & { window: TimeWindow };
@@ -220,7 +222,8 @@ export class WindowOperator extends StreamOperator {
       const keyGroup = backend.getCurrentKeyGroup();
       if (this.#tables !== undefined) {
         this.#timers.advanceWatermark(w, NO_TIMER);
-        this.#advanceTables(this.#timers.currentWatermark);
+        this.#watermark = this.#timers.currentWatermark;
+        this.#advanceTables(this.#watermark);
       } else this.#timers.advanceWatermark(w, this.#timerCallback());
       if (key !== undefined) backend.setCurrentKey(key, keyGroup);
     }
@@ -245,7 +248,7 @@ export class WindowOperator extends StreamOperator {
       this.#lastStart = start = windowStart(time, this.#offset, size);
     }
     const end = start + size;
-    const watermark = this.#timers.currentWatermark;
+    const watermark = this.#watermark;
     if (end - 1 + this.#lateness <= watermark) {
       this.#lateRecord(record);
       return;
@@ -660,7 +663,8 @@ export class WindowOperator extends StreamOperator {
     if (this.#restoredWatermark !== Number.NEGATIVE_INFINITY) this.#resume();
     if (this.#tables !== undefined) {
       this.#timers.advanceWatermark(timestamp, NO_TIMER);
-      this.#advanceTables(this.#timers.currentWatermark);
+      this.#watermark = this.#timers.currentWatermark;
+      this.#advanceTables(this.#watermark);
     } else if (this.#trigger !== undefined) this.#timers.advanceWatermark(timestamp, this.#onEventTimer);
     else if (this.#eventTime) this.#timers.advanceWatermark(timestamp, this.#timerCallback());
     else this.#timers.advanceWatermark(timestamp, () => {});
