@@ -164,6 +164,12 @@ export class BatchEncoder {
     }
     const column = schema.column;
     const start = writer.pos;
+    // Plain int32 numbers (keys, counters, ids): one store, no call; anything else takes the general path.
+    if (column === KIND_I32 && schema.shape === SHAPE_PRIMITIVE && typeof record === 'number' && (record | 0) === record && (record !== 0 || 1 / record > 0) && start + 4 <= writer.capacity) {
+      writer.i32[start >>> 2] = record;
+      writer.pos = start + 4;
+      return;
+    }
     const result = column !== 0 ? writeNumberRecord(writer, column, schema.shape, schema.kinds.length, schema.keys, record) : writeRecord(writer, schema, record);
     if (result !== OK) {
       if (result === WIDEN_F64) this.#wideNumbers = true;

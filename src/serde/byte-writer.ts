@@ -18,6 +18,8 @@ export class ByteWriter {
   i32: Int32Array;
   f64: Float64Array;
   pos = 0;
+  /** The buffer's byte length (a plain field: reading a typed array's length costs more on the hot path). */
+  capacity: number;
   /** A Buffer view of `buffer` for long strings; made on first use. */
   #nodeBuffer: Buffer | null = null;
 
@@ -27,11 +29,12 @@ export class ByteWriter {
     this.view = new DataView(buffer);
     this.i32 = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
     this.f64 = new Float64Array(buffer, 0, buffer.byteLength >>> 3);
+    this.capacity = buffer.byteLength;
   }
 
   /** Makes room for `n` more bytes after `pos`. */
   ensure(n: number): void {
-    if (this.pos + n > this.bytes.length) this.#grow(this.pos + n);
+    if (this.pos + n > this.capacity) this.#grow(this.pos + n);
   }
 
   #grow(needed: number): void {
@@ -46,6 +49,7 @@ export class ByteWriter {
     this.view = new DataView(next);
     this.i32 = new Int32Array(next, 0, capacity >>> 2);
     this.f64 = new Float64Array(next, 0, capacity >>> 3);
+    this.capacity = capacity;
     this.#nodeBuffer = null;
   }
 

@@ -76,10 +76,14 @@ export class RecordWriter {
   #pending: unknown[][];
   /** Records in each channel's partial buffer (both kinds of channel). */
   readonly #counts: Int32Array;
-  #pendingKeyGroups: (Int32Array | null)[];
-  /** Timestamps of the pending records; a channel's array is sent only if one of them has a timestamp. */
-  #pendingTimestamps: Float64Array[];
-  #hasTimestamps: boolean[];
+  /** Key groups of the partial buffers, channel ch at [ch × bufferSize, (ch + 1) × bufferSize) (keyed edges; one array, one load per record). */
+  readonly #keyGroupColumn: Int32Array;
+  /**
+   * Timestamps of the partial buffers, laid out as #keyGroupColumn; written only once a record of the
+   * channel's buffer has one (#timed[ch] = 1, the earlier ones filled with NaN then), and sent only then.
+   */
+  readonly #timeColumn: Float64Array;
+  readonly #timed: Uint8Array;
   #roundRobin: number;
   /** Per channel, the consumer's InputChannel when it lives in this thread (resolved at the first record). */
   #local: (InputChannel | null)[] | null = null;
@@ -116,9 +120,9 @@ export class RecordWriter {
       : new Uint16Array(0);
     this.#pending = this.#channels.map(() => []);
     this.#counts = new Int32Array(this.#n);
-    this.#pendingKeyGroups = this.#channels.map(() => (this.#keyed ? new Int32Array(this.#bufferSize) : null));
-    this.#pendingTimestamps = this.#channels.map(() => new Float64Array(this.#bufferSize));
-    this.#hasTimestamps = this.#channels.map(() => false);
+    this.#keyGroupColumn = new Int32Array(this.#keyed ? n * this.#bufferSize : 0);
+    this.#timeColumn = new Float64Array(n * this.#bufferSize);
+    this.#timed = new Uint8Array(n);
     this.#encoders = this.#channels.map((c) => (c.remote ? new BatchEncoder(() => c.takeSpare()) : null));
     // Start round robin at a subtask-dependent channel, so producers do not all hit consumer 0 first.
     this.#roundRobin = this.#n > 0 ? options.producerSubtask % this.#n : 0;
@@ -176,9 +180,10 @@ export class RecordWriter {
             return;
           }
         }
-        this.#pendingKeyGroups[ch]![n] = kg;
-        this.#pendingTimestamps[ch]![n] = timestamp;
-        if (timestamp === timestamp) this.#hasTimestamps[ch] = true;
+        const at = ch * this.#bufferSize + n;
+        this.#keyGroupColumn[at] = kg;
+        if (timestamp === timestamp) this.#stamp(ch, at, timestamp);
+        else if (this.#timed[ch] !== 0) this.#timeColumn[at] = Number.NaN;
         const encoder = this.#encoders[ch]!;
         if (encoder !== null) encoder.add(record);
         else this.#pending[ch]!.push(record);
@@ -217,13 +222,23 @@ export class RecordWriter {
   #append(ch: number, record: unknown, time: ElementTime): void {
     const n = this.#counts[ch]!;
     const timestamp = time.timestamp;
-    this.#pendingTimestamps[ch]![n] = timestamp;
-    if (timestamp === timestamp) this.#hasTimestamps[ch] = true;
+    const at = ch * this.#bufferSize + n;
+    if (timestamp === timestamp) this.#stamp(ch, at, timestamp);
+    else if (this.#timed[ch] !== 0) this.#timeColumn[at] = Number.NaN;
     const encoder = this.#encoders[ch]!;
     if (encoder !== null) encoder.add(record);
     else this.#pending[ch]!.push(record);
     this.#counts[ch] = n + 1;
     if (n + 1 >= this.#bufferSize) this.#flushChannel(ch);
+  }
+
+  /** The first timestamp of a channel's buffer fills the earlier records' slots with NaN (none) before it is written at `at`. */
+  #stamp(ch: number, at: number, timestamp: number): void {
+    if (this.#timed[ch] === 0) {
+      this.#timeColumn.fill(Number.NaN, ch * this.#bufferSize, at);
+      this.#timed[ch] = 1;
+    }
+    this.#timeColumn[at] = timestamp;
   }
 
   #resolveRuns(): (LocalRun | null)[] {
@@ -247,16 +262,16 @@ export class RecordWriter {
       input.deliverRun(run.records, run.keys, this.#keySelector, run.keyGroups, run.timestamps, count);
       return;
     }
+    // Nothing is pending on the channel while its run has records: the run becomes the start of its buffer.
     const pending = this.#pending[ch]!;
-    const keyGroups = this.#pendingKeyGroups[ch]!;
-    const timestamps = this.#pendingTimestamps[ch]!;
-    for (let i = 0; i < count; i++) {
-      pending.push(run.records[i]);
-      keyGroups[i] = run.keyGroups[i]!;
-      timestamps[i] = run.timestamps[i]!;
+    const base = ch * this.#bufferSize;
+    this.#keyGroupColumn.set(run.keyGroups.subarray(0, count), base);
+    for (let i = 0; i < count; i++) pending.push(run.records[i]);
+    if (hasTimestamps) {
+      this.#timeColumn.set(run.timestamps.subarray(0, count), base);
+      this.#timed[ch] = 1;
     }
     this.#counts[ch] = count;
-    if (hasTimestamps) this.#hasTimestamps[ch] = true;
     if (count >= this.#bufferSize) this.#flushChannel(ch);
   }
 
@@ -267,28 +282,20 @@ export class RecordWriter {
     if (n === 0) return;
     this.#counts[ch] = 0;
     const encoder = this.#encoders[ch]!;
+    const base = ch * this.#bufferSize;
+    const timed = this.#timed[ch] !== 0;
+    this.#timed[ch] = 0;
     if (encoder !== null) {
       // Another thread: the columns are copied into the buffer now, so the pending arrays stay ours.
-      const keyGroups = this.#pendingKeyGroups[ch]?.subarray(0, n) ?? null;
-      const timestamps = this.#hasTimestamps[ch] ? this.#pendingTimestamps[ch]!.subarray(0, n) : null;
-      this.#hasTimestamps[ch] = false;
+      const keyGroups = this.#keyed ? this.#keyGroupColumn.subarray(base, base + n) : null;
+      const timestamps = timed ? this.#timeColumn.subarray(base, base + n) : null;
       this.#channels[ch]!.sendBuffer(encoder.finish(n, keyGroups, timestamps));
       return;
     }
+    // This thread: the consumer keeps the buffer until it ran, so its columns are copies.
     const records = this.#pending[ch]!;
-    let keyGroups = this.#pendingKeyGroups[ch]!;
-    if (keyGroups) {
-      const full = keyGroups;
-      keyGroups = n === full.length ? full : full.slice(0, n);
-      if (keyGroups === full) this.#pendingKeyGroups[ch] = new Int32Array(this.#bufferSize);
-    }
-    let timestamps: Float64Array | null = null;
-    if (this.#hasTimestamps[ch]) {
-      const full = this.#pendingTimestamps[ch]!;
-      timestamps = n === full.length ? full : full.slice(0, n);
-      if (timestamps === full) this.#pendingTimestamps[ch] = new Float64Array(this.#bufferSize);
-      this.#hasTimestamps[ch] = false;
-    }
+    const keyGroups = this.#keyed ? this.#keyGroupColumn.slice(base, base + n) : null;
+    const timestamps = timed ? this.#timeColumn.slice(base, base + n) : null;
     this.#pending[ch] = [];
     this.#channels[ch]!.sendBuffer({ records, keyGroups, timestamps });
   }
