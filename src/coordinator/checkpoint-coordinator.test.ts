@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamExecutionEnvironment } from '../index.ts';
@@ -264,4 +264,18 @@ test('a state write that fails while acks are still missing fails the checkpoint
   assert.match(r.error.message, new RegExp(`checkpoint ${id} failed: cannot write the keyed state of operator "[^"]+" \\(uid sum, subtask ${keyed.subtask + 1}\\)`));
   assert.equal(aborts(h.sent).length, 1, 'the tasks hear it is aborted');
   assert.deepEqual(h.failed, [id]);
+});
+
+test('the job directory moved away while a checkpoint is written: the job fails at once, not restarted (its checkpoints went with it)', { timeout: 10_000 }, async (t) => {
+  const h = await setup(t, { tolerableFailedCheckpoints: 5 });
+  const { id, outcome } = await h.trigger();
+  const jobDir = join(h.dir, 'job');
+  // Moved, not replaced: every later write under the old path finds no directory (ENOENT, which alone looks transient).
+  renameSync(jobDir, `${jobDir}.moved`);
+  for (const task of h.tasks) h.cc.onAck(ack(task, id));
+  const r = await outcome;
+  assert.ok('error' in r, 'the checkpoint failed');
+  assert.match(r.error.message, /the job's checkpoint directory .* was removed or replaced mid-run/);
+  assert.equal(h.fatal.length, 1, 'fatal at once, although 5 failures in a row are tolerated');
+  assert.equal((h.fatal[0] as { retryable?: boolean }).retryable, false, 'a restart could not restore from it: not retryable');
 });

@@ -1,5 +1,6 @@
 // The CheckpointCoordinator: triggers barriers at the sources, collects acks, writes state, completes or aborts.
 
+import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
@@ -404,8 +405,11 @@ export class CheckpointCoordinator {
         path = await p.storage.complete(metadata);
       } catch (cause) {
         if (cause instanceof WeirError) throw cause;
-        throw new WeirError(`cannot write ${p.storage.path}/_metadata: ${(cause as Error).message}`, {
-          code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause,
+        // The job's directory gone or replaced by a file while this checkpoint was written: its earlier checkpoints
+        // went with it, so a restart has nothing to restore from; it cannot heal (not a transient ENOENT).
+        const jobDirLost = p.kind === 'checkpoint' && !isDirectory(this.#storage.jobDir);
+        throw new WeirError(`cannot write ${p.storage.path}/_metadata: ${(cause as Error).message}${jobDirLost ? ` (the job's checkpoint directory ${this.#storage.jobDir} was removed or replaced mid-run)` : ''}`, {
+          code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: !jobDirLost && isTransientIoError(cause), cause,
         });
       }
       if (this.#pending !== p) return;
@@ -415,8 +419,9 @@ export class CheckpointCoordinator {
       try {
         await this.#lineage?.append({ type: 'completed', at: Date.now(), id: p.id, kind: p.kind, path, commits: p.commits });
       } catch (cause) {
-        throw new WeirError(`cannot record ${p.kind} ${p.id} in the lineage ${this.#lineage?.path}: ${(cause as Error).message}`, {
-          code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: isTransientIoError(cause), cause,
+        const jobDirLost = !isDirectory(this.#storage.jobDir);
+        throw new WeirError(`cannot record ${p.kind} ${p.id} in the lineage ${this.#lineage?.path}: ${(cause as Error).message}${jobDirLost ? ` (the job's checkpoint directory ${this.#storage.jobDir} was removed or replaced mid-run)` : ''}`, {
+          code: 'WEIR_CHECKPOINT_STORAGE', fault: 'external', retryable: !jobDirLost && isTransientIoError(cause), cause,
         });
       }
       if (this.#pending !== p) return;
@@ -491,3 +496,11 @@ export class CheckpointCoordinator {
   }
 }
 
+/** Whether `path` is a directory now (false when it is gone or not one). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
