@@ -253,3 +253,38 @@ test('window tables restore a checkpoint of subtasks at different watermarks: ea
   assert.equal(r.output.length, keys.length - fired, 'only the keys of the subtask behind fire');
   for (const o of r.output) assert.equal(sub((o as [Key])[0]), 0);
 });
+
+test('a checkpoint of the key-major layout (window state plus (key, window) timers) restores into window tables: due firings fire once, fired windows take late records until cleanup', async () => {
+  // Written as the key-major operator wrote it, allowed lateness 20: 'a' fired [0, 10) (cleanup timer 29 left) and has
+  // [10, 20) due (19, 39); 'b' still has [0, 10) due (9, 29): its subtask was behind. The operator's watermark: 9.
+  const s = specOf(20, false);
+  const range = KeyGroupRange.forOperator(MAX_P, 1, 0);
+  const backend = new HeapKeyedStateBackend({ maxParallelism: MAX_P, keyGroupRange: range });
+  const contents = backend.getWindowState<Ev, number[]>('_window-contents', countSum);
+  const timers = new InternalTimerService({ maxParallelism: MAX_P, keyGroupRange: range });
+  const put = (k: Key, end: number, acc: number[], times: number[]): void => {
+    backend.setCurrentKey(k, keyGroupFor(k, MAX_P));
+    contents.set(end, acc);
+    for (const t of times) timers.registerEventTimeTimer(k, keyGroupFor(k, MAX_P), t);
+  };
+  put('a', 10, [2, 9], [29]);
+  put('a', 20, [1, 2], [19, 39]);
+  put('b', 10, [1, 4], [9, 29]);
+  const template = await open(s, 1, 0, undefined);
+  template.processWatermark(9);
+  const operator = (await template.snapshot(1)).operator;
+  const keyedView = backend.snapshot();
+  const timerView = timers.snapshot();
+  const old: HarnessSnapshot = { keyed: keyedView.write(), timers: timerView.write(), operator };
+  const r = await open(s, 2, 0, [old]);
+  const r2 = await open(s, 2, 1, [old]);
+  const fleet = new Fleet([r, r2]);
+  fleet.run({ kind: 'record', key: 'a', t: 5, v: 16 }); // [0, 10) fired before the checkpoint: a late firing, the window resumed at 9
+  fleet.run({ kind: 'watermark', to: Number.POSITIVE_INFINITY });
+  assert.deepEqual(sorted(fleet.outputs().out), sorted([['b', 0, [1, 4]], ['a', 0, [3, 25]], ['a', 10, [1, 2]]]));
+  assert.deepEqual(fleet.outputs().late, []);
+  for (const h of fleet.hs) {
+    assert.equal(h.keyedBackend!.numKeys('_window-contents'), 0);
+    assert.equal(h.timerService!.numEventTimeTimers(), 0);
+  }
+});
