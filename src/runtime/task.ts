@@ -722,11 +722,13 @@ export class Task implements TaskId {
           return;
         }
         if (this.#state === 'failed') return;
-        const transfer = operators.flatMap((o) => [o.keyed, o.timers].filter((b): b is Uint8Array => b !== undefined).map((b) => b.buffer as ArrayBuffer));
+        // The state bytes are copied to the TaskManager, not transferred: a transfer detaches them here, and the first
+        // detach in a thread invalidates V8's ArrayBufferDetaching protector, slowing every typed-array access of the
+        // thread for the rest of its life (runtime/network/output-channel.ts).
         this.#services.report({
           type: 'ack', task: { vertex: this.vertex, subtask: this.subtask }, checkpointId: id, operators,
           syncMs, asyncMs: performance.now() - asyncStarted, asyncBusyMs: busy.ms + copyMs, alignmentMs,
-        }, transfer);
+        });
       });
     });
   }
