@@ -5,7 +5,7 @@ import { ConfigError } from '../core/errors.ts';
 import { sharedRichFunction, type Transformation } from '../api/transformation.ts';
 import type { JobResult } from '../api/launch.ts';
 import { buildChannelPlan } from '../runtime/network/channel-plan.ts';
-import { InlineTaskManager, ThreadTaskManager, type StandbyWorkers } from '../runtime/task-manager.ts';
+import { InlineTaskManager, ThreadTaskManager, type StandbyWorkers, type TaskManagerGateway } from '../runtime/task-manager.ts';
 import { JobManager } from './job-manager.ts';
 import type { JobListener } from './job-listener.ts';
 import type { Logger, LogLevel } from '../core/logger.ts';
@@ -28,15 +28,17 @@ export interface LocalExecutionOptions {
 
 export async function executeLocally(env: StreamExecutionEnvironment, jobName: string, options: LocalExecutionOptions): Promise<JobResult> {
   if (options.mode === 'inline') checkInlineSharing(env);
-  const jm = new JobManager({
+  const jm: JobManager = new JobManager({
     env,
     jobName,
     listener: options.listener,
     ...(options.logger ? { logger: options.logger } : {}),
-    createTaskManager: (graph, slotIds) => options.mode === 'threads'
+    createTaskManager: (graph, slotIds): TaskManagerGateway => options.mode === 'threads'
       ? new ThreadTaskManager({
         numSlots: buildChannelPlan(graph).numSlots, workerScript: options.workerScript!, jobArgs: env.jobArgs, defaults: options.defaults ?? {},
         logger: options.logger, logLevel: options.logLevel, slotIds, standby: options.standby,
+        // BATCH regions start on subsets of the slots, one after another: they may take the rest later.
+        releaseStandby: jm.runtimeMode === 'STREAMING',
       })
       : new InlineTaskManager(graph, env.jobArgs, options.logger, slotIds),
   });

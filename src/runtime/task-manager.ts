@@ -88,6 +88,8 @@ export interface StandbyWorker {
 /** Where a ThreadTaskManager takes standby threads from (one per slot, while there are any). */
 export interface StandbyWorkers {
   take(): StandbyWorker | undefined;
+  /** Stops the standby threads not taken: the job will not need them (an idle thread holds its heap). */
+  release?(): void;
 }
 
 /** Whether a task logs `level` under the threshold (worker-main uses it before posting). */
@@ -111,9 +113,15 @@ export class ThreadTaskManager implements TaskManagerGateway {
   /** `slotIds`: which slots (subtask indexes) get a worker; default 0..numSlots-1 (BATCH regions run a subset). */
   readonly #standby: StandbyWorkers | undefined;
 
-  /** `standby`: threads started at launch, taken one per slot before any is started here. */
-  constructor(options: { numSlots: number; workerScript: string; jobArgs: readonly string[]; defaults: unknown; logger?: Logger | undefined; logLevel?: LogLevel | undefined; slotIds?: readonly number[] | undefined; standby?: StandbyWorkers | undefined }) {
+  readonly #releaseStandby: boolean;
+
+  /**
+   * `standby`: threads started at launch, taken one per slot before any is started here; with `releaseStandby`
+   * the ones left are stopped once this TaskManager took its own (STREAMING: every slot runs from the start).
+   */
+  constructor(options: { numSlots: number; workerScript: string; jobArgs: readonly string[]; defaults: unknown; logger?: Logger | undefined; logLevel?: LogLevel | undefined; slotIds?: readonly number[] | undefined; standby?: StandbyWorkers | undefined; releaseStandby?: boolean | undefined }) {
     this.#standby = options.standby;
+    this.#releaseStandby = options.releaseStandby === true;
     this.#slotIds = options.slotIds ?? Array.from({ length: options.numSlots }, (_, i) => i);
     this.numSlots = this.#slotIds.length;
     this.#workerScript = options.workerScript;
@@ -146,6 +154,7 @@ export class ThreadTaskManager implements TaskManagerGateway {
       const data: WorkerData = { slot, numSlots: n, links: links[w]!, jobArgs: this.#jobArgs, defaults: this.#defaults, logLevel: this.#logLevel };
       this.#workers.push(spawnSlotWorker(this.#workerScript, data, dispatch, () => this.#stopping, this.#logger, this.#standby?.take()));
     }
+    if (this.#releaseStandby) this.#standby?.release?.();
   }
 
   broadcast(command: ManagerToSlot): void {

@@ -68,6 +68,7 @@ test('standby workers: the threads started at launch take the slots (none starte
       "import { StreamExecutionEnvironment } from 'weir';",
       'const env = StreamExecutionEnvironment.getExecutionEnvironment();',
       "const stage = env.getParameters().getNumber('stage', 0);",
+      "if (env.getParameters().get('one', 'false') === 'true') env.setParallelism(1);",
       'const keyed = env.fromSequence(1, 100).keyBy((n: number) => n % 7).map((n: number) => n);',
       'if (stage > 0) keyed.setParallelism(stage);',
       "const result = await keyed.executeAndCollect('standby job');",
@@ -84,6 +85,10 @@ test('standby workers: the threads started at launch take the slots (none starte
     assert.deepEqual(taken(await run(['-p', '2'])), ['standby worker takes slot 0', 'standby worker takes slot 1']);
     // -p 1 guesses one slot; the keyed stage at 3 needs three.
     assert.deepEqual(taken(await run(['-p', '1', '--stage', '3'])), ['new Worker (slot 1)', 'new Worker (slot 2)', 'standby worker takes slot 0']);
+    // The job sets parallelism 1 under -p 3: one slot; the two standby threads left are stopped once it runs.
+    const one = await run(['-p', '3', '--one', 'true']);
+    assert.deepEqual(taken(one), ['standby worker takes slot 0']);
+    assert.ok(one.includes('standby released (2)'), one.join(', '));
     const none = await run(['-p', '2'], { WEIR_STANDBY_WORKERS: '0' });
     assert.deepEqual(taken(none), ['new Worker (slot 0)', 'new Worker (slot 1)']);
     assert.ok(!none.some((l) => l.startsWith('new Worker (standby')), 'no standby thread was started');
