@@ -47,6 +47,12 @@ export class KeyContext {
   epoch = 0;
   /** Changes with every setCurrentKey (and restore): a cell remembered under another stamp is stale. */
   stamp = 0;
+  constructor() {
+    // Written twice so V8 never takes `epoch` for a constant: the first snapshot's increment would otherwise
+    // deoptimize every state access compiled before it (the first checkpoint's one-time slowdown).
+    this.epoch = 1;
+    this.epoch = 0;
+  }
 }
 
 /** A mutable container stamped with the epoch it was created in. */
