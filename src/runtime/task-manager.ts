@@ -7,6 +7,7 @@ import { buildChannelPlan } from './network/channel-plan.ts';
 import type { ManagerToSlot, SlotToManager } from './protocol.ts';
 import type { TaskManagerGateway } from './gateway.ts';
 import { traceStartup } from '../core/startup-trace.ts';
+import { configureSlotJit } from './slot-jit.ts';
 import { SlotRuntime, type LinkMessage, type SlotLink } from './slot.ts';
 
 export type { TaskManagerGateway } from './gateway.ts';
@@ -140,6 +141,7 @@ export class ThreadTaskManager implements TaskManagerGateway {
     const dispatch = (event: SlotToManager): void => this.#onEvent(event);
     const n = this.numSlots;
     const ids = this.#slotIds;
+    configureSlotJit(n);
     // links[i] are worker i's ports, keyed by the other worker's slot id.
     const links: Record<number, MessagePort>[] = Array.from({ length: n }, () => ({}));
     for (let i = 0; i < n; i++) {
