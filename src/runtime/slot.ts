@@ -346,9 +346,23 @@ export class SlotRuntime {
     const existing = this.#timers.get(task);
     if (existing && existing.time <= time) return;
     if (existing) clearTimeout(existing.handle);
+    this.#armTimer(task, time);
+  }
+
+  /**
+   * Node starts a timeout from the event loop's cached time, which lags the clock by however long the current
+   * slice has run, so a timeout can fire before `time` by the clock the operators read (Date.now()). Such an
+   * early firing re-arms for the rest instead of calling the task: an operator asked for `time`, not for earlier.
+   */
+  #armTimer(task: Task, time: number): void {
     const handle = setTimeout(() => {
+      const now = Date.now();
+      if (now < time) {
+        this.#armTimer(task, time);
+        return;
+      }
       this.#timers.delete(task);
-      task.onProcessingTime(Date.now());
+      task.onProcessingTime(now);
     }, Math.max(0, time - Date.now()));
     this.#timers.set(task, { time, handle });
   }

@@ -31,6 +31,21 @@ test('forBoundedOutOfOrderness stamps records and emits max − bound − 1 ever
   assert.deepEqual(h.watermarks, [1399, 1899, Infinity]);
 });
 
+test('called before its emission time (the task timer fired for another operator of the chain), it asks again and still emits on time', async () => {
+  const strategy = WatermarkStrategy.forBoundedOutOfOrderness<Ev>(100).withTimestampAssigner((e) => e.t);
+  const h = OperatorHarness.forSpec(timestampsSpec(strategy), { autoWatermarkInterval: 200 });
+  await h.open();
+  h.processElement({ t: 1000, k: 'a' });
+  assert.deepEqual(h.scheduledProcessingTimes, [200]);
+  // The task's single timer is consumed by this call: the operator must register its time again.
+  h.operator.onProcessingTime(150);
+  assert.deepEqual(h.watermarks, []);
+  assert.deepEqual(h.scheduledProcessingTimes, [200, 200]);
+  h.advanceProcessingTime(200);
+  assert.deepEqual(h.watermarks, [899]);
+  assert.deepEqual(h.scheduledProcessingTimes, [400]);
+});
+
 test('forMonotonousTimestamps: watermark = highest timestamp − 1; records keep an upstream timestamp without an assigner', async () => {
   const h = OperatorHarness.forSpec(timestampsSpec(WatermarkStrategy.forMonotonousTimestamps<string>()), { autoWatermarkInterval: 50 });
   await h.open();

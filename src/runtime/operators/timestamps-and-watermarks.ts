@@ -85,7 +85,13 @@ export class TimestampsAndWatermarksOperator extends StreamOperator {
   }
 
   override onProcessingTime(now: number): void {
-    if (this.#interval <= 0 || now < this.#nextEmit) return;
+    if (this.#interval <= 0) return;
+    if (now < this.#nextEmit) {
+      // The task keeps one timer for its whole chain: this call was for another operator's (earlier) time, and
+      // returning without asking again would end periodic emission for the rest of the run.
+      this.context.scheduleProcessingTime(this.#nextEmit);
+      return;
+    }
     this.#generator.onPeriodicEmit(this.#output);
     this.#nextEmit = now + this.#interval;
     this.context.scheduleProcessingTime(this.#nextEmit);
