@@ -43,11 +43,19 @@ import { StreamOperator, type ElementTime } from '../../operator.ts';
 /** Below this many records per (key, window) entry at a budget flush, combining stops (it would only add work). */
 export const MIN_RECORDS_PER_ENTRY = 2;
 
-interface Entry {
+class Entry {
   readonly key: Key;
   acc: unknown;
   /** The entry's window end; NaN once sent (a stale slot of the number-key cache then misses). */
   end: number;
+  constructor(key: Key, acc: unknown, end: number) {
+    this.key = key;
+    this.acc = acc;
+    // Written twice, so V8 never compiles `end` as a constant: the first flush's `end = NaN` would otherwise
+    // deoptimize processElement (and what it inlines) on every thread.
+    this.end = Number.NaN;
+    this.end = end;
+  }
 }
 
 /** Direct-mapped cache of number keys' entries in the current window (key & SLOT_MASK), as the window state's. */
@@ -97,6 +105,14 @@ export class WindowCombinerOperator extends StreamOperator {
     this.#maxKeys = options.maxKeys;
     this.#producerName = options.producerName;
     this.#combining = options.combine;
+    // Fields first written after records flowed (the first flush, the first raw record, idleness) are written once
+    // more here: V8 then never compiles them as constants, whose first write would deoptimize the record path.
+    this.#combining = !options.combine;
+    this.#combining = options.combine;
+    this.partialsOut = 1;
+    this.partialsOut = 0;
+    this.rawOut = 1;
+    this.rawOut = 0;
   }
 
   /** Whether records are being pre-aggregated now (false: passing through). */
@@ -165,7 +181,7 @@ export class WindowCombinerOperator extends StreamOperator {
       if (typeof key === 'number') this.#slots[key & SLOT_MASK] = entry;
       return;
     }
-    entry = { key: key as Key, acc: this.#add.add(record, this.#add.createAccumulator()), end: start + size };
+    entry = new Entry(key as Key, this.#add.add(record, this.#add.createAccumulator()), start + size);
     window!.set(norm, entry);
     if (typeof key === 'number') this.#slots[key & SLOT_MASK] = entry;
     if (++this.#entries >= this.#maxKeys) this.#flushOverBudget();
