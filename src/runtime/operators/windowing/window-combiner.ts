@@ -58,6 +58,9 @@ class Entry {
   }
 }
 
+/** The most windows (panes) held behind the newest one (see #openWindow); the memory budget bounds the entries anyway. */
+const MAX_LAG = 1 << 20;
+
 /** Direct-mapped cache of number keys' entries in the current window (key & SLOT_MASK), as the window state's. */
 const SLOT_MASK = 1023;
 
@@ -82,7 +85,14 @@ export class WindowCombinerOperator extends StreamOperator {
   /** Window end → its entries by normalized key (few windows are open at once: a Map of Maps, no composite key per record). */
   readonly #windows = new Map<number, Map<NormalizedKey, Entry>>();
   #entries = 0;
+  /** Records folded and entries sent early (see #openWindow) since #entries was last 0: the budget flush's ratio. */
   #sinceFlush = 0;
+  #sentSinceEmpty = 0;
+  /** The start of the newest window a record opened, and how many windows behind it stay held (see #openWindow). */
+  #newestStart = Number.NEGATIVE_INFINITY;
+  #lag = 1;
+  /** The largest window end sent before the watermark reached it (−∞: none): a record for such a window reopens it. */
+  #earlyEnd = Number.NEGATIVE_INFINITY;
   /** Cache of the last record's window: its start and its entries. */
   #lastStart = Number.NaN;
   #lastWindow: Map<NormalizedKey, Entry> | undefined;
@@ -168,7 +178,7 @@ export class WindowCombinerOperator extends StreamOperator {
         return;
       }
       window = this.#windows.get(end);
-      if (window === undefined) this.#windows.set(end, (window = new Map()));
+      if (window === undefined) window = this.#openWindow(start, end);
       this.#lastStart = start;
       this.#lastWindow = window;
     }
@@ -185,6 +195,31 @@ export class WindowCombinerOperator extends StreamOperator {
     window!.set(norm, entry);
     if (typeof key === 'number') this.#slots[key & SLOT_MASK] = entry;
     if (++this.#entries >= this.#maxKeys) this.#flushOverBudget();
+  }
+
+  /**
+   * A record opens a window (pane) with nothing held: windows more than `#lag` windows behind the newest go out now,
+   * before the watermark closes them. They are ahead of this operator's watermark (anything else was sent at a
+   * watermark or passed raw), so their partials are not late at the window either, and the window merges any later
+   * partial of theirs as one more. Sending them early keeps two windows held instead of every window between two
+   * periodic watermarks (a dozen or more), and spreads the partials over the input instead of a burst per watermark
+   * (a burst of tens of thousands at the first one, through code not yet optimized). A record for a window sent early
+   * (disorder beyond `#lag` windows) doubles the lag, so a stream whose disorder spans windows soon keeps enough of them.
+   */
+  #openWindow(start: number, end: number): Map<NormalizedKey, Entry> {
+    const size = this.#size;
+    if (end <= this.#earlyEnd && this.#lag < MAX_LAG) this.#lag *= 2;
+    if (start > this.#newestStart) {
+      this.#newestStart = start;
+      const bound = start - this.#lag * size;
+      if (bound > this.#earlyEnd && this.#entries > 0) {
+        this.#earlyEnd = bound;
+        this.#emitUpTo(bound - 1);
+      }
+    }
+    const window = new Map<NormalizedKey, Entry>();
+    this.#windows.set(end, window);
+    return window;
   }
 
   override processWatermark(timestamp: number): void {
@@ -216,7 +251,7 @@ export class WindowCombinerOperator extends StreamOperator {
   }
 
   #flushOverBudget(): void {
-    const folded = this.#sinceFlush / this.#entries;
+    const folded = this.#sinceFlush / (this.#entries + this.#sentSinceEmpty);
     this.#emitUpTo(Number.POSITIVE_INFINITY);
     if (folded < MIN_RECORDS_PER_ENTRY) this.#combining = false;
   }
@@ -244,8 +279,12 @@ export class WindowCombinerOperator extends StreamOperator {
         out.collect(makePartial(e.key, e.acc));
       }
       this.#entries -= entries.size;
+      this.#sentSinceEmpty += entries.size;
     }
     element.timestamp = saved;
-    if (this.#entries === 0) this.#sinceFlush = 0;
+    if (this.#entries === 0) {
+      this.#sinceFlush = 0;
+      this.#sentSinceEmpty = 0;
+    }
   }
 }
