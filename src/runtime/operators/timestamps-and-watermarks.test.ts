@@ -31,6 +31,20 @@ test('forBoundedOutOfOrderness stamps records and emits max − bound − 1 ever
   assert.deepEqual(h.watermarks, [1399, 1899, Infinity]);
 });
 
+test("a call before the next emission time (a timer that fired early, or another operator's of the chain) asks for that time again", async () => {
+  const strategy = WatermarkStrategy.forBoundedOutOfOrderness<Ev>(100).withTimestampAssigner((e) => e.t);
+  const h = OperatorHarness.forSpec(timestampsSpec(strategy), { autoWatermarkInterval: 200 });
+  await h.open();
+  h.processElement({ t: 1000, k: 'a' });
+  h.operator.onProcessingTime(199);
+  assert.deepEqual(h.watermarks, []);
+  // The slot keeps one timer per task and this one was spent: without a new request periodic emission would stop.
+  assert.deepEqual(h.scheduledProcessingTimes, [200, 200]);
+  h.advanceProcessingTime(200);
+  assert.deepEqual(h.watermarks, [899]);
+  assert.deepEqual(h.scheduledProcessingTimes, [400]);
+});
+
 test('forMonotonousTimestamps: watermark = highest timestamp − 1; records keep an upstream timestamp without an assigner', async () => {
   const h = OperatorHarness.forSpec(timestampsSpec(WatermarkStrategy.forMonotonousTimestamps<string>()), { autoWatermarkInterval: 50 });
   await h.open();

@@ -85,7 +85,14 @@ export class TimestampsAndWatermarksOperator extends StreamOperator {
   }
 
   override onProcessingTime(now: number): void {
-    if (this.#interval <= 0 || now < this.#nextEmit) return;
+    if (this.#interval <= 0) return;
+    if (now < this.#nextEmit) {
+      // Called early: the slot keeps one timer per task (the earliest asked for), so this may be another operator's
+      // timer of the chain, or the slot's timer firing a little before Date.now() reaches it (under CPU load). Ask
+      // again, else periodic emission of this subtask stops for good and every downstream window waits for the end.
+      this.context.scheduleProcessingTime(this.#nextEmit);
+      return;
+    }
     this.#generator.onPeriodicEmit(this.#output);
     this.#nextEmit = now + this.#interval;
     this.context.scheduleProcessingTime(this.#nextEmit);
