@@ -85,9 +85,9 @@ export class WindowCombinerOperator extends StreamOperator {
   /** Window end → its entries by normalized key (few windows are open at once: a Map of Maps, no composite key per record). */
   readonly #windows = new Map<number, Map<NormalizedKey, Entry>>();
   #entries = 0;
-  /** Records folded and entries sent early (see #openWindow) since #entries was last 0: the budget flush's ratio. */
+  /** Records folded and entries made since the last budget flush or since nothing was held: the budget flush's ratio. */
   #sinceFlush = 0;
-  #sentSinceEmpty = 0;
+  #made = 0;
   /** The start of the newest window a record opened, and how many windows behind it stay held (see #openWindow). */
   #newestStart = Number.NEGATIVE_INFINITY;
   #lag = 1;
@@ -194,6 +194,7 @@ export class WindowCombinerOperator extends StreamOperator {
     entry = new Entry(key as Key, this.#add.add(record, this.#add.createAccumulator()), start + size);
     window!.set(norm, entry);
     if (typeof key === 'number') this.#slots[key & SLOT_MASK] = entry;
+    this.#made++;
     if (++this.#entries >= this.#maxKeys) this.#flushOverBudget();
   }
 
@@ -251,7 +252,7 @@ export class WindowCombinerOperator extends StreamOperator {
   }
 
   #flushOverBudget(): void {
-    const folded = this.#sinceFlush / (this.#entries + this.#sentSinceEmpty);
+    const folded = this.#sinceFlush / this.#made;
     this.#emitUpTo(Number.POSITIVE_INFINITY);
     if (folded < MIN_RECORDS_PER_ENTRY) this.#combining = false;
   }
@@ -279,12 +280,11 @@ export class WindowCombinerOperator extends StreamOperator {
         out.collect(makePartial(e.key, e.acc));
       }
       this.#entries -= entries.size;
-      this.#sentSinceEmpty += entries.size;
     }
     element.timestamp = saved;
     if (this.#entries === 0) {
       this.#sinceFlush = 0;
-      this.#sentSinceEmpty = 0;
+      this.#made = 0;
     }
   }
 }
