@@ -13,6 +13,9 @@
 // - Watermark W: the partials of every window with maxTimestamp ≤ W go out first, then W. A partial thus always
 //   precedes its channel's watermark past its window, and the window operator's watermark (a minimum over
 //   channels) cannot have passed it: a partial is never late there.
+// - Early: when a record opens a window newer than any before, windows more than `lag` windows behind it go out
+//   (#openWindow). They are ahead of the watermark, so their partials are not late either; a later record for one
+//   starts a new entry (one more partial, merged by the window) and doubles the lag.
 // - Idle: everything held goes out before the idle status, and combining stops for the attempt: the window's watermark
 //   moves on with the other channels meanwhile, and a channel that becomes active again behind it does not hold it
 //   back (watermark-valve.ts), so what is late at the window is no longer known here.
