@@ -33,6 +33,8 @@ import type { AggregateFunction } from './descriptors.ts';
 import { cloneValue, type KeyContext } from './heap-states.ts';
 import type { NormalizedKey } from './key-encoding.ts';
 
+const EMPTY_DUE: boolean[] = [];
+
 /** One window's keys and accumulators. */
 export class WindowTable<ACC = unknown> {
   readonly end: number;
@@ -56,7 +58,15 @@ export class WindowTable<ACC = unknown> {
   due: boolean[] | undefined = undefined;
   constructor(end: number, epoch: number) {
     this.end = end;
+    // The fields a firing or a snapshot writes later are written twice here, so V8 never compiles them as constants
+    // (the first firing would otherwise deoptimize every function that read them: processElement's inlined add).
+    this.accsVer = -1;
     this.accsVer = epoch;
+    this.accs = [];
+    this.fired = true;
+    this.fired = false;
+    this.due = EMPTY_DUE;
+    this.due = undefined;
   }
   get size(): number {
     return this.keys.length;

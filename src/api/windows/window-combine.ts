@@ -35,6 +35,13 @@ export function partialAccumulator(partial: readonly unknown[], copy = false): u
   return copy && typeof acc === 'object' && acc !== null ? structuredClone(acc) : acc;
 }
 
+// A remote partial's tag comes out of the codec as a fresh string, a local one is the constant itself (internalized):
+// one call with a fresh copy at load gives both comparisons generic string feedback from the start, so TurboFan does
+// not compile them for internalized strings only and deoptimize the window's add at the first remote partial.
+const freshTag = [PARTIAL_FLAT.split('').join(''), 0, 0];
+isWindowPartial(freshTag);
+partialAccumulator(freshTag);
+
 /**
  * The unit the local phase folds into: the window for tumbling windows; for sliding windows the pane of one
  * slide (windows are unions of size/slide panes, so a pane's partial belongs whole to every window that holds
@@ -57,10 +64,11 @@ export function makePartial(key: Key, acc: unknown): unknown[] {
     }
     // Extra own properties (acc.total = …) would not survive the spread: those go nested (the codec keeps them).
     if (flat && Object.keys(acc).length === acc.length) {
-      const out: unknown[] = new Array(acc.length + 2);
-      out[0] = PARTIAL_FLAT;
-      out[1] = key;
-      for (let i = 0; i < acc.length; i++) out[i + 2] = acc[i];
+      // Packed, as the codec builds the tuples it reads: the window then sees one array map from local and remote
+      // channels alike (a holey `new Array(n)` here made its add and merge polymorphic and deoptimized them).
+      if (acc.length === 2) return [PARTIAL_FLAT, key, acc[0], acc[1]];
+      const out: unknown[] = [PARTIAL_FLAT, key];
+      for (let i = 0; i < acc.length; i++) out.push(acc[i]);
       return out;
     }
   }

@@ -118,6 +118,46 @@ test('a restore resumes at the largest checkpointed watermark of all subtasks; a
   assert.deepEqual(legacy.take(), [['record', ['a', 55, 1], 55]]);
 });
 
+test('a window more than one window behind the newest goes out before the watermark; a record for it reopens it and doubles the lag', async () => {
+  const { h, op, take } = await combiner();
+  h.processElements([['a', 1, 1], ['b', 2, 2], ['a', 12, 4]], ts);
+  assert.deepEqual(take(), []); // [0, 10) is one window behind [10, 20): held
+  h.processElements([['a', 25, 8]], ts);
+  // [20, 30) opened: [0, 10) is two behind, out now (no watermark has come), stamped its maxTimestamp.
+  assert.deepEqual(take(), [['record', [PARTIAL_FLAT, 'a', 1, 1], 9], ['record', [PARTIAL_FLAT, 'b', 1, 2], 9]]);
+  assert.equal(op.held, 2);
+  // A straggler for [0, 10): a new entry (a second partial for that window later), and two windows are kept from now on.
+  h.processElements([['a', 3, 16], ['a', 31, 32]], ts);
+  assert.deepEqual(take(), []);
+  h.processElements([['a', 44, 64]], ts);
+  assert.deepEqual(take(), [['record', [PARTIAL_FLAT, 'a', 1, 16], 9], ['record', [PARTIAL_FLAT, 'a', 1, 4], 19]]);
+  h.processWatermark(Infinity);
+  assert.deepEqual(take().map((l) => l[1]), [[PARTIAL_FLAT, 'a', 1, 8], [PARTIAL_FLAT, 'a', 1, 32], [PARTIAL_FLAT, 'a', 1, 64], Infinity]);
+  assert.deepEqual([op.recordsIn, op.partialsOut, op.rawOut], [7, 7, 0]);
+
+  // Through the window operator with the global phase, the results are those of the raw records.
+  const records: Ev[] = [['a', 1, 1], ['b', 2, 2], ['a', 12, 4], ['a', 25, 8], ['a', 3, 16], ['a', 31, 32], ['a', 44, 64], ['b', 5, 128]];
+  const results = async (combined: boolean): Promise<string[]> => {
+    const s = spec();
+    const w = OperatorHarness.forSpec(windowSpec(combined ? globalWindowSpec(s) : s), { keySelector: combined ? partialAwareKey(key as (r: unknown) => string) : key });
+    await w.open();
+    if (combined) {
+      const c = await combiner();
+      c.h.processElements(records, ts);
+      c.h.processWatermark(Infinity);
+      for (const l of c.take()) if (l[0] === 'record') w.processElement(l[1] as Ev, l[2]);
+    } else {
+      for (const r of records) w.processElement(r, ts(r));
+    }
+    w.processWatermark(Infinity);
+    return w.takeOutput().map((r) => JSON.stringify(r)).sort();
+  };
+  const raw = await results(false);
+  assert.deepEqual(await results(true), raw);
+  // [0, 10): a from two partials (1 and the straggler 16), b from one partial and one record after it; three later windows of a.
+  assert.deepEqual(raw, ['[1,32]', '[1,4]', '[1,64]', '[1,8]', '[2,130]', '[2,17]']);
+});
+
 test('key budget: past maxKeys every entry goes out; a flush that folded < 2 records per entry turns combining off', async () => {
   const { h, op, take } = await combiner({ maxKeys: 3 });
   h.processElements([['a', 1, 1], ['a', 2, 1], ['a', 3, 1], ['b', 1, 1], ['b', 2, 1], ['b', 3, 1], ['c', 1, 1]], ts);

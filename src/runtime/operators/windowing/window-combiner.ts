@@ -13,6 +13,9 @@
 // - Watermark W: the partials of every window with maxTimestamp ≤ W go out first, then W. A partial thus always
 //   precedes its channel's watermark past its window, and the window operator's watermark (a minimum over
 //   channels) cannot have passed it: a partial is never late there.
+// - Early: when a record opens a window newer than any before, windows more than `lag` windows behind it go out
+//   (#openWindow). They are ahead of the watermark, so their partials are not late either; a later record for one
+//   starts a new entry (one more partial, merged by the window) and doubles the lag.
 // - Idle: everything held goes out before the idle status, and combining stops for the attempt: the window's watermark
 //   moves on with the other channels meanwhile, and a channel that becomes active again behind it does not hold it
 //   back (watermark-valve.ts), so what is late at the window is no longer known here.
@@ -43,12 +46,23 @@ import { StreamOperator, type ElementTime } from '../../operator.ts';
 /** Below this many records per (key, window) entry at a budget flush, combining stops (it would only add work). */
 export const MIN_RECORDS_PER_ENTRY = 2;
 
-interface Entry {
+class Entry {
   readonly key: Key;
   acc: unknown;
   /** The entry's window end; NaN once sent (a stale slot of the number-key cache then misses). */
   end: number;
+  constructor(key: Key, acc: unknown, end: number) {
+    this.key = key;
+    this.acc = acc;
+    // Written twice, so V8 never compiles `end` as a constant: the first flush's `end = NaN` would otherwise
+    // deoptimize processElement (and what it inlines) on every thread.
+    this.end = Number.NaN;
+    this.end = end;
+  }
 }
+
+/** The most windows (panes) held behind the newest one (see #openWindow); the memory budget bounds the entries anyway. */
+const MAX_LAG = 1 << 20;
 
 /** Direct-mapped cache of number keys' entries in the current window (key & SLOT_MASK), as the window state's. */
 const SLOT_MASK = 1023;
@@ -74,7 +88,14 @@ export class WindowCombinerOperator extends StreamOperator {
   /** Window end → its entries by normalized key (few windows are open at once: a Map of Maps, no composite key per record). */
   readonly #windows = new Map<number, Map<NormalizedKey, Entry>>();
   #entries = 0;
+  /** Records folded and entries made since the last budget flush or since nothing was held: the budget flush's ratio. */
   #sinceFlush = 0;
+  #made = 0;
+  /** The start of the newest window a record opened, and how many windows behind it stay held (see #openWindow). */
+  #newestStart = Number.NEGATIVE_INFINITY;
+  #lag = 1;
+  /** The largest window end sent before the watermark reached it (−∞: none): a record for such a window reopens it. */
+  #earlyEnd = Number.NEGATIVE_INFINITY;
   /** Cache of the last record's window: its start and its entries. */
   #lastStart = Number.NaN;
   #lastWindow: Map<NormalizedKey, Entry> | undefined;
@@ -97,6 +118,14 @@ export class WindowCombinerOperator extends StreamOperator {
     this.#maxKeys = options.maxKeys;
     this.#producerName = options.producerName;
     this.#combining = options.combine;
+    // Fields first written after records flowed (the first flush, the first raw record, idleness) are written once
+    // more here: V8 then never compiles them as constants, whose first write would deoptimize the record path.
+    this.#combining = !options.combine;
+    this.#combining = options.combine;
+    this.partialsOut = 1;
+    this.partialsOut = 0;
+    this.rawOut = 1;
+    this.rawOut = 0;
   }
 
   /** Whether records are being pre-aggregated now (false: passing through). */
@@ -152,7 +181,7 @@ export class WindowCombinerOperator extends StreamOperator {
         return;
       }
       window = this.#windows.get(end);
-      if (window === undefined) this.#windows.set(end, (window = new Map()));
+      if (window === undefined) window = this.#openWindow(start, end);
       this.#lastStart = start;
       this.#lastWindow = window;
     }
@@ -165,10 +194,36 @@ export class WindowCombinerOperator extends StreamOperator {
       if (typeof key === 'number') this.#slots[key & SLOT_MASK] = entry;
       return;
     }
-    entry = { key: key as Key, acc: this.#add.add(record, this.#add.createAccumulator()), end: start + size };
+    entry = new Entry(key as Key, this.#add.add(record, this.#add.createAccumulator()), start + size);
     window!.set(norm, entry);
     if (typeof key === 'number') this.#slots[key & SLOT_MASK] = entry;
+    this.#made++;
     if (++this.#entries >= this.#maxKeys) this.#flushOverBudget();
+  }
+
+  /**
+   * A record opens a window (pane) with nothing held: windows more than `#lag` windows behind the newest go out now,
+   * before the watermark closes them. They are ahead of this operator's watermark (anything else was sent at a
+   * watermark or passed raw), so their partials are not late at the window either, and the window merges any later
+   * partial of theirs as one more. Sending them early keeps two windows held instead of every window between two
+   * periodic watermarks (a dozen or more), and spreads the partials over the input instead of a burst per watermark
+   * (a burst of tens of thousands at the first one, through code not yet optimized). A record for a window sent early
+   * (disorder beyond `#lag` windows) doubles the lag, so a stream whose disorder spans windows soon keeps enough of them.
+   */
+  #openWindow(start: number, end: number): Map<NormalizedKey, Entry> {
+    const size = this.#size;
+    if (end <= this.#earlyEnd && this.#lag < MAX_LAG) this.#lag *= 2;
+    if (start > this.#newestStart) {
+      this.#newestStart = start;
+      const bound = start - this.#lag * size;
+      if (bound > this.#earlyEnd && this.#entries > 0) {
+        this.#earlyEnd = bound;
+        this.#emitUpTo(bound - 1);
+      }
+    }
+    const window = new Map<NormalizedKey, Entry>();
+    this.#windows.set(end, window);
+    return window;
   }
 
   override processWatermark(timestamp: number): void {
@@ -200,7 +255,7 @@ export class WindowCombinerOperator extends StreamOperator {
   }
 
   #flushOverBudget(): void {
-    const folded = this.#sinceFlush / this.#entries;
+    const folded = this.#sinceFlush / this.#made;
     this.#emitUpTo(Number.POSITIVE_INFINITY);
     if (folded < MIN_RECORDS_PER_ENTRY) this.#combining = false;
   }
@@ -209,12 +264,14 @@ export class WindowCombinerOperator extends StreamOperator {
   #emitUpTo(watermark: number): void {
     if (this.#entries === 0) return;
     const windows = this.#windows;
-    const due = [...windows.keys()].filter((end) => end - 1 <= watermark).sort((a, b) => a - b);
-    if (due.length === 0) return;
     const element = this.context.element;
     const saved = element.timestamp;
-    const out = this.output;
-    for (const end of due) {
+    // Oldest due window first. Few windows are held (about two, see #openWindow): a scan for the oldest per window sent
+    // is cheaper than sorting, and keeps this function small (it is compiled on every thread, OSR included).
+    for (;;) {
+      let end = Number.POSITIVE_INFINITY;
+      for (const e of windows.keys()) if (e < end) end = e;
+      if (end === Number.POSITIVE_INFINITY || end - 1 > watermark) break;
       const entries = windows.get(end)!;
       windows.delete(end);
       if (entries === this.#lastWindow) {
@@ -222,14 +279,23 @@ export class WindowCombinerOperator extends StreamOperator {
         this.#lastStart = Number.NaN;
       }
       element.timestamp = end - 1;
-      for (const e of entries.values()) {
-        e.end = Number.NaN;
-        this.partialsOut++;
-        out.collect(makePartial(e.key, e.acc));
-      }
+      this.#send(entries);
       this.#entries -= entries.size;
     }
     element.timestamp = saved;
-    if (this.#entries === 0) this.#sinceFlush = 0;
+    if (this.#entries === 0) {
+      this.#sinceFlush = 0;
+      this.#made = 0;
+    }
+  }
+
+  /** One window's partials, stamped by the caller. */
+  #send(entries: Map<NormalizedKey, Entry>): void {
+    const out = this.output;
+    for (const e of entries.values()) {
+      e.end = Number.NaN;
+      this.partialsOut++;
+      out.collect(makePartial(e.key, e.acc));
+    }
   }
 }

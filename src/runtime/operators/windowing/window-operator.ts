@@ -122,6 +122,17 @@ export class WindowOperator extends StreamOperator {
       this.#size = this.#tumbling.size;
       this.#offset = this.#tumbling.offset;
     }
+    // Fields first written while records flow (the first watermark, the first firing) are written once more here, so V8
+    // never compiles them as constants: each such first write would otherwise deoptimize every function compiled with
+    // the constant inlined (processElement and what it inlines), costing one more TurboFan compile of each per thread.
+    this.#watermark = 0;
+    this.#watermark = Number.NEGATIVE_INFINITY;
+    this.#lastStart = 0;
+    this.#lastStart = Number.NaN;
+    this.#setScope('', 1, new TimeWindow(0, 0));
+    this.#setScope(0, 0, GLOBAL_WINDOW);
+    this.droppedLate = 1;
+    this.droppedLate = 0;
   }
 
   override open(): void | Promise<void> {
@@ -150,13 +161,15 @@ export class WindowOperator extends StreamOperator {
     const windowState = windowStateStore(backend, WINDOW_STATE, scope, used);
     const globalState = keyStateStore(backend);
     this.#context = {
-      window: new TimeWindow(0, 0),
+      window: GLOBAL_WINDOW,
       currentWatermark: () => timers.currentWatermark,
       currentProcessingTime: () => ctx.currentProcessingTime(),
       output: <X>(tag: OutputTag<X>, value: X) => { (this.sideOutputs.get(tag.id) ?? NO_OUTPUT).collect(value); },
       windowState: () => windowState,
       globalState: () => globalState,
     };
+    // Written once more (see the constructor): #emit sets the window per firing.
+    this.#context.window = new TimeWindow(0, 0);
     const composite = (): Key => [scope.key, scope.window.start, scope.window.end] as Key;
     this.#triggerContext = {
       currentWatermark: () => timers.currentWatermark,
