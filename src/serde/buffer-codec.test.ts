@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { WeirError } from '../core/errors.ts';
 import { FORMAT_TYPED, FORMAT_V8, HEADER_BYTES, KIND_F64, KIND_I32, KIND_NUMBER, OFFSET_COLUMNS, OFFSET_FORMAT, OFFSET_USED } from './batch-format.ts';
-import { BatchEncoder, decodeBatch, encodeBatch } from './index.ts';
+import { BatchEncoder, DecodeScratch, decodeBatch, encodeBatch } from './index.ts';
 
 function formatOf(buffer: ArrayBufferLike): number {
   return new DataView(buffer).getUint8(OFFSET_FORMAT);
@@ -465,4 +465,35 @@ test('property: number tuples and objects round-trip exactly through both encode
     fc.property(fc.array(fc.oneof(tuples, objects, fc.array(anyDouble, { maxLength: 60 })), { minLength: 1, maxLength: 5 }), (batches) => assertRoundTrips(batches, true)),
     { numRuns: 200 },
   );
+});
+
+test('decoding into a scratch gives what a fresh decode gives, batch after batch of every shape, in the same reused arrays', () => {
+  const scratch = new DecodeScratch();
+  const batches: unknown[][] = [
+    Array.from({ length: 1500 }, (_, i) => i * 7),
+    [1.5, -0, NaN],
+    Array.from({ length: 40 }, (_, i) => [i, `s${i}`]),
+    Array.from({ length: 700 }, (_, i) => ({ a: i, b: i / 2 })),
+    [new Date(0), 'fallback'],
+    Array.from({ length: 1100 }, (_, i) => `w${i}`),
+  ];
+  let firstRecords: unknown[] | undefined;
+  batches.forEach((records, b) => {
+    const keyGroups = Int32Array.from(records, (_, i) => (i * 31 + b) % 32768);
+    const timestamps = b % 2 === 0 ? Float64Array.from(records, (_, i) => i * 1000 + b) : null;
+    const buffer = encodeBatch(records, records.length, keyGroups, new SharedArrayBuffer(64), timestamps);
+    const fresh = decodeBatch(buffer);
+    const reused = decodeBatch(buffer, scratch);
+    assert.deepStrictEqual(reused.records, records);
+    assert.deepStrictEqual(reused.records, fresh.records);
+    assert.deepStrictEqual(Array.from(reused.keyGroups!), Array.from(keyGroups));
+    if (timestamps === null) assert.equal(reused.timestamps, undefined);
+    else assert.deepStrictEqual(Array.from(reused.timestamps!), Array.from(timestamps));
+    // The typed codec decodes into the scratch's own array (cut or grown to the batch); the v8 fallback's is its own.
+    if (formatOf(buffer) === FORMAT_TYPED) {
+      firstRecords ??= reused.records;
+      assert.equal(reused.records, firstRecords);
+      assert.equal(reused.keyGroups!.buffer, scratch.keyGroups.buffer);
+    }
+  });
 });

@@ -38,14 +38,26 @@ import {
 import { type BatchSchema, LITTLE_ENDIAN, inferSchema, kindOf } from './batch-schema.ts';
 import { ByteReader, corrupt } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
-import { MISMATCH, OK, WIDEN_F64, columnWidth, objectBuilder, readNumberRecords, writeNumberRecord } from './number-columns.ts';
+import { MISMATCH, OK, WIDEN_F64, columnWidth, objectBuilder, readNumberRecords, recordsArray, writeNumberRecord } from './number-columns.ts';
 
-/** A decoded batch: fresh records (never shared with another batch) and their key groups, if sent. */
+/** A decoded batch: fresh records (never shared with another batch) and their key groups, if sent; with a DecodeScratch the arrays holding them are the scratch's. */
 export interface DecodedBatch {
   records: unknown[];
   keyGroups: Int32Array | null;
   /** Event-time timestamps per record (NaN = none), present only when the producer sent some. */
   timestamps?: Float64Array;
+}
+
+/**
+ * Arrays a consumer decodes batch after batch into (`decodeBatch(buffer, scratch)`), so a batch allocates
+ * no record array or columns of its own: what decodeBatch returns then lives in these arrays, valid until the
+ * next decode with the same scratch (the records themselves are fresh objects, as without a scratch). For a
+ * caller that is done with each batch before it decodes the next (a task's buffer loop).
+ */
+export class DecodeScratch {
+  readonly records: unknown[] = [];
+  keyGroups = new Int32Array(0);
+  timestamps = new Float64Array(0);
 }
 
 // What encoding one record told the batch loop (number-columns.ts): OK; MISMATCH, the record does not
@@ -218,7 +230,7 @@ export function encodedSize(buffer: ArrayBufferLike): number {
 }
 
 /** Decodes a buffer made by encodeBatch. Throws WeirError WEIR_SERDE_CORRUPT when its header is invalid. */
-export function decodeBatch(buffer: ArrayBufferLike): DecodedBatch {
+export function decodeBatch(buffer: ArrayBufferLike, scratch: DecodeScratch | null = null): DecodedBatch {
   if (buffer.byteLength < HEADER_BYTES) throw corrupt(`${buffer.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header (a detached buffer?)`);
   const header = new DataView(buffer, 0, HEADER_BYTES);
   const used = header.getUint32(OFFSET_USED, true);
@@ -238,17 +250,17 @@ export function decodeBatch(buffer: ArrayBufferLike): DecodedBatch {
   let keyGroups: Int32Array | null = null;
   let at = columnsAt;
   if ((flags & FLAG_KEY_GROUPS) !== 0) {
-    keyGroups = readKeyGroups(buffer, at, count);
+    keyGroups = readKeyGroups(buffer, at, count, scratch);
     at += count * 2;
   }
   let timestamps: Float64Array | null = null;
-  if ((flags & FLAG_TIMESTAMPS) !== 0) timestamps = readTimestamps(buffer, at, count);
+  if ((flags & FLAG_TIMESTAMPS) !== 0) timestamps = readTimestamps(buffer, at, count, scratch);
 
   const reader = new ByteReader(buffer, HEADER_BYTES, columnsAt);
   let records: unknown[];
   if (format === FORMAT_TYPED) {
     try {
-      records = readRecords(reader, readSchema(reader), count);
+      records = readRecords(reader, readSchema(reader), count, scratch === null ? null : scratch.records);
     } catch (error) {
       // A DataView read past the end is the only RangeError decoding can raise.
       if (error instanceof RangeError) throw corrupt(`truncated: ${error.message}`);
@@ -265,7 +277,14 @@ export function decodeBatch(buffer: ArrayBufferLike): DecodedBatch {
   return timestamps === null ? { records, keyGroups } : { records, keyGroups, timestamps };
 }
 
-function readKeyGroups(buffer: ArrayBufferLike, at: number, count: number): Int32Array {
+function readKeyGroups(buffer: ArrayBufferLike, at: number, count: number, scratch: DecodeScratch | null): Int32Array {
+  if (scratch !== null) {
+    if (scratch.keyGroups.length < count) scratch.keyGroups = new Int32Array(Math.max(count, 1024));
+    const out = scratch.keyGroups.subarray(0, count);
+    if (LITTLE_ENDIAN && (at & 1) === 0) out.set(new Uint16Array(buffer, at, count));
+    else for (let i = 0, view = new DataView(buffer); i < count; i++) out[i] = view.getUint16(at + i * 2, true);
+    return out;
+  }
   // A view straight over the column when it is 2-aligned (always after number columns), else a copy first.
   if (LITTLE_ENDIAN) return new Int32Array((at & 1) === 0 ? new Uint16Array(buffer, at, count) : new Uint16Array(buffer.slice(at, at + count * 2)));
   const view = new DataView(buffer);
@@ -274,7 +293,14 @@ function readKeyGroups(buffer: ArrayBufferLike, at: number, count: number): Int3
   return out;
 }
 
-function readTimestamps(buffer: ArrayBufferLike, at: number, count: number): Float64Array {
+function readTimestamps(buffer: ArrayBufferLike, at: number, count: number, scratch: DecodeScratch | null): Float64Array {
+  if (scratch !== null) {
+    if (scratch.timestamps.length < count) scratch.timestamps = new Float64Array(Math.max(count, 1024));
+    const out = scratch.timestamps.subarray(0, count);
+    if (LITTLE_ENDIAN && (at & 7) === 0) out.set(new Float64Array(buffer, at, count));
+    else for (let i = 0, view = new DataView(buffer); i < count; i++) out[i] = view.getFloat64(at + i * 8, true);
+    return out;
+  }
   if (LITTLE_ENDIAN) return new Float64Array(buffer.slice(at, at + count * 8));
   const view = new DataView(buffer);
   const out = new Float64Array(count);
@@ -429,7 +455,7 @@ function writeAny(writer: ByteWriter, value: unknown): boolean {
   }
 }
 
-function readRecords(reader: ByteReader, schema: BatchSchema, count: number): unknown[] {
+function readRecords(reader: ByteReader, schema: BatchSchema, count: number, out: unknown[] | null = null): unknown[] {
   const { shape, kinds, keys } = schema;
   const fields = kinds.length;
   const column = schema.column;
@@ -440,9 +466,9 @@ function readRecords(reader: ByteReader, schema: BatchSchema, count: number): un
     if (at + bytes > reader.end) throw corrupt(`${count} records of ${fields} number fields at byte ${at} run past the end (${reader.end})`);
     reader.pos = at + bytes;
     const values = column === KIND_I32 ? new Int32Array(reader.bytes.buffer, at, length) : new Float64Array(reader.bytes.buffer, at, length);
-    return readNumberRecords(values, shape, fields, keys, count, shape === SHAPE_NULL_PROTO_OBJECT);
+    return readNumberRecords(values, shape, fields, keys, count, shape === SHAPE_NULL_PROTO_OBJECT, out);
   }
-  const records = new Array<unknown>(count);
+  const records = recordsArray(out, count);
   if (shape === SHAPE_PRIMITIVE) {
     const kind = kinds[0]!;
     if (kind === KIND_STRING) for (let i = 0; i < count; i++) records[i] = reader.string();
