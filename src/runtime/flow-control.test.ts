@@ -13,7 +13,7 @@ import { isEncoded, isEvent, type ChannelItem } from './events.ts';
 import { InputChannel } from './network/input-channel.ts';
 import { OutputChannel, type ChannelTransport } from './network/output-channel.ts';
 import { RecordWriter } from './network/record-writer.ts';
-import type { LinkMessage, SlotLink } from './slot.ts';
+import type { LinkMessage, SlotLink, SlotLinkMessage } from './slot.ts';
 import { SOURCE_STEP_BUFFERS } from './task.ts';
 import { connectLinks } from './task-manager.ts';
 import { openTaskUnderTest } from './test-fixtures.ts';
@@ -101,7 +101,7 @@ test('an output channel keeps one spare buffer per credit, so buffers in flight 
 test('a link reads its messages synchronously (receive), in order, and those do not reach the listener too', async () => {
   const { port1, port2 } = new MessageChannel();
   try {
-    const heard: LinkMessage[] = [];
+    const heard: SlotLinkMessage[] = [];
     let onHeard = (): void => {};
     const links = new Map<number, SlotLink>();
     connectLinks({ onLinkMessage: (m) => { heard.push(m); onHeard(); } }, { 1: port2 }, links);
