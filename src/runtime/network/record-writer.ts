@@ -14,12 +14,12 @@ import type { OutputChannel } from './output-channel.ts';
 /** Slots of a keyed writer's key-group cache for number keys (a power of two). */
 const KEY_CACHE_SLOTS = 1024;
 
-/** Records a same-thread run holds at most (see RecordWriter). */
+/** Records a keyed channel's run holds at most (see RecordWriter). */
 export const RUN_LENGTH = 64;
 
-/** The records of one same-thread channel waiting for their run to be handed over; arrays reused run after run. */
+/** The records staged for one keyed channel (handed over as a run to a same-thread consumer, else added to its buffer); arrays reused run after run. */
 class LocalRun {
-  /** RUN_LENGTH, or the buffer size when smaller (a run that cannot be handed over must fit one pending buffer). */
+  /** RUN_LENGTH, or the buffer size when smaller (a run that is not handed over must fit one pending buffer). */
   readonly capacity: number;
   readonly records: unknown[];
   readonly keys: Key[];
@@ -46,6 +46,14 @@ class LocalRun {
  * choice and an array push; for a channel to another thread the record is also encoded at once
  * (BatchEncoder), while it is still in the cache, and the buffer is finished at the flush.
  * Channels are ordered by consumer subtask, so for all-to-all edges channel j = consumer j.
+ *
+ * On keyed (hash) edges every channel's records are first staged in a short run (LocalRun, up to
+ * RUN_LENGTH records with their keys, key groups and timestamps), whatever the channel: the
+ * per-record path is then the same few stores for every channel, with no branch on whether the
+ * consumer is in this thread (the key picks the channel at random, and that branch was mispredicted
+ * about every other record). A run for another thread is encoded into the channel's buffer when it
+ * drains (#appendRun: still in the cache), and stops at the room its pending buffer has left
+ * (`limit`), so buffers keep bufferSize records.
  *
  * On keyed (hash) edges, records for a same-thread consumer are handed over in short runs
  * (`InputChannel.deliverRun`, up to RUN_LENGTH records) with the key and key group computed here,
