@@ -193,6 +193,33 @@ export class BatchEncoder {
     }
   }
 
+  /**
+   * add(records[i]) for i in [0, count), as one loop: while the batch is a column of int32 numbers
+   * (keys, counters, ids) each record is one store, without add's per-record checks of the encoder's state.
+   */
+  addMany(records: readonly unknown[], count: number): void {
+    let i = 0;
+    if (count > 0 && this.#writer === null && this.#held === null) this.add(records[i++]);
+    const writer = this.#writer;
+    const schema = this.#schema;
+    if (this.#held === null && writer !== null && schema !== null && schema.column === KIND_I32 && schema.shape === SHAPE_PRIMITIVE) {
+      const i32 = writer.i32;
+      const capacity = writer.capacity;
+      let pos = writer.pos;
+      const from = i;
+      for (; i < count; i++) {
+        const record = records[i];
+        // The checks of add's int32 path (-0 is not an int32); anything else, or a full buffer, goes through add.
+        if (typeof record !== 'number' || (record | 0) !== record || (record === 0 && 1 / record < 0) || pos + 4 > capacity) break;
+        i32[pos >>> 2] = record;
+        pos += 4;
+      }
+      writer.pos = pos;
+      this.#count += i - from;
+    }
+    for (; i < count; i++) this.add(records[i]);
+  }
+
   /** The encoded batch of the `count` records given to add since the last finish (`keyGroups`/`timestamps`: their columns, or null); starts the next batch. */
   finish(count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBufferLike {
     const writer = this.#writer;

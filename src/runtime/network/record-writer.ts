@@ -280,7 +280,7 @@ export class RecordWriter {
     const records = run.records;
     const encoder = this.#encoders[ch]!;
     if (encoder !== null) {
-      for (let i = 0; i < count; i++) encoder.add(records[i]);
+      encoder.addMany(records, count);
     } else {
       const pending = this.#pending[ch]!;
       for (let i = 0; i < count; i++) pending.push(records[i]);
