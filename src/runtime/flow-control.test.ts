@@ -13,7 +13,7 @@ import { isEncoded, isEvent, type ChannelItem } from './events.ts';
 import { InputChannel } from './network/input-channel.ts';
 import { OutputChannel, type ChannelTransport } from './network/output-channel.ts';
 import { RecordWriter } from './network/record-writer.ts';
-import type { LinkMessage, SlotLink } from './slot.ts';
+import type { LinkMessage, SlotLink, SlotLinkMessage } from './slot.ts';
 import { SOURCE_STEP_BUFFERS } from './task.ts';
 import { connectLinks } from './task-manager.ts';
 import { openTaskUnderTest } from './test-fixtures.ts';
@@ -101,7 +101,7 @@ test('an output channel keeps one spare buffer per credit, so buffers in flight 
 test('a link reads its messages synchronously (receive), in order, and those do not reach the listener too', async () => {
   const { port1, port2 } = new MessageChannel();
   try {
-    const heard: LinkMessage[] = [];
+    const heard: SlotLinkMessage[] = [];
     let onHeard = (): void => {};
     const links = new Map<number, SlotLink>();
     connectLinks({ onLinkMessage: (m) => { heard.push(m); onHeard(); } }, { 1: port2 }, links);
@@ -123,4 +123,38 @@ test('a link reads its messages synchronously (receive), in order, and those do 
     port1.close();
     port2.close();
   }
+});
+
+test('credit cells (worker threads of one process): a consumer\'s Atomics.add returns credits in order, the oldest buffer in flight is reused, a wake is asked only while buffers are in flight; message credits still count', () => {
+  const sent: ChannelItem[] = [];
+  const channel = new OutputChannel(0, 2, { local: false, shared: true, deliver: (_id, item) => { sent.push(item); } });
+  const cells = channel.creditCells!;
+  assert.ok(cells.buffer instanceof SharedArrayBuffer);
+  assert.equal(channel.armWake(), false, 'nothing in flight: no wake to ask for');
+  const encode = (r: number): ArrayBufferLike => encodeBatch([r], 1, null, channel.takeSpare());
+  channel.sendBuffer(encode(1));
+  channel.sendBuffer(encode(2));
+  channel.sendBuffer(encode(3)); // no credit: waits in the backlog
+  assert.equal(channel.credits, 0);
+  assert.equal(sent.length, 2);
+  assert.equal(channel.pollSharedCredits(), false, 'no release yet');
+  // The consumer released the first buffer (what the slot's credit return does with cells).
+  Atomics.add(cells, 0, 1);
+  assert.equal(channel.pollSharedCredits(), true);
+  assert.equal(sent.length, 3, 'the backlog drained on the credit');
+  assert.equal(channel.pollSharedCredits(), false, 'a release is counted once');
+  // Two releases at once: buffers 2 and 3 are freed too; spares are kept up to one per credit (buffers 1 and 2, oldest first).
+  Atomics.add(cells, 0, 2);
+  assert.equal(channel.pollSharedCredits(), true);
+  assert.equal(channel.credits, 2);
+  assert.equal(channel.takeSpare(), sent[1]);
+  assert.equal(channel.takeSpare(), sent[0]);
+  // A wake is asked for only with buffers in flight; the request is the second cell.
+  channel.sendBuffer(encodeBatch([4], 1, null, new SharedArrayBuffer(4096)));
+  assert.equal(channel.armWake(), true);
+  assert.equal(Atomics.load(cells, 1), 1);
+  // A consumer without the cells (a link forwarded over TCP) posts its credit as a message: it frees the oldest in flight too.
+  channel.addCredit(null);
+  assert.equal(channel.credits, 2);
+  assert.equal(channel.takeSpare(), sent[3]);
 });

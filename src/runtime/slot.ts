@@ -27,7 +27,7 @@ export interface SlotLink {
    * buffers from the other thread are seen without waiting for the end of its scheduling slice.
    * Messages taken here are not delivered to the link's message listener (same queue, in order).
    */
-  receive?(): LinkMessage | undefined;
+  receive?(): SlotLinkMessage | undefined;
 }
 
 /** How a slot talks to its TaskManager (postMessage to the main thread, or a direct call inline). */
@@ -40,9 +40,18 @@ export interface SlotHost {
 
 /** Messages between slots over a link. */
 export type LinkMessage =
-  | { readonly c: number; readonly b: ArrayBufferLike }
+  // A data buffer; the channel's first one carries its credit cells (`r`, OutputChannel.creditCells) when the consumer may use them.
+  | { readonly c: number; readonly b: ArrayBufferLike; readonly r?: SharedArrayBuffer }
   | { readonly c: number; readonly e: ChannelItem }
+  // A credit posted as a message (a consumer without credit cells), with the buffer when it is shared.
   | { readonly k: number; readonly b: ArrayBufferLike | null };
+
+/**
+ * What a slot may get on a link: a LinkMessage, or a wake (a credit went into the channel's cells while the
+ * producer's slot was parked: look at them). Wakes only pass between two worker threads of one process (a
+ * link forwarded over TCP drops the cells, so its consumer never has any to wake for).
+ */
+export type SlotLinkMessage = LinkMessage | { readonly w: number };
 
 const SLICE_MS = 5;
 /**
@@ -72,6 +81,10 @@ export class SlotRuntime {
   readonly #tasks: Task[] = [];
   readonly #inputChannels = new Map<number, InputChannel>();
   readonly #outputChannels = new Map<number, OutputChannel>();
+  /** Output channels to another thread with credit cells (read between task steps, armed before the slot parks). */
+  readonly #sharedOutputs: OutputChannel[] = [];
+  /** Input channels from another thread whose producer sent credit cells: credits go back through them, not as messages. */
+  readonly #creditCells = new Map<number, Int32Array>();
   readonly #timers = new Map<Task, { time: number; handle: NodeJS.Timeout }>();
   #scheduled = false;
   #lastFlush = 0;
@@ -92,15 +105,18 @@ export class SlotRuntime {
   }
 
   /** Handles a message from another slot's thread. */
-  onLinkMessage(message: LinkMessage): void {
+  onLinkMessage(message: SlotLinkMessage): void {
     this.#handleLinkMessage(message);
     this.wake();
   }
 
-  #handleLinkMessage(message: LinkMessage): void {
+  #handleLinkMessage(message: SlotLinkMessage): void {
     if ('k' in message) {
       this.#outputChannels.get(message.k)?.addCredit(message.b);
+    } else if ('w' in message) {
+      this.#outputChannels.get(message.w)?.pollSharedCredits();
     } else if ('b' in message) {
+      if (message.r !== undefined) this.#creditCells.set(message.c, new Int32Array(message.r));
       this.#inputChannels.get(message.c)?.push(message.b);
     } else {
       this.#inputChannels.get(message.c)?.push(message.e);
@@ -110,6 +126,7 @@ export class SlotRuntime {
   /** Takes the messages already waiting on the links (see SlotLink.receive); returns whether there were any. */
   #pollLinks(): boolean {
     let got = false;
+    for (const channel of this.#sharedOutputs) if (channel.pollSharedCredits()) got = true;
     for (const link of this.#pollable) {
       for (let i = 0; i < 64; i++) {
         const m = link.receive!();
@@ -256,7 +273,16 @@ export class SlotRuntime {
       ? (id, buffer) => { this.#outputChannels.get(id)!.addCredit(buffer); this.wake(); }
       // The credit carries the buffer back when it is shared (the producer encodes into it again); nothing is ever
       // transferred from a worker thread (a detach slows every typed-array access of the thread: OutputChannel).
-      : (id, buffer) => this.#links.get(producerSlot)!.postMessage({ k: id, b: buffer instanceof SharedArrayBuffer ? buffer : null } satisfies LinkMessage));
+      // With the producer's credit cells (same process), the credit is an Atomics.add, and a message only when its slot asked for one.
+      : (id, buffer) => {
+        const cells = this.#creditCells.get(id);
+        if (cells !== undefined) {
+          Atomics.add(cells, 0, 1);
+          if (Atomics.load(cells, 1) !== 0 && Atomics.exchange(cells, 1, 0) !== 0) this.#links.get(producerSlot)!.postMessage({ w: id } satisfies SlotLinkMessage);
+          return;
+        }
+        this.#links.get(producerSlot)!.postMessage({ k: id, b: buffer instanceof SharedArrayBuffer ? buffer : null } satisfies LinkMessage);
+      });
     this.#inputChannels.set(info.id, channel);
     return channel;
   }
@@ -276,18 +302,26 @@ export class SlotRuntime {
     } else {
       const link = this.#links.get(consumerSlot);
       if (!link) throw new WeirError(`internal: no link from this slot to slot ${consumerSlot}`, { code: 'WEIR_INTERNAL', fault: 'internal' });
+      let cellsSent = false;
       transport = {
         local: false,
         // Encoded into SharedArrayBuffers, posted without a transfer (OutputChannel); a plain ArrayBuffer is copied.
         shared: true,
         deliver: (id, item) => {
-          if (isEncoded(item)) link.postMessage({ c: id, b: item } satisfies LinkMessage);
-          else link.postMessage({ c: id, e: item } satisfies LinkMessage);
+          if (!isEncoded(item)) link.postMessage({ c: id, e: item } satisfies LinkMessage);
+          else if (cellsSent) link.postMessage({ c: id, b: item } satisfies LinkMessage);
+          else {
+            // The first buffer carries the credit cells. A TaskManager that forwards the link over TCP drops them,
+            // and that consumer posts its credits as messages (which OutputChannel takes as well).
+            cellsSent = true;
+            link.postMessage({ c: id, b: item, r: channel.creditCells!.buffer as SharedArrayBuffer } satisfies LinkMessage);
+          }
         },
       };
     }
     const channel = new OutputChannel(info.id, capacity, transport);
     this.#outputChannels.set(info.id, channel);
+    if (channel.creditCells !== null) this.#sharedOutputs.push(channel);
     return channel;
   }
 
@@ -340,7 +374,22 @@ export class SlotRuntime {
       if (sent) did = true;
     }
     if (did || this.#tasks.some((t) => t.runnable)) this.wake();
+    else this.#park();
   };
+
+  /**
+   * Nothing can run: before the slot waits for a message, every channel with buffers in flight asks its
+   * consumer for a wake message at the next credit (armWake); then the cells are read once more, so a
+   * credit returned between the last read and the arming is not missed (both sides use sequentially
+   * consistent Atomics: either the consumer sees the request, or this read sees its credit).
+   */
+  #park(): void {
+    if (this.#sharedOutputs.length === 0) return;
+    for (const channel of this.#sharedOutputs) channel.armWake();
+    let got = false;
+    for (const channel of this.#sharedOutputs) if (channel.pollSharedCredits()) got = true;
+    if (got) this.wake();
+  }
 
   #scheduleTimer(task: Task, time: number): void {
     const existing = this.#timers.get(task);

@@ -11,7 +11,7 @@ import { END_OF_DATA, MAX_WATERMARK, isEncoded, NO_TIMESTAMP, type CheckpointBar
 import { InputGate } from './input-gate.ts';
 import { BatchKeyedInput, type KeyedFeed } from '../batch/keyed-input.ts';
 import { CombiningOutput, combinerKeys, isCombinable } from '../batch/combiner.ts';
-import { decodeBatch, encodedSize } from '../serde/index.ts';
+import { DecodeScratch, decodeBatch, encodedSize } from '../serde/index.ts';
 import type { DirectReceiver, InputChannel } from './network/input-channel.ts';
 import type { RecordWriter } from './network/record-writer.ts';
 import type { ElementTime, Output, OperatorContext, StreamOperator } from './operator.ts';
@@ -61,6 +61,8 @@ export class Task implements TaskId {
   readonly #gate: InputGate | undefined;
   /** The current record's timestamp, shared by the chain (operator.ts ElementTime). */
   readonly #element: ElementTime = { timestamp: NO_TIMESTAMP };
+  /** The arrays each buffer from another thread is decoded into (#processBuffer is done with a batch before it decodes the next). */
+  readonly #decodeScratch = new DecodeScratch();
   readonly #keyedHead: KeyedHead | undefined;
   readonly #source: SourceOperator | undefined;
   /** A two-input head, and the logical input of each channel (by channel index). */
@@ -428,7 +430,7 @@ export class Task implements TaskId {
     let local = false;
     if (isEncoded(item)) {
       this.#bytesIn += encodedSize(item);
-      buffer = decodeBatch(item);
+      buffer = decodeBatch(item, this.#decodeScratch);
       // Decoding copied everything out of the buffer: its credit (and the buffer, for the producer
       // to encode into again) goes back now, not after the records ran through the chain, so the
       // producer in the other thread can fill the next buffer while this one is processed.

@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { WeirError } from '../core/errors.ts';
 import { FORMAT_TYPED, FORMAT_V8, HEADER_BYTES, KIND_F64, KIND_I32, KIND_NUMBER, OFFSET_COLUMNS, OFFSET_FORMAT, OFFSET_USED } from './batch-format.ts';
-import { BatchEncoder, decodeBatch, encodeBatch } from './index.ts';
+import { BatchEncoder, DecodeScratch, decodeBatch, encodeBatch } from './index.ts';
 
 function formatOf(buffer: ArrayBufferLike): number {
   return new DataView(buffer).getUint8(OFFSET_FORMAT);
@@ -465,4 +465,61 @@ test('property: number tuples and objects round-trip exactly through both encode
     fc.property(fc.array(fc.oneof(tuples, objects, fc.array(anyDouble, { maxLength: 60 })), { minLength: 1, maxLength: 5 }), (batches) => assertRoundTrips(batches, true)),
     { numRuns: 200 },
   );
+});
+
+test('decoding into a scratch gives what a fresh decode gives, batch after batch of every shape, in the same reused arrays', () => {
+  const scratch = new DecodeScratch();
+  const batches: unknown[][] = [
+    Array.from({ length: 1500 }, (_, i) => i * 7),
+    [1.5, -0, NaN],
+    Array.from({ length: 40 }, (_, i) => [i, `s${i}`]),
+    Array.from({ length: 700 }, (_, i) => ({ a: i, b: i / 2 })),
+    [new Date(0), 'fallback'],
+    Array.from({ length: 1100 }, (_, i) => `w${i}`),
+  ];
+  let firstRecords: unknown[] | undefined;
+  batches.forEach((records, b) => {
+    const keyGroups = Int32Array.from(records, (_, i) => (i * 31 + b) % 32768);
+    const timestamps = b % 2 === 0 ? Float64Array.from(records, (_, i) => i * 1000 + b) : null;
+    const buffer = encodeBatch(records, records.length, keyGroups, new SharedArrayBuffer(64), timestamps);
+    const fresh = decodeBatch(buffer);
+    const reused = decodeBatch(buffer, scratch);
+    assert.deepStrictEqual(reused.records, records);
+    assert.deepStrictEqual(reused.records, fresh.records);
+    assert.deepStrictEqual(Array.from(reused.keyGroups!), Array.from(keyGroups));
+    if (timestamps === null) assert.equal(reused.timestamps, undefined);
+    else assert.deepStrictEqual(Array.from(reused.timestamps!), Array.from(timestamps));
+    // The typed codec decodes into the scratch's own array (cut or grown to the batch); the v8 fallback's is its own.
+    if (formatOf(buffer) === FORMAT_TYPED) {
+      firstRecords ??= reused.records;
+      assert.equal(reused.records, firstRecords);
+      assert.equal(reused.keyGroups!.buffer, scratch.keyGroups.buffer);
+    }
+  });
+});
+
+test('BatchEncoder.addMany encodes what add one record at a time does: int32 runs, -0, doubles, other shapes, full buffers', () => {
+  const value = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom(-0, 0.5, 2 ** 40, NaN), fc.string({ maxLength: 3 }));
+  fc.assert(fc.property(fc.array(fc.array(value, { maxLength: 70 }), { maxLength: 6 }), fc.boolean(), (runs, smallScratch) => {
+    const scratch = (): ArrayBufferLike => new SharedArrayBuffer(smallScratch ? 64 : 16 * 1024);
+    const many = new BatchEncoder(scratch);
+    const one = new BatchEncoder(scratch);
+    const records = runs.flat();
+    for (const run of runs) {
+      many.addMany(run, run.length);
+      for (const r of run) one.add(r);
+    }
+    assert.equal(many.count, records.length);
+    const a = decodeBatch(many.finish(records.length, null, null)).records;
+    const b = decodeBatch(one.finish(records.length, null, null)).records;
+    assert.deepStrictEqual(a, records);
+    assert.deepStrictEqual(a, b);
+  }), { numRuns: 300 });
+  // Past the 16 KB buffer: the int32 loop stops at its end and add grows it.
+  const big = Array.from({ length: 6000 }, (_, i) => i - 3000);
+  const encoder = new BatchEncoder(() => new SharedArrayBuffer(16 * 1024));
+  for (let i = 0; i < big.length; i += 64) encoder.addMany(big.slice(i, i + 64), Math.min(64, big.length - i));
+  const buffer = encoder.finish(big.length, null, null);
+  assert.ok(buffer.byteLength > 16 * 1024);
+  assert.deepStrictEqual(decodeBatch(buffer).records, big);
 });

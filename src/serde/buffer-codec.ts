@@ -38,14 +38,26 @@ import {
 import { type BatchSchema, LITTLE_ENDIAN, inferSchema, kindOf } from './batch-schema.ts';
 import { ByteReader, corrupt } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
-import { MISMATCH, OK, WIDEN_F64, columnWidth, objectBuilder, readNumberRecords, writeNumberRecord } from './number-columns.ts';
+import { MISMATCH, OK, WIDEN_F64, columnWidth, objectBuilder, readNumberRecords, recordsArray, writeNumberRecord } from './number-columns.ts';
 
-/** A decoded batch: fresh records (never shared with another batch) and their key groups, if sent. */
+/** A decoded batch: fresh records (never shared with another batch) and their key groups, if sent; with a DecodeScratch the arrays holding them are the scratch's. */
 export interface DecodedBatch {
   records: unknown[];
   keyGroups: Int32Array | null;
   /** Event-time timestamps per record (NaN = none), present only when the producer sent some. */
   timestamps?: Float64Array;
+}
+
+/**
+ * Arrays a consumer decodes batch after batch into (`decodeBatch(buffer, scratch)`), so a batch allocates
+ * no record array or columns of its own: what decodeBatch returns then lives in these arrays, valid until the
+ * next decode with the same scratch (the records themselves are fresh objects, as without a scratch). For a
+ * caller that is done with each batch before it decodes the next (a task's buffer loop).
+ */
+export class DecodeScratch {
+  readonly records: unknown[] = [];
+  keyGroups = new Int32Array(0);
+  timestamps = new Float64Array(0);
 }
 
 // What encoding one record told the batch loop (number-columns.ts): OK; MISMATCH, the record does not
@@ -181,6 +193,33 @@ export class BatchEncoder {
     }
   }
 
+  /**
+   * add(records[i]) for i in [0, count), as one loop: while the batch is a column of int32 numbers
+   * (keys, counters, ids) each record is one store, without add's per-record checks of the encoder's state.
+   */
+  addMany(records: readonly unknown[], count: number): void {
+    let i = 0;
+    if (count > 0 && this.#writer === null && this.#held === null) this.add(records[i++]);
+    const writer = this.#writer;
+    const schema = this.#schema;
+    if (this.#held === null && writer !== null && schema !== null && schema.column === KIND_I32 && schema.shape === SHAPE_PRIMITIVE) {
+      const i32 = writer.i32;
+      const capacity = writer.capacity;
+      let pos = writer.pos;
+      const from = i;
+      for (; i < count; i++) {
+        const record = records[i];
+        // The checks of add's int32 path (-0 is not an int32); anything else, or a full buffer, goes through add.
+        if (typeof record !== 'number' || (record | 0) !== record || (record === 0 && 1 / record < 0) || pos + 4 > capacity) break;
+        i32[pos >>> 2] = record;
+        pos += 4;
+      }
+      writer.pos = pos;
+      this.#count += i - from;
+    }
+    for (; i < count; i++) this.add(records[i]);
+  }
+
   /** The encoded batch of the `count` records given to add since the last finish (`keyGroups`/`timestamps`: their columns, or null); starts the next batch. */
   finish(count: number, keyGroups: Int32Array | null, timestamps: Float64Array | null): ArrayBufferLike {
     const writer = this.#writer;
@@ -218,7 +257,7 @@ export function encodedSize(buffer: ArrayBufferLike): number {
 }
 
 /** Decodes a buffer made by encodeBatch. Throws WeirError WEIR_SERDE_CORRUPT when its header is invalid. */
-export function decodeBatch(buffer: ArrayBufferLike): DecodedBatch {
+export function decodeBatch(buffer: ArrayBufferLike, scratch: DecodeScratch | null = null): DecodedBatch {
   if (buffer.byteLength < HEADER_BYTES) throw corrupt(`${buffer.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header (a detached buffer?)`);
   const header = new DataView(buffer, 0, HEADER_BYTES);
   const used = header.getUint32(OFFSET_USED, true);
@@ -238,17 +277,17 @@ export function decodeBatch(buffer: ArrayBufferLike): DecodedBatch {
   let keyGroups: Int32Array | null = null;
   let at = columnsAt;
   if ((flags & FLAG_KEY_GROUPS) !== 0) {
-    keyGroups = readKeyGroups(buffer, at, count);
+    keyGroups = readKeyGroups(buffer, at, count, scratch);
     at += count * 2;
   }
   let timestamps: Float64Array | null = null;
-  if ((flags & FLAG_TIMESTAMPS) !== 0) timestamps = readTimestamps(buffer, at, count);
+  if ((flags & FLAG_TIMESTAMPS) !== 0) timestamps = readTimestamps(buffer, at, count, scratch);
 
   const reader = new ByteReader(buffer, HEADER_BYTES, columnsAt);
   let records: unknown[];
   if (format === FORMAT_TYPED) {
     try {
-      records = readRecords(reader, readSchema(reader), count);
+      records = readRecords(reader, readSchema(reader), count, scratch === null ? null : scratch.records);
     } catch (error) {
       // A DataView read past the end is the only RangeError decoding can raise.
       if (error instanceof RangeError) throw corrupt(`truncated: ${error.message}`);
@@ -265,7 +304,14 @@ export function decodeBatch(buffer: ArrayBufferLike): DecodedBatch {
   return timestamps === null ? { records, keyGroups } : { records, keyGroups, timestamps };
 }
 
-function readKeyGroups(buffer: ArrayBufferLike, at: number, count: number): Int32Array {
+function readKeyGroups(buffer: ArrayBufferLike, at: number, count: number, scratch: DecodeScratch | null): Int32Array {
+  if (scratch !== null) {
+    if (scratch.keyGroups.length < count) scratch.keyGroups = new Int32Array(Math.max(count, 1024));
+    const out = scratch.keyGroups.subarray(0, count);
+    if (LITTLE_ENDIAN && (at & 1) === 0) out.set(new Uint16Array(buffer, at, count));
+    else for (let i = 0, view = new DataView(buffer); i < count; i++) out[i] = view.getUint16(at + i * 2, true);
+    return out;
+  }
   // A view straight over the column when it is 2-aligned (always after number columns), else a copy first.
   if (LITTLE_ENDIAN) return new Int32Array((at & 1) === 0 ? new Uint16Array(buffer, at, count) : new Uint16Array(buffer.slice(at, at + count * 2)));
   const view = new DataView(buffer);
@@ -274,7 +320,14 @@ function readKeyGroups(buffer: ArrayBufferLike, at: number, count: number): Int3
   return out;
 }
 
-function readTimestamps(buffer: ArrayBufferLike, at: number, count: number): Float64Array {
+function readTimestamps(buffer: ArrayBufferLike, at: number, count: number, scratch: DecodeScratch | null): Float64Array {
+  if (scratch !== null) {
+    if (scratch.timestamps.length < count) scratch.timestamps = new Float64Array(Math.max(count, 1024));
+    const out = scratch.timestamps.subarray(0, count);
+    if (LITTLE_ENDIAN && (at & 7) === 0) out.set(new Float64Array(buffer, at, count));
+    else for (let i = 0, view = new DataView(buffer); i < count; i++) out[i] = view.getFloat64(at + i * 8, true);
+    return out;
+  }
   if (LITTLE_ENDIAN) return new Float64Array(buffer.slice(at, at + count * 8));
   const view = new DataView(buffer);
   const out = new Float64Array(count);
@@ -429,7 +482,7 @@ function writeAny(writer: ByteWriter, value: unknown): boolean {
   }
 }
 
-function readRecords(reader: ByteReader, schema: BatchSchema, count: number): unknown[] {
+function readRecords(reader: ByteReader, schema: BatchSchema, count: number, out: unknown[] | null = null): unknown[] {
   const { shape, kinds, keys } = schema;
   const fields = kinds.length;
   const column = schema.column;
@@ -440,9 +493,9 @@ function readRecords(reader: ByteReader, schema: BatchSchema, count: number): un
     if (at + bytes > reader.end) throw corrupt(`${count} records of ${fields} number fields at byte ${at} run past the end (${reader.end})`);
     reader.pos = at + bytes;
     const values = column === KIND_I32 ? new Int32Array(reader.bytes.buffer, at, length) : new Float64Array(reader.bytes.buffer, at, length);
-    return readNumberRecords(values, shape, fields, keys, count, shape === SHAPE_NULL_PROTO_OBJECT);
+    return readNumberRecords(values, shape, fields, keys, count, shape === SHAPE_NULL_PROTO_OBJECT, out);
   }
-  const records = new Array<unknown>(count);
+  const records = recordsArray(out, count);
   if (shape === SHAPE_PRIMITIVE) {
     const kind = kinds[0]!;
     if (kind === KIND_STRING) for (let i = 0; i < count; i++) records[i] = reader.string();

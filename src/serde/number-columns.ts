@@ -98,24 +98,30 @@ function isObjectOf(shape: number, record: unknown): record is object {
  * decoder's int32 numbers did; a float64 load of 5 would make a double array and box the value
  * wherever it escapes), float64 loads give double arrays.
  */
-export function readNumberRecords(column: Int32Array | Float64Array, shape: number, fields: number, keys: readonly string[], count: number, nullProto: boolean): unknown[] {
+export function readNumberRecords(column: Int32Array | Float64Array, shape: number, fields: number, keys: readonly string[], count: number, nullProto: boolean, out: unknown[] | null = null): unknown[] {
   if (shape === SHAPE_PRIMITIVE) {
-    const records = new Array<unknown>(count);
+    const records = recordsArray(out, count);
     if (column instanceof Int32Array) for (let i = 0; i < count; i++) records[i] = column[i];
     else for (let i = 0; i < count; i++) records[i] = column[i];
     return records;
   }
-  if (shape === SHAPE_TUPLE) return column instanceof Int32Array ? readTuples32(column, fields, count) : readTuples64(column, fields, count);
-  const records = new Array<unknown>(count);
+  if (shape === SHAPE_TUPLE) return column instanceof Int32Array ? readTuples32(column, fields, count, recordsArray(out, count)) : readTuples64(column, fields, count, recordsArray(out, count));
+  const records = recordsArray(out, count);
   const build = objectBuilder(keys, nullProto);
   for (let i = 0, j = 0; i < count; i++, j += fields) records[i] = build(column, j);
   return records;
 }
 
+/** The array decoded records go into: `out` (a caller's reused array) cut or grown to `count`, else a new one. */
+export function recordsArray(out: unknown[] | null, count: number): unknown[] {
+  if (out === null) return new Array<unknown>(count);
+  out.length = count;
+  return out;
+}
+
 // The two functions below are the same text on purpose (one per column type: each stays monomorphic).
 
-function readTuples32(column: Int32Array, fields: number, count: number): unknown[] {
-  const records = new Array<unknown>(count);
+function readTuples32(column: Int32Array, fields: number, count: number, records: unknown[]): unknown[] {
   let j = 0;
   switch (fields) {
     case 1:
@@ -140,8 +146,7 @@ function readTuples32(column: Int32Array, fields: number, count: number): unknow
   }
 }
 
-function readTuples64(column: Float64Array, fields: number, count: number): unknown[] {
-  const records = new Array<unknown>(count);
+function readTuples64(column: Float64Array, fields: number, count: number, records: unknown[]): unknown[] {
   let j = 0;
   switch (fields) {
     case 1:

@@ -27,3 +27,17 @@ for (const parallelism of [1, 3]) {
     if (parallelism > 1) assert.match(r.stdout, /^3> /m);
   });
 }
+
+test('a keyed exchange between two worker threads with 1 credit per channel and 16-record buffers: every record once, the exact checksum (credits through shared cells, parked producers woken)', { timeout: 120_000 }, async () => {
+  const { spin } = (await import('../../bench/keyed-work-spin.mjs')) as { spin: (x: number, rounds: number) => number };
+  const count = 40_000;
+  const work = 20;
+  const r = await runWeir(['run', 'bench/jobs/keyed-work.ts', '--parallelism', '2', '--count', String(count), '--work', String(work), '--buffers-per-channel', '1', '--buffer-size', '16', '--no-progress']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = [...r.stderr.matchAll(/keyed-work: subtask passed (\d+) checksum (-?\d+)/g)];
+  assert.equal(lines.length, 2, r.stderr);
+  assert.equal(lines.reduce((s, m) => s + Number(m[1]), 0), count);
+  let expected = 0;
+  for (let i = 0; i < count; i++) expected = (expected + spin(i, work)) | 0;
+  assert.equal(lines.reduce((s, m) => (s + Number(m[2])) | 0, 0), expected);
+});

@@ -48,6 +48,18 @@ export class OutputChannel {
   readonly #backlog: (RecordBuffer | ArrayBufferLike | StreamEvent)[] = [];
   /** Buffers returned by the consumer, reused for encoding. */
   readonly #spare: ArrayBufferLike[] = [];
+  /**
+   * Shared transports (worker threads of one process): the credit cells, [releases, wake wanted], in a
+   * SharedArrayBuffer the consumer gets with the first buffer. A consumer that has them returns a credit by
+   * incrementing the first (Atomics.add) instead of posting a message; the producer's slot reads it between
+   * task steps (`pollSharedCredits`) and, before it parks, asks for a wake message (`armWake`): the
+   * consumer posts one only then. A consumer without them (a TaskManager forwarding over TCP) posts credits.
+   */
+  readonly creditCells: Int32Array | null;
+  /** Releases counted so far from creditCells[0]. */
+  #released = 0;
+  /** Shared transports: the encoded buffers in flight, oldest first; a credit frees the oldest (the consumer releases in order). */
+  readonly #inFlight: ArrayBufferLike[] = [];
   /** Data buffers sent, for metrics. */
   buffersSent = 0;
   /** Encoded bytes sent to another thread, for metrics (one header read per buffer). */
@@ -58,6 +70,7 @@ export class OutputChannel {
     this.#credits = capacity;
     this.#capacity = capacity;
     this.#transport = transport;
+    this.creditCells = transport.shared === true ? new Int32Array(new SharedArrayBuffer(8)) : null;
   }
 
   get hasBacklog(): boolean {
@@ -109,7 +122,13 @@ export class OutputChannel {
   addCredit(returned: ArrayBufferLike | null): void {
     this.#credits++;
     // Up to one spare per credit: every buffer in flight comes back and is encoded into again (no new allocation).
-    if (returned && this.#spare.length < this.#capacity) this.#spare.push(returned);
+    // Shared transports free the buffer returned, else their own oldest in flight (what the consumer releases next, in order).
+    let free = returned;
+    if (this.creditCells !== null) {
+      const at = returned === null ? 0 : this.#inFlight.indexOf(returned);
+      free = at === 0 ? this.#inFlight.shift() ?? null : at > 0 ? this.#inFlight.splice(at, 1)[0]! : returned;
+    }
+    if (free && this.#spare.length < this.#capacity) this.#spare.push(free);
     while (this.#backlog.length > 0) {
       const head = this.#backlog[0]!;
       if (!isEncoded(head) && 'type' in head) {
@@ -124,17 +143,38 @@ export class OutputChannel {
     }
   }
 
+  /** Counts the credits a consumer returned through creditCells since the last call; returns whether there were any. */
+  pollSharedCredits(): boolean {
+    const cells = this.creditCells;
+    if (cells === null) return false;
+    const released = Atomics.load(cells, 0);
+    let n = (released - this.#released) | 0;
+    if (n === 0) return false;
+    this.#released = released;
+    while (n-- > 0) this.addCredit(null);
+    return true;
+  }
+
+  /** Asks the consumer for a wake message at its next release (the producer's slot is about to park); false when nothing is in flight. */
+  armWake(): boolean {
+    if (this.creditCells === null || this.#inFlight.length === 0) return false;
+    Atomics.store(this.creditCells, 1, 1);
+    return true;
+  }
+
   #sendNow(buffer: RecordBuffer | ArrayBufferLike): void {
     this.#credits--;
     this.buffersSent++;
     if (isEncoded(buffer)) {
       this.bytesSent += encodedSize(buffer);
+      if (this.creditCells !== null) this.#inFlight.push(buffer);
       this.#transport.deliver(this.id, buffer, buffer instanceof ArrayBuffer ? buffer : null);
     } else if (this.#transport.local) {
       this.#transport.deliver(this.id, buffer, null);
     } else {
       const encoded = encodeBatch(buffer.records, buffer.records.length, buffer.keyGroups, this.takeSpare(), buffer.timestamps);
       this.bytesSent += encodedSize(encoded);
+      if (this.creditCells !== null) this.#inFlight.push(encoded);
       this.#transport.deliver(this.id, encoded, encoded instanceof ArrayBuffer ? encoded : null);
     }
   }

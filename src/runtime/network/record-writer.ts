@@ -14,23 +14,26 @@ import type { OutputChannel } from './output-channel.ts';
 /** Slots of a keyed writer's key-group cache for number keys (a power of two). */
 const KEY_CACHE_SLOTS = 1024;
 
-/** Records a same-thread run holds at most (see RecordWriter). */
+/** Records a keyed channel's run holds at most (see RecordWriter). */
 export const RUN_LENGTH = 64;
 
-/** The records of one same-thread channel waiting for their run to be handed over; arrays reused run after run. */
+/** The records staged for one keyed channel (handed over as a run to a same-thread consumer, else added to its buffer); arrays reused run after run. */
 class LocalRun {
-  /** RUN_LENGTH, or the buffer size when smaller (a run that cannot be handed over must fit one pending buffer). */
+  /** RUN_LENGTH, or the buffer size when smaller (a run that is not handed over must fit one pending buffer). */
   readonly capacity: number;
   readonly records: unknown[];
   readonly keys: Key[];
   readonly keyGroups: Int32Array;
   readonly timestamps: Float64Array;
   count = 0;
+  /** The run is drained at this count: `capacity`, or less when the channel's pending buffer has fewer free places (so buffers keep their size). */
+  limit: number;
   /** Any timestamp other than NaN in the run (its column is then sent when the run joins a buffer). */
   hasTimestamps = false;
 
   constructor(capacity: number) {
     this.capacity = capacity;
+    this.limit = capacity;
     this.records = new Array<unknown>(capacity).fill(undefined);
     this.keys = new Array<Key>(capacity).fill(0);
     this.keyGroups = new Int32Array(capacity);
@@ -43,6 +46,14 @@ class LocalRun {
  * choice and an array push; for a channel to another thread the record is also encoded at once
  * (BatchEncoder), while it is still in the cache, and the buffer is finished at the flush.
  * Channels are ordered by consumer subtask, so for all-to-all edges channel j = consumer j.
+ *
+ * On keyed (hash) edges every channel's records are first staged in a short run (LocalRun, up to
+ * RUN_LENGTH records with their keys, key groups and timestamps), whatever the channel: the
+ * per-record path is then the same few stores for every channel, with no branch on whether the
+ * consumer is in this thread (the key picks the channel at random, and that branch was mispredicted
+ * about every other record). A run for another thread is encoded into the channel's buffer when it
+ * drains (#appendRun: still in the cache), and stops at the room its pending buffer has left
+ * (`limit`), so buffers keep bufferSize records.
  *
  * On keyed (hash) edges, records for a same-thread consumer are handed over in short runs
  * (`InputChannel.deliverRun`, up to RUN_LENGTH records) with the key and key group computed here,
@@ -87,8 +98,8 @@ export class RecordWriter {
   #roundRobin: number;
   /** Per channel, the consumer's InputChannel when it lives in this thread (resolved at the first record). */
   #local: (InputChannel | null)[] | null = null;
-  /** Keyed edges: per channel, the run for its same-thread consumer (null for other channels; resolved with #local). */
-  #runs: (LocalRun | null)[] | null = null;
+  /** Keyed edges: per channel, the run its records are staged in (every channel; empty array on other edges). */
+  readonly #stages: LocalRun[];
   /** Per channel to another thread, the encoder of its pending batch (null for same-thread channels). */
   readonly #encoders: (BatchEncoder | null)[];
   recordsOut = 0;
@@ -124,6 +135,8 @@ export class RecordWriter {
     this.#timeColumn = new Float64Array(n * this.#bufferSize);
     this.#timed = new Uint8Array(n);
     this.#encoders = this.#channels.map((c) => (c.remote ? new BatchEncoder(() => c.takeSpare()) : null));
+    const capacity = Math.min(RUN_LENGTH, this.#bufferSize);
+    this.#stages = this.#keyed ? this.#channels.map(() => new LocalRun(capacity)) : [];
     // Start round robin at a subtask-dependent channel, so producers do not all hit consumer 0 first.
     this.#roundRobin = this.#n > 0 ? options.producerSubtask % this.#n : 0;
   }
@@ -163,32 +176,20 @@ export class RecordWriter {
           key = checkKey(k, record, this.#operatorName);
           kg = keyGroupFor(key, this.#maxParallelism);
         }
+        // Every channel stages its records in a short run (a same-thread consumer gets the run itself, another
+        // thread's is encoded from it): the same stores whichever channel the key picks, so the per-record path has
+        // no branch on it (the channel is random per record, and that branch was mispredicted about every other record).
         const ch = this.#channelOfKeyGroup[kg]!;
+        const run = this.#stages[ch]!;
+        const r = run.count;
         const timestamp = time.timestamp;
-        const n = this.#counts[ch]!;
-        if (n === 0) {
-          const run = (this.#runs ??= this.#resolveRuns())[ch]!;
-          if (run !== null) {
-            const r = run.count;
-            run.records[r] = record;
-            run.keys[r] = key;
-            run.keyGroups[r] = kg;
-            run.timestamps[r] = timestamp;
-            if (timestamp === timestamp) run.hasTimestamps = true;
-            run.count = r + 1;
-            if (r + 1 === run.capacity) this.#handOver(ch, run);
-            return;
-          }
-        }
-        const at = ch * this.#bufferSize + n;
-        this.#keyGroupColumn[at] = kg;
-        if (timestamp === timestamp) this.#stamp(ch, at, timestamp);
-        else if (this.#timed[ch] !== 0) this.#timeColumn[at] = Number.NaN;
-        const encoder = this.#encoders[ch]!;
-        if (encoder !== null) encoder.add(record);
-        else this.#pending[ch]!.push(record);
-        this.#counts[ch] = n + 1;
-        if (n + 1 >= this.#bufferSize) this.#flushChannel(ch);
+        run.records[r] = record;
+        run.keys[r] = key;
+        run.keyGroups[r] = kg;
+        run.timestamps[r] = timestamp;
+        if (timestamp === timestamp) run.hasTimestamps = true;
+        run.count = r + 1;
+        if (r + 1 >= run.limit) this.#drain(ch, run);
         return;
       }
       case 'broadcast':
@@ -241,43 +242,67 @@ export class RecordWriter {
     this.#timeColumn[at] = timestamp;
   }
 
-  #resolveRuns(): (LocalRun | null)[] {
-    const local = (this.#local = this.#channels.map((c) => c.localInput()));
-    const capacity = Math.min(RUN_LENGTH, this.#bufferSize);
-    return local.map((input) => (input === null ? null : new LocalRun(capacity)));
+  /**
+   * A keyed channel's run is full (or has as many records as its pending buffer has room for, or the
+   * writer flushes): a same-thread consumer that would read it now gets it as it is; otherwise its
+   * records join the channel's pending buffer (encoded, for another thread), which is sent once full.
+   */
+  #drain(ch: number, run: LocalRun): void {
+    const count = run.count;
+    if (count > 0) {
+      run.count = 0;
+      const input = (this.#local ??= this.#channels.map((c) => c.localInput()))[ch]!;
+      if (input !== null && this.#counts[ch] === 0 && input.acceptsRecord() && !this.#channels[ch]!.hasBacklog) {
+        run.hasTimestamps = false;
+        input.deliverRun(run.records, run.keys, this.#keySelector, run.keyGroups, run.timestamps, count);
+      } else {
+        this.#appendRun(ch, run, count);
+      }
+    }
+    run.limit = Math.min(run.capacity, this.#bufferSize - this.#counts[ch]!);
   }
 
-  /**
-   * Hands a same-thread run to its consumer when it would read it now; else its records become the
-   * start of the channel's pending buffer (nothing is pending when a run has records), sent as any.
-   */
-  #handOver(ch: number, run: LocalRun): void {
-    const count = run.count;
-    if (count === 0) return;
-    run.count = 0;
-    const input = this.#local![ch]!;
-    const hasTimestamps = run.hasTimestamps;
-    run.hasTimestamps = false;
-    if (input.acceptsRecord() && !this.#channels[ch]!.hasBacklog) {
-      input.deliverRun(run.records, run.keys, this.#keySelector, run.keyGroups, run.timestamps, count);
-      return;
+  /** Appends a run's records to channel ch's pending buffer (they fit: run.limit), sending it when full. */
+  #appendRun(ch: number, run: LocalRun, count: number): void {
+    const n = this.#counts[ch]!;
+    const at = ch * this.#bufferSize + n;
+    this.#keyGroupColumn.set(run.keyGroups.subarray(0, count), at);
+    if (run.hasTimestamps) {
+      run.hasTimestamps = false;
+      if (this.#timed[ch] === 0) {
+        this.#timeColumn.fill(Number.NaN, ch * this.#bufferSize, at);
+        this.#timed[ch] = 1;
+      }
+      this.#timeColumn.set(run.timestamps.subarray(0, count), at);
+    } else if (this.#timed[ch] !== 0) {
+      this.#timeColumn.fill(Number.NaN, at, at + count);
     }
-    // Nothing is pending on the channel while its run has records: the run becomes the start of its buffer.
-    const pending = this.#pending[ch]!;
-    const base = ch * this.#bufferSize;
-    this.#keyGroupColumn.set(run.keyGroups.subarray(0, count), base);
-    for (let i = 0; i < count; i++) pending.push(run.records[i]);
-    if (hasTimestamps) {
-      this.#timeColumn.set(run.timestamps.subarray(0, count), base);
-      this.#timed[ch] = 1;
+    const records = run.records;
+    const encoder = this.#encoders[ch]!;
+    if (encoder !== null) {
+      encoder.addMany(records, count);
+    } else {
+      const pending = this.#pending[ch]!;
+      for (let i = 0; i < count; i++) pending.push(records[i]);
     }
-    this.#counts[ch] = count;
-    if (count >= this.#bufferSize) this.#flushChannel(ch);
+    this.#counts[ch] = n + count;
+    if (n + count >= this.#bufferSize) this.#flushChannel(ch);
   }
 
   #flushChannel(ch: number): void {
-    const run = this.#runs?.[ch];
-    if (run != null && run.count > 0) this.#handOver(ch, run); // (only ever non-empty while nothing is pending)
+    if (this.#keyed) {
+      const run = this.#stages[ch]!;
+      if (run.count > 0) {
+        // Drained first (the staged records come after the pending ones); a full pending buffer is sent from there.
+        this.#drain(ch, run);
+        if (this.#counts[ch] === 0) return;
+      }
+    }
+    this.#sendPending(ch);
+    if (this.#keyed) this.#stages[ch]!.limit = this.#stages[ch]!.capacity;
+  }
+
+  #sendPending(ch: number): void {
     const n = this.#counts[ch]!;
     if (n === 0) return;
     this.#counts[ch] = 0;
@@ -319,7 +344,7 @@ export class RecordWriter {
   get recordRoom(): number {
     let min = Number.POSITIVE_INFINITY;
     for (let ch = 0; ch < this.#n; ch++) {
-      const room = this.#channels[ch]!.credits * this.#bufferSize - this.#counts[ch]! - (this.#runs?.[ch]?.count ?? 0);
+      const room = this.#channels[ch]!.credits * this.#bufferSize - this.#counts[ch]! - (this.#keyed ? this.#stages[ch]!.count : 0);
       if (room < min) min = room;
     }
     if (!(min > 0)) return 0;
@@ -347,7 +372,7 @@ export class RecordWriter {
 
   get hasPending(): boolean {
     for (let ch = 0; ch < this.#n; ch++) if (this.#counts[ch]! > 0) return true;
-    if (this.#runs !== null) for (const run of this.#runs) if (run !== null && run.count > 0) return true;
+    for (const run of this.#stages) if (run.count > 0) return true;
     return false;
   }
 }
