@@ -67,7 +67,7 @@ export type RestartStrategy =
 export interface ExecutionConfig {
   parallelism: number;
   maxParallelism: number;
-  /** Records per network buffer (default 4,096, measured: docs/benchmarks.md, "Buffer size"). */
+  /** Records per network buffer. */
   bufferSize: number;
   /** Buffers in flight per channel: the backpressure bound. */
   buffersPerChannel: number;
@@ -141,7 +141,7 @@ export function defaultExecutionConfig(): ExecutionConfig {
   return {
     parallelism: 1,
     maxParallelism: DEFAULT_MAX_PARALLELISM,
-    bufferSize: 4096,
+    bufferSize: 1024,
     buffersPerChannel: 8,
     checkpoint: {
       interval: 0,

@@ -46,7 +46,7 @@ interface FlagSpec {
 export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'parallelism', value: 'int', help: 'default parallelism of every operator (also -p); "auto" in BATCH: decided per vertex from its input bytes' },
   { name: 'max-parallelism', value: 'int', help: 'number of key groups (default 128)' },
-  { name: 'buffer-size', value: 'int', help: 'records per network buffer (default 4096)' },
+  { name: 'buffer-size', value: 'int', help: 'records per network buffer (default 1024)' },
   { name: 'buffers-per-channel', value: 'int', help: 'buffers in flight per channel, the backpressure bound (default 8)' },
   { name: 'checkpoint-dir', value: 'string', help: 'directory for checkpoints (and savepoints by default)' },
   { name: 'checkpoint-interval', value: 'int', help: 'checkpoint every N ms (off by default)' },
