@@ -66,7 +66,12 @@ export class Task implements TaskId {
   /** A two-input head, and the logical input of each channel (by channel index). */
   readonly #twoInput: TwoInputStreamOperator | undefined;
   readonly #inputIndexes: readonly number[];
-  readonly #mailbox: (() => void)[] = [];
+  /**
+   * Made with a function in it (emptied in the constructor): an empty literal's elements are Smis, and the
+   * first action pushed (for a task with inputs, the first checkpoint's completion) would change the
+   * array's map and deoptimize the hot code that reads its length (a same-thread producer's acceptsRecord).
+   */
+  readonly #mailbox: (() => void)[] = [() => {}];
   /** Operators that can refuse input (async I/O at capacity): while one does, the task pulls none. */
   readonly #blockers: StreamOperator[];
   #state: TaskState = 'created';
@@ -113,6 +118,7 @@ export class Task implements TaskId {
     this.name = `${vertex.name} (${deployment.subtask + 1}/${vertex.parallelism})`;
     this.#services = options.services;
     this.#config = config;
+    this.#mailbox.pop();
     this.#writers = [...options.writers.values()];
     const batch = this.#batch = config.runtimeMode === 'BATCH';
     // The synchronous global snapshot aligns barriers as exactly-once does; only its sources differ.
@@ -423,38 +429,44 @@ export class Task implements TaskId {
     return true;
   }
 
+  /**
+   * A data buffer from a channel. Decoded buffers (from another thread) and local ones (a
+   * same-thread producer's, which only appear when it could not hand its records over: back-pressure,
+   * or a channel blocked by barrier alignment) are different hidden classes, so their fields are read
+   * at separate sites and the record loop (#runBuffer) takes plain arrays: the first checkpoint's
+   * local buffers do not turn the loads of a loop that so far saw decoded buffers polymorphic.
+   */
   #processBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): void {
-    let buffer: RecordBuffer;
-    let local = false;
     if (isEncoded(item)) {
       this.#bytesIn += encodedSize(item);
-      buffer = decodeBatch(item);
+      const decoded = decodeBatch(item);
       // Decoding copied everything out of the buffer: its credit (and the buffer, for the producer
       // to encode into again) goes back now, not after the records ran through the chain, so the
       // producer in the other thread can fill the next buffer while this one is processed.
       channel.releaseBuffer(item);
+      this.#runBuffer(channel, decoded.records, decoded.keyGroups, decoded.timestamps ?? null);
     } else {
-      buffer = item;
-      local = true;
+      const local = item as RecordBuffer;
+      this.#runBuffer(channel, local.records, local.keyGroups, local.timestamps ?? null);
+      channel.releaseBuffer(null);
     }
+  }
+
+  #runBuffer(channel: InputChannel, records: unknown[], keyGroups: Int32Array | null, timestamps: Float64Array | null): void {
     if (this.#twoInput) {
-      this.#processTwoInputBuffer(this.#twoInput, this.#inputIndexes[channel.index] ?? 0, buffer);
-      if (local) channel.releaseBuffer(null);
+      this.#processTwoInputBuffer(this.#twoInput, this.#inputIndexes[channel.index] ?? 0, records, keyGroups, timestamps);
       return;
     }
-    const records = buffer.records;
     const count = records.length;
     this.#recordsIn += count;
     const head = this.#operators[0]!;
     const element = this.#element;
-    const timestamps = buffer.timestamps;
-    if (timestamps === null || timestamps === undefined) element.timestamp = NO_TIMESTAMP;
+    if (timestamps === null) element.timestamp = NO_TIMESTAMP;
     let i = 0;
     try {
       const keyed = this.#keyedHead;
       const batchInput = this.#batchInput;
       if (batchInput !== undefined) {
-        const keyGroups = buffer.keyGroups;
         const selector = keyed!.selector;
         const maxParallelism = this.#config.maxParallelism;
         for (; i < count; i++) {
@@ -464,7 +476,6 @@ export class Task implements TaskId {
         }
       } else if (timestamps) {
         const selector = keyed?.selector;
-        const keyGroups = buffer.keyGroups;
         const maxParallelism = this.#config.maxParallelism;
         for (; i < count; i++) {
           const record = records[i];
@@ -476,7 +487,6 @@ export class Task implements TaskId {
           head.processElement(record);
         }
       } else if (keyed) {
-        const keyGroups = buffer.keyGroups;
         const selector = keyed.selector;
         const backend = keyed.backend;
         const maxParallelism = this.#config.maxParallelism;
@@ -492,17 +502,13 @@ export class Task implements TaskId {
     } catch (e) {
       throw attribute(e, this.#infos[0]!, { value: records[i] });
     }
-    if (local) channel.releaseBuffer(null);
   }
 
   /** A buffer of one input of a two-input head: that input's key selector and processElement1/2, chosen once per buffer. */
-  #processTwoInputBuffer(head: TwoInputStreamOperator, input: number, buffer: RecordBuffer): void {
-    const records = buffer.records;
+  #processTwoInputBuffer(head: TwoInputStreamOperator, input: number, records: unknown[], keyGroups: Int32Array | null, timestamps: Float64Array | null): void {
     const count = records.length;
     this.#recordsIn += count;
     const element = this.#element;
-    const timestamps = buffer.timestamps;
-    const keyGroups = buffer.keyGroups;
     const selector = head.keySelectors[input];
     const backend = this.#contexts[0]!.keyedBackend;
     const maxParallelism = this.#config.maxParallelism;
