@@ -433,29 +433,36 @@ export class Task implements TaskId {
    * A data buffer from a channel. Decoded buffers (from another thread) and local ones (a
    * same-thread producer's, which only appear when it could not hand its records over: back-pressure,
    * or a channel blocked by barrier alignment) are different hidden classes, so their fields are read
-   * at separate sites and the record loop (#runBuffer) takes plain arrays: the first checkpoint's
-   * local buffers do not turn the loads of a loop that so far saw decoded buffers polymorphic.
+   * at separate sites: the first checkpoint's local buffers do not turn the loads that so far saw
+   * only decoded buffers polymorphic (a "wrong map" deoptimization of this loop). The loops stay in
+   * this one function (a helper taking the arrays would spend V8's inlining budget of the hot loop).
    */
-  #processBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): void {
-    if (isEncoded(item)) {
+  #processBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): number {
+    let records: unknown[];
+    let keyGroups: Int32Array | null;
+    let timestamps: Float64Array | null;
+    const local = !isEncoded(item);
+    if (!local) {
       this.#bytesIn += encodedSize(item);
       const decoded = decodeBatch(item);
       // Decoding copied everything out of the buffer: its credit (and the buffer, for the producer
       // to encode into again) goes back now, not after the records ran through the chain, so the
       // producer in the other thread can fill the next buffer while this one is processed.
       channel.releaseBuffer(item);
-      this.#runBuffer(channel, decoded.records, decoded.keyGroups, decoded.timestamps ?? null);
+      records = decoded.records;
+      keyGroups = decoded.keyGroups;
+      timestamps = decoded.timestamps ?? null;
     } else {
-      const local = item as RecordBuffer;
-      this.#runBuffer(channel, local.records, local.keyGroups, local.timestamps ?? null);
-      channel.releaseBuffer(null);
+      const buffer = item as RecordBuffer;
+      records = buffer.records;
+      keyGroups = buffer.keyGroups;
+      timestamps = buffer.timestamps ?? null;
     }
-  }
-
-  #runBuffer(channel: InputChannel, records: unknown[], keyGroups: Int32Array | null, timestamps: Float64Array | null): void {
     if (this.#twoInput) {
       this.#processTwoInputBuffer(this.#twoInput, this.#inputIndexes[channel.index] ?? 0, records, keyGroups, timestamps);
-      return;
+      if (!local) return 1;
+      channel.releaseBuffer(null);
+      return records.length / this.#config.bufferSize;
     }
     const count = records.length;
     this.#recordsIn += count;
@@ -502,6 +509,12 @@ export class Task implements TaskId {
     } catch (e) {
       throw attribute(e, this.#infos[0]!, { value: records[i] });
     }
+    if (!local) return 1;
+    channel.releaseBuffer(null);
+    // A same-thread buffer counts by its records: a producer whose run was refused sends it alone
+    // (RecordWriter), and the step reads all such short buffers queued, so that the producer's next
+    // run finds the queue empty and is handed over again instead of queued behind them.
+    return count / this.#config.bufferSize;
   }
 
   /** A buffer of one input of a two-input head: that input's key selector and processElement1/2, chosen once per buffer. */

@@ -262,7 +262,11 @@ export class RecordWriter {
       input.deliverRun(run.records, run.keys, this.#keySelector, run.keyGroups, run.timestamps, count);
       return;
     }
-    // Nothing is pending on the channel while its run has records: the run becomes the start of its buffer.
+    // Nothing is pending on the channel while its run has records: the run becomes a buffer of its own, sent
+    // at once. Not the start of a full buffer: records would then go to that buffer until it filled, and once
+    // sent it stands queued when the next run is offered, so the producer stayed in buffers for as long as it
+    // ran before the consumer (tens of ms after each checkpoint's alignment: 5 % of the word count's records
+    // at a 1 s interval, half of them at 100 ms, each keyed a second time by the consumer).
     const pending = this.#pending[ch]!;
     const base = ch * this.#bufferSize;
     this.#keyGroupColumn.set(run.keyGroups.subarray(0, count), base);
@@ -272,7 +276,7 @@ export class RecordWriter {
       this.#timed[ch] = 1;
     }
     this.#counts[ch] = count;
-    if (count >= this.#bufferSize) this.#flushChannel(ch);
+    this.#flushChannel(ch);
   }
 
   #flushChannel(ch: number): void {
