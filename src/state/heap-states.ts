@@ -65,6 +65,17 @@ export interface Cell<V> {
   ver: number;
 }
 
+// Every `{ v, ver }` literal shares one hidden class. Its `v` is made generic (tagged, mutable) here, before any
+// state exists: left to the values, one heap number stored early made `v` a double field for every state of the
+// thread (seen with --trace-generalization in bench/jobs/abs-experiment.ts, probably its sums: a value computed from a
+// double array's element is a heap number even when integral),
+// so that every integer count was stored and read as a boxed double (the ABS job at p=1 ran ~10 % slower, with and
+// without checkpoints). The cost: a double value now takes a new heap number per update instead of one reused box.
+const genericCell: Cell<unknown> = { v: undefined, ver: 0 };
+genericCell.v = 0.5;
+genericCell.v = genericCell;
+genericCell.v = 0;
+
 function noKey(name: string): never {
   throw new WeirError(`state "${name}" was accessed with no current key: keyed state needs setCurrentKey() first (is the stream keyed?)`, {
     code: 'WEIR_STATE_NO_KEY',
