@@ -15,12 +15,20 @@ export class BarrierAligner {
   readonly #blocked: boolean[];
   #current = -1;
   #arrived = 0;
-  /** When the first barrier of the current alignment arrived (ms), for metrics. */
-  alignmentStartedAt = 0;
+  /**
+   * When the first barrier of the current alignment arrived (ms), for metrics. Starts as a
+   * non-integral number and is written twice here: a Smi 0 would make the first barrier's
+   * performance.now() change the field's representation (Smi → double), deprecating this
+   * class's map and deoptimizing every hot function that inlined isBlocked (the gate's read,
+   * a same-thread producer's hand-over); a field written once may be compiled as a constant.
+   */
+  alignmentStartedAt = Number.NaN;
 
   constructor(numChannels: number, mode: CheckpointingMode) {
     this.#mode = mode;
     this.#blocked = new Array<boolean>(numChannels).fill(false);
+    this.alignmentStartedAt = -0.5;
+    this.alignmentStartedAt = Number.NaN;
   }
 
   /** Returns true when this barrier completes the alignment: take the checkpoint now. */

@@ -8,8 +8,11 @@ import { WatermarkValve } from './watermark-valve.ts';
 
 /** What the gate hands to its task. */
 export interface InputGateHandler {
-  /** A data buffer of `channel`; the handler releases it (`channel.releaseBuffer`) when done. */
-  onBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): void;
+  /**
+   * A data buffer of `channel`; the handler releases it (`channel.releaseBuffer`) when done. Returns the
+   * share of a read's budget it used (a full buffer: 1): short same-thread buffers count by their records.
+   */
+  onBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): number;
   /** The combined watermark advanced (the minimum over active inputs). */
   onWatermark(timestamp: number): void;
   /** Every input went idle (true), or one became active again (false). */
@@ -61,7 +64,7 @@ export class InputGate {
     return false;
   }
 
-  /** Reads up to `maxBuffers` data buffers (events in between are handled too); returns whether anything was read. */
+  /** Reads up to `maxBuffers` data buffers' worth (events in between are handled too); returns whether anything was read. */
   read(maxBuffers: number): boolean {
     const inputs = this.#inputs;
     const n = inputs.length;
@@ -80,8 +83,7 @@ export class InputGate {
       if (isEvent(item)) {
         this.#onEvent(index, item);
       } else {
-        handler.onBuffer(channel, item);
-        buffers++;
+        buffers += handler.onBuffer(channel, item);
       }
       if (handler.shouldPause()) break;
     }

@@ -68,7 +68,12 @@ export class Task implements TaskId {
   /** A two-input head, and the logical input of each channel (by channel index). */
   readonly #twoInput: TwoInputStreamOperator | undefined;
   readonly #inputIndexes: readonly number[];
-  readonly #mailbox: (() => void)[] = [];
+  /**
+   * Made with a function in it (emptied in the constructor): an empty literal's elements are Smis, and the
+   * first action pushed (for a task with inputs, the first checkpoint's completion) would change the
+   * array's map and deoptimize the hot code that reads its length (a same-thread producer's acceptsRecord).
+   */
+  readonly #mailbox: (() => void)[] = [() => {}];
   /** Operators that can refuse input (async I/O at capacity): while one does, the task pulls none. */
   readonly #blockers: StreamOperator[];
   #state: TaskState = 'created';
@@ -115,6 +120,7 @@ export class Task implements TaskId {
     this.name = `${vertex.name} (${deployment.subtask + 1}/${vertex.parallelism})`;
     this.#services = options.services;
     this.#config = config;
+    this.#mailbox.pop();
     this.#writers = [...options.writers.values()];
     const batch = this.#batch = config.runtimeMode === 'BATCH';
     // The synchronous global snapshot aligns barriers as exactly-once does; only its sources differ.
@@ -425,38 +431,51 @@ export class Task implements TaskId {
     return true;
   }
 
-  #processBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): void {
-    let buffer: RecordBuffer;
-    let local = false;
-    if (isEncoded(item)) {
+  /**
+   * A data buffer from a channel. Decoded buffers (from another thread) and local ones (a
+   * same-thread producer's, which only appear when it could not hand its records over: back-pressure,
+   * or a channel blocked by barrier alignment) are different hidden classes, so their fields are read
+   * at separate sites: the first checkpoint's local buffers do not turn the loads that so far saw
+   * only decoded buffers polymorphic (a "wrong map" deoptimization of this loop). The loops stay in
+   * this one function (a helper taking the arrays would spend V8's inlining budget of the hot loop).
+   */
+  #processBuffer(channel: InputChannel, item: Exclude<ChannelItem, StreamEvent>): number {
+    let records: unknown[];
+    let keyGroups: Int32Array | null;
+    let timestamps: Float64Array | null;
+    const local = !isEncoded(item);
+    if (!local) {
       this.#bytesIn += encodedSize(item);
-      buffer = decodeBatch(item, this.#decodeScratch);
+      const decoded = decodeBatch(item, this.#decodeScratch);
       // Decoding copied everything out of the buffer: its credit (and the buffer, for the producer
       // to encode into again) goes back now, not after the records ran through the chain, so the
       // producer in the other thread can fill the next buffer while this one is processed.
       channel.releaseBuffer(item);
+      records = decoded.records;
+      keyGroups = decoded.keyGroups;
+      timestamps = decoded.timestamps ?? null;
     } else {
-      buffer = item;
-      local = true;
+      const buffer = item as RecordBuffer;
+      records = buffer.records;
+      keyGroups = buffer.keyGroups;
+      timestamps = buffer.timestamps ?? null;
     }
     if (this.#twoInput) {
-      this.#processTwoInputBuffer(this.#twoInput, this.#inputIndexes[channel.index] ?? 0, buffer);
-      if (local) channel.releaseBuffer(null);
-      return;
+      this.#processTwoInputBuffer(this.#twoInput, this.#inputIndexes[channel.index] ?? 0, records, keyGroups, timestamps);
+      if (!local) return 1;
+      channel.releaseBuffer(null);
+      return records.length / this.#config.bufferSize;
     }
-    const records = buffer.records;
     const count = records.length;
     this.#recordsIn += count;
     const head = this.#operators[0]!;
     const element = this.#element;
-    const timestamps = buffer.timestamps;
-    if (timestamps === null || timestamps === undefined) element.timestamp = NO_TIMESTAMP;
+    if (timestamps === null) element.timestamp = NO_TIMESTAMP;
     let i = 0;
     try {
       const keyed = this.#keyedHead;
       const batchInput = this.#batchInput;
       if (batchInput !== undefined) {
-        const keyGroups = buffer.keyGroups;
         const selector = keyed!.selector;
         const maxParallelism = this.#config.maxParallelism;
         for (; i < count; i++) {
@@ -466,7 +485,6 @@ export class Task implements TaskId {
         }
       } else if (timestamps) {
         const selector = keyed?.selector;
-        const keyGroups = buffer.keyGroups;
         const maxParallelism = this.#config.maxParallelism;
         for (; i < count; i++) {
           const record = records[i];
@@ -478,7 +496,6 @@ export class Task implements TaskId {
           head.processElement(record);
         }
       } else if (keyed) {
-        const keyGroups = buffer.keyGroups;
         const selector = keyed.selector;
         const backend = keyed.backend;
         const maxParallelism = this.#config.maxParallelism;
@@ -494,17 +511,19 @@ export class Task implements TaskId {
     } catch (e) {
       throw attribute(e, this.#infos[0]!, { value: records[i] });
     }
-    if (local) channel.releaseBuffer(null);
+    if (!local) return 1;
+    channel.releaseBuffer(null);
+    // A same-thread buffer counts by its records: a producer whose run was refused sends it alone
+    // (RecordWriter), and the step reads all such short buffers queued, so that the producer's next
+    // run finds the queue empty and is handed over again instead of queued behind them.
+    return count / this.#config.bufferSize;
   }
 
   /** A buffer of one input of a two-input head: that input's key selector and processElement1/2, chosen once per buffer. */
-  #processTwoInputBuffer(head: TwoInputStreamOperator, input: number, buffer: RecordBuffer): void {
-    const records = buffer.records;
+  #processTwoInputBuffer(head: TwoInputStreamOperator, input: number, records: unknown[], keyGroups: Int32Array | null, timestamps: Float64Array | null): void {
     const count = records.length;
     this.#recordsIn += count;
     const element = this.#element;
-    const timestamps = buffer.timestamps;
-    const keyGroups = buffer.keyGroups;
     const selector = head.keySelectors[input];
     const backend = this.#contexts[0]!.keyedBackend;
     const maxParallelism = this.#config.maxParallelism;

@@ -27,7 +27,11 @@ import type { AggregatingState, ListState, MapState, ReducingState, ValueState }
  * and epoch); the per-key copies of list and map containers are not timed, as a clock read would
  * cost about what such a small copy does.
  */
-export const copyOnWriteTime = { ms: 0 };
+export const copyOnWriteTime = { ms: 0.5 };
+// Made a double field at once (0.5, then 0): starting from a Smi 0, the first copy's fractional time changed the
+// field's representation, which deoptimized every hot function that inlined copyOnWrite (a keyed operator's
+// processElement, ValueState.update, the chained output's collect), right after the first checkpoint.
+copyOnWriteTime.ms = 0;
 
 /** A copy of a map a snapshot still holds, made on the first write after the snapshot, timed into copyOnWriteTime. */
 export function copyOnWrite<K, V>(map: Map<K, V>): Map<K, V> {
@@ -60,6 +64,17 @@ export interface Cell<V> {
   v: V;
   ver: number;
 }
+
+// Every `{ v, ver }` literal shares one hidden class. Its `v` is made generic (tagged, mutable) here, before any
+// state exists: left to the values, one heap number stored early made `v` a double field for every state of the
+// thread (seen with --trace-generalization in bench/jobs/abs-experiment.ts, probably its sums: a value computed from a
+// double array's element is a heap number even when integral),
+// so that every integer count was stored and read as a boxed double (the ABS job at p=1 ran ~10 % slower, with and
+// without checkpoints). The cost: a double value now takes a new heap number per update instead of one reused box.
+const genericCell: Cell<unknown> = { v: undefined, ver: 0 };
+genericCell.v = 0.5;
+genericCell.v = genericCell;
+genericCell.v = 0;
 
 function noKey(name: string): never {
   throw new WeirError(`state "${name}" was accessed with no current key: keyed state needs setCurrentKey() first (is the stream keyed?)`, {

@@ -2,7 +2,7 @@
 
 import type { Key } from '../../core/types.ts';
 import type { KeySelector } from '../../api/functions.ts';
-import type { ChannelItem } from '../events.ts';
+import { END_OF_DATA, type ChannelItem } from '../events.ts';
 
 /** How a consumed buffer's credit goes back to its producer (direct call in-thread, a message across threads). */
 export type CreditReturn = (channelId: number, buffer: ArrayBufferLike | null) => void;
@@ -28,7 +28,12 @@ export class InputChannel {
   readonly id: number;
   /** Position of this channel in its task's input list. */
   readonly index: number;
-  #items: ChannelItem[] = [];
+  /**
+   * Made with an object in it (then emptied), so its elements kind is generic from the start: an empty
+   * literal holds Smis, and the first item pushed (on a same-thread channel whose records are all handed
+   * over, the first barrier) would change the array's map and deoptimize acceptsRecord and its callers.
+   */
+  #items: ChannelItem[] = [END_OF_DATA];
   #head = 0;
   readonly #returnCredit: CreditReturn;
   /** Set by the consuming task when it can take records directly (same thread only). */
@@ -38,6 +43,7 @@ export class InputChannel {
     this.id = id;
     this.index = index;
     this.#returnCredit = returnCredit;
+    this.#items.pop();
   }
 
   push(item: ChannelItem): void {
@@ -66,7 +72,7 @@ export class InputChannel {
     const item = this.#items[this.#head]!;
     this.#items[this.#head++] = undefined as unknown as ChannelItem;
     if (this.#head > 64 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
+      this.#items = this.#items.slice(this.#head); // (a copy keeps the elements kind)
       this.#head = 0;
     }
     return item;

@@ -257,6 +257,12 @@ export class RecordWriter {
         input.deliverRun(run.records, run.keys, this.#keySelector, run.keyGroups, run.timestamps, count);
       } else {
         this.#appendRun(ch, run, count);
+        // A same-thread consumer refused the run (back-pressure, or its channel blocked by alignment): what is pending
+        // goes out at once as a buffer of its own, not as the start of a full one. Records would otherwise go to that
+        // buffer until it filled, and once sent it stands queued when the next run is offered, so the producer stayed
+        // in buffers for as long as it ran before the consumer (tens of ms after each checkpoint's alignment: 5 % of
+        // the word count's records at a 1 s interval, each keyed a second time by the consumer).
+        if (input !== null && this.#counts[ch]! > 0) this.#flushChannel(ch);
       }
     }
     run.limit = Math.min(run.capacity, this.#bufferSize - this.#counts[ch]!);
