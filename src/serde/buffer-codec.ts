@@ -273,7 +273,6 @@ export function decodeBatch(buffer: ArrayBufferLike, scratch: DecodeScratch | nu
   const columnBytes = ((flags & FLAG_KEY_GROUPS) !== 0 ? count * 2 : 0) + ((flags & FLAG_TIMESTAMPS) !== 0 ? count * 8 : 0);
   if (columnsAt < HEADER_BYTES || columnsAt + columnBytes !== used) throw corrupt(`columns at ${columnsAt} (${columnBytes} bytes) do not end at the used length ${used}`);
 
-  // Columns: copied out whole (native copies), not read value by value.
   let keyGroups: Int32Array | null = null;
   let at = columnsAt;
   if ((flags & FLAG_KEY_GROUPS) !== 0) {
@@ -304,34 +303,33 @@ export function decodeBatch(buffer: ArrayBufferLike, scratch: DecodeScratch | nu
   return timestamps === null ? { records, keyGroups } : { records, keyGroups, timestamps };
 }
 
+/** The column's output: `count` slots of the scratch's array (grown when short), or a new array without a scratch. */
+function scratchKeyGroups(scratch: DecodeScratch | null, count: number): Int32Array {
+  if (scratch === null) return new Int32Array(count);
+  if (scratch.keyGroups.length < count) scratch.keyGroups = new Int32Array(Math.max(count, 1024));
+  return scratch.keyGroups.subarray(0, count);
+}
+
+function scratchTimestamps(scratch: DecodeScratch | null, count: number): Float64Array {
+  if (scratch === null) return new Float64Array(count);
+  if (scratch.timestamps.length < count) scratch.timestamps = new Float64Array(Math.max(count, 1024));
+  return scratch.timestamps.subarray(0, count);
+}
+
+// Columns are copied out whole by native copies: from a view over the column when it is aligned for its element
+// type (key groups always are, after number columns), else from an aligned copy of its bytes; value by value only
+// on a big-endian machine.
 function readKeyGroups(buffer: ArrayBufferLike, at: number, count: number, scratch: DecodeScratch | null): Int32Array {
-  if (scratch !== null) {
-    if (scratch.keyGroups.length < count) scratch.keyGroups = new Int32Array(Math.max(count, 1024));
-    const out = scratch.keyGroups.subarray(0, count);
-    if (LITTLE_ENDIAN && (at & 1) === 0) out.set(new Uint16Array(buffer, at, count));
-    else for (let i = 0, view = new DataView(buffer); i < count; i++) out[i] = view.getUint16(at + i * 2, true);
-    return out;
-  }
-  // A view straight over the column when it is 2-aligned (always after number columns), else a copy first.
-  if (LITTLE_ENDIAN) return new Int32Array((at & 1) === 0 ? new Uint16Array(buffer, at, count) : new Uint16Array(buffer.slice(at, at + count * 2)));
-  const view = new DataView(buffer);
-  const out = new Int32Array(count);
-  for (let i = 0; i < count; i++) out[i] = view.getUint16(at + i * 2, true);
+  const out = scratchKeyGroups(scratch, count);
+  if (LITTLE_ENDIAN) out.set((at & 1) === 0 ? new Uint16Array(buffer, at, count) : new Uint16Array(buffer.slice(at, at + count * 2)));
+  else for (let i = 0, view = new DataView(buffer); i < count; i++) out[i] = view.getUint16(at + i * 2, true);
   return out;
 }
 
 function readTimestamps(buffer: ArrayBufferLike, at: number, count: number, scratch: DecodeScratch | null): Float64Array {
-  if (scratch !== null) {
-    if (scratch.timestamps.length < count) scratch.timestamps = new Float64Array(Math.max(count, 1024));
-    const out = scratch.timestamps.subarray(0, count);
-    if (LITTLE_ENDIAN && (at & 7) === 0) out.set(new Float64Array(buffer, at, count));
-    else for (let i = 0, view = new DataView(buffer); i < count; i++) out[i] = view.getFloat64(at + i * 8, true);
-    return out;
-  }
-  if (LITTLE_ENDIAN) return new Float64Array(buffer.slice(at, at + count * 8));
-  const view = new DataView(buffer);
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) out[i] = view.getFloat64(at + i * 8, true);
+  const out = scratchTimestamps(scratch, count);
+  if (LITTLE_ENDIAN) out.set((at & 7) === 0 ? new Float64Array(buffer, at, count) : new Float64Array(buffer.slice(at, at + count * 8)));
+  else for (let i = 0, view = new DataView(buffer); i < count; i++) out[i] = view.getFloat64(at + i * 8, true);
   return out;
 }
 
