@@ -233,13 +233,16 @@ export class RecordWriter {
     if (n + 1 >= this.#bufferSize) this.#flushChannel(ch);
   }
 
-  /** The first timestamp of a channel's buffer fills the earlier records' slots with NaN (none) before it is written at `at`. */
+  /** Writes a timestamp at `at` of channel ch's buffer (its first one marks the column used; see #startTimes). */
   #stamp(ch: number, at: number, timestamp: number): void {
-    if (this.#timed[ch] === 0) {
-      this.#timeColumn.fill(Number.NaN, ch * this.#bufferSize, at);
-      this.#timed[ch] = 1;
-    }
+    if (this.#timed[ch] === 0) this.#startTimes(ch, at);
     this.#timeColumn[at] = timestamp;
+  }
+
+  /** The first timestamp of a channel's buffer, to be written at `at`: the earlier records' slots get NaN (none). */
+  #startTimes(ch: number, at: number): void {
+    this.#timeColumn.fill(Number.NaN, ch * this.#bufferSize, at);
+    this.#timed[ch] = 1;
   }
 
   /**
@@ -275,10 +278,7 @@ export class RecordWriter {
     this.#keyGroupColumn.set(run.keyGroups.subarray(0, count), at);
     if (run.hasTimestamps) {
       run.hasTimestamps = false;
-      if (this.#timed[ch] === 0) {
-        this.#timeColumn.fill(Number.NaN, ch * this.#bufferSize, at);
-        this.#timed[ch] = 1;
-      }
+      if (this.#timed[ch] === 0) this.#startTimes(ch, at);
       this.#timeColumn.set(run.timestamps.subarray(0, count), at);
     } else if (this.#timed[ch] !== 0) {
       this.#timeColumn.fill(Number.NaN, at, at + count);
