@@ -1,6 +1,6 @@
 // One subtask's writer of the file sink: buffers lines, writes part files, rolls them, pre-commits at checkpoints.
 
-import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, fdatasync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointCorruptError, WeirError } from '../../core/errors.ts';
 import type { SinkWriter } from '../sink.ts';
@@ -61,6 +61,8 @@ const CHUNK_CAPACITY = 2 * FLUSH_THRESHOLD;
 const MAX_BYTES_PER_UNIT = 3;
 /** Lines up to this many units are encoded by a JS loop (no native call); longer ones by Buffer.write. */
 const SHORT_LINE_UNITS = 256;
+/** Once this many bytes of a part were written since the last write-back started, start another (see #syncAhead). */
+const SYNC_AHEAD_BYTES = 4 * 1024 * 1024;
 
 interface OpenPart {
   /** Absolute, for I/O and messages. */
@@ -75,6 +77,11 @@ interface OpenPart {
   lastWriteAt: number;
   /** Set once the fd is closed (rolled: fsynced first; or released on failure). */
   closed?: boolean;
+  /** `size` when the last background write-back started (#syncAhead). */
+  aheadFrom: number;
+  /** A second descriptor of the part, read-only, for the background write-back; -1 until the first. */
+  aheadFd: number;
+  aheadBusy: boolean;
 }
 
 /**
@@ -127,7 +134,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
       }
       const fd = this.#reopenTruncated(path, length);
       const now = Date.now();
-      const part: OpenPart = { path, name: from.name, finalName, fd, size: length, openedAt: now, lastWriteAt: now };
+      const part: OpenPart = { path, name: from.name, finalName, fd, size: length, openedAt: now, lastWriteAt: now, aheadFrom: length, aheadFd: -1, aheadBusy: false };
       if (this.#part === null) this.#part = part;
       else this.#closePart(part);
     }
@@ -244,6 +251,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     if (part !== null) {
       part.closed = true;
       closeSync(part.fd);
+      this.#releaseAhead(part);
     }
   }
 
@@ -291,7 +299,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
       }
       const now = Date.now();
       this.#dirty = false;
-      this.#part = { path, name: names.inProgressName, finalName: names.finalName, fd, size: 0, openedAt: now, lastWriteAt: now };
+      this.#part = { path, name: names.inProgressName, finalName: names.finalName, fd, size: 0, openedAt: now, lastWriteAt: now, aheadFrom: 0, aheadFd: -1, aheadBusy: false };
       this.#setCheckAt(this.#part);
       return this.#part;
     }
@@ -319,6 +327,42 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     } finally {
       part.size += done;
     }
+    if (part.size - part.aheadFrom >= SYNC_AHEAD_BYTES) this.#syncAhead(part);
+  }
+
+  /**
+   * Starts writing the part's bytes so far back to disk on libuv's pool (fdatasync), one at a
+   * time, so that the fsync at a roll, a checkpoint or the end of the input finds only the last
+   * few MiB dirty instead of the whole part: that fsync waits in the task, this one does not.
+   * Durability does not rest on it. It goes through a second, read-only descriptor of the
+   * file, and its result is ignored: Linux reports a write-back error to every open file
+   * description on its next fsync (errseq), so this one seeing an error does not hide it from
+   * the fsync on `part.fd` that the checkpoint or the roll relies on.
+   */
+  #syncAhead(part: OpenPart): void {
+    if (part.aheadBusy || part.closed) return;
+    part.aheadFrom = part.size;
+    if (part.aheadFd < 0) {
+      try {
+        part.aheadFd = openSync(part.path, 'r');
+      } catch {
+        part.aheadFrom = Number.POSITIVE_INFINITY; // no second descriptor (EMFILE, say): no write-back ahead for this part
+        return;
+      }
+    }
+    part.aheadBusy = true;
+    fdatasync(part.aheadFd, () => {
+      part.aheadBusy = false;
+      if (part.closed) this.#releaseAhead(part);
+    });
+  }
+
+  /** Closes the write-back descriptor once no fdatasync runs on it (it may not be reused meanwhile). */
+  #releaseAhead(part: OpenPart): void {
+    if (part.aheadFd < 0 || part.aheadBusy) return;
+    const fd = part.aheadFd;
+    part.aheadFd = -1;
+    close(fd, () => {});
   }
 
   #sync(part: OpenPart): void {
@@ -340,6 +384,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     this.#sync(part);
     part.closed = true;
     closeSync(part.fd);
+    this.#releaseAhead(part);
     if (part.size === 0) unlinkSync(part.path);
     else this.#pending.push({ dir: this.#cfg.dir, pendingPath: part.name, finalPath: part.finalName });
   }

@@ -298,7 +298,7 @@ test('invalid UTF-8 fails by default with the file and offset; invalidUtf8: "rep
   }
 });
 
-test('automatic split size: a 41.6 MB-like file is cut into parallelism × 4 pieces of equal size; small files stay whole', async () => {
+test('automatic split size: a 41.6 MB-like file starts with pieces of total / (parallelism × 4) that shrink to minSplitSize at the end', async () => {
   const dir = tempDir();
   try {
     // The 41.6 MB file of the word count, scaled down 1,000×, with the split bounds scaled alike (1 MiB → 1 KiB, 64 MiB → 64 KiB).
@@ -306,19 +306,29 @@ test('automatic split size: a 41.6 MB-like file is cut into parallelism × 4 pie
     const line = 'the quick brown fox jumps over the lazy dog\n';
     writeFileSync(file, line.repeat(Math.ceil(41_600 / line.length)));
     const size = Buffer.byteLength(line) * Math.ceil(41_600 / line.length);
-    const source = new TextFileSource(file, { minSplitSize: 1024, maxSplitSize: 64 * 1024 });
+    const min = 1024;
+    const source = new TextFileSource(file, { minSplitSize: min, maxSplitSize: 64 * 1024 });
     for (const parallelism of [1, 2, 3, 8]) {
       const splits = await source.enumerateSplits({ parallelism });
-      assert.equal(splits.length, parallelism * 4, `p=${parallelism}`);
       const sizes = splits.map((s) => s.end - s.start);
-      assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `p=${parallelism}: pieces of ${Math.min(...sizes)}–${Math.max(...sizes)} bytes`);
+      const at = `p=${parallelism}: ${sizes.join(' ')}`;
       // Contiguous and complete: [0, size) with no gap and no overlap.
       assert.equal(splits[0]!.start, 0);
-      for (let i = 1; i < splits.length; i++) assert.equal(splits[i]!.start, splits[i - 1]!.end);
+      for (let i = 1; i < splits.length; i++) assert.equal(splits[i]!.start, splits[i - 1]!.end, at);
       assert.equal(splits.at(-1)!.end, size);
       assert.equal(new Set(splits.map((s) => s.splitId)).size, splits.length);
+      for (const s of splits) assert.equal(s.offset, s.start);
+      // The first piece is what splitSizeFor gives (at p=1 a quarter of the input, not all of it in one split).
+      assert.equal(sizes[0], source.splitSizeFor(size, parallelism), at);
+      // Each piece is its share of what is left: never larger than the one before it...
+      for (let i = 1; i < sizes.length; i++) assert.ok(sizes[i]! <= sizes[i - 1]!, at);
+      // ...down to minSplitSize for the last round of readers (two halves of at least min / 2 at the very end).
+      for (const s of sizes.slice(-parallelism)) assert.ok(s <= min && s >= min / 2, at);
+      for (const s of sizes) assert.ok(s >= min / 2, at);
+      // Guided self-scheduling: about (p × 4) × ln(total / (p × 4 × min)) pieces, not one per minSplitSize.
+      assert.ok(splits.length <= parallelism * 4 * (1 + Math.log(Math.max(1, size / (parallelism * 4 * min)))) + parallelism + 2, at);
     }
-    // Two readers over 8 pieces: each piece is 1/8 of the input, not 80 % of it in one split.
+    // Two readers: no piece is more than 1/8 of the input (before: fixed splits put 80 % of it in one).
     const p2 = await source.enumerateSplits({ parallelism: 2 });
     assert.ok(Math.max(...p2.map((s) => s.end - s.start)) <= Math.ceil(size / 8));
     // A file below minSplitSize is one split at any parallelism.
@@ -330,26 +340,56 @@ test('automatic split size: a 41.6 MB-like file is cut into parallelism × 4 pie
     assert.equal(dflt.splitSizeFor(41_600_000, 2), 5_200_000);
     assert.equal(dflt.splitSizeFor(100_000, 8), 1024 * 1024);
     assert.equal(dflt.splitSizeFor(100 * 1024 ** 3, 2), 64 * 1024 * 1024);
-    // An explicit splitSize wins.
+    // An explicit splitSize wins, and cuts every file into equal pieces.
     assert.equal(new TextFileSource(file, { splitSize: 7 }).splitSizeFor(41_600_000, 2), 7);
+    const fixed = (await new TextFileSource(file, { splitSize: 5200 }).enumerateSplits({ parallelism: 2 })).map((s) => s.end - s.start);
+    assert.equal(fixed.length, Math.ceil(size / 5200));
+    assert.ok(Math.max(...fixed) - Math.min(...fixed) <= 1, fixed.join(' '));
     assert.throws(() => new TextFileSource(file, { minSplitSize: 10, maxSplitSize: 5 }), (e: unknown) => e instanceof ConfigError && /maxSplitSize/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('a directory at automatic split size: splits sized from the total input, each file cut evenly', async () => {
+test('shrinking splits are read exactly once, each line by one split, at any split of the file', async () => {
+  const dir = tempDir();
+  try {
+    // Lines of varying length (and multi-byte characters), so split ends fall inside lines.
+    const file = join(dir, 'lines.txt');
+    const lines = Array.from({ length: 3000 }, (_, i) => `${i} ${'ä'.repeat(i % 17)}${'x'.repeat((i * 7) % 53)}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    for (const parallelism of [1, 2, 5]) {
+      const source = new TextFileSource(file, { minSplitSize: 512, maxSplitSize: 8192 });
+      const splits = await source.enumerateSplits({ parallelism });
+      assert.ok(splits.length > parallelism * 4, `p=${parallelism}: ${splits.length} splits`);
+      // Each split read by a reader of its own (as readers on other threads would): together every line once, in order.
+      const read: string[] = [];
+      for (const split of splits) {
+        const reader = source.createReader(readerCtx());
+        reader.addSplits([split]);
+        read.push(...(await drain(reader, 100)));
+      }
+      assert.deepEqual(read, lines, `p=${parallelism}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a directory at automatic split size: splits sized from what is left of the total input, no file ending in a sliver', async () => {
   const dir = tempDir();
   try {
     writeFileSync(join(dir, 'a.txt'), 'a\n'.repeat(15_000)); // 30,000 bytes
     writeFileSync(join(dir, 'b.txt'), 'b\n'.repeat(5_000)); // 10,000 bytes
     writeFileSync(join(dir, 'c.txt'), 'c\n'.repeat(100)); // 200 bytes
     const source = new TextFileSource(dir, { minSplitSize: 1024 });
-    // 40,200 bytes / (2 × 4) = 5,025 bytes per split: a → 6 pieces of 5,000, b → 2 of 5,000, c → 1.
+    // Each piece is ceil(bytes left of all files / (2 × 4)) within [1,024, 64 MiB]: 40,200 → 5,025, then 35,175 → 4,397, ...;
+    // a file's rest of one to two pieces is cut in two halves (a: 1,884 → 942 + 942; b: 1,465 → 733 + 732), a rest of
+    // up to one piece is taken whole (c).
     const splits = await source.enumerateSplits({ parallelism: 2 });
     const per = (name: string) => splits.filter((s) => s.path === join(dir, name)).map((s) => s.end - s.start);
-    assert.deepEqual(per('a.txt'), Array(6).fill(5000));
-    assert.deepEqual(per('b.txt'), [5000, 5000]);
+    assert.deepEqual(per('a.txt'), [5025, 4397, 3848, 3367, 2946, 2578, 2255, 1973, 1727, 942, 942]);
+    assert.deepEqual(per('b.txt'), [1275, 1116, 1024, 1024, 1024, 1024, 1024, 1024, 733, 732]);
     assert.deepEqual(per('c.txt'), [200]);
     const reader = source.createReader(readerCtx());
     reader.addSplits(splits);

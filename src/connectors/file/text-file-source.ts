@@ -96,20 +96,51 @@ export class TextFileSource implements Source<string, FileSplit> {
   }
 
   /**
-   * Every file cut into ceil(size / splitSize) byte ranges of equal size (±1 byte), so no
-   * file ends in a sliver; an empty file gives no split.
+   * With an explicit `splitSize`: every file cut into ceil(size / splitSize) byte ranges of
+   * equal size (±1 byte), so no file ends in a sliver. Automatic: see `#shrinkingSplits`. An
+   * empty file gives no split.
    */
   async enumerateSplits(context?: SplitEnumeratorContext): Promise<FileSplit[]> {
     const files = await listFiles(this.#path);
     const total = files.reduce((sum, f) => sum + f.size, 0);
-    const splitSize = this.splitSizeFor(total, context?.parallelism ?? 1);
+    const parallelism = Math.max(1, context?.parallelism ?? 1);
+    if (this.#splitSize === undefined) return this.#shrinkingSplits(files, total, parallelism);
     const splits: FileSplit[] = [];
     for (const { path, size } of files) {
-      const pieces = Math.ceil(size / splitSize);
+      const pieces = Math.ceil(size / this.#splitSize);
       for (let i = 0; i < pieces; i++) {
         const start = Math.floor((i * size) / pieces);
         const end = Math.floor(((i + 1) * size) / pieces);
-        splits.push({ splitId: `${path}:${start}`, path, start, end, offset: start });
+        splits.push(fileSplit(path, start, end));
+      }
+    }
+    return splits;
+  }
+
+  /**
+   * Automatic sizes, shrinking towards the end of the queue (guided self-scheduling): each
+   * split is what is left of the whole input (this file's rest and the files after it) /
+   * (parallelism × 4), within [minSplitSize, maxSplitSize]. The first ones are the size
+   * `splitSizeFor` gives; the last ones shrink to minSplitSize, so that readers taking splits
+   * on request end within about one small split of each other, not one of total / (p × 4).
+   * No file ends in a sliver: a file's rest of one to two pieces is cut into two equal halves
+   * (so a piece is at least half its size; at the very end that is minSplitSize / 2), and a
+   * file below minSplitSize stays whole.
+   */
+  #shrinkingSplits(files: readonly FileEntry[], total: number, parallelism: number): FileSplit[] {
+    const perRound = parallelism * SPLITS_PER_READER;
+    const splits: FileSplit[] = [];
+    let remaining = total;
+    for (const { path, size } of files) {
+      let start = 0;
+      while (start < size) {
+        const rest = size - start;
+        const want = Math.min(this.#maxSplitSize, Math.max(this.#minSplitSize, Math.ceil(remaining / perRound)));
+        // A rest of one to two pieces becomes two halves, so no piece is below half of `want`.
+        const len = rest <= want ? rest : rest < 2 * want ? Math.ceil(rest / 2) : want;
+        splits.push(fileSplit(path, start, start + len));
+        start += len;
+        remaining -= len;
       }
     }
     return splits;
@@ -125,6 +156,10 @@ export class TextFileSource implements Source<string, FileSplit> {
   createReader(context: SourceReaderContext): SourceReader<string, FileSplit> {
     return new TextLineReader(this.#readChunkSize, context.operatorName, { maxLineBytes: this.#maxLineBytes, invalidUtf8: this.#invalidUtf8 });
   }
+}
+
+function fileSplit(path: string, start: number, end: number): FileSplit {
+  return { splitId: `${path}:${start}`, path, start, end, offset: start };
 }
 
 interface FileEntry {

@@ -2,6 +2,7 @@
 
 import { ListStateDescriptor, type ListState } from '../../state/index.ts';
 import type { Committer, Sink, SinkWriter } from '../../connectors/sink.ts';
+import { traceStartup } from '../../core/startup-trace.ts';
 import { StreamOperator } from '../operator.ts';
 
 /** Checkpoint id of what is pre-committed at end of input without checkpointing: only the end of the job commits it. */
@@ -105,7 +106,9 @@ export class SinkWriterOperator extends StreamOperator {
 
   override async finish(): Promise<void> {
     this.#finished = true;
+    traceStartup(`sink ${this.context.operatorName} ${this.context.subtaskIndex}: finishing`);
     await this.#writer.finish();
+    traceStartup(`sink ${this.context.operatorName} ${this.context.subtaskIndex}: writer finished`);
     if (!this.context.checkpointing) {
       // No checkpoint will come: pre-commit now, commit once the whole job ended (a savepoint taken meanwhile keeps them).
       const committables = await this.#writer.prepareCommit();

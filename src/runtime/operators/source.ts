@@ -3,6 +3,7 @@
 import type { PollStatus, Source, SourceReader, SourceSplit } from '../../connectors/source.ts';
 import type { WatermarkStrategy } from '../../api/watermark-strategy.ts';
 import { ListStateDescriptor, type ListState } from '../../state/index.ts';
+import { traceStartup } from '../../core/startup-trace.ts';
 import { StreamOperator } from '../operator.ts';
 import { SourceAlignment } from '../source-alignment.ts';
 import { SourceOutput } from '../source-output.ts';
@@ -89,6 +90,7 @@ export class SourceOperator extends StreamOperator {
 
   /** The enumerator's answer, run as a mailbox action of the task (ordered with checkpoint triggers). */
   assignSplits(splits: readonly SourceSplit[], noMoreSplits: boolean): void {
+    traceStartup(`source ${this.context.operatorName} ${this.context.subtaskIndex}: ${noMoreSplits ? 'no more splits' : `split ${splits.map((s) => s.splitId).join(', ')}`}${this.#dry ? ' (was dry)' : ''}`);
     this.#requested = false;
     this.#dry = false;
     if (noMoreSplits) this.#noMoreSplits = true;
