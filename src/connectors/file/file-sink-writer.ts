@@ -63,6 +63,11 @@ const MAX_BYTES_PER_UNIT = 3;
 const SHORT_LINE_UNITS = 256;
 /** Once this many bytes of a part were written since the last write-back started, start another (see #syncAhead). */
 const SYNC_AHEAD_BYTES = 4 * 1024 * 1024;
+/**
+ * Only where a write-back error reaches every open descriptor's next fsync (Linux's errseq, since 4.13): elsewhere an
+ * error the second descriptor's fdatasync took could be missing from the part's own fsync, so no write-back ahead.
+ */
+const SYNC_AHEAD = process.platform === 'linux';
 
 interface OpenPart {
   /** Absolute, for I/O and messages. */
@@ -327,7 +332,7 @@ export class FileSinkWriter<T> implements SinkWriter<T, FileCommittable, FileWri
     } finally {
       part.size += done;
     }
-    if (part.size - part.aheadFrom >= SYNC_AHEAD_BYTES) this.#syncAhead(part);
+    if (SYNC_AHEAD && part.size - part.aheadFrom >= SYNC_AHEAD_BYTES) this.#syncAhead(part);
   }
 
   /**
