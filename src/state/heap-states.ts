@@ -82,10 +82,14 @@ export interface Cell<V> {
 // double array's element is a heap number even when integral),
 // so that every integer count was stored and read as a boxed double (the ABS job at p=1 ran ~10 % slower, with and
 // without checkpoints). The cost: a double value now takes a new heap number per update instead of one reused box.
+// `ver` is rewritten too, so V8 never takes it for a constant field: a cell's first write after a snapshot stamps
+// it (StateTable.own's comment), which would otherwise deoptimize every function that read a `ver`.
 const genericCell: Cell<unknown> = { v: undefined, ver: 0 };
 genericCell.v = 0.5;
 genericCell.v = genericCell;
 genericCell.v = 0;
+genericCell.ver = 1;
+genericCell.ver = 0;
 
 function noKey(name: string): never {
   throw new WeirError(`state "${name}" was accessed with no current key: keyed state needs setCurrentKey() first (is the stream keyed?)`, {
