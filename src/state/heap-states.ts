@@ -444,8 +444,8 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
  * One window of a key: a node of the key's short list of windows (newest first). `v` belongs to
  * this epoch iff `ver` is the current epoch (then it may be mutated). A node of an older epoch is
  * never mutated (a snapshot's lists stay intact): changes copy the path to it. A node of this epoch
- * is reachable from no snapshot (a snapshot ends the epoch, and the first write after it copies the
- * key group's table), so its `next` may be relinked in place (clear of a window behind it).
+ * is reachable from no snapshot (a snapshot ends the epoch, and the first write after it gives the
+ * snapshot the key group's contents flattened: StateTable.own), so its `next` may be relinked in place (clear of a window behind it).
  */
 class WindowNode<ACC> {
   readonly ns: number;
@@ -486,7 +486,7 @@ export class HeapWindowState<IN, ACC> {
    * clearCurrentKey, clearAllOfCurrentKey) evicts the key (onRemove). A record of a cached key skips the Map
    * lookup (the table Map, its hash table, bucket and entry: dependent loads that miss the cache with a
    * thousand keys cycling), the largest single cost of a window operator's record before the cache.
-   * Copy-on-write copies (own) keep the heads; a snapshot makes them an older epoch, so the in-place test
+   * StateTable.own keeps the live map and its heads; a snapshot makes them an older epoch, so the in-place test
    * fails and the slow path replaces them (updating the slot). Restores happen before the first access (a
    * task restores before it opens its operators), with the cache still empty.
    *
