@@ -145,7 +145,7 @@ function report(stats, configs, root, n, keys) {
   if (abs1?.costShare !== undefined) {
     const share = abs1.costShare * 100;
     process.stdout.write(`  ABS at 1 s, the task threads' time on checkpoints: ${share.toFixed(2)} % of the job (target ≤ 3 %): ${share <= 3 ? 'met' : 'NOT met'}`
-      + ' (serialization slices, sync part and copy-on-write copies of key-group maps; per-key container copies and the extra GC are not in this figure)\n');
+      + ' (serialization slices, sync part and the key groups frozen for a snapshot at their first write after it; per-key value copies and the extra GC are not in this figure)\n');
   }
 
   // The charts, from this run's medians (ranges as bars).

@@ -27,6 +27,7 @@ import {
   flattenWindowCells,
   windowCellsOf,
   StateTable,
+  type CapturedSection,
 } from './heap-states.ts';
 import { HeapWindowTables, type CapturedWindowTables } from './heap-window-tables.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
@@ -39,11 +40,15 @@ export interface HeapKeyedStateBackendOptions {
   readonly keyGroupRange: KeyGroupRange;
 }
 
-/** A state's data as the snapshot captured it: the per-key-group maps (shared, never mutated after capture). */
+/**
+ * A state's data as the snapshot captured it: per key group, the live map (never mutated while the snapshot holds
+ * it: StateTable.own first replaces it here by its frozen contents), the frozen contents, or nothing.
+ */
 interface CapturedState {
   readonly name: string;
   readonly kind: StateKind;
-  readonly tables: readonly (Map<NormalizedKey, unknown> | undefined)[];
+  /** Emptied by release(), which StateTable.own then stops freezing for. */
+  readonly tables: CapturedSection[];
   /** Window tables (HeapWindowTables): key-group index i's entries, already in the blob's form. */
   readonly windows?: CapturedWindowTables;
 }
@@ -117,7 +122,13 @@ export class KeyedStateSnapshot {
         const st = states[s]!;
         const w = st.windows;
         const t = w === undefined ? st.tables[i] : w.contents(i);
-        if (t === undefined || t.size === 0) continue;
+        if (t === undefined) continue;
+        if (Array.isArray(t)) {
+          // Frozen by the first write after the snapshot, already in the blob's form.
+          if (t.length > 0) payload.push(s, t);
+          continue;
+        }
+        if (t.size === 0) continue;
         const flat: unknown[] = [];
         if (w === undefined) for (const [k, v] of t) flat.push(k, unwrap(st.kind, v));
         else for (const [k, v] of t) flat.push(k, v);
@@ -132,6 +143,8 @@ export class KeyedStateSnapshot {
 
   /** Drops the references to the captured maps; write() fails afterwards. */
   release(): void {
+    // Emptied so that the backend stops freezing key groups for this snapshot (StateTable.own).
+    for (const st of this.#states ?? []) st.tables.length = 0;
     this.#states = undefined;
   }
 }
@@ -285,9 +298,9 @@ export class HeapKeyedStateBackend {
   /** Captures the current state (cheap, synchronous); serialize it later with write(). */
   snapshot(): KeyedStateSnapshot {
     const captured: CapturedState[] = [];
-    for (const t of this.#states.values()) captured.push({ name: t.name, kind: t.kind, tables: t.tables.slice() });
+    for (const t of this.#states.values()) captured.push({ name: t.name, kind: t.kind, tables: t.capture() });
     for (const w of this.#windowTables.values()) captured.push({ name: w.name, kind: 'window', tables: [], windows: w.capture() });
-    // From now on every map and container stamped with an older epoch is shared.
+    // From now on every map and value stamped with an older epoch may be held by this snapshot.
     this.#ctx.epoch++;
     return new KeyedStateSnapshot(this.maxParallelism, this.keyGroupRange, captured);
   }

@@ -1,18 +1,23 @@
 // The heap backend's storage (one Map per key group per state, copy-on-write) and the state objects bound to it.
 //
 // Copy-on-write by epochs. The backend keeps an epoch number; a snapshot keeps references
-// to the per-key-group maps and then increments the epoch. Everything stamped with an
-// older epoch (a key group's map, and the cells inside it: every stored value sits in a
-// cell, whose `v` is replaced in place, and the mutable containers in list and MapState
-// cells) may be referenced by a snapshot, so the first write to it in the new epoch copies
-// it and stamps the copy. A cell stamped with the current epoch was created after the last
-// snapshot, in a map of this epoch, so nothing else holds it: writing into it is safe.
+// to the per-key-group maps (StateTable.capture) and then increments the epoch. A key group's
+// map stamped with an older epoch may be held by a pending snapshot, so the first write to it in
+// the new epoch first hands every snapshot still holding it a frozen copy of its contents (the
+// flat [key, value, ...] list the snapshot serializes), and only then writes: the live map and
+// its cells stay where they are. The values inside the cells (and the mutable containers of list
+// and MapState, an accumulator a reduce mutates) may now be referenced by that frozen copy, so a
+// cell stamped with an older epoch never has its value mutated in place: the first write to it in
+// the new epoch replaces the value (a copy, for in-place mutations) and stamps the cell. A cell
+// stamped with the current epoch holds a value no snapshot references: mutating it is safe.
 // That is what makes `value()` then `update()` one hash lookup: value() remembers the cell
-// it found (for the current key, `KeyContext.stamp`), update() writes into it when it is of
-// this epoch, and only otherwise owns the map and puts a new cell (once per key per epoch).
-// Rejected: a "shared" flag per map, cleared on copy, cannot tell the containers inside
-// a copied map apart from the snapshot's; a version per entry is what Flink's
-// CopyOnWriteStateMap does too, here coarsened to containers.
+// it found (for the current key, `KeyContext.stamp`), update() writes into it (stamping it, after
+// owning its key group's map if a snapshot may still hold that).
+// Rejected: copying the map for the live side and putting a new cell for each key's first write
+// after a snapshot (the design until stop 21): correct, but the new cells, allocated in the order
+// of the first writes after the snapshot, slowed every later access by ~12 % in
+// bench/jobs/abs-experiment.ts (docs/benchmarks.md, "ABS at a 1 s interval"); a "shared" flag per
+// map cannot tell the containers inside apart from the snapshot's.
 
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/types.ts';
@@ -21,25 +26,31 @@ import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
 
 /**
- * Time this thread spent copying a key group's map that a snapshot still held, on its first write
- * after the snapshot: a cost of checkpointing paid while records are processed. The task adds it to
- * the next checkpoint's ack and resets it (runtime/task.ts). Timed per map copy (once per key group
- * and epoch); the per-key copies of list and map containers are not timed, as a clock read would
- * cost about what such a small copy does.
+ * Time this thread spent freezing a key group's contents for the snapshots that still held its map,
+ * on its first write after the snapshot: a cost of checkpointing paid while records are processed.
+ * The task adds it to the next checkpoint's ack and resets it (runtime/task.ts). Timed per frozen
+ * key group (once per key group and epoch); the per-key copies of list and map containers are not
+ * timed, as a clock read would cost about what such a small copy does.
  */
 export const copyOnWriteTime = { ms: 0.5 };
 // Made a double field at once (0.5, then 0): starting from a Smi 0, the first copy's fractional time changed the
-// field's representation, which deoptimized every hot function that inlined copyOnWrite (a keyed operator's
+// field's representation, which deoptimized every hot function that inlined the copy (a keyed operator's
 // processElement, ValueState.update, the chained output's collect), right after the first checkpoint.
 copyOnWriteTime.ms = 0;
 
-/** A copy of a map a snapshot still holds, made on the first write after the snapshot, timed into copyOnWriteTime. */
+/**
+ * What a snapshot holds of one key group of one state: the live map (shared until the first write after the
+ * snapshot), a frozen flat list [key, value, ...] of its contents at the snapshot (see StateTable.own), or nothing.
+ */
+/** A copy of a map a snapshot still holds, made on the first write after the snapshot, timed into copyOnWriteTime (timer tables). */
 export function copyOnWrite<K, V>(map: Map<K, V>): Map<K, V> {
   const started = performance.now();
   const copy = new Map(map);
   copyOnWriteTime.ms += performance.now() - started;
   return copy;
 }
+
+export type CapturedSection = Map<NormalizedKey, unknown> | unknown[] | undefined;
 
 /** The current key, shared by the backend and every state object it made. */
 export class KeyContext {
@@ -71,10 +82,14 @@ export interface Cell<V> {
 // double array's element is a heap number even when integral),
 // so that every integer count was stored and read as a boxed double (the ABS job at p=1 ran ~10 % slower, with and
 // without checkpoints). The cost: a double value now takes a new heap number per update instead of one reused box.
+// `ver` is rewritten too, so V8 never takes it for a constant field: a cell's first write after a snapshot stamps
+// it (StateTable.own's comment), which would otherwise deoptimize every function that read a `ver`.
 const genericCell: Cell<unknown> = { v: undefined, ver: 0 };
 genericCell.v = 0.5;
 genericCell.v = genericCell;
 genericCell.v = 0;
+genericCell.ver = 1;
+genericCell.ver = 0;
 
 function noKey(name: string): never {
   throw new WeirError(`state "${name}" was accessed with no current key: keyed state needs setCurrentKey() first (is the stream keyed?)`, {
@@ -100,15 +115,57 @@ export class StateTable {
     this.vers = new Array<number>(size).fill(-1);
   }
 
-  /** The writable map of key-group index i: created, or copied if a snapshot may hold it. */
+  /**
+   * The key-group sections of the snapshots taken and not yet released (capture()), weakly: a snapshot
+   * dropped without release() is collected as usual. release() empties its arrays, which are then dropped here.
+   */
+  #captures: WeakRef<CapturedSection[]>[] = [];
+
+  /** The sections a snapshot holds: this table's maps now; own() freezes each one before its first write. */
+  capture(): CapturedSection[] {
+    const c: CapturedSection[] = this.tables.slice();
+    this.#captures.push(new WeakRef(c));
+    return c;
+  }
+
+  /** The writable map of key-group index i: created, or, if a snapshot may hold it, frozen for the snapshots first. */
   own(i: number, epoch: number): Map<NormalizedKey, unknown> {
     let t = this.tables[i];
     if (t !== undefined && this.vers[i] === epoch) return t;
     if (i < 0) noKey(this.name);
-    t = t === undefined ? new Map() : copyOnWrite(t);
-    this.tables[i] = t;
+    if (t === undefined) {
+      t = new Map();
+      this.tables[i] = t;
+    } else {
+      this.#release(i, t);
+    }
     this.vers[i] = epoch;
     return t;
+  }
+
+  /** Gives every pending snapshot that holds map t (key-group index i) a frozen copy of its contents instead. */
+  #release(i: number, t: Map<NormalizedKey, unknown>): void {
+    const caps = this.#captures;
+    if (caps.length === 0) return;
+    const started = performance.now();
+    let frozen: unknown[] | undefined;
+    let kept = 0;
+    for (let j = 0; j < caps.length; j++) {
+      const c = caps[j]!.deref();
+      if (c === undefined || c.length === 0) continue;
+      caps[kept++] = caps[j]!;
+      if (c[i] === t) c[i] = frozen ??= this.#freeze(t);
+    }
+    caps.length = kept;
+    copyOnWriteTime.ms += performance.now() - started;
+  }
+
+  /** A key group's contents as a blob section lists them: [key, value, ...] (a window entry's nodes flattened). */
+  #freeze(t: Map<NormalizedKey, unknown>): unknown[] {
+    const flat: unknown[] = [];
+    if (this.kind === 'window') for (const [k, v] of t) flat.push(k, flattenWindowCells(v));
+    else for (const [k, v] of t) flat.push(k, (v as Cell<unknown>).v);
+    return flat;
   }
 
   /** The current key's stored entry, for reading. */
@@ -130,6 +187,9 @@ export class StateTable {
     }
     if (t.has(ctx.norm)) {
       this.own(ctx.kgIndex, ctx.epoch).delete(ctx.norm);
+      // A cell a state object remembered for this key (HeapValueState) is no longer in the map: writing into it
+      // would lose the write.
+      ctx.stamp++;
       this.onRemove?.(ctx.norm);
     }
   }
@@ -137,12 +197,18 @@ export class StateTable {
   /** Told of each entry remove() takes out (a HeapWindowState evicts the key from its cache). */
   onRemove: ((norm: NormalizedKey) => void) | undefined = undefined;
 
-  /** The current key's cell, writable in this epoch, or a new one from `init`. */
+  /** The current key's cell with a value of this epoch (copied from an older one), or a new one from `init`. */
   ownCell<V>(ctx: KeyContext, init: () => V, copy: (v: V) => V): Cell<V> {
     const t = this.own(ctx.kgIndex, ctx.epoch);
     const c = t.get(ctx.norm) as Cell<V> | undefined;
-    if (c !== undefined && c.ver === ctx.epoch) return c;
-    const fresh: Cell<V> = { v: c === undefined ? init() : copy(c.v), ver: ctx.epoch };
+    if (c !== undefined) {
+      if (c.ver !== ctx.epoch) {
+        c.v = copy(c.v);
+        c.ver = ctx.epoch;
+      }
+      return c;
+    }
+    const fresh: Cell<V> = { v: init(), ver: ctx.epoch };
     t.set(ctx.norm, fresh);
     return fresh;
   }
@@ -191,14 +257,32 @@ export class HeapValueState<T> implements ValueState<T> {
     if (value === undefined) return this.clear();
     const ctx = this.#ctx;
     const c = this.#cell;
-    // The cell value() just read, created in this epoch: no snapshot holds it, no second lookup.
-    if (c !== undefined && this.#stamp === ctx.stamp && c.ver === ctx.epoch) {
+    // The cell value() just read: no second lookup. Its value is replaced, never mutated, so only its
+    // key group's map must be owned first when the cell is older than this epoch (once per key and epoch).
+    if (c !== undefined && this.#stamp === ctx.stamp) {
+      if (c.ver !== ctx.epoch) this.#stampCell(c, ctx);
       c.v = value;
       return;
     }
-    const fresh: Cell<T> = { v: value, ver: ctx.epoch };
-    this.#t.own(ctx.kgIndex, ctx.epoch).set(ctx.norm, fresh);
-    this.#cell = fresh;
+    this.#put(value, ctx);
+  }
+  /** The first write of the key's cell in this epoch: its key group's map owned (frozen for a snapshot holding it). */
+  #stampCell(c: Cell<T>, ctx: KeyContext): void {
+    this.#t.own(ctx.kgIndex, ctx.epoch);
+    c.ver = ctx.epoch;
+  }
+  /** update() without value() before it for this key: one lookup in the owned map. */
+  #put(value: T, ctx: KeyContext): void {
+    const t = this.#t.own(ctx.kgIndex, ctx.epoch);
+    let c = t.get(ctx.norm) as Cell<T> | undefined;
+    if (c === undefined) {
+      c = { v: value, ver: ctx.epoch };
+      t.set(ctx.norm, c);
+    } else {
+      c.v = value;
+      c.ver = ctx.epoch;
+    }
+    this.#cell = c;
     this.#stamp = ctx.stamp;
   }
   clear(): void {
@@ -311,7 +395,11 @@ export class HeapReducingState<T> implements ReducingState<T> {
     const c = t.get(ctx.norm) as Cell<T> | undefined;
     if (c === undefined) t.set(ctx.norm, { v: value, ver: ctx.epoch } satisfies Cell<T>);
     else if (c.ver === ctx.epoch) c.v = this.#reduce(c.v, value);
-    else t.set(ctx.norm, { v: this.#reduce(cloneValue(c.v), value), ver: ctx.epoch } satisfies Cell<T>);
+    else {
+      // The value may be in a snapshot's frozen copy, and the reduce may mutate its first argument.
+      c.v = this.#reduce(cloneValue(c.v), value);
+      c.ver = ctx.epoch;
+    }
   }
   clear(): void {
     this.#t.remove(this.#ctx);
@@ -339,8 +427,13 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
       c.v = this.#agg.add(value, c.v);
       return;
     }
-    const acc = c === undefined ? this.#agg.createAccumulator() : cloneValue(c.v);
-    t.set(ctx.norm, { v: this.#agg.add(value, acc), ver: ctx.epoch } satisfies Cell<ACC>);
+    if (c !== undefined) {
+      // The accumulator may be in a snapshot's frozen copy, and add() may mutate it.
+      c.v = this.#agg.add(value, cloneValue(c.v));
+      c.ver = ctx.epoch;
+      return;
+    }
+    t.set(ctx.norm, { v: this.#agg.add(value, this.#agg.createAccumulator()), ver: ctx.epoch } satisfies Cell<ACC>);
   }
   clear(): void {
     this.#t.remove(this.#ctx);
@@ -351,8 +444,8 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
  * One window of a key: a node of the key's short list of windows (newest first). `v` belongs to
  * this epoch iff `ver` is the current epoch (then it may be mutated). A node of an older epoch is
  * never mutated (a snapshot's lists stay intact): changes copy the path to it. A node of this epoch
- * is reachable from no snapshot (a snapshot ends the epoch, and the first write after it copies the
- * key group's table), so its `next` may be relinked in place (clear of a window behind it).
+ * is reachable from no snapshot (a snapshot ends the epoch, and the first write after it gives the
+ * snapshot the key group's contents flattened: StateTable.own), so its `next` may be relinked in place (clear of a window behind it).
  */
 class WindowNode<ACC> {
   readonly ns: number;
@@ -393,7 +486,7 @@ export class HeapWindowState<IN, ACC> {
    * clearCurrentKey, clearAllOfCurrentKey) evicts the key (onRemove). A record of a cached key skips the Map
    * lookup (the table Map, its hash table, bucket and entry: dependent loads that miss the cache with a
    * thousand keys cycling), the largest single cost of a window operator's record before the cache.
-   * Copy-on-write copies (own) keep the heads; a snapshot makes them an older epoch, so the in-place test
+   * StateTable.own keeps the live map and its heads; a snapshot makes them an older epoch, so the in-place test
    * fails and the slow path replaces them (updating the slot). Restores happen before the first access (a
    * task restores before it opens its operators), with the cache still empty.
    *
