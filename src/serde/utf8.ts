@@ -66,7 +66,8 @@ export function readUtf8(bytes: Uint8Array, start: number, end: number): string 
   return String.fromCharCode.apply(null, units);
 }
 
-function readShortAscii(bytes: Uint8Array, start: number, length: number): string | undefined {
+/** The string of the `length` ≤ 12 bytes at `start` when they are all ASCII, else undefined. */
+export function readShortAscii(bytes: Uint8Array, start: number, length: number): string | undefined {
   const a = length > 0 ? bytes[start]! : 0;
   const b = length > 1 ? bytes[start + 1]! : 0;
   const c = length > 2 ? bytes[start + 2]! : 0;
