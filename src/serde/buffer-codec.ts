@@ -414,7 +414,9 @@ function readSchema(reader: ByteReader): BatchSchema {
 
 /** Writes every record; returns OK, MISMATCH, or the index of a field to widen. */
 function writeRecords(writer: ByteWriter, schema: BatchSchema, records: readonly unknown[], count: number): number {
-  for (let i = 0; i < count; i++) {
+  // [string, number] tuples in one loop; the record it stops at (if any) tells the caller why, through writeRecord.
+  let i = isStringNumberPair(schema) ? writeStringNumberPairs(writer, records, 0, count) : 0;
+  for (; i < count; i++) {
     const result = writeRecord(writer, schema, records[i]);
     if (result !== OK) return result;
   }
