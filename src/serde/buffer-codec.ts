@@ -39,6 +39,7 @@ import { type BatchSchema, LITTLE_ENDIAN, inferSchema, kindOf } from './batch-sc
 import { ByteReader, corrupt } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { MISMATCH, OK, WIDEN_F64, columnWidth, objectBuilder, readNumberRecords, recordsArray, writeNumberRecord } from './number-columns.ts';
+import { readStringNumberPairs, writeStringNumberPairs } from './pair-records.ts';
 
 /** A decoded batch: fresh records (never shared with another batch) and their key groups, if sent; with a DecodeScratch the arrays holding them are the scratch's. */
 export interface DecodedBatch {
@@ -216,6 +217,11 @@ export class BatchEncoder {
       }
       writer.pos = pos;
       this.#count += i - from;
+    } else if (this.#held === null && writer !== null && schema !== null && isStringNumberPair(schema)) {
+      // [string, number] tuples (a word and its count): one loop with the kinds fixed; a record it stops at goes through add.
+      const from = i;
+      i = writeStringNumberPairs(writer, records, i, count);
+      this.#count += i - from;
     }
     for (; i < count; i++) this.add(records[i]);
   }
@@ -234,6 +240,11 @@ export class BatchEncoder {
     if (held === null && writer !== null && count > 0) return finishBatch(writer, FORMAT_TYPED, count, keyGroups, timestamps);
     return encodeBatch(held ?? [], count, keyGroups, writer?.buffer, timestamps);
   }
+}
+
+/** A tuple schema of a string and a number, written field by field (the word count's [word, 1]). */
+function isStringNumberPair(schema: BatchSchema): boolean {
+  return schema.shape === SHAPE_TUPLE && schema.column === 0 && schema.kinds.length === 2 && schema.kinds[0] === KIND_STRING && schema.kinds[1] === KIND_NUMBER;
 }
 
 /** Appends the columns after the records at `writer.pos` and fills in the header. */
@@ -403,7 +414,9 @@ function readSchema(reader: ByteReader): BatchSchema {
 
 /** Writes every record; returns OK, MISMATCH, or the index of a field to widen. */
 function writeRecords(writer: ByteWriter, schema: BatchSchema, records: readonly unknown[], count: number): number {
-  for (let i = 0; i < count; i++) {
+  // [string, number] tuples in one loop; the record it stops at (if any) tells the caller why, through writeRecord.
+  let i = isStringNumberPair(schema) ? writeStringNumberPairs(writer, records, 0, count) : 0;
+  for (; i < count; i++) {
     const result = writeRecord(writer, schema, records[i]);
     if (result !== OK) return result;
   }
@@ -504,7 +517,8 @@ function readRecords(reader: ByteReader, schema: BatchSchema, count: number, out
     if (fields === 2) {
       const k0 = kinds[0]!;
       const k1 = kinds[1]!;
-      for (let i = 0; i < count; i++) records[i] = [readField(reader, k0), readField(reader, k1)];
+      if (k0 === KIND_STRING && k1 === KIND_NUMBER) readStringNumberPairs(reader, count, records);
+      else for (let i = 0; i < count; i++) records[i] = [readField(reader, k0), readField(reader, k1)];
     } else if (fields === 3) {
       const k0 = kinds[0]!;
       const k1 = kinds[1]!;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
-import { invalidUtf8Offset, readUtf8, writeUtf8 } from './utf8.ts';
+import { invalidUtf8Offset, readShortAscii, readUtf8, writeUtf8 } from './utf8.ts';
 
 function jsBytes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length * 3 + 2);
@@ -53,4 +53,18 @@ test('invalidUtf8Offset agrees with Node on which byte strings are well-formed (
   for (const bad of [[0xc0, 0x80], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0x80]]) {
     assert.equal(invalidUtf8Offset(Buffer.from(bad), 0, bad.length), 0, bad.map((x) => x.toString(16)).join(' '));
   }
+});
+
+test('property: readShortAscii gives the string of ≤ 12 ASCII bytes and undefined when one byte is ≥ 0x80, reading only its own bytes', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 12 }), fc.integer({ min: 0, max: 4 }), (raw, offset) => {
+      // 0xff around the range: a read past it would turn an ASCII answer into undefined.
+      const bytes = new Uint8Array(offset + raw.length + 13).fill(0xff);
+      bytes.set(raw, offset);
+      const ascii = raw.every((b) => b < 0x80);
+      assert.equal(readShortAscii(bytes, offset, raw.length), ascii ? Buffer.from(raw).toString('latin1') : undefined);
+      if (ascii) assert.equal(readUtf8(bytes, offset, offset + raw.length), Buffer.from(raw).toString('latin1'));
+    }),
+  );
+  assert.equal(readShortAscii(new Uint8Array(20), 0, 13), undefined);
 });

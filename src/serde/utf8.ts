@@ -66,34 +66,61 @@ export function readUtf8(bytes: Uint8Array, start: number, end: number): string 
   return String.fromCharCode.apply(null, units);
 }
 
-function readShortAscii(bytes: Uint8Array, start: number, length: number): string | undefined {
-  const a = length > 0 ? bytes[start]! : 0;
-  const b = length > 1 ? bytes[start + 1]! : 0;
-  const c = length > 2 ? bytes[start + 2]! : 0;
-  const d = length > 3 ? bytes[start + 3]! : 0;
-  const e = length > 4 ? bytes[start + 4]! : 0;
-  const f = length > 5 ? bytes[start + 5]! : 0;
-  const g = length > 6 ? bytes[start + 6]! : 0;
-  const h = length > 7 ? bytes[start + 7]! : 0;
-  const i = length > 8 ? bytes[start + 8]! : 0;
-  const j = length > 9 ? bytes[start + 9]! : 0;
-  const k = length > 10 ? bytes[start + 10]! : 0;
-  const l = length > 11 ? bytes[start + 11]! : 0;
-  if ((a | b | c | d | e | f | g | h | i | j | k | l) & 0x80) return undefined;
+/** The string of the `length` ≤ 12 bytes at `start` when they are all ASCII, else undefined: only the string's own bytes are read. */
+export function readShortAscii(bytes: Uint8Array, start: number, length: number): string | undefined {
   switch (length) {
-    case 0: return '';
-    case 1: return String.fromCharCode(a);
-    case 2: return String.fromCharCode(a, b);
-    case 3: return String.fromCharCode(a, b, c);
-    case 4: return String.fromCharCode(a, b, c, d);
-    case 5: return String.fromCharCode(a, b, c, d, e);
-    case 6: return String.fromCharCode(a, b, c, d, e, f);
-    case 7: return String.fromCharCode(a, b, c, d, e, f, g);
-    case 8: return String.fromCharCode(a, b, c, d, e, f, g, h);
-    case 9: return String.fromCharCode(a, b, c, d, e, f, g, h, i);
-    case 10: return String.fromCharCode(a, b, c, d, e, f, g, h, i, j);
-    case 11: return String.fromCharCode(a, b, c, d, e, f, g, h, i, j, k);
-    default: return String.fromCharCode(a, b, c, d, e, f, g, h, i, j, k, l);
+    case 0:
+      return '';
+    case 1: {
+      const a = bytes[start]!;
+      return (a) & 0x80 ? undefined : String.fromCharCode(a);
+    }
+    case 2: {
+      const a = bytes[start]!; const b = bytes[start + 1]!;
+      return (a | b) & 0x80 ? undefined : String.fromCharCode(a, b);
+    }
+    case 3: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!;
+      return (a | b | c) & 0x80 ? undefined : String.fromCharCode(a, b, c);
+    }
+    case 4: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!; const d = bytes[start + 3]!;
+      return (a | b | c | d) & 0x80 ? undefined : String.fromCharCode(a, b, c, d);
+    }
+    case 5: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!; const d = bytes[start + 3]!; const e = bytes[start + 4]!;
+      return (a | b | c | d | e) & 0x80 ? undefined : String.fromCharCode(a, b, c, d, e);
+    }
+    case 6: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!; const d = bytes[start + 3]!; const e = bytes[start + 4]!; const f = bytes[start + 5]!;
+      return (a | b | c | d | e | f) & 0x80 ? undefined : String.fromCharCode(a, b, c, d, e, f);
+    }
+    case 7: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!; const d = bytes[start + 3]!; const e = bytes[start + 4]!; const f = bytes[start + 5]!; const g = bytes[start + 6]!;
+      return (a | b | c | d | e | f | g) & 0x80 ? undefined : String.fromCharCode(a, b, c, d, e, f, g);
+    }
+    case 8: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!; const d = bytes[start + 3]!; const e = bytes[start + 4]!; const f = bytes[start + 5]!; const g = bytes[start + 6]!; const h = bytes[start + 7]!;
+      return (a | b | c | d | e | f | g | h) & 0x80 ? undefined : String.fromCharCode(a, b, c, d, e, f, g, h);
+    }
+    case 9: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!; const d = bytes[start + 3]!; const e = bytes[start + 4]!; const f = bytes[start + 5]!; const g = bytes[start + 6]!; const h = bytes[start + 7]!; const i = bytes[start + 8]!;
+      return (a | b | c | d | e | f | g | h | i) & 0x80 ? undefined : String.fromCharCode(a, b, c, d, e, f, g, h, i);
+    }
+    case 10: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!; const d = bytes[start + 3]!; const e = bytes[start + 4]!; const f = bytes[start + 5]!; const g = bytes[start + 6]!; const h = bytes[start + 7]!; const i = bytes[start + 8]!; const j = bytes[start + 9]!;
+      return (a | b | c | d | e | f | g | h | i | j) & 0x80 ? undefined : String.fromCharCode(a, b, c, d, e, f, g, h, i, j);
+    }
+    case 11: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!; const d = bytes[start + 3]!; const e = bytes[start + 4]!; const f = bytes[start + 5]!; const g = bytes[start + 6]!; const h = bytes[start + 7]!; const i = bytes[start + 8]!; const j = bytes[start + 9]!; const k = bytes[start + 10]!;
+      return (a | b | c | d | e | f | g | h | i | j | k) & 0x80 ? undefined : String.fromCharCode(a, b, c, d, e, f, g, h, i, j, k);
+    }
+    case 12: {
+      const a = bytes[start]!; const b = bytes[start + 1]!; const c = bytes[start + 2]!; const d = bytes[start + 3]!; const e = bytes[start + 4]!; const f = bytes[start + 5]!; const g = bytes[start + 6]!; const h = bytes[start + 7]!; const i = bytes[start + 8]!; const j = bytes[start + 9]!; const k = bytes[start + 10]!; const l = bytes[start + 11]!;
+      return (a | b | c | d | e | f | g | h | i | j | k | l) & 0x80 ? undefined : String.fromCharCode(a, b, c, d, e, f, g, h, i, j, k, l);
+    }
+    default:
+      return undefined;
   }
 }
 

@@ -118,6 +118,30 @@ test('hash: every record of a key goes to the subtask owning its key group, and 
   );
 });
 
+test('hash: string keys get keyGroupFor\'s key group at power-of-two maxParallelism (the writer\'s mask) and at others (its remainder)', () => {
+  const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));
+  const key = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: codeUnit, maxLength: 20 }), fc.string({ unit: 'binary', minLength: 40, maxLength: 90 }), fc.constantFrom('', 'naïve', '\ud800', '😀'));
+  const maxParallelism = fc.constantFrom(1, 2, 3, 4, 7, 8, 64, 100, 127, 128, 129, 255, 256, 1000, 1024, 4096, 32768);
+  fc.assert(
+    fc.property(fc.array(key, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 4 }), maxParallelism, (keys, n, mp) => {
+      const { writer, transport } = setup({ n: Math.min(n, mp), partition: { kind: 'hash', key: (r) => (r as { k: Key }).k }, maxParallelism: mp, bufferSize: 3 });
+      emitAll(writer, keys.map((k, i) => ({ k, i })));
+      let seen = 0;
+      for (const d of transport.deliveries) {
+        const buffer = d.item as RecordBuffer;
+        buffer.records.forEach((r, j) => {
+          const kg = keyGroupFor((r as { k: Key }).k, mp);
+          assert.equal(buffer.keyGroups![j], kg);
+          assert.equal(d.channel, operatorIndexForKeyGroup(mp, Math.min(n, mp), kg));
+          seen++;
+        });
+      }
+      assert.equal(seen, keys.length);
+    }),
+    { numRuns: 200 },
+  );
+});
+
 test('hash: number keys that share a slot of the writer\'s key-group cache (k, k + 1024, -0, NaN, fractions) still get their own key group', () => {
   const pool = [0, -0, 1024, 2048, -1024, 1, 1025, 1.5, 1025.5, -1, 2 ** 40, 2 ** 40 + 1024, Number.NaN, 7, 7 + 3 * 1024];
   fc.assert(
