@@ -9,6 +9,7 @@ export {
   murmur3Int32,
   murmur3String,
   operatorIndexForKeyGroup,
+  stringKeyGroup,
   validateParallelism,
 } from './key-groups.ts';
 export {

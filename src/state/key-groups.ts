@@ -165,7 +165,18 @@ export function hashKey(key: Key): number {
 /** The key group of a key: murmur3Int32(hashKey(key)) mod maxParallelism (int32 numbers: intKeyGroup, the same value). */
 export function keyGroupFor(key: Key, maxParallelism: number): number {
   if (typeof key === 'number' && (key | 0) === key) return intKeyGroup(key, maxParallelism);
+  if (typeof key === 'string') return stringKeyGroup(key, maxParallelism);
   return murmur3Int32(hashKey(key)) % maxParallelism;
+}
+
+/**
+ * keyGroupFor of a string key: murmur3Int32 is never negative, so with a power-of-two maxParallelism
+ * (the default 128) a mask gives the remainder without the integer division. The record writer calls it
+ * for string keys directly.
+ */
+export function stringKeyGroup(k: string, maxParallelism: number): number {
+  const h = murmur3Int32(murmur3String(k));
+  return (maxParallelism & (maxParallelism - 1)) === 0 ? h & (maxParallelism - 1) : h % maxParallelism;
 }
 
 /**

@@ -4,7 +4,7 @@ import { WeirError, describeValue } from '../../core/errors.ts';
 import type { Key } from '../../core/types.ts';
 import type { KeySelector } from '../../api/functions.ts';
 import type { PartitionSpec } from '../../api/transformation.ts';
-import { keyGroupFor, murmur3Int32, murmur3String, operatorIndexForKeyGroup } from '../../state/index.ts';
+import { keyGroupFor, operatorIndexForKeyGroup, stringKeyGroup } from '../../state/index.ts';
 import type { StreamEvent } from '../events.ts';
 import type { ElementTime } from '../operator.ts';
 import { BatchEncoder } from '../../serde/index.ts';
@@ -77,8 +77,6 @@ export class RecordWriter {
   readonly #bufferSize: number;
   readonly #partition: PartitionSpec;
   readonly #maxParallelism: number;
-  /** maxParallelism − 1 when it is a power of two, else −1. */
-  readonly #keyGroupMask: number;
   readonly #operatorName: string;
   readonly #keyed: boolean;
   /** Keyed edges: the key selector, sent with each same-thread run (the consumer trusts keys computed with its own selector). */
@@ -124,8 +122,6 @@ export class RecordWriter {
     this.#bufferSize = options.bufferSize;
     this.#partition = options.partition;
     this.#maxParallelism = options.maxParallelism;
-    const mp = options.maxParallelism;
-    this.#keyGroupMask = mp > 0 && (mp & (mp - 1)) === 0 ? mp - 1 : -1;
     this.#operatorName = options.operatorName;
     this.#keyed = options.partition.kind === 'hash';
     this.#keySelector = options.partition.kind === 'hash' ? options.partition.key : undefined;
@@ -177,11 +173,9 @@ export class RecordWriter {
             this.#cachedGroups[slot] = kg;
           }
         } else if (typeof k === 'string') {
-          // keyGroupFor of a string, written out: murmur3Int32 is never negative, so with a power-of-two maxParallelism
-          // (the default 128) a mask gives the remainder, without the integer division (tested against keyGroupFor).
+          // A string needs no checkKey; its group without keyGroupFor's type dispatch (a mask at power-of-two maxParallelism).
           key = k;
-          const h = murmur3Int32(murmur3String(k));
-          kg = this.#keyGroupMask >= 0 ? h & this.#keyGroupMask : h % this.#maxParallelism;
+          kg = stringKeyGroup(k, this.#maxParallelism);
         } else {
           key = checkKey(k, record, this.#operatorName);
           kg = keyGroupFor(key, this.#maxParallelism);
