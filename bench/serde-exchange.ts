@@ -2,10 +2,13 @@
 // [word, 1] tuples in runs of 64 with a key-group column, finish, then decodeBatch into a DecodeScratch,
 // as a record writer and a task do. Times encode and decode apart, ns a record.
 //
-//   node bench/serde-exchange.mjs   (bundle it first: see bench/serde.ts; tsx makes imported constants getters)
+//   npx esbuild bench/serde-exchange.ts --bundle --platform=node --format=esm --outfile=/tmp/serde-exchange.mjs
+//   node /tmp/serde-exchange.mjs
+// Bundled as `weir run` bundles a job: under tsx every imported constant is a getter call, which distorts the timings.
 
 import assert from 'node:assert/strict';
 import { BatchEncoder, DecodeScratch, decodeBatch } from '../src/serde/index.ts';
+import { xorshift32 } from './xorshift.ts';
 
 const BATCH = 1024;
 const BATCHES = 2000;
@@ -14,13 +17,7 @@ const RUN = 64;
 
 /** Words of 2–9 letters like the bench corpus's, ~3 % of them with a non-ASCII letter. */
 function makeWords(n: number): string[] {
-  let seed = 0x2545f491;
-  const random = (): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 2 ** 32;
-  };
+  const random = xorshift32();
   const words: string[] = [];
   for (let i = 0; i < n; i++) {
     const length = 2 + Math.floor(random() * 8);

@@ -3,6 +3,7 @@
 import { deserialize, serialize } from 'node:v8';
 import assert from 'node:assert/strict';
 import { decodeBatch, encodeBatch } from '../src/serde/index.ts';
+import { xorshift32 } from './xorshift.ts';
 
 const RECORDS = 1_000_000;
 const BATCH = 1024;
@@ -10,13 +11,7 @@ const ROUNDS = 5;
 
 /** Deterministic words of 3–10 lowercase letters, so runs compare. */
 function makeBatches(): [string, number][][] {
-  let seed = 0x2545f491;
-  const random = (): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 2 ** 32;
-  };
+  const random = xorshift32();
   const batches: [string, number][][] = [];
   for (let done = 0; done < RECORDS; done += BATCH) {
     const batch: [string, number][] = [];
