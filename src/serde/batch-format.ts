@@ -86,5 +86,10 @@ export const TAG_INT32 = 3;
 export const TAG_FLOAT64 = 4;
 export const TAG_STRING = 5;
 
+/** Whether a number is written as TAG_INT32 (an int32 other than -0, which only float64 keeps) or TAG_FLOAT64. */
+export function isInt32(value: number): boolean {
+  return (value | 0) === value && (value !== 0 || 1 / value > 0);
+}
+
 /** Strings up to this many UTF-16 units are written and read with JS loops; longer ones go through Buffer. */
 export const SHORT_STRING_UNITS = 42;

@@ -11,6 +11,7 @@ import {
   SHAPE_OBJECT,
   SHAPE_PRIMITIVE,
   SHAPE_TUPLE,
+  isInt32,
 } from './batch-format.ts';
 
 /**
@@ -39,9 +40,6 @@ export function numberColumn(kinds: readonly number[], first: unknown): number {
   return KIND_I32;
 }
 
-function isInt32(value: number): boolean {
-  return (value | 0) === value && (value !== 0 || 1 / value > 0);
-}
 
 
 /** Float64Array and Uint16Array are host-order; the layout is little-endian (big-endian hosts take the DataView paths). */

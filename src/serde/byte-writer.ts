@@ -1,7 +1,7 @@
 // A growable little-endian writer over one ArrayBuffer (or SharedArrayBuffer) that is handed over whole when done.
 
 import { Buffer } from 'node:buffer';
-import { SHORT_STRING_UNITS, TAG_FLOAT64, TAG_INT32 } from './batch-format.ts';
+import { SHORT_STRING_UNITS, TAG_FLOAT64, TAG_INT32, isInt32 } from './batch-format.ts';
 import { writeUtf8 } from './utf8.ts';
 
 /**
@@ -67,7 +67,7 @@ export class ByteWriter {
   /** A number as TAG_INT32 + 4 bytes when it is an int32 other than -0, else TAG_FLOAT64 + 8 bytes. */
   number(value: number): void {
     this.ensure(9);
-    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+    if (isInt32(value)) {
       this.bytes[this.pos] = TAG_INT32;
       this.view.setInt32(this.pos + 1, value, true);
       this.pos += 5;

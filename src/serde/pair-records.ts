@@ -1,10 +1,10 @@
 // [string, number] tuples (a word and its count, a key and a value): one loop each way with the field kinds fixed.
 
-import { SHORT_STRING_UNITS, TAG_FLOAT64, TAG_INT32 } from './batch-format.ts';
+import { SHORT_STRING_UNITS, TAG_FLOAT64, TAG_INT32, isInt32 } from './batch-format.ts';
 import type { ByteReader } from './byte-reader.ts';
 import type { ByteWriter } from './byte-writer.ts';
 import { corrupt } from './byte-reader.ts';
-import { readShortAscii, writeUtf8 } from './utf8.ts';
+import { SHORT_ASCII_BYTES, readShortAscii, writeUtf8 } from './utf8.ts';
 
 /*
  * The bytes are exactly those of the general path (writeRecord / readField for a SHAPE_TUPLE schema of
@@ -44,7 +44,7 @@ export function writeStringNumberPairs(writer: ByteWriter, records: readonly unk
     const end = writeUtf8(bytes, pos + 1, text);
     bytes[pos] = end - pos - 1;
     pos = end;
-    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+    if (isInt32(value)) {
       bytes[pos] = TAG_INT32;
       view.setInt32(pos + 1, value, true);
       pos += 5;
@@ -68,7 +68,7 @@ export function readStringNumberPairs(reader: ByteReader, count: number, records
     const length = bytes[pos]!;
     let text: string | undefined;
     // Short ASCII (every word of the word count but a few): the string from the bytes at once; else the reader's general string path.
-    if (length <= 12 && pos + 1 + length <= end) text = readShortAscii(bytes, pos + 1, length);
+    if (length <= SHORT_ASCII_BYTES && pos + 1 + length <= end) text = readShortAscii(bytes, pos + 1, length);
     if (text === undefined) {
       reader.pos = pos;
       text = reader.string();

@@ -43,7 +43,7 @@ export function writeUtf8(bytes: Uint8Array, pos: number, text: string): number 
  */
 export function readUtf8(bytes: Uint8Array, start: number, end: number): string {
   const length = end - start;
-  if (length <= 12) {
+  if (length <= SHORT_ASCII_BYTES) {
     const ascii = readShortAscii(bytes, start, length);
     if (ascii !== undefined) return ascii;
   }
@@ -66,7 +66,10 @@ export function readUtf8(bytes: Uint8Array, start: number, end: number): string 
   return String.fromCharCode.apply(null, units);
 }
 
-/** The string of the `length` ≤ 12 bytes at `start` when they are all ASCII, else undefined: only the string's own bytes are read. */
+/** The longest string readShortAscii builds. */
+export const SHORT_ASCII_BYTES = 12;
+
+/** The string of the `length` ≤ SHORT_ASCII_BYTES bytes at `start` when they are all ASCII, else undefined: only the string's own bytes are read. */
 export function readShortAscii(bytes: Uint8Array, start: number, length: number): string | undefined {
   switch (length) {
     case 0:
