@@ -1,6 +1,6 @@
 // The cluster commands of `weir`: jobmanager, taskmanager, cluster start, list, cancel, stop, savepoint (and run --jobmanager).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -336,6 +336,8 @@ async function startLocalCluster(weirScript: string, taskmanagers: number, slots
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   };
+  // Loaded here: this module is in every job bundle, and the workers that import it never start processes.
+  const { spawn } = process.getBuiltinModule('node:child_process');
   const jm = spawn(process.execPath, [weirScript, 'jobmanager', '--bind', `127.0.0.1:${port}`, ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(jm);
   const address = await new Promise<string>((res, rej) => {

@@ -10,8 +10,12 @@
 // HTTP client) is refused, logged and closed without ever reaching the protocol.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { connect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { connect as connectTls, createServer as createTlsServer, Server as TlsServer } from 'node:tls';
+import type { Server, Socket } from 'node:net';
+
+// node:net and node:tls load on first use: this module is in every job bundle, which each worker thread imports,
+// and a local job opens no socket (the two cost ~4-6 ms of a thread's start; docs/benchmarks.md "Stop 23").
+const net = (): typeof import('node:net') => process.getBuiltinModule('node:net');
+const tlsModule = (): typeof import('node:tls') => process.getBuiltinModule('node:tls');
 import { deserialize, serialize } from 'node:v8';
 import { WeirError } from '../core/errors.ts';
 import { encodeFrame, FrameDecoder, FrameError, FrameKind, frameHeader, MAX_FRAME_BYTES } from './frame.ts';
@@ -279,7 +283,7 @@ export async function dial(host: string, port: number, options: ConnectionOption
   const socket = await new Promise<Socket>((resolve, reject) => {
     const tls = options.tls;
     // Membership is proven by the CA and the token, not by host names (hosts come and go by address).
-    const s: Socket = tls ? connectTls({ host, port, cert: tls.cert, key: tls.key, ca: tls.ca, checkServerIdentity: () => undefined }) : connect({ host, port });
+    const s: Socket = tls ? tlsModule().connect({ host, port, cert: tls.cert, key: tls.key, ca: tls.ca, checkServerIdentity: () => undefined }) : net().connect({ host, port });
     const timer = setTimeout(() => { s.destroy(); reject(new WeirError(`cannot connect to ${host}:${port}: timed out`, { code: 'WEIR_CLUSTER_UNREACHABLE', fault: 'external', retryable: true })); }, options.connectTimeoutMs ?? 5000);
     s.once(tls ? 'secureConnect' : 'connect', () => { clearTimeout(timer); resolve(s); });
     s.once('error', (e) => { clearTimeout(timer); reject(new WeirError(`cannot connect to ${host}:${port}: ${e.message}`, { code: 'WEIR_CLUSTER_UNREACHABLE', fault: 'external', retryable: true, cause: e })); });
@@ -322,11 +326,11 @@ export async function dial(host: string, port: number, options: ConnectionOption
  */
 /** A TCP server, or with `tls` a TLS server that requires a client certificate signed by the cluster's CA. */
 export function createClusterServer(tls: TlsFiles | undefined): Server {
-  return tls ? createTlsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true }) : createTcpServer();
+  return tls ? tlsModule().createServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true }) : net().createServer();
 }
 
 export function acceptConnections(server: Server, options: ConnectionOptions & { log: (line: string) => void; onConnection: (conn: Connection) => void }): void {
-  const tls = server instanceof TlsServer;
+  const tls = server instanceof tlsModule().Server;
   if (tls) {
     server.on('tlsClientError', (e: Error, socket: Socket) => {
       const from = socket.remoteAddress === undefined ? 'a peer that hung up' : `${socket.remoteAddress}:${socket.remotePort}`;

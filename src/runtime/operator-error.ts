@@ -1,6 +1,7 @@
 // Errors from user code, attributed to the operator, subtask and record where they happened.
 
 import { WeirError, describeValue } from '../core/errors.ts';
+import { mapStack } from '../core/stack-map.ts';
 
 export interface OperatorInfo {
   readonly name: string;
@@ -41,7 +42,7 @@ export interface SerializedError {
   readonly fault: string | undefined;
   /** Whether a restart can help; undefined (errors that are not Weir's) counts as yes. */
   readonly retryable?: boolean | undefined;
-  /** The stack of the user's own error (the cause), else of the error itself. */
+  /** The stack of the user's own error (the cause), else of the error itself; frames of the bundle mapped to the job's sources. */
   readonly stack: string | undefined;
 }
 
@@ -55,7 +56,7 @@ export function serializeError(error: unknown): SerializedError {
       code: (error as { code?: string }).code,
       fault: (error as { fault?: string }).fault,
       retryable: error instanceof WeirError ? error.retryable : undefined,
-      stack: stackSource.stack,
+      stack: mapStack(stackSource.stack),
     };
   }
   return { name: 'Error', message: String(error), code: undefined, fault: undefined, stack: undefined };

@@ -7,6 +7,7 @@ import { buildChannelPlan } from './network/channel-plan.ts';
 import type { ManagerToSlot, SlotToManager } from './protocol.ts';
 import type { TaskManagerGateway } from './gateway.ts';
 import { traceStartup } from '../core/startup-trace.ts';
+import { mapStack } from '../core/stack-map.ts';
 import { configureSlotJit } from './slot-jit.ts';
 import { SlotRuntime, type LinkMessage, type SlotLink } from './slot.ts';
 
@@ -214,8 +215,8 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
     worker = new Worker(workerScript, {
       workerData: data,
       transferList: Object.values(data.links),
-      // Stacks of user code point at the job file, not at the bundle (bin/weir's standby threads get the same).
-      execArgv: [...process.execArgv, '--enable-source-maps'],
+      // No --enable-source-maps: stacks are mapped to the job file when an error is reported (core/stack-map.ts).
+      execArgv: process.execArgv,
       stdout: false,
       stderr: false,
     });
@@ -229,7 +230,7 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
   });
   worker.on('error', (e) => {
     if (stopping()) return;
-    onEvent({ type: 'failed', slot, error: { name: e.name, message: `worker thread of slot ${slot} crashed: ${e.message}`, code: 'WEIR_WORKER_CRASHED', fault: 'internal', stack: e.stack } });
+    onEvent({ type: 'failed', slot, error: { name: e.name, message: `worker thread of slot ${slot} crashed: ${e.message}`, code: 'WEIR_WORKER_CRASHED', fault: 'internal', stack: mapStack(e.stack) } });
   });
   worker.on('exit', (code) => {
     if (stopping()) return;

@@ -5,7 +5,7 @@ import type { KeySelector } from '../api/functions.ts';
 import type { ExecutionConfig } from '../api/config.ts';
 import type { JobVertex } from '../graph/job-graph.ts';
 import {
-  HeapKeyedStateBackend, InternalTimerService, KeyGroupRange, OperatorStateBackend, copyOnWriteTime, keyGroupFor,
+  HeapKeyedStateBackend, InternalTimerService, KeyGroupRange, OperatorStateBackend, copyOnWriteTime, keyGroupFor, warmSnapshotPaths,
 } from '../state/index.ts';
 import { END_OF_DATA, MAX_WATERMARK, isEncoded, NO_TIMESTAMP, type CheckpointBarrier, type ChannelItem, type RecordBuffer, type StreamEvent } from './events.ts';
 import { InputGate } from './input-gate.ts';
@@ -136,6 +136,7 @@ export class Task implements TaskId {
     });
 
     const range = KeyGroupRange.forOperator(config.maxParallelism, vertex.parallelism, deployment.subtask);
+    if (!batch && config.checkpoint.interval > 0 && vertex.operators.some((c) => c.node.keySelector)) warmSnapshotPaths();
     for (const chained of vertex.operators) {
       const node = chained.node;
       const operator = createOperator(node.spec, node.name);

@@ -19,7 +19,6 @@ export async function workerMain(loadJob: () => Promise<unknown>, slotData?: Pro
   const port = parentPort;
   if (!port) throw new Error('workerMain must run in a worker thread');
   traceStartup('worker bundle imported');
-  process.setSourceMapsEnabled(true);
   // Commands may arrive before the graph is built (or, on a standby thread, before the slot): queue them.
   const pending: ManagerToSlot[] = [];
   let runtime: SlotRuntime | undefined;

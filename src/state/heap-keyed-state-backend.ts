@@ -398,13 +398,17 @@ export class HeapKeyedStateBackend {
 }
 
 /**
- * Runs a value state's write paths once across a snapshot at module load: the first write to a key after a
+ * Runs a value state's write paths once across a snapshot, before a checkpointed job's first keyed task runs: the first write to a key after a
  * snapshot (the cell's stamp, its key group frozen for the snapshot) and the serialization. Their branches
  * otherwise first run at a job's first checkpoint, inside the user's processElement that inlined value() and
  * update(); without type feedback there, V8 deoptimizes it then ("insufficient type feedback") and compiles
- * it again, and the job ran 3–5 % slower with checkpoints every 1 s (docs/benchmarks.md, stop 21).
+ * it again, and the job ran 3–5 % slower with checkpoints every 1 s (docs/benchmarks.md, stop 21). It takes ~8 ms
+ * of the thread, so jobs that never checkpoint (BATCH, no interval) skip it (stop 23); once per thread.
  */
-function warmSnapshotPaths(): void {
+let warmed = false;
+export function warmSnapshotPaths(): void {
+  if (warmed) return;
+  warmed = true;
   const maxParallelism = 128;
   const backend = new HeapKeyedStateBackend({ maxParallelism, keyGroupRange: new KeyGroupRange(0, maxParallelism - 1) });
   const count = backend.getState(new ValueDescriptor<number>('warm-up'));
@@ -423,5 +427,4 @@ function warmSnapshotPaths(): void {
   }
   copyOnWriteTime.ms = 0;
 }
-warmSnapshotPaths();
 

@@ -23,7 +23,7 @@ export {
   type StateKind,
 } from './descriptors.ts';
 export type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
-export { HeapKeyedStateBackend, KeyedStateSnapshot, type HeapKeyedStateBackendOptions } from './heap-keyed-state-backend.ts';
+export { HeapKeyedStateBackend, KeyedStateSnapshot, warmSnapshotPaths, type HeapKeyedStateBackendOptions } from './heap-keyed-state-backend.ts';
 export type { HeapWindowState } from './heap-states.ts';
 export { copyOnWriteTime } from './heap-states.ts';
 export {
