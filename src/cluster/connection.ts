@@ -11,14 +11,14 @@
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
+import { deserialize, serialize } from 'node:v8';
+import { WeirError } from '../core/errors.ts';
+import { encodeFrame, FrameDecoder, FrameError, FrameKind, frameHeader, MAX_FRAME_BYTES } from './frame.ts';
 
 // node:net and node:tls load on first use: this module is in every job bundle, which each worker thread imports,
 // and a local job opens no socket (the two cost ~4-6 ms of a thread's start; docs/benchmarks.md "Stop 23").
 const net = (): typeof import('node:net') => process.getBuiltinModule('node:net');
 const tlsModule = (): typeof import('node:tls') => process.getBuiltinModule('node:tls');
-import { deserialize, serialize } from 'node:v8';
-import { WeirError } from '../core/errors.ts';
-import { encodeFrame, FrameDecoder, FrameError, FrameKind, frameHeader, MAX_FRAME_BYTES } from './frame.ts';
 
 export type ClusterRole = 'jobmanager' | 'taskmanager' | 'client';
 
