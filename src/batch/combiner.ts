@@ -25,6 +25,7 @@ import type { ElementTime, Output } from '../runtime/operator.ts';
 import { checkKey } from '../runtime/network/record-writer.ts';
 import { attribute, type OperatorInfo } from '../runtime/operator-error.ts';
 import { normalizeKey, type NormalizedKey } from '../state/key-encoding.ts';
+import { KeyMap } from '../core/key-map.ts';
 
 /** Below this many records per key in a flush, combining stops (it would only add work). */
 const MIN_RECORDS_PER_KEY = 2;
@@ -66,8 +67,8 @@ export class CombiningOutput implements Output {
   readonly #reduce: ReduceFunction<unknown> | undefined;
   readonly #kind: AggregationKind | undefined;
   readonly #field: FieldRef | undefined;
-  /** Normalized key → the key's partial value (insertion order: first arrival). */
-  #entries = new Map<NormalizedKey, unknown>();
+  /** Normalized key → the key's partial value (insertion order: first arrival). A KeyMap: one lookup per record, mostly of a fresh string. */
+  #entries = new KeyMap<unknown>();
   /** Normalized key → timestamp of its last record that had one; made at the first such record. */
   #timestamps: Map<NormalizedKey, number> | undefined;
   /** sum over a field the key does not depend on: the field (collect's fast path). */
@@ -224,17 +225,18 @@ export class CombiningOutput implements Output {
     if (entries.size === 0) return;
     const folded = this.#sinceFlush / entries.size;
     const timestamps = this.#timestamps;
-    this.#entries = new Map();
+    this.#entries = new KeyMap();
     this.#timestamps = undefined;
     this.#sinceFlush = 0;
     const element = this.#element;
     const saved = element.timestamp;
     element.timestamp = Number.NaN;
-    for (const [norm, acc] of entries) {
+    const next = this.#next;
+    entries.forEach((acc, norm) => {
       if (timestamps !== undefined) element.timestamp = timestamps.get(norm) ?? Number.NaN;
-      this.recordsOut++;
-      this.#next.collect(acc);
-    }
+      next.collect(acc);
+    });
+    this.recordsOut += entries.size;
     element.timestamp = saved;
     if (overBudget && folded < MIN_RECORDS_PER_KEY) this.#passThrough = true;
   }
