@@ -26,9 +26,11 @@ function entries<V>(m: KeyMap<V>): [PrimitiveKey, V][] {
 function differential(seed: number, ops: number, keySpace: number, options?: { hash?: (s: string) => number }): KeyMap<number> {
   const next = rng(seed);
   const km = new KeyMap<number>(0, options);
-  const model = new Map<string, number>();
-  // Fresh string objects each time (built from parts), as a tokenizer's keys are; some non-ASCII and an empty one.
-  const keyOf = (i: number): string => (i === 0 ? '' : i % 7 === 0 ? `é${i}ß` : `w${i}`.slice(0));
+  const model = new Map<PrimitiveKey, number>();
+  // Fresh string objects each time (built from parts), as a tokenizer's keys are; some non-ASCII and an empty one;
+  // int32 numbers (negative ones too) in the same table, fractions beside it.
+  const keyOf = (i: number): PrimitiveKey =>
+    i === 0 ? '' : i % 7 === 0 ? `é${i}ß` : i % 5 === 0 ? (i % 2 === 0 ? -i : i) : i % 11 === 0 ? i + 0.5 : `w${i}`.slice(0);
   for (let op = 0; op < ops; op++) {
     const key = keyOf(Math.floor(next() * keySpace));
     const r = next();
@@ -36,16 +38,17 @@ function differential(seed: number, ops: number, keySpace: number, options?: { h
       km.set(key, op);
       model.set(key, op);
     } else if (r < 0.7) {
-      assert.equal(km.delete(key), model.delete(key), `delete(${JSON.stringify(key)}) at op ${op}`);
+      assert.equal(km.delete(key), model.delete(key), `delete(${String(key)}) at op ${op}`);
     } else {
-      assert.equal(km.get(key), model.get(key), `get(${JSON.stringify(key)}) at op ${op}`);
+      assert.equal(km.get(key), model.get(key), `get(${String(key)}) at op ${op}`);
       assert.equal(km.has(key), model.has(key));
     }
     assert.equal(km.size, model.size, `size at op ${op}`);
   }
   // Map's order puts a deleted-then-set key last; KeyMap keeps its first place. Compare as sets of entries.
-  const got = entries(km).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-  const want = [...model].sort((a, b) => a[0].localeCompare(b[0]));
+  const byKey = (a: [PrimitiveKey, number], b: [PrimitiveKey, number]): number => `${typeof a[0]}${String(a[0])}`.localeCompare(`${typeof b[0]}${String(b[0])}`);
+  const got = entries(km).sort(byKey);
+  const want = [...model].sort(byKey);
   assert.deepEqual(got, want);
   return km;
 }
@@ -57,7 +60,7 @@ test('KeyMap answers as a Map does through random sets, deletes and gets, growin
   }
 });
 
-test('KeyMap iterates string keys in the order of their first insertion, then the other keys in theirs', () => {
+test('KeyMap iterates string and int32 keys in the order of their first insertion, then the other keys in theirs', () => {
   const km = new KeyMap<string>();
   km.set('b', 'B');
   km.set(3, 'three');
@@ -66,8 +69,17 @@ test('KeyMap iterates string keys in the order of their first insertion, then th
   km.set(10n, 'ten');
   km.set('c', 'C');
   km.set('b', 'B2');
-  assert.deepEqual(entries(km), [['b', 'B2'], ['a', 'A'], ['c', 'C'], [3, 'three'], [true, 'yes'], [10n, 'ten']]);
-  assert.equal(km.size, 6);
+  km.set(0.5, 'half');
+  km.set(-0, 'zero');
+  km.set(Number.NaN, 'nan');
+  assert.deepEqual(entries(km), [['b', 'B2'], [3, 'three'], ['a', 'A'], ['c', 'C'], [0, 'zero'], [true, 'yes'], [10n, 'ten'], [0.5, 'half'], [Number.NaN, 'nan']]);
+  assert.equal(km.size, 9);
+  assert.equal(km.get(0), 'zero', '-0 and 0 are one key, as in a Map');
+  assert.equal(km.get(Number.NaN), 'nan', 'NaN finds NaN, as in a Map');
+  assert.equal(km.get(0.5), 'half');
+  assert.equal(km.delete(0.5), true);
+  assert.equal(km.delete(Number.NaN), true);
+  assert.equal(km.delete(-0), true);
   assert.equal(km.delete('a'), true);
   assert.equal(km.delete('a'), false, 'already gone');
   assert.equal(km.delete(3), true);
@@ -78,6 +90,8 @@ test('KeyMap iterates string keys in the order of their first insertion, then th
   assert.equal(km.get('3'), undefined, 'the string "3" is not the number 3');
   km.set('a', 'A again');
   assert.deepEqual(entries(km), [['b', 'B2'], ['a', 'A again'], ['c', 'C'], [true, 'yes'], [10n, 'ten']], 'a key set again after its delete keeps its first place');
+  assert.deepEqual([...km], entries(km), 'the iterator lists what forEach does');
+  assert.deepEqual([...km.keys()], ['b', 'a', 'c', true, 10n]);
   assert.equal(km.size, 5);
 });
 

@@ -1,5 +1,6 @@
 // KeyMap: a map from primitive keys (strings, numbers, booleans, bigints) to values, for the per-record paths that
-// look up a fresh string per record. Strings go into the table below; any other key into a Map beside it.
+// look up a fresh string per record. Strings and int32 numbers go into the table below; any other key (a fraction,
+// NaN, a boolean, a bigint) into a Map beside it.
 //
 // Why not a Map: a key that comes out of a tokenizer is a new string object each time, so V8's Map.get first
 // computes its hash in a builtin and then compares it with the stored key (another object): ~47 ns a lookup on
@@ -35,6 +36,16 @@ export function stringHash(s: string, seed: number = SEED): number {
   return h ^ (h >>> 16);
 }
 
+/** An int32 key's hash (-0 and 0 hash alike, as a Map takes them for one key). */
+function intHash(n: number): number {
+  let h = (n ^ SEED) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 export interface KeyMapOptions {
   /** Replaces the hash (tests: a constant hash makes every key collide). */
   readonly hash?: (key: string) => number;
@@ -46,14 +57,16 @@ export type PrimitiveKey = string | number | boolean | bigint;
 export class KeyMap<V> {
   #index: Int32Array;
   #mask: number;
-  #keys: string[] = [];
+  #keys: (string | number)[] = [];
   #values: (V | typeof DELETED)[] = [];
   #hashes: number[] = [];
   #size = 0;
   #hash: (key: string) => number;
-  /** Set once probing got long: every string key goes to this Map instead. */
-  #fallback: Map<string, V> | undefined = undefined;
-  /** Keys that are not strings, made at the first one. */
+  /** Set once probing got long: every key of the table goes to this Map instead. */
+  #fallback: Map<PrimitiveKey, V> | undefined = undefined;
+  /** Changes when the entry arrays are rebuilt (growth, degrading): an iteration across that would skip entries. */
+  #layout = 0;
+  /** Keys that are neither strings nor int32 numbers, made at the first one. */
   #other: Map<PrimitiveKey, V> | undefined = undefined;
 
   constructor(expected = 0, options: KeyMapOptions = {}) {
@@ -75,9 +88,11 @@ export class KeyMap<V> {
   }
 
   get(key: PrimitiveKey): V | undefined {
-    if (typeof key !== 'string') return this.#other?.get(key);
+    let h: number;
+    if (typeof key === 'string') h = this.#hash(key);
+    else if (typeof key === 'number' && (key | 0) === key) h = intHash(key);
+    else return this.#other?.get(key);
     if (this.#fallback !== undefined) return this.#fallback.get(key);
-    const h = this.#hash(key);
     const index = this.#index;
     const mask = this.#mask;
     let slot = h & mask;
@@ -101,7 +116,13 @@ export class KeyMap<V> {
 
   /** Inserts or replaces; `value` must not be undefined. */
   set(key: PrimitiveKey, value: V): void {
-    if (typeof key !== 'string') {
+    let h: number;
+    if (typeof key === 'string') h = this.#hash(key);
+    else if (typeof key === 'number' && (key | 0) === key) {
+      key |= 0; // -0 is stored as 0, as a Map does
+      h = intHash(key);
+    }
+    else {
       (this.#other ??= new Map()).set(key, value);
       return;
     }
@@ -109,7 +130,6 @@ export class KeyMap<V> {
       this.#fallback.set(key, value);
       return;
     }
-    const h = this.#hash(key);
     const index = this.#index;
     const mask = this.#mask;
     let slot = h & mask;
@@ -137,9 +157,11 @@ export class KeyMap<V> {
   }
 
   delete(key: PrimitiveKey): boolean {
-    if (typeof key !== 'string') return this.#other?.delete(key) ?? false;
+    let h: number;
+    if (typeof key === 'string') h = this.#hash(key);
+    else if (typeof key === 'number' && (key | 0) === key) h = intHash(key);
+    else return this.#other?.delete(key) ?? false;
     if (this.#fallback !== undefined) return this.#fallback.delete(key);
-    const h = this.#hash(key);
     const index = this.#index;
     const mask = this.#mask;
     let slot = h & mask;
@@ -159,8 +181,8 @@ export class KeyMap<V> {
   }
 
   /**
-   * Calls fn for every live entry: the string keys in the order of their first insertion (a deleted key set again
-   * keeps its first place), then the other keys in theirs.
+   * Calls fn for every live entry: the string and int32 keys in the order of their first insertion (a deleted key
+   * set again keeps its first place), then the other keys in theirs.
    */
   forEach(fn: (value: V, key: PrimitiveKey) => void): void {
     if (this.#fallback !== undefined) {
@@ -176,8 +198,31 @@ export class KeyMap<V> {
     if (this.#other !== undefined) for (const [k, v] of this.#other) fn(v, k);
   }
 
+  /** The live entries as [key, value] pairs, in forEach's order. The map must not grow while this runs. */
+  *[Symbol.iterator](): IterableIterator<[PrimitiveKey, V]> {
+    if (this.#fallback !== undefined) {
+      yield* this.#fallback;
+    } else {
+      const keys = this.#keys;
+      const values = this.#values;
+      const layout = this.#layout;
+      for (let e = 0; e < keys.length; e++) {
+        if (this.#layout !== layout) throw new Error('internal: a KeyMap grew while it was iterated');
+        const v = values[e]!;
+        if (v !== DELETED) yield [keys[e]!, v];
+      }
+    }
+    if (this.#other !== undefined) yield* this.#other;
+  }
+
+  /** The live keys, in forEach's order. */
+  *keys(): IterableIterator<PrimitiveKey> {
+    for (const [k] of this) yield k;
+  }
+
   /** Doubles the slots (and drops deleted entries) when the entries fill half of them. */
   #grow(): void {
+    this.#layout++;
     const keys = this.#keys;
     const values = this.#values;
     const hashes = this.#hashes;
@@ -217,7 +262,8 @@ export class KeyMap<V> {
 
   /** Moves the live entries, in order, into a Map that serves every later operation. */
   #degrade(): void {
-    const map = new Map<string, V>();
+    this.#layout++;
+    const map = new Map<PrimitiveKey, V>();
     const keys = this.#keys;
     const values = this.#values;
     for (let e = 0; e < keys.length; e++) {
