@@ -28,9 +28,9 @@ function differential(seed: number, ops: number, keySpace: number, options?: { h
   const km = new KeyMap<number>(0, options);
   const model = new Map<PrimitiveKey, number>();
   // Fresh string objects each time (built from parts), as a tokenizer's keys are; some non-ASCII and an empty one;
-  // int32 numbers (negative ones too) in the same table, fractions beside it.
+  // int32 numbers (negative ones too) in the same table; fractions and strings past 48 characters beside it.
   const keyOf = (i: number): PrimitiveKey =>
-    i === 0 ? '' : i % 7 === 0 ? `é${i}ß` : i % 5 === 0 ? (i % 2 === 0 ? -i : i) : i % 11 === 0 ? i + 0.5 : `w${i}`.slice(0);
+    i === 0 ? '' : i % 7 === 0 ? `é${i}ß` : i % 5 === 0 ? (i % 2 === 0 ? -i : i) : i % 11 === 0 ? i + 0.5 : i % 13 === 0 ? `${'long key '.repeat(6)}${i}` : `w${i}`.slice(0);
   for (let op = 0; op < ops; op++) {
     const key = keyOf(Math.floor(next() * keySpace));
     const r = next();
@@ -72,6 +72,11 @@ test('KeyMap iterates string and int32 keys in the order of their first insertio
   km.set(0.5, 'half');
   km.set(-0, 'zero');
   km.set(Number.NaN, 'nan');
+  const long = 'a key longer than the table hashes: '.repeat(2);
+  km.set(long, 'long');
+  assert.equal(km.get(long.slice(0)), 'long');
+  assert.equal(km.delete(long), true);
+  assert.equal(km.get(long), undefined);
   assert.deepEqual(entries(km), [['b', 'B2'], [3, 'three'], ['a', 'A'], ['c', 'C'], [0, 'zero'], [true, 'yes'], [10n, 'ten'], [0.5, 'half'], [Number.NaN, 'nan']]);
   assert.equal(km.size, 9);
   assert.equal(km.get(0), 'zero', '-0 and 0 are one key, as in a Map');

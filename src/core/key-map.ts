@@ -1,6 +1,6 @@
 // KeyMap: a map from primitive keys (strings, numbers, booleans, bigints) to values, for the per-record paths that
-// look up a fresh string per record. Strings and int32 numbers go into the table below; any other key (a fraction,
-// NaN, a boolean, a bigint) into a Map beside it.
+// look up a fresh string per record. Strings of up to 48 characters and int32 numbers go into the table below; any
+// other key (a longer string, a fraction, NaN, a boolean, a bigint) into a Map beside it.
 //
 // Why not a Map: a key that comes out of a tokenizer is a new string object each time, so V8's Map.get first
 // computes its hash in a builtin and then compares it with the stored key (another object): ~47 ns a lookup on
@@ -21,6 +21,12 @@ const DELETED: unique symbol = Symbol('deleted');
 /** Probes past this many slots mean the hash is colliding (at most half full, random keys need ~1.5). */
 const MAX_PROBES = 64;
 const MIN_CAPACITY = 16;
+/**
+ * Longer strings go to the Map beside the table: hashing in JS costs a multiply per character, which V8's native
+ * hash beats past ~40–100 characters (fresh keys of 128 characters: 432 ms here against a Map's 307; of 32: 220
+ * against 235; docs/benchmarks.md, "Stop 24").
+ */
+const MAX_HASHED_LENGTH = 48;
 
 /** This process's hash seed (a table built from the same keys lays out differently per process). */
 const SEED = (Math.random() * 0x100000000) | 0;
@@ -66,7 +72,7 @@ export class KeyMap<V> {
   #fallback: Map<PrimitiveKey, V> | undefined = undefined;
   /** Changes when the entry arrays are rebuilt (growth, degrading): an iteration across that would skip entries. */
   #layout = 0;
-  /** Keys that are neither strings nor int32 numbers, made at the first one. */
+  /** Keys that are neither short strings nor int32 numbers, made at the first one. */
   #other: Map<PrimitiveKey, V> | undefined = undefined;
 
   constructor(expected = 0, options: KeyMapOptions = {}) {
@@ -89,7 +95,7 @@ export class KeyMap<V> {
 
   get(key: PrimitiveKey): V | undefined {
     let h: number;
-    if (typeof key === 'string') h = this.#hash(key);
+    if (typeof key === 'string' && key.length <= MAX_HASHED_LENGTH) h = this.#hash(key);
     else if (typeof key === 'number' && (key | 0) === key) h = intHash(key);
     else return this.#other?.get(key);
     if (this.#fallback !== undefined) return this.#fallback.get(key);
@@ -117,7 +123,7 @@ export class KeyMap<V> {
   /** Inserts or replaces; `value` must not be undefined. */
   set(key: PrimitiveKey, value: V): void {
     let h: number;
-    if (typeof key === 'string') h = this.#hash(key);
+    if (typeof key === 'string' && key.length <= MAX_HASHED_LENGTH) h = this.#hash(key);
     else if (typeof key === 'number' && (key | 0) === key) {
       key |= 0; // -0 is stored as 0, as a Map does
       h = intHash(key);
@@ -158,7 +164,7 @@ export class KeyMap<V> {
 
   delete(key: PrimitiveKey): boolean {
     let h: number;
-    if (typeof key === 'string') h = this.#hash(key);
+    if (typeof key === 'string' && key.length <= MAX_HASHED_LENGTH) h = this.#hash(key);
     else if (typeof key === 'number' && (key | 0) === key) h = intHash(key);
     else return this.#other?.delete(key) ?? false;
     if (this.#fallback !== undefined) return this.#fallback.delete(key);
@@ -181,8 +187,8 @@ export class KeyMap<V> {
   }
 
   /**
-   * Calls fn for every live entry: the string and int32 keys in the order of their first insertion (a deleted key
-   * set again keeps its first place), then the other keys in theirs.
+   * Calls fn for every live entry: the table's keys (short strings, int32 numbers) in the order of their first
+   * insertion (a deleted key set again keeps its first place), then the other keys in theirs.
    */
   forEach(fn: (value: V, key: PrimitiveKey) => void): void {
     if (this.#fallback !== undefined) {
