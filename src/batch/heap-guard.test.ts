@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHeapGuard } from '../runtime/heap-guard.ts';
@@ -15,6 +17,26 @@ test('the guard calls back once when the heap is past its fraction of the limit'
   await new Promise((r) => setTimeout(r, 200));
   stop();
   assert.equal(calls, 1);
+});
+
+test('the guard fires on the first full collection that leaves the old generation past its fraction, without waiting for samples', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  let calls = 0;
+  // Sampling every 10 minutes: only the collection can fire it here.
+  const stop = startHeapGuard(() => { calls++; }, 0.000001, 600_000, true);
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+  stop();
+  assert.equal(calls, 1, 'once, at the first full collection');
+  let none = 0;
+  const stop2 = startHeapGuard(() => { none++; }, 0.99, 600_000, true);
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+  stop2();
+  assert.equal(none, 0, 'a heap far below the fraction does not fire');
 });
 
 test('STREAMING keyed count over more keys than a 64 MB heap holds: fails with WEIR_OUT_OF_MEMORY naming the task, no FATAL ERROR', { timeout: 120_000 }, () => {

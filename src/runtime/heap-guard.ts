@@ -6,9 +6,15 @@
 // passes LIMIT_FRACTION of the old-generation limit it calls `onExceeded` once, and the slot fails its tasks
 // with OutOfMemoryError (code WEIR_OUT_OF_MEMORY), which the job reports like any failure.
 // Used heap includes garbage not yet collected; near the limit V8 collects fully and often,
-// so a reading that stays above the fraction is live data.
+// so a reading that stays above the fraction is live data. A reading taken just after a full
+// (mark-compact) collection is live data at once: the guard also watches those (a 'gc'
+// PerformanceObserver) and fires on the first one above the fraction. Sampling alone needed three
+// readings, and when each slice of the task thread held a ~50 ms collection that could take as long
+// as V8 takes to give up ("Ineffective mark-compacts near heap limit", seen with a 64 MB heap in
+// src/batch/heap-guard.test.ts's job).
 
-import { getHeapStatistics } from 'node:v8';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { WeirError } from '../core/errors.ts';
 
 const CHECK_MS = 20;
@@ -20,6 +26,9 @@ export const LIMIT_FRACTION = 0.9;
  * and the process aborts at ~256 MiB used.
  */
 const YOUNG_RESERVE = 48 * 2 ** 20;
+/** Past this share of the firing threshold the guard watches full collections; below UNWATCH_FRACTION it stops. */
+const WATCH_FRACTION = 0.7;
+const UNWATCH_FRACTION = 0.6;
 /** Consecutive readings above the fraction before it fires (one reading may be garbage about to go). */
 const READINGS = 3;
 
@@ -35,20 +44,59 @@ export interface HeapReading {
   readonly limitMb: number;
 }
 
-/** Starts sampling; returns the function that stops it. */
-export function startHeapGuard(onExceeded: (reading: HeapReading) => void, fraction = LIMIT_FRACTION): () => void {
+/**
+ * Starts sampling (every `checkMs`); near the limit it also watches full collections (at once with
+ * `startWatching`, for tests). Returns the function that stops both.
+ */
+export function startHeapGuard(onExceeded: (reading: HeapReading) => void, fraction = LIMIT_FRACTION, checkMs = CHECK_MS, startWatching = false): () => void {
   let above = 0;
   let fired = false;
+  const fire = (usedBytes: number, limit: number): void => {
+    fired = true;
+    stop();
+    onExceeded({ usedMb: Math.round(usedBytes / 2 ** 20), limitMb: Math.round(limit / 2 ** 20) });
+  };
   const timer = setInterval(() => {
+    if (fired) return;
     const h = getHeapStatistics();
-    if (h.used_heap_size > fraction * Math.max(h.heap_size_limit - YOUNG_RESERVE, h.heap_size_limit / 2)) above++;
+    const limit = Math.max(h.heap_size_limit - YOUNG_RESERVE, h.heap_size_limit / 2);
+    if (h.used_heap_size > fraction * limit) above++;
     else above = 0;
-    if (above >= READINGS && !fired) {
-      fired = true;
-      clearInterval(timer);
-      onExceeded({ usedMb: Math.round(h.used_heap_size / 2 ** 20), limitMb: Math.round(Math.max(h.heap_size_limit - YOUNG_RESERVE, h.heap_size_limit / 2) / 2 ** 20) });
+    if (above >= READINGS) {
+      fire(h.used_heap_size, limit);
+      return;
     }
-  }, CHECK_MS);
+    // The observer costs every collection a callback (~5 % of a word count's time): on only near the limit.
+    if (!watching && h.used_heap_size > WATCH_FRACTION * fraction * limit) {
+      watching = true;
+      observer.observe({ entryTypes: ['gc'] });
+    } else if (watching && h.used_heap_size < UNWATCH_FRACTION * fraction * limit) {
+      watching = false;
+      observer.disconnect();
+    }
+  }, checkMs);
   timer.unref();
-  return () => clearInterval(timer);
+  // After a full collection the old generation holds live data (and what was promoted since): one reading of it
+  // past the fraction is enough. The young generation is left out: it is mostly garbage between collections.
+  const observer = new PerformanceObserver((list) => {
+    if (fired) return;
+    let major = false;
+    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) major = true;
+    if (!major) return;
+    let old = 0;
+    for (const space of getHeapSpaceStatistics()) if (!space.space_name.startsWith('new_')) old += space.space_used_size;
+    const h = getHeapStatistics();
+    const limit = Math.max(h.heap_size_limit - YOUNG_RESERVE, h.heap_size_limit / 2);
+    if (old > fraction * limit) fire(h.used_heap_size, limit);
+  });
+  let watching = false;
+  if (startWatching) {
+    watching = true;
+    observer.observe({ entryTypes: ['gc'] });
+  }
+  function stop(): void {
+    clearInterval(timer);
+    observer.disconnect();
+  }
+  return stop;
 }
