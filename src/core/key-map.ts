@@ -5,7 +5,7 @@
 // Why not a Map: a key that comes out of a tokenizer is a new string object each time, so V8's Map.get first
 // computes its hash in a builtin and then compares it with the stored key (another object): ~47 ns a lookup on
 // this machine for words of ~6 characters, against ~25 ns here (docs/benchmarks.md, "Stop 24"), where the hash
-// is a few multiplies per character inlined into the caller and the table is two typed arrays and two arrays.
+// is a few multiplies per character inlined into the caller and the table is an Int32Array index and three arrays.
 //
 // Layout: open addressing with linear probing over `#index` (entry number + 1; 0 is an empty slot), capacity a
 // power of two, at most half full. Entries are dense arrays (keys, values, hashes) in insertion order, so
@@ -94,25 +94,18 @@ export class KeyMap<V> {
   }
 
   get(key: PrimitiveKey): V | undefined {
-    let h: number;
-    if (typeof key === 'string' && key.length <= MAX_HASHED_LENGTH) h = this.#hash(key);
-    else if (typeof key === 'number' && (key | 0) === key) h = intHash(key);
-    else return this.#other?.get(key);
+    const h = this.#hashOf(key);
+    if (h !== h) return this.#other?.get(key);
     if (this.#fallback !== undefined) return this.#fallback.get(key);
-    const index = this.#index;
-    const mask = this.#mask;
-    let slot = h & mask;
-    for (let probes = 0; probes < MAX_PROBES; probes++) {
-      const e = index[slot]! - 1;
-      if (e < 0) return undefined;
-      if (this.#hashes[e] === h && this.#keys[e] === key) {
-        const v = this.#values[e]!;
-        return v === DELETED ? undefined : v;
-      }
-      slot = (slot + 1) & mask;
+    const slot = this.#probe(h, key);
+    if (slot < 0) {
+      this.#degrade();
+      return this.#fallback!.get(key);
     }
-    this.#degrade();
-    return this.#fallback!.get(key);
+    const e = this.#index[slot]! - 1;
+    if (e < 0) return undefined;
+    const v = this.#values[e]!;
+    return v === DELETED ? undefined : v;
   }
 
   /** Values are never undefined (get() returns undefined for an absent key), so this is get() !== undefined. */
@@ -122,68 +115,70 @@ export class KeyMap<V> {
 
   /** Inserts or replaces; `value` must not be undefined. */
   set(key: PrimitiveKey, value: V): void {
-    let h: number;
-    if (typeof key === 'string' && key.length <= MAX_HASHED_LENGTH) h = this.#hash(key);
-    else if (typeof key === 'number' && (key | 0) === key) {
-      key |= 0; // -0 is stored as 0, as a Map does
-      h = intHash(key);
-    }
-    else {
+    const h = this.#hashOf(key);
+    if (h !== h) {
       (this.#other ??= new Map()).set(key, value);
       return;
     }
+    if (key === 0) key = 0; // -0 is stored as 0, as a Map does
     if (this.#fallback !== undefined) {
       this.#fallback.set(key, value);
       return;
     }
-    const index = this.#index;
-    const mask = this.#mask;
-    let slot = h & mask;
-    for (let probes = 0; probes < MAX_PROBES; probes++) {
-      const e = index[slot]! - 1;
-      if (e < 0) {
-        const entry = this.#keys.length;
-        this.#keys.push(key);
-        this.#values.push(value);
-        this.#hashes.push(h);
-        index[slot] = entry + 1;
-        this.#size++;
-        if (this.#keys.length * 2 > mask + 1) this.#grow();
-        return;
-      }
-      if (this.#hashes[e] === h && this.#keys[e] === key) {
-        if (this.#values[e] === DELETED) this.#size++;
-        this.#values[e] = value;
-        return;
-      }
-      slot = (slot + 1) & mask;
+    const slot = this.#probe(h, key);
+    if (slot < 0) {
+      this.#degrade();
+      this.#fallback!.set(key, value);
+      return;
     }
-    this.#degrade();
-    this.#fallback!.set(key, value);
+    const e = this.#index[slot]! - 1;
+    if (e >= 0) {
+      if (this.#values[e] === DELETED) this.#size++;
+      this.#values[e] = value;
+      return;
+    }
+    this.#index[slot] = this.#keys.length + 1;
+    this.#keys.push(key as string | number);
+    this.#values.push(value);
+    this.#hashes.push(h);
+    this.#size++;
+    if (this.#keys.length * 2 > this.#mask + 1) this.#grow();
   }
 
   delete(key: PrimitiveKey): boolean {
-    let h: number;
-    if (typeof key === 'string' && key.length <= MAX_HASHED_LENGTH) h = this.#hash(key);
-    else if (typeof key === 'number' && (key | 0) === key) h = intHash(key);
-    else return this.#other?.delete(key) ?? false;
+    const h = this.#hashOf(key);
+    if (h !== h) return this.#other?.delete(key) ?? false;
     if (this.#fallback !== undefined) return this.#fallback.delete(key);
+    const slot = this.#probe(h, key);
+    if (slot < 0) {
+      this.#degrade();
+      return this.#fallback!.delete(key);
+    }
+    const e = this.#index[slot]! - 1;
+    if (e < 0 || this.#values[e] === DELETED) return false;
+    this.#values[e] = DELETED;
+    this.#size--;
+    return true;
+  }
+
+  /** The table's hash of a key: short strings and int32 numbers; NaN for any other key (it goes to `#other`). */
+  #hashOf(key: PrimitiveKey): number {
+    if (typeof key === 'string') return key.length <= MAX_HASHED_LENGTH ? this.#hash(key) : Number.NaN;
+    if (typeof key === 'number' && (key | 0) === key) return intHash(key);
+    return Number.NaN;
+  }
+
+  /** The slot holding `key` (hash h), or the empty slot that ends its chain; -1 past MAX_PROBES (colliding input). */
+  #probe(h: number, key: PrimitiveKey): number {
     const index = this.#index;
     const mask = this.#mask;
     let slot = h & mask;
     for (let probes = 0; probes < MAX_PROBES; probes++) {
       const e = index[slot]! - 1;
-      if (e < 0) return false;
-      if (this.#hashes[e] === h && this.#keys[e] === key) {
-        if (this.#values[e] === DELETED) return false;
-        this.#values[e] = DELETED;
-        this.#size--;
-        return true;
-      }
+      if (e < 0 || (this.#hashes[e] === h && this.#keys[e] === key)) return slot;
       slot = (slot + 1) & mask;
     }
-    this.#degrade();
-    return this.#fallback!.delete(key);
+    return -1;
   }
 
   /**

@@ -14,7 +14,7 @@
 // src/batch/heap-guard.test.ts's job).
 
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, type HeapInfo } from 'node:v8';
 import { WeirError } from '../core/errors.ts';
 
 const CHECK_MS = 20;
@@ -44,6 +44,11 @@ export interface HeapReading {
   readonly limitMb: number;
 }
 
+/** The old generation's limit, from V8's heap limit (which counts the young generation too: YOUNG_RESERVE). */
+function oldGenerationLimit(h: HeapInfo): number {
+  return Math.max(h.heap_size_limit - YOUNG_RESERVE, h.heap_size_limit / 2);
+}
+
 /**
  * Starts sampling (every `checkMs`); near the limit it also watches full collections (at once with
  * `startWatching`, for tests). Returns the function that stops both.
@@ -56,10 +61,24 @@ export function startHeapGuard(onExceeded: (reading: HeapReading) => void, fract
     stop();
     onExceeded({ usedMb: Math.round(usedBytes / 2 ** 20), limitMb: Math.round(limit / 2 ** 20) });
   };
+  // After a full collection the old generation holds live data (and what was promoted since): one reading of it
+  // past the fraction is enough. The young generation is left out: it is mostly garbage between collections.
+  const observer = new PerformanceObserver((list) => {
+    if (fired) return;
+    let major = false;
+    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) major = true;
+    if (!major) return;
+    let old = 0;
+    for (const space of getHeapSpaceStatistics()) if (!space.space_name.startsWith('new_')) old += space.space_used_size;
+    const h = getHeapStatistics();
+    const limit = oldGenerationLimit(h);
+    if (old > fraction * limit) fire(h.used_heap_size, limit);
+  });
+  let watching = false;
   const timer = setInterval(() => {
     if (fired) return;
     const h = getHeapStatistics();
-    const limit = Math.max(h.heap_size_limit - YOUNG_RESERVE, h.heap_size_limit / 2);
+    const limit = oldGenerationLimit(h);
     if (h.used_heap_size > fraction * limit) above++;
     else above = 0;
     if (above >= READINGS) {
@@ -76,20 +95,6 @@ export function startHeapGuard(onExceeded: (reading: HeapReading) => void, fract
     }
   }, checkMs);
   timer.unref();
-  // After a full collection the old generation holds live data (and what was promoted since): one reading of it
-  // past the fraction is enough. The young generation is left out: it is mostly garbage between collections.
-  const observer = new PerformanceObserver((list) => {
-    if (fired) return;
-    let major = false;
-    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) major = true;
-    if (!major) return;
-    let old = 0;
-    for (const space of getHeapSpaceStatistics()) if (!space.space_name.startsWith('new_')) old += space.space_used_size;
-    const h = getHeapStatistics();
-    const limit = Math.max(h.heap_size_limit - YOUNG_RESERVE, h.heap_size_limit / 2);
-    if (old > fraction * limit) fire(h.used_heap_size, limit);
-  });
-  let watching = false;
   if (startWatching) {
     watching = true;
     observer.observe({ entryTypes: ['gc'] });
