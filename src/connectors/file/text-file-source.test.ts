@@ -298,6 +298,35 @@ test('invalid UTF-8 fails by default with the file and offset; invalidUtf8: "rep
   }
 });
 
+test('ASCII chunks and chunks with other bytes in one file: the same lines at every chunk size, and ill-formed UTF-8 after ASCII chunks still fails', async () => {
+  const dir = tempDir();
+  try {
+    // ASCII lines, then a line whose non-ASCII bytes start mid-line (a chunk that ends inside it is ASCII so far),
+    // then ASCII again: chunks of 8..64 bytes see every mix, including an unfinished line kept across a refill.
+    const text = `${'plain ascii words\n'.repeat(20)}mostly ascii then é and 日本 at the end\n${'more ascii\n'.repeat(10)}`;
+    const file = join(dir, 'mixed.txt');
+    writeFileSync(file, text);
+    const expected = expectedLines(text);
+    for (const readChunkSize of [8, 13, 29, 64, 1 << 20]) {
+      const { lines, error } = await readAll(file, { readChunkSize, splitSize: 1 << 20 });
+      assert.equal(error, undefined, `chunk ${readChunkSize}: ${String(error)}`);
+      assert.deepEqual(lines, expected, `chunk ${readChunkSize}`);
+    }
+    // 400 ASCII bytes, then a lone 0xE9 on line 41: every earlier chunk takes the ASCII path.
+    const bad = join(dir, 'bad.txt');
+    const prefix = Buffer.from('0123456789\n'.repeat(40).replace(/\n$/, '!\n'));
+    writeFileSync(bad, Buffer.concat([prefix, Buffer.from([0x63, 0xe9, 0x0a])]));
+    for (const readChunkSize of [16, 1 << 20]) {
+      const { lines, error } = await readAll(bad, { readChunkSize });
+      assert.ok(error instanceof WeirError && error.code === 'WEIR_INVALID_UTF8', `chunk ${readChunkSize}: ${String(error)}`);
+      assert.ok(error.message.includes(`at byte ${prefix.length + 1}`), error.message);
+      assert.equal(lines.length, 40, `chunk ${readChunkSize}: the 40 ASCII lines before it were read`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('automatic split size: a 41.6 MB-like file starts with pieces of total / (parallelism × 4) that shrink to minSplitSize at the end', async () => {
   const dir = tempDir();
   try {

@@ -1,5 +1,6 @@
 // Reads the lines of byte-range file splits: synchronous emission from an in-memory chunk, asynchronous chunk reads.
 
+import { isAscii } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Collector } from '../../core/types.ts';
@@ -16,6 +17,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
 const REPLACEMENT = '\uFFFD';
 const GENUINE_REPLACEMENT = Buffer.from(REPLACEMENT, 'utf8');
+/** Node's own per-encoding decoder behind `buf.toString('latin1', a, b)`, without toString's argument handling. */
+type Latin1Slicing = Buffer & { latin1Slice(start: number, end: number): string };
 
 export interface LineDecoding {
   /** Longest line in bytes; a longer one fails with the file and its offset instead of V8's string-length error. */
@@ -39,6 +42,9 @@ export interface LineDecoding {
  * now: a second buffer prefetched during emission, which saves one read latency per chunk
  * but costs a copy of every straddling line and more state).
  *
+ * Decoding: a chunk whose bytes are all ASCII (one isAscii scan per read) has its lines decoded as Latin-1, the
+ * same text for those bytes without the UTF-8 decoder or the replacement check; any other chunk goes through UTF-8.
+ * On the benchmark corpus, finding and decoding every line took 65–76 ms this way against 129–138 ms (stop 25).
  * Decoding checks: a line longer than `maxLineBytes` fails before the buffer grows past it.
  * Ill-formed UTF-8 is looked for only in lines whose decoded text holds U+FFFD (for a
  * Latin-1 string V8 answers `indexOf('\uFFFD')` without a scan), so the common path pays
@@ -61,6 +67,8 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
 
   #buf: Buffer;
   #view: Buffer = EMPTY;
+  /** Whether every byte of #view is ASCII: its lines are then decoded as Latin-1, which is the same text, cheaper. */
+  #ascii = false;
   #bufPos = 0;
   #bufLen = 0;
   #eof = false;
@@ -150,6 +158,7 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
 
   #decode(split: FileSplit, view: Buffer, start: number, end: number): string {
     if (end - start > this.#maxLineBytes) throw this.#lineTooLong(split, this.#bufPos + start);
+    if (this.#ascii) return (view as Latin1Slicing).latin1Slice(start, end);
     const line = view.toString('utf8', start, end);
     if (line.indexOf(REPLACEMENT) >= 0) this.#checkReplacements(split, view, start, end, line);
     return line;
@@ -225,6 +234,7 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
       this.#bufPos = this.#pos;
       this.#bufLen = 0;
       this.#view = EMPTY;
+      this.#ascii = false;
       this.#eof = false;
     }
     return true;
@@ -254,6 +264,7 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
     this.#bufPos += keepFrom;
     this.#bufLen = keep;
     this.#view = EMPTY;
+    this.#ascii = false;
     const readPos = this.#bufPos + keep;
     const free = buf.length - keep;
     const wanted = readPos < split.end ? split.end - readPos + TAIL_READ : Math.max(TAIL_READ, readPos - split.end);
@@ -274,6 +285,7 @@ export class TextLineReader implements SourceReader<string, FileSplit> {
       this.#bufLen += bytesRead;
       if (bytesRead === 0) this.#eof = true;
       this.#view = this.#buf.subarray(0, this.#bufLen);
+      this.#ascii = isAscii(this.#view);
     } catch (cause) {
       this.#error = new WeirError(
         `${this.#operatorName}: failed to read '${path}' at byte ${position}: ${(cause as Error).message}`,
