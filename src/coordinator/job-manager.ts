@@ -359,10 +359,13 @@ export class JobManager implements JobControl, JobView {
       ...(regionLog ? { regionLog } : {}),
     });
     let stats: BatchRunStats;
+    let teardownMs = 0;
     try {
       stats = await scheduler.run();
     } finally {
+      const stopping = performance.now();
       await pool.close();
+      teardownMs = performance.now() - stopping;
     }
     this.#log.debug({ created: pool.created, reused: pool.reused }, 'BATCH TaskManagers (worker threads reused between regions)');
     await scheduler.commitSinks();
@@ -374,7 +377,8 @@ export class JobManager implements JobControl, JobView {
     this.#report(started);
     return {
       jobName: this.#options.jobName,
-      wallTimeMs: performance.now() - started,
+      // As in STREAMING: up to the last region's end and the sinks' commit, without stopping the worker threads.
+      wallTimeMs: performance.now() - started - teardownMs,
       collected: this.#collected,
       recordsIn: this.#perVertex('recordsIn'),
       recordsOut: this.#perVertex('recordsOut'),
