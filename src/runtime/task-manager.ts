@@ -8,6 +8,8 @@ import type { ManagerToSlot, SlotToManager } from './protocol.ts';
 import type { TaskManagerGateway } from './gateway.ts';
 import { traceStartup } from '../core/startup-trace.ts';
 import { mapStack } from '../core/stack-map.ts';
+import { startWorker } from './worker-exec-argv.ts';
+import type { SerializedError } from './operator-error.ts';
 import { configureSlotJit } from './slot-jit.ts';
 import { SlotRuntime, type LinkMessage, type SlotLink } from './slot.ts';
 
@@ -212,11 +214,11 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
     }
   } else {
     traceStartup(`new Worker (slot ${slot})`);
-    worker = new Worker(workerScript, {
+    // This process's Node options, less those Node refuses in a worker (worker-exec-argv.ts). No --enable-source-maps
+    // is added: stacks are mapped to the job file when an error is reported (core/stack-map.ts).
+    worker = startWorker(workerScript, {
       workerData: data,
       transferList: Object.values(data.links),
-      // No --enable-source-maps: stacks are mapped to the job file when an error is reported (core/stack-map.ts).
-      execArgv: process.execArgv,
       stdout: false,
       stderr: false,
     });
@@ -230,13 +232,28 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
   });
   worker.on('error', (e) => {
     if (stopping()) return;
-    onEvent({ type: 'failed', slot, error: { name: e.name, message: `worker thread of slot ${slot} crashed: ${e.message}`, code: 'WEIR_WORKER_CRASHED', fault: 'internal', stack: mapStack(e.stack) } });
+    onEvent({ type: 'failed', slot, error: (e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? workerOutOfMemory(slot) : { name: e.name, message: `worker thread of slot ${slot} crashed: ${e.message}`, code: 'WEIR_WORKER_CRASHED', fault: 'internal', stack: mapStack(e.stack) } });
   });
   worker.on('exit', (code) => {
     if (stopping()) return;
     onEvent({ type: 'failed', slot, error: { name: 'WorkerExit', message: `worker thread of slot ${slot} exited unexpectedly (exit code ${code})`, code: 'WEIR_WORKER_EXITED', fault: 'internal', stack: undefined } });
   });
   return worker;
+}
+
+/**
+ * A slot's thread that reached V8's heap limit before the heap guard (runtime/heap-guard.ts) fired: Node stopped the
+ * thread (ERR_WORKER_OUT_OF_MEMORY) instead of aborting the process. Reported as the guard reports it (not retried:
+ * a restart would fill the same heap again), with the same ways out; the thread is gone, so it cannot name its keys.
+ */
+function workerOutOfMemory(slot: number): SerializedError {
+  return {
+    name: 'OutOfMemoryError',
+    message: `out of memory: the worker thread of slot ${slot} reached its heap limit and Node stopped it. ` +
+      'Raise the heap (node --max-old-space-size=<MB> …/bin/weir run …: V8\'s flags apply to every thread), spread the keys over more ' +
+      'parallelism, or, for bounded input, run in BATCH (--runtime-mode batch --batch-keyed-input grouped), which spills to disk.',
+    code: 'WEIR_OUT_OF_MEMORY', fault: 'user', retryable: false, stack: undefined,
+  };
 }
 
 /** Wires a slot runtime (or whatever routes to the current one) to its worker's links (used by worker-main). */

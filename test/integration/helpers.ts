@@ -16,8 +16,9 @@ export interface RunResult {
 }
 
 /** Runs `weir <args>`; kills it and fails after `timeoutMs` so a hang is a failure, not a stuck suite. */
-export function runWeir(args: readonly string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
-  const child = startWeir(args, options.env);
+/** `nodeArgs`: Node's own options, before bin/weir (`node --max-old-space-size=… bin/weir run …`). */
+export function runWeir(args: readonly string[], options: { timeoutMs?: number; env?: Record<string, string>; nodeArgs?: readonly string[] } = {}): Promise<RunResult> {
+  const child = startWeir(args, options.env, options.nodeArgs);
   return waitFor(child, options.timeoutMs ?? 60_000);
 }
 
@@ -25,8 +26,8 @@ type Closed = { code: number | null; signal: NodeJS.Signals | null };
 /** How each child of startWeir ended ('close': exited and its pipes drained), known from its spawn on. */
 const closedAs = new WeakMap<ChildProcess, Promise<Closed>>();
 
-export function startWeir(args: readonly string[], env?: Record<string, string>): ChildProcess & { out: { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, [WEIR, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: { stdout: string; stderr: string } };
+export function startWeir(args: readonly string[], env?: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess & { out: { stdout: string; stderr: string } } {
+  const child = spawn(process.execPath, [...nodeArgs, WEIR, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: { stdout: string; stderr: string } };
   child.out = { stdout: '', stderr: '' };
   // Recorded from the start: a test may call waitFor only after the process has already exited and closed its pipes.
   closedAs.set(child, new Promise((resolveClosed) => child.once('close', (code, signal) => resolveClosed({ code, signal }))));

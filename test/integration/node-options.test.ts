@@ -1,0 +1,50 @@
+// Node's own options before bin/weir (`node --max-old-space-size=… bin/weir run …`): the job runs on worker threads
+// under them, although Node refuses V8's and per-process options in a worker's execArgv (runtime/worker-exec-argv.ts).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runWeir, tempDir, removeDir } from './helpers.ts';
+
+test('node --max-old-space-size --stack-size --expose-gc bin/weir run: the word count runs on its threads and counts right', { timeout: 120_000 }, async () => {
+  const dir = tempDir('node-options');
+  try {
+    const input = join(dir, 'in.txt');
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) lines.push(`w${i % 7} w${i % 5} shared`);
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const r = await runWeir(['run', 'examples/wordcount.ts', '--input', input, '--output', out, '--parallelism', '2', '--runtime-mode', 'BATCH', '--no-progress'], {
+      timeoutMs: 60_000, nodeArgs: ['--max-old-space-size=512', '--stack-size=2000', '--expose-gc'],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /ERR_WORKER_INVALID_EXEC_ARGV|invalid execArgv/);
+    const counts = new Map<string, number>();
+    for (const f of readdirSync(out).filter((n) => n.startsWith('part-'))) {
+      for (const line of readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean)) {
+        const [word, n] = line.split('\t');
+        counts.set(word!, Number(n));
+      }
+    }
+    const expected = new Map<string, number>([['shared', 3000]]);
+    for (let i = 0; i < 3000; i++) for (const w of [`w${i % 7}`, `w${i % 5}`]) expected.set(w, (expected.get(w) ?? 0) + 1);
+    assert.deepEqual([...counts].sort(), [...expected].sort());
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('node --max-old-space-size=64 bin/weir run: the slot threads run under that limit, and running out is a named failure, not a crash', { timeout: 120_000 }, async () => {
+  // More keys than 64 MB holds on the heap state backend (src/batch/heap-guard.test.ts runs the same job inline).
+  const r = await runWeir(['run', 'bench/jobs/batch-spill.ts', '--keys', '2000000', '--mode', 'streaming', '--no-progress'], {
+    timeoutMs: 100_000, nodeArgs: ['--max-old-space-size=64'],
+  });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.signal, null);
+  assert.doesNotMatch(r.stderr, /FATAL ERROR|invalid execArgv/);
+  // Either the heap guard in the thread fired, or Node stopped the thread at the limit: both are reported alike.
+  assert.match(r.stderr, /weir: error \[WEIR_OUT_OF_MEMORY\]: out of memory: /);
+  assert.match(r.stderr, /raise the heap \(node --max-old-space-size/i);
+  assert.doesNotMatch(r.stderr, /WEIR_WORKER_CRASHED/);
+});
