@@ -338,7 +338,8 @@ async function startLocalCluster(weirScript: string, taskmanagers: number, slots
   };
   // Loaded here: this module is in every job bundle, and the workers that import it never start processes.
   const { spawn } = process.getBuiltinModule('node:child_process');
-  const jm = spawn(process.execPath, [weirScript, 'jobmanager', '--bind', `127.0.0.1:${port}`, ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The children run under this process's Node options (node --max-old-space-size=… bin/weir cluster start): a process takes them all.
+  const jm = spawn(process.execPath, [...process.execArgv, weirScript, 'jobmanager', '--bind', `127.0.0.1:${port}`, ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(jm);
   const address = await new Promise<string>((res, rej) => {
     let out = '';
@@ -350,7 +351,7 @@ async function startLocalCluster(weirScript: string, taskmanagers: number, slots
     jm.once('exit', (code) => rej(new Error(`the JobManager exited (code ${code})`)));
   });
   for (let i = 0; i < taskmanagers; i++) {
-    children.push(spawn(process.execPath, [weirScript, 'taskmanager', '--jobmanager', address, '--slots', String(slots), ...common], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    children.push(spawn(process.execPath, [...process.execArgv, weirScript, 'taskmanager', '--jobmanager', address, '--slots', String(slots), ...common], { stdio: ['ignore', 'ignore', 'inherit'] }));
   }
   const tokenHint = tokenFile !== undefined ? ` --token-file ${tokenFile}` : '';
   process.stdout.write(`weir cluster: JobManager at ${address}, ${taskmanagers} TaskManager(s) × ${slots} slot(s)\n  weir run <job.ts> --jobmanager ${address}${tokenHint}\n  (Ctrl-C stops the cluster)\n`);

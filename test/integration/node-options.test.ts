@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runWeir, tempDir, removeDir } from './helpers.ts';
+import { runWeir, startWeir, tempDir, waitFor, removeDir } from './helpers.ts';
 
 test('node --max-old-space-size --stack-size --expose-gc bin/weir run: the word count runs on its threads and counts right', { timeout: 120_000 }, async () => {
   const dir = tempDir('node-options');
@@ -47,4 +47,46 @@ test('node --max-old-space-size=64 bin/weir run: the slot threads run under that
   assert.match(r.stderr, /weir: error \[WEIR_OUT_OF_MEMORY\]: out of memory: /);
   assert.match(r.stderr, /raise the heap \(node --max-old-space-size/i);
   assert.doesNotMatch(r.stderr, /WEIR_WORKER_CRASHED/);
+});
+
+test('node --max-old-space-size bin/weir cluster start: the JobManager and TaskManager processes run under the same options, and SIGTERM stops them', { timeout: 120_000 }, async () => {
+  const cluster = startWeir(['cluster', 'start', '--taskmanagers', '1', '--slots', '1'], undefined, ['--max-old-space-size=300']);
+  let children: string[] = [];
+  const alive = (pid: string): boolean => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').length > 0;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    await new Promise<void>((resolveUp, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no cluster line within 60 s: ${cluster.out.stderr}`)), 60_000);
+      const check = (): void => {
+        if (!/weir cluster: JobManager at \S+, 1 TaskManager/.test(cluster.out.stdout)) return;
+        clearTimeout(timer);
+        resolveUp();
+      };
+      cluster.stdout!.on('data', check);
+      check();
+      cluster.once('exit', (code) => { clearTimeout(timer); reject(new Error(`weir cluster exited (${code}): ${cluster.out.stderr}`)); });
+    });
+    // Its children, from Linux's process table, and each one's command line.
+    children = readFileSync(`/proc/${cluster.pid}/task/${cluster.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const commands = children.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+    const roles = commands.map((c) => c.find((a) => a === 'jobmanager' || a === 'taskmanager')).sort();
+    assert.deepEqual(roles, ['jobmanager', 'taskmanager'], JSON.stringify(commands));
+    for (const c of commands) {
+      const flag = c.indexOf('--max-old-space-size=300');
+      assert.ok(flag > 0 && flag < c.findIndex((a) => a.endsWith('/weir')), `the option comes before the script: ${JSON.stringify(c)}`);
+    }
+    cluster.kill('SIGTERM');
+    await waitFor(cluster, 30_000);
+    const deadline = Date.now() + 10_000;
+    while (children.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(children.filter(alive), [], 'the cluster stopped its children');
+  } finally {
+    if (cluster.exitCode === null) cluster.kill('SIGKILL');
+    for (const pid of children) if (alive(pid)) process.kill(Number(pid), 'SIGKILL');
+  }
 });
