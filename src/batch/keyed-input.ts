@@ -21,6 +21,7 @@
 // whose keys do not fit the heap (docs/batch.md).
 
 import { mkdtempSync, rmSync } from 'node:fs';
+import { spillPrefix } from '../core/exit-cleanup.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Key } from '../core/types.ts';
@@ -152,7 +153,8 @@ export class BatchKeyedInput {
   /** Writes what is held as one run sorted by (key group, key), and frees it. */
   #spillNow(): void {
     const spill = this.#spill!;
-    this.#spillDir ??= mkdtempSync(join(spill.dir ?? tmpdir(), 'weir-spill-'));
+    // Named with the pid: the main thread removes this process's spill directories if it exits first (core/exit-cleanup.ts).
+    this.#spillDir ??= mkdtempSync(join(spill.dir ?? tmpdir(), spillPrefix()));
     const writer = new RunWriter(join(this.#spillDir, `run-${this.#spilled.length}`));
     for (const run of this.#sortedRuns()) {
       const { records, timestamps, keyGroup } = run;

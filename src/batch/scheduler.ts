@@ -25,6 +25,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, isRecoverable } from '../core/errors.ts';
+import { removeMatchingOnExit, removeOnExit, spillPrefix } from '../core/exit-cleanup.ts';
 import type { ExecutionConfig, RestartStrategy } from '../api/config.ts';
 import type { JobGraph, JobVertex } from '../graph/job-graph.ts';
 import type { Sink } from '../connectors/sink.ts';
@@ -141,15 +142,23 @@ export class BatchScheduler {
   #maxSlotsInUse = 0;
   #restarts = 0;
   #attemptCounter = 0;
+  /** Takes the shuffle directory and the spill pattern off the exit cleanup (the run removed them itself). */
+  readonly #releaseOnExit: () => void;
 
   constructor(options: BatchSchedulerOptions) {
     this.#o = options;
     this.#graph = options.graph;
     this.#blocking = blockingEdges(options.graph, options.config);
     this.#stages = buildStages(options.graph, this.#blocking);
-    const dir = options.regionLog?.shuffleDir ?? join(options.config.batch.spillDir ?? tmpdir(), `weir-shuffle-${options.jobId}-${process.pid}-${Date.now().toString(36)}`);
+    const base = options.config.batch.spillDir ?? tmpdir();
+    const dir = options.regionLog?.shuffleDir ?? join(base, `weir-shuffle-${options.jobId}-${process.pid}-${Date.now().toString(36)}`);
     mkdirSync(dir, { recursive: true });
     this.#master = new LocalDiskShuffleMaster(dir);
+    // An early exit (SIGINT/SIGTERM under weir run) removes the partitions and this process's threads' spilled runs;
+    // a logged job's directory is its log's owner's to keep or remove (core/exit-cleanup.ts).
+    const releaseDir = options.regionLog === undefined ? removeOnExit(dir) : () => {};
+    const releaseSpills = removeMatchingOnExit(base, spillPrefix());
+    this.#releaseOnExit = () => { releaseDir(); releaseSpills(); };
     this.#slotLimit = options.config.batch.slots ?? Number.POSITIVE_INFINITY;
     this.#backoff = new RestartBackoff(options.strategy);
   }
@@ -222,6 +231,7 @@ export class BatchScheduler {
     } finally {
       // A logged job's partitions may serve a successor: the log's owner releases them when the job ends.
       if (this.#o.regionLog === undefined) this.#master.releaseAll();
+      this.#releaseOnExit();
     }
     return this.#stats();
   }

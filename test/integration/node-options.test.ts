@@ -71,10 +71,17 @@ test('node --max-old-space-size bin/weir cluster start: the JobManager and TaskM
       check();
       cluster.once('exit', (code) => { clearTimeout(timer); reject(new Error(`weir cluster exited (${code}): ${cluster.out.stderr}`)); });
     });
-    // Its children, from Linux's process table, and each one's command line.
-    children = readFileSync(`/proc/${cluster.pid}/task/${cluster.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    const commands = children.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
-    const roles = commands.map((c) => c.find((a) => a === 'jobmanager' || a === 'taskmanager')).sort();
+    // Its children, from Linux's process table, and each one's command line (a child just forked shows its
+    // parent's until it has exec'd: read until both show their role).
+    let commands: string[][] = [];
+    let roles: (string | undefined)[] = [];
+    for (const deadline = Date.now() + 15_000; ;) {
+      children = readFileSync(`/proc/${cluster.pid}/task/${cluster.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      commands = children.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+      roles = commands.map((c) => c.find((a) => a === 'jobmanager' || a === 'taskmanager')).sort();
+      if (roles.join() === 'jobmanager,taskmanager' || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.deepEqual(roles, ['jobmanager', 'taskmanager'], JSON.stringify(commands));
     for (const c of commands) {
       const flag = c.indexOf('--max-old-space-size=300');
