@@ -18,8 +18,16 @@ import { getHeapSpaceStatistics, getHeapStatistics, type HeapInfo } from 'node:v
 import { WeirError } from '../core/errors.ts';
 
 const CHECK_MS = 20;
-/** Fraction of the old-generation limit past which the guard fires. */
+/** Fraction of the old-generation limit past which the guard fires (or sooner: HEADROOM). */
 export const LIMIT_FRACTION = 0.9;
+/**
+ * What the guard leaves free at least, whatever the fraction: one scavenge can promote a whole semi-space of
+ * survivors (16 MiB on 64-bit) into the old generation at once, and near the limit V8 gives up after a few
+ * mark-compacts that free little, which can all happen inside one slice of the task thread, before the guard's
+ * next reading. With a 64 MB heap 10 % was 6.4 MB: the keyed count of src/batch/heap-guard.test.ts died in V8 in a
+ * full-suite run (stop 26; 0 of 10 runs alone); 16 MiB leaves it a promotion's worth. A heap under 32 MiB keeps half free.
+ */
+const HEADROOM = 16 * 2 ** 20;
 /**
  * heap_size_limit counts the young generation's semi-spaces too (3 × 16 MiB on 64-bit), and
  * V8 dies when the old generation is full: with --max-old-space-size=256 the limit reads 304 MiB
@@ -49,6 +57,11 @@ function oldGenerationLimit(h: HeapInfo): number {
   return Math.max(h.heap_size_limit - YOUNG_RESERVE, h.heap_size_limit / 2);
 }
 
+/** Where the guard fires: `fraction` of the limit, or HEADROOM below the limit if that comes first. */
+export function firingThreshold(limit: number, fraction: number): number {
+  return Math.min(fraction * limit, Math.max(limit - HEADROOM, limit / 2));
+}
+
 /**
  * Starts sampling (every `checkMs`); near the limit it also watches full collections (at once with
  * `startWatching`, for tests). Returns the function that stops both.
@@ -72,24 +85,25 @@ export function startHeapGuard(onExceeded: (reading: HeapReading) => void, fract
     for (const space of getHeapSpaceStatistics()) if (!space.space_name.startsWith('new_')) old += space.space_used_size;
     const h = getHeapStatistics();
     const limit = oldGenerationLimit(h);
-    if (old > fraction * limit) fire(h.used_heap_size, limit);
+    if (old > firingThreshold(limit, fraction)) fire(h.used_heap_size, limit);
   });
   let watching = false;
   const timer = setInterval(() => {
     if (fired) return;
     const h = getHeapStatistics();
     const limit = oldGenerationLimit(h);
-    if (h.used_heap_size > fraction * limit) above++;
+    const threshold = firingThreshold(limit, fraction);
+    if (h.used_heap_size > threshold) above++;
     else above = 0;
     if (above >= READINGS) {
       fire(h.used_heap_size, limit);
       return;
     }
     // The observer costs every collection a callback (~5 % of a word count's time): on only near the limit.
-    if (!watching && h.used_heap_size > WATCH_FRACTION * fraction * limit) {
+    if (!watching && h.used_heap_size > WATCH_FRACTION * threshold) {
       watching = true;
       observer.observe({ entryTypes: ['gc'] });
-    } else if (watching && h.used_heap_size < UNWATCH_FRACTION * fraction * limit) {
+    } else if (watching && h.used_heap_size < UNWATCH_FRACTION * threshold) {
       watching = false;
       observer.disconnect();
     }
