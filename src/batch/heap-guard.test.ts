@@ -7,9 +7,17 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHeapGuard } from '../runtime/heap-guard.ts';
+import { firingThreshold, LIMIT_FRACTION, startHeapGuard } from '../runtime/heap-guard.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+test('the firing threshold: 90 % of a large limit, 16 MiB below a small one, half of a tiny one; a lower fraction as given', () => {
+  const MiB = 2 ** 20;
+  assert.equal(firingThreshold(4096 * MiB, LIMIT_FRACTION), 0.9 * 4096 * MiB);
+  assert.equal(firingThreshold(64 * MiB, LIMIT_FRACTION), 48 * MiB);
+  assert.equal(firingThreshold(20 * MiB, LIMIT_FRACTION), 10 * MiB);
+  assert.equal(firingThreshold(64 * MiB, 0.5), 32 * MiB);
+});
 
 test('the guard calls back once when the heap is past its fraction of the limit', async () => {
   let calls = 0;
