@@ -1,5 +1,6 @@
 // Tests of the heap keyed backend: every state kind, key isolation, copy-on-write snapshots, restore at other parallelisms.
 
+import { KeyMap, type PrimitiveKey } from '../core/key-map.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -406,14 +407,14 @@ test('window state: per-window accumulators of a key, copy-on-write across a sna
   }
 });
 
-/** Counts Map get/set/has calls made by `fn` (the heap backend's tables are plain Maps). */
+/** Counts the lookups in the state tables (KeyMaps) while fn runs. */
 function mapCalls(fn: () => void): { get: number; set: number; has: number } {
-  const proto = Map.prototype;
+  const proto = KeyMap.prototype;
   const { get, set, has } = proto;
   const calls = { get: 0, set: 0, has: 0 };
-  proto.get = function (this: Map<unknown, unknown>, k: unknown) { calls.get++; return get.call(this, k); };
-  proto.set = function (this: Map<unknown, unknown>, k: unknown, v: unknown) { calls.set++; return set.call(this, k, v); };
-  proto.has = function (this: Map<unknown, unknown>, k: unknown) { calls.has++; return has.call(this, k); };
+  proto.get = function (this: KeyMap<unknown>, k: PrimitiveKey) { calls.get++; return get.call(this, k); };
+  proto.set = function (this: KeyMap<unknown>, k: PrimitiveKey, v: unknown) { calls.set++; return set.call(this, k, v); };
+  proto.has = function (this: KeyMap<unknown>, k: PrimitiveKey) { calls.has++; return has.call(this, k); };
   try {
     fn();
   } finally {

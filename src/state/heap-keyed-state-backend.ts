@@ -132,8 +132,10 @@ export class KeyedStateSnapshot {
         }
         if (t.size === 0) continue;
         const flat: unknown[] = [];
-        if (w === undefined) for (const [k, v] of t) flat.push(k, unwrap(st.kind, v));
-        else for (const [k, v] of t) flat.push(k, v);
+        // forEach, not for-of: a KeyMap's iterator makes a pair per entry (a Map and a KeyMap take the same callback).
+        const kind = st.kind;
+        if (w === undefined) t.forEach((v: unknown, k: NormalizedKey) => flat.push(k, unwrap(kind, v)));
+        else t.forEach((v: unknown, k: NormalizedKey) => flat.push(k, v));
         payload.push(s, flat);
       }
       if (payload.length > 0) sections[i] = serialize(payload);

@@ -1,4 +1,4 @@
-// The heap backend's storage (one Map per key group per state, copy-on-write) and the state objects bound to it.
+// The heap backend's storage (one KeyMap per key group per state, copy-on-write) and the state objects bound to it.
 //
 // Copy-on-write by epochs. The backend keeps an epoch number; a snapshot keeps references
 // to the per-key-group maps (StateTable.capture) and then increments the epoch. A key group's
@@ -23,6 +23,7 @@ import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/types.ts';
 import type { AggregateFunction, StateKind } from './descriptors.ts';
 import { denormalizeKey, normalizeKey, type NormalizedKey } from './key-encoding.ts';
+import { KeyMap } from '../core/key-map.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types.ts';
 
 /**
@@ -50,7 +51,7 @@ export function copyOnWrite<K, V>(map: Map<K, V>): Map<K, V> {
   return copy;
 }
 
-export type CapturedSection = Map<NormalizedKey, unknown> | unknown[] | undefined;
+export type CapturedSection = KeyMap<unknown> | unknown[] | undefined;
 
 /** The current key, shared by the backend and every state object it made. */
 export class KeyContext {
@@ -103,7 +104,7 @@ export class StateTable {
   readonly name: string;
   readonly kind: StateKind;
   /** Index = keyGroup - range.start; undefined until first written. */
-  readonly tables: (Map<NormalizedKey, unknown> | undefined)[];
+  readonly tables: (KeyMap<unknown> | undefined)[];
   /** Epoch each table was created or copied in; writable iff equal to the current epoch. */
   readonly vers: number[];
   handle: unknown = undefined;
@@ -111,7 +112,7 @@ export class StateTable {
   constructor(name: string, kind: StateKind, size: number) {
     this.name = name;
     this.kind = kind;
-    this.tables = new Array<Map<NormalizedKey, unknown> | undefined>(size).fill(undefined);
+    this.tables = new Array<KeyMap<unknown> | undefined>(size).fill(undefined);
     this.vers = new Array<number>(size).fill(-1);
   }
 
@@ -129,12 +130,12 @@ export class StateTable {
   }
 
   /** The writable map of key-group index i: created, or, if a snapshot may hold it, frozen for the snapshots first. */
-  own(i: number, epoch: number): Map<NormalizedKey, unknown> {
+  own(i: number, epoch: number): KeyMap<unknown> {
     let t = this.tables[i];
     if (t !== undefined && this.vers[i] === epoch) return t;
     if (i < 0) noKey(this.name);
     if (t === undefined) {
-      t = new Map();
+      t = new KeyMap();
       this.tables[i] = t;
     } else {
       this.#release(i, t);
@@ -144,7 +145,7 @@ export class StateTable {
   }
 
   /** Gives every pending snapshot that holds map t (key-group index i) a frozen copy of its contents instead. */
-  #release(i: number, t: Map<NormalizedKey, unknown>): void {
+  #release(i: number, t: KeyMap<unknown>): void {
     const caps = this.#captures;
     if (caps.length === 0) return;
     const started = performance.now();
@@ -161,10 +162,10 @@ export class StateTable {
   }
 
   /** A key group's contents as a blob section lists them: [key, value, ...] (a window entry's nodes flattened). */
-  #freeze(t: Map<NormalizedKey, unknown>): unknown[] {
+  #freeze(t: KeyMap<unknown>): unknown[] {
     const flat: unknown[] = [];
-    if (this.kind === 'window') for (const [k, v] of t) flat.push(k, flattenWindowCells(v));
-    else for (const [k, v] of t) flat.push(k, (v as Cell<unknown>).v);
+    if (this.kind === 'window') t.forEach((v, k) => flat.push(k, flattenWindowCells(v)));
+    else t.forEach((v, k) => flat.push(k, (v as Cell<unknown>).v));
     return flat;
   }
 
