@@ -142,7 +142,7 @@ export class BatchScheduler {
   #maxSlotsInUse = 0;
   #restarts = 0;
   #attemptCounter = 0;
-  /** Takes the shuffle directory and the spill pattern off the exit cleanup (the run removed them itself). */
+  /** Takes the shuffle directory off the exit cleanup (the run removed it itself). */
   readonly #releaseOnExit: () => void;
 
   constructor(options: BatchSchedulerOptions) {
@@ -156,9 +156,10 @@ export class BatchScheduler {
     this.#master = new LocalDiskShuffleMaster(dir);
     // An early exit (SIGINT/SIGTERM under weir run) removes the partitions and this process's threads' spilled runs;
     // a logged job's directory is its log's owner's to keep or remove (core/exit-cleanup.ts).
-    const releaseDir = options.regionLog === undefined ? removeOnExit(dir) : () => {};
-    const releaseSpills = removeMatchingOnExit(base, spillPrefix());
-    this.#releaseOnExit = () => { releaseDir(); releaseSpills(); };
+    // The spill pattern stays registered after the run: a run that failed or was cut short may leave a thread's
+    // runs behind, and at exit no job of this process is running any more.
+    this.#releaseOnExit = options.regionLog === undefined ? removeOnExit(dir) : () => {};
+    removeMatchingOnExit(base, spillPrefix());
     this.#slotLimit = options.config.batch.slots ?? Number.POSITIVE_INFINITY;
     this.#backoff = new RestartBackoff(options.strategy);
   }

@@ -4,7 +4,7 @@ import { setLaunchContext } from '../api/launch.ts';
 import { formatCheckpointList } from '../checkpoint/index.ts';
 import { executeLocally } from '../coordinator/local-executor.ts';
 import type { JobManager } from '../coordinator/job-manager.ts';
-import type { StandbyWorkers } from '../runtime/task-manager.ts';
+import { terminateSlotWorkers, type StandbyWorkers } from '../runtime/task-manager.ts';
 import { existsSync, statSync } from 'node:fs';
 import { loadClusterToken, TOKEN_ENV } from '../cluster/token.ts';
 import { join, resolve } from 'node:path';
@@ -103,16 +103,22 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
   let executed = false;
   let jobManager: JobManager | undefined;
   let signals = 0;
+  let savepointAsked = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
     // BATCH takes no savepoints: a signal aborts it (its partial output is never committed).
     if (signals === 1 && jobManager && jobManager.runtimeMode === 'STREAMING' && (options.defaults.checkpoint?.dir || options.defaults.savepointDir)) {
+      savepointAsked = true;
       process.stderr.write(`weir: ${signal}: stopping with a savepoint (send again to abort)\n`);
       jobManager.stopWithSavepoint();
       return;
     }
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (signals > 1 && !(signals === 2 && savepointAsked)) process.exit(code);
     process.stderr.write(`weir: ${signal}: aborting\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    // The slot threads first (at most 2 s): one still spilling after the exit cleanup ran (core/exit-cleanup.ts)
+    // would leave its files behind. Another signal meanwhile exits at once.
+    void Promise.race([terminateSlotWorkers(), new Promise((r) => setTimeout(r, 2000).unref())]).finally(() => process.exit(code));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

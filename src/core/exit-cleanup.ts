@@ -1,7 +1,8 @@
 // Temporary directories that go when this process exits, also when it exits early.
 //
-// `weir run` leaves on SIGINT/SIGTERM with process.exit (cli/main.ts), and a BATCH job's shuffle partitions
-// and spilled runs would stay behind in /tmp: as large as the job's intermediate data, for every aborted run.
+// `weir run` leaves on SIGINT/SIGTERM with process.exit (cli/main.ts, after stopping the slot threads), and a
+// BATCH job's shuffle partitions and spilled runs would stay behind in /tmp: as large as the job's intermediate
+// data, for every aborted run.
 // Node runs 'exit' listeners on process.exit, on the end of the event loop and after an uncaught exception
 // (not on SIGKILL or a native crash), synchronously: the removal is synchronous too, and best-effort.
 //
@@ -15,8 +16,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dirs = new Set<string>();
-/** base NUL prefix → the pattern and how many owners registered it (jobs of one process may share one). */
-const patterns = new Map<string, { base: string; prefix: string; owners: number }>();
+/** base NUL prefix → the pattern. */
+const patterns = new Map<string, { base: string; prefix: string }>();
 let installed = false;
 
 function removeAll(): void {
@@ -56,19 +57,13 @@ export function removeOnExit(dir: string): () => void {
   };
 }
 
-/** Removes the entries of `base` whose names start with `prefix` when this process exits, unless released first. */
-export function removeMatchingOnExit(base: string, prefix: string): () => void {
+/**
+ * Removes the entries of `base` whose names start with `prefix` when this process exits. Kept until then: what
+ * matches is this process's own, and at exit none of its jobs runs any more.
+ */
+export function removeMatchingOnExit(base: string, prefix: string): void {
   install();
-  const key = `${base}\0${prefix}`;
-  const entry = patterns.get(key) ?? { base, prefix, owners: 0 };
-  entry.owners++;
-  patterns.set(key, entry);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    if (--entry.owners === 0) patterns.delete(key);
-  };
+  patterns.set(`${base}\0${prefix}`, { base, prefix });
 }
 
 /** The name prefix of a BATCH spill directory made by any thread of this process. */

@@ -188,6 +188,20 @@ export class ThreadTaskManager implements TaskManagerGateway {
  * lines to `logger`, everything else to `onEvent`; a crash or an unexpected exit (also one of a standby thread before it
  * got its slot) becomes a `failed` event unless `stopping()` says we are tearing it down.
  */
+/** Every slot thread of this process not yet exited (terminateSlotWorkers). */
+const liveWorkers = new Set<Worker>();
+/** Set by terminateSlotWorkers: the process is ending, and a thread's exit is no failure to report (no restart). */
+let aborting = false;
+
+/**
+ * Stops every slot thread of this process and waits until they exited: `weir run` aborting on a signal does this
+ * before process.exit, so no thread is still writing a spilled run while the exit cleanup removes them.
+ */
+export async function terminateSlotWorkers(): Promise<void> {
+  aborting = true;
+  await Promise.all([...liveWorkers].map((w) => w.terminate().catch(() => 0)));
+}
+
 export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent: (event: SlotToManager) => void, stopping: () => boolean, logger?: Logger, standby?: StandbyWorker): Worker {
   const slot = data.slot;
   let worker: Worker;
@@ -231,11 +245,13 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
     else onEvent(m);
   });
   worker.on('error', (e) => {
-    if (stopping()) return;
+    if (stopping() || aborting) return;
     onEvent({ type: 'failed', slot, error: (e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? workerOutOfMemory(slot) : { name: e.name, message: `worker thread of slot ${slot} crashed: ${e.message}`, code: 'WEIR_WORKER_CRASHED', fault: 'internal', stack: mapStack(e.stack) } });
   });
+  liveWorkers.add(worker);
   worker.on('exit', (code) => {
-    if (stopping()) return;
+    liveWorkers.delete(worker);
+    if (stopping() || aborting) return;
     onEvent({ type: 'failed', slot, error: { name: 'WorkerExit', message: `worker thread of slot ${slot} exited unexpectedly (exit code ${code})`, code: 'WEIR_WORKER_EXITED', fault: 'internal', stack: undefined } });
   });
   return worker;
