@@ -118,12 +118,34 @@ function logger(role: string): (line: string) => void {
   return (line) => process.stderr.write(`${new Date().toISOString()} weir ${role}: ${line}\n`);
 }
 
-/** Runs until SIGINT/SIGTERM; returns the exit code. */
+/** Set by `weir cluster start` for its children: their stdin is a pipe from it, and its end means it is gone. */
+const EXIT_WITH_PARENT_ENV = 'WEIR_EXIT_WITH_PARENT';
+
+/**
+ * Runs until SIGINT/SIGTERM, or, in a child of `weir cluster start`, until that process is gone (its end of the
+ * stdin pipe closed: also after a SIGKILL, which it cannot pass on); returns the exit code.
+ */
 function untilSignal(stop: () => void): Promise<number> {
   return new Promise((r) => {
-    const on = (): void => { stop(); r(0); };
-    process.once('SIGINT', on);
-    process.once('SIGTERM', on);
+    let stopped = false;
+    const on = (): void => {
+      if (stopped) return;
+      stopped = true;
+      stop();
+      r(0);
+    };
+    // `on`, not `once`: with the listener gone a later signal would end this process the default way.
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+    if (process.env[EXIT_WITH_PARENT_ENV] === '1') {
+      const stdin = process.stdin;
+      stdin.once('end', on);
+      stdin.once('close', on);
+      stdin.on('error', on);
+      stdin.resume();
+      // Only a watch: the process still ends when its work has stopped.
+      (stdin as unknown as { unref?: () => void }).unref?.();
+    }
   });
 }
 
@@ -333,13 +355,18 @@ async function startLocalCluster(weirScript: string, taskmanagers: number, slots
   for (const f of ['heartbeat-interval', 'heartbeat-timeout', 'cache-dir', 'tls-cert', 'tls-key', 'tls-ca']) if (flags.has(f)) common.push(`--${f}`, flags.get(f)!);
   const children: ChildProcess[] = [];
   const stopAll = (): void => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    for (const c of children) {
+      c.stdin?.end();
+      if (c.exitCode === null) c.kill('SIGTERM');
+    }
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   };
   // Loaded here: this module is in every job bundle, and the workers that import it never start processes.
   const { spawn } = process.getBuiltinModule('node:child_process');
   // The children run under this process's Node options (node --max-old-space-size=… bin/weir cluster start): a process takes them all.
-  const jm = spawn(process.execPath, [...process.execArgv, weirScript, 'jobmanager', '--bind', `127.0.0.1:${port}`, ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Their stdin is a pipe from this process: if it dies without stopping them (SIGKILL), they see it close and stop.
+  const env = { ...process.env, [EXIT_WITH_PARENT_ENV]: '1' };
+  const jm = spawn(process.execPath, [...process.execArgv, weirScript, 'jobmanager', '--bind', `127.0.0.1:${port}`, ...common], { stdio: ['pipe', 'pipe', 'inherit'], env });
   children.push(jm);
   const address = await new Promise<string>((res, rej) => {
     let out = '';
@@ -351,7 +378,7 @@ async function startLocalCluster(weirScript: string, taskmanagers: number, slots
     jm.once('exit', (code) => rej(new Error(`the JobManager exited (code ${code})`)));
   });
   for (let i = 0; i < taskmanagers; i++) {
-    children.push(spawn(process.execPath, [...process.execArgv, weirScript, 'taskmanager', '--jobmanager', address, '--slots', String(slots), ...common], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    children.push(spawn(process.execPath, [...process.execArgv, weirScript, 'taskmanager', '--jobmanager', address, '--slots', String(slots), ...common], { stdio: ['pipe', 'ignore', 'inherit'], env }));
   }
   const tokenHint = tokenFile !== undefined ? ` --token-file ${tokenFile}` : '';
   process.stdout.write(`weir cluster: JobManager at ${address}, ${taskmanagers} TaskManager(s) × ${slots} slot(s)\n  weir run <job.ts> --jobmanager ${address}${tokenHint}\n  (Ctrl-C stops the cluster)\n`);
