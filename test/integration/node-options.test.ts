@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWeir, startWeir, tempDir, waitFor, removeDir } from './helpers.ts';
 
@@ -101,6 +101,9 @@ test(`node --max-old-space-size bin/weir cluster start: the JobManager and TaskM
   } finally {
     if (cluster.exitCode === null) cluster.kill('SIGKILL');
     for (const pid of children) if (alive(pid)) process.kill(Number(pid), 'SIGKILL');
+    // The token it made (a SIGKILL leaves it: only the starter removes it).
+    const token = /--token-file (\S+)\/token/.exec(cluster.out.stdout)?.[1];
+    if (token !== undefined && token.includes('weir-cluster-')) rmSync(token, { recursive: true, force: true });
   }
 });
 }
