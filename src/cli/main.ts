@@ -103,18 +103,18 @@ async function run(args: readonly string[], cli: CliEnvironment): Promise<number
   let executed = false;
   let jobManager: JobManager | undefined;
   let signals = 0;
-  let savepointAsked = false;
+  let aborting = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
     // BATCH takes no savepoints: a signal aborts it (its partial output is never committed).
     if (signals === 1 && jobManager && jobManager.runtimeMode === 'STREAMING' && (options.defaults.checkpoint?.dir || options.defaults.savepointDir)) {
-      savepointAsked = true;
       process.stderr.write(`weir: ${signal}: stopping with a savepoint (send again to abort)\n`);
       jobManager.stopWithSavepoint();
       return;
     }
     const code = signal === 'SIGINT' ? 130 : 143;
-    if (signals > 1 && !(signals === 2 && savepointAsked)) process.exit(code);
+    if (aborting) process.exit(code);
+    aborting = true;
     process.stderr.write(`weir: ${signal}: aborting\n`);
     // The slot threads first (at most 2 s): one still spilling after the exit cleanup ran (core/exit-cleanup.ts)
     // would leave its files behind. Another signal meanwhile exits at once.

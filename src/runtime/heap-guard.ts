@@ -40,6 +40,11 @@ const UNWATCH_FRACTION = 0.6;
 /** Consecutive readings above the fraction before it fires (one reading may be garbage about to go). */
 const READINGS = 3;
 
+/** The ways out when keys on the heap state backend fill the heap (the guard's message and a thread Node stopped). */
+export const HEAP_STATE_WAYS_OUT = 'The heap state backend keeps every key in memory: raise the heap (node --max-old-space-size=<MB> …/bin/weir run …: ' +
+  'V8\'s flags apply to every thread), spread the keys over more parallelism, or, for bounded input, run in BATCH ' +
+  '(--runtime-mode batch --batch-keyed-input grouped), which spills to disk.';
+
 export class OutOfMemoryError extends WeirError {
   constructor(message: string) {
     super(message, { code: 'WEIR_OUT_OF_MEMORY', fault: 'user', retryable: false });

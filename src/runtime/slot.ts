@@ -11,7 +11,7 @@ import { isEncoded, type ChannelItem } from './events.ts';
 import { serializeError } from './operator-error.ts';
 import type { Deployment, ManagerToSlot, SlotToManager, TaskMetrics } from './protocol.ts';
 import { Task, type TaskServices } from './task.ts';
-import { OutOfMemoryError, startHeapGuard } from './heap-guard.ts';
+import { HEAP_STATE_WAYS_OUT, OutOfMemoryError, startHeapGuard } from './heap-guard.ts';
 import { BUSY } from './task-time.ts';
 import { LocalDiskShuffle } from '../batch/shuffle/local-disk.ts';
 import { PipelinedShuffle, pipelinedPartition } from '../batch/shuffle/pipelined.ts';
@@ -479,7 +479,7 @@ export class SlotRuntime {
       ? 'Run with --batch-keyed-input grouped (BATCH spills grouped input to disk past --batch-sort-memory), raise the heap (node --max-old-space-size) or spread the keys over more parallelism.'
       : mode === 'BATCH'
         ? 'Lower --batch-sort-memory, raise the heap (node --max-old-space-size) or spread the keys over more parallelism.'
-        : 'The heap state backend keeps every key in memory: raise the heap (node --max-old-space-size), spread the keys over more parallelism, or, for bounded input, run in BATCH (--runtime-mode batch --batch-keyed-input grouped), which spills to disk.';
+        : HEAP_STATE_WAYS_OUT;
     return new OutOfMemoryError(`out of memory: this thread's heap holds ${usedMb} MB of its ${limitMb} MB limit, so the job was failed before V8 would abort the process.${held} ${way}`);
   }
 

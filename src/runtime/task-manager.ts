@@ -10,6 +10,7 @@ import { traceStartup } from '../core/startup-trace.ts';
 import { mapStack } from '../core/stack-map.ts';
 import { startWorker } from './worker-exec-argv.ts';
 import type { SerializedError } from './operator-error.ts';
+import { HEAP_STATE_WAYS_OUT } from './heap-guard.ts';
 import { configureSlotJit } from './slot-jit.ts';
 import { SlotRuntime, type LinkMessage, type SlotLink } from './slot.ts';
 
@@ -182,12 +183,6 @@ export class ThreadTaskManager implements TaskManagerGateway {
 
 }
 
-/**
- * Starts the worker thread of one slot (local mode, and each TaskManager process in cluster
- * mode), or hands the slot to a `standby` thread started at launch: text goes to this process's stdout/stderr, task log
- * lines to `logger`, everything else to `onEvent`; a crash or an unexpected exit (also one of a standby thread before it
- * got its slot) becomes a `failed` event unless `stopping()` says we are tearing it down.
- */
 /** Every slot thread of this process not yet exited (terminateSlotWorkers). */
 const liveWorkers = new Set<Worker>();
 /** Set by terminateSlotWorkers: the process is ending, and a thread's exit is no failure to report (no restart). */
@@ -202,6 +197,12 @@ export async function terminateSlotWorkers(): Promise<void> {
   await Promise.all([...liveWorkers].map((w) => w.terminate().catch(() => 0)));
 }
 
+/**
+ * Starts the worker thread of one slot (local mode, and each TaskManager process in cluster
+ * mode), or hands the slot to a `standby` thread started at launch: text goes to this process's stdout/stderr, task log
+ * lines to `logger`, everything else to `onEvent`; a crash or an unexpected exit (also one of a standby thread before it
+ * got its slot) becomes a `failed` event unless `stopping()` says we are tearing it down.
+ */
 export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent: (event: SlotToManager) => void, stopping: () => boolean, logger?: Logger, standby?: StandbyWorker): Worker {
   const slot = data.slot;
   let worker: Worker;
@@ -265,9 +266,7 @@ export function spawnSlotWorker(workerScript: string, data: WorkerData, onEvent:
 function workerOutOfMemory(slot: number): SerializedError {
   return {
     name: 'OutOfMemoryError',
-    message: `out of memory: the worker thread of slot ${slot} reached its heap limit and Node stopped it. ` +
-      'Raise the heap (node --max-old-space-size=<MB> …/bin/weir run …: V8\'s flags apply to every thread), spread the keys over more ' +
-      'parallelism, or, for bounded input, run in BATCH (--runtime-mode batch --batch-keyed-input grouped), which spills to disk.',
+    message: `out of memory: the worker thread of slot ${slot} reached its heap limit and Node stopped it. ${HEAP_STATE_WAYS_OUT}`,
     code: 'WEIR_OUT_OF_MEMORY', fault: 'user', retryable: false, stack: undefined,
   };
 }
